@@ -1,0 +1,393 @@
+"""The asyncio driver: aiohttp, one receive task, ``asyncio.Future`` results.
+
+Behaves like :class:`common.sync_driver.SyncDriver`: the same options, the same
+exceptions, the same lifecycle events. aiohttp's heartbeat only works while a
+receive loop runs; here one always does.
+
+Example:
+    >>> from common.sansio import ProtocolCore
+    >>> from common.options import ConnectOptions
+    >>> AsyncDriver(ProtocolCore(), ConnectOptions("ws://127.0.0.1:9/")).connected
+    False
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+import time
+from collections.abc import Awaitable
+from typing import Any
+
+import aiohttp
+
+from common.commands import Command
+from common.dispatch import Dispatcher
+from common.errors import (
+    AuthenticationError,
+    ConnectError,
+    ConnectionClosed,
+    HandshakeError,
+    IotwsError,
+    ProtocolError,
+    RequestTimeout,
+    TLSError,
+)
+from common.events import Connected, Disconnected, Reconnected
+from common.logs import describe_frame, package_logger
+from common.options import ConnectOptions, redact_headers
+from common.sansio import Frame, ProtocolCore, Reply
+
+__all__ = ["AsyncDriver", "translate_aiohttp_error"]
+
+
+def translate_aiohttp_error(exc: BaseException, url: str) -> IotwsError:
+    """Map an aiohttp / ssl / OS exception raised while connecting to iotws.
+
+    Example:
+        >>> translate_aiohttp_error(TimeoutError(), "ws://127.0.0.1:9/")
+        ConnectError('ws://127.0.0.1:9/: timed out while connecting')
+    """
+    if isinstance(exc, IotwsError):
+        return exc
+    if isinstance(exc, aiohttp.WSServerHandshakeError):
+        if exc.status == 401:
+            return AuthenticationError(f"{url}: credentials rejected (HTTP 401)", status=401)
+        if exc.status == 101 or exc.status == 200:
+            return HandshakeError(f"{url}: WebSocket upgrade failed: {exc.message}", status=exc.status)
+        return HandshakeError(f"{url}: upgrade rejected with HTTP {exc.status}", status=exc.status)
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return TLSError(f"{url}: TLS certificate verification failed: {exc.certificate_error}")
+    if isinstance(exc, (aiohttp.ClientSSLError, ssl.SSLError)):
+        return TLSError(f"{url}: TLS error: {exc}")
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return ConnectError(f"{url}: timed out while connecting")
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return HandshakeError(f"{url}: upgrade rejected with HTTP {exc.status}", status=exc.status)
+    return ConnectError(f"cannot connect to {url}: {exc}")
+
+
+class AsyncDriver:
+    """Owns one logical connection (reconnecting as its policy says) for an async client."""
+
+    def __init__(
+        self,
+        core: ProtocolCore,
+        options: ConnectOptions,
+        logger: logging.Logger | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.core = core
+        self.options = options
+        self.log = logger or package_logger("common")
+        self.events: asyncio.Queue[object] = asyncio.Queue(maxsize=options.event_queue_size)
+        self.dispatcher = Dispatcher(core, self.events, self.log, self._complete)
+        self.dispatcher.schedule = self._spawn
+        self._futures: dict[int, asyncio.Future[Any]] = {}
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._session = session
+        self._own_session = session is None
+        self._send_lock: asyncio.Lock | None = None
+        self._ready = False
+        self._closing: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._last_error: BaseException | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def connected(self) -> bool:
+        """Whether the link is up and commands can be sent."""
+        return self._ready
+
+    async def connect(self) -> None:
+        """Open the connection and finish the protocol's opening exchange, or raise."""
+        if self._task is not None:
+            return
+        self._closing = asyncio.Event()
+        self._send_lock = asyncio.Lock()
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+            self._own_session = True
+        try:
+            await self._establish()
+        except BaseException:
+            await self._close_session()
+            raise
+        self.dispatcher.emit(Connected(url=self.options.safe_url))
+        self._task = asyncio.create_task(self._run(), name=f"iotws-{self.core.name}-receiver")
+
+    async def close(self) -> None:
+        """Close the link, stop reconnecting, fail pending commands. Returns promptly."""
+        if self._closing is not None:
+            self._closing.set()
+        ws, self._ws = self._ws, None
+        was_up = self._ready or ws is not None
+        self._ready = False
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(), timeout=2)
+        task, self._task = self._task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for pending in list(self._tasks):
+            pending.cancel()
+        self._fail_all(ConnectionClosed("client closed"))
+        await self._close_session()
+        if was_up:
+            self.log.info("closed %s", self.options.safe_url)
+        self.dispatcher.end()
+
+    async def execute(self, command: Command[Any], timeout: float | None = None) -> Any:
+        """Send ``command``; return its result, or raise its error / a timeout."""
+        wait = timeout if timeout is not None else command.timeout or self.options.request_timeout
+        ws = self._ws
+        if not self._ready or ws is None or self._send_lock is None:
+            raise self._not_connected()
+        submission = self.core.submit(command)
+        token = submission.token
+        future: asyncio.Future[Any] | None = None
+        if token is not None:
+            future = asyncio.get_running_loop().create_future()
+            self._futures[token] = future
+        try:
+            async with self._send_lock:
+                for frame in submission.frames:
+                    await self._send(ws, frame)
+        except Exception as exc:
+            if token is not None:
+                self._futures.pop(token, None)
+                self.core.cancel(token)
+            raise ConnectionClosed(f"cannot send: the link dropped ({exc})") from exc
+        if future is None or token is None:
+            return command.sent_result()
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout=wait)
+        except asyncio.TimeoutError:
+            self._futures.pop(token, None)
+            self.core.cancel(token)
+            raise RequestTimeout(f"{self.core.name}: no reply within {wait:g} s") from None
+        except asyncio.CancelledError:
+            self._futures.pop(token, None)
+            self.core.cancel(token)
+            raise
+
+    async def send_frames(self, frames: list[Frame]) -> None:
+        """Send raw frames on the current connection."""
+        ws = self._ws
+        if not self._ready or ws is None or self._send_lock is None:
+            raise self._not_connected()
+        async with self._send_lock:
+            for frame in frames:
+                await self._send(ws, frame)
+
+    # -- connection -----------------------------------------------------------
+    def _not_connected(self) -> ConnectionClosed:
+        if self._closing is not None and self._closing.is_set():
+            return ConnectionClosed("client is closed")
+        if self._task is not None:
+            return ConnectionClosed(f"not connected (reconnecting; last error: {self._last_error})")
+        return ConnectionClosed("not connected: call connect() first")
+
+    async def _open(self) -> aiohttp.ClientWebSocketResponse:
+        opts = self.options
+        headers = opts.request_headers()
+        self.log.info("connecting to %s", opts.safe_url)
+        self.log.debug("upgrade headers: %s", redact_headers(headers))
+        ctx = opts.tls_context()
+        assert self._session is not None
+        try:
+            return await self._session.ws_connect(
+                opts.url,
+                protocols=tuple(opts.subprotocols),
+                headers=headers,
+                ssl=ctx if ctx is not None else True,
+                heartbeat=opts.ping_interval,
+                max_msg_size=opts.max_message_size,
+                autoping=True,
+            )
+        except Exception as exc:
+            raise translate_aiohttp_error(exc, opts.safe_url) from exc
+
+    async def _establish(self) -> None:
+        ws: aiohttp.ClientWebSocketResponse | None = None
+        try:
+            async with asyncio.timeout(self.options.connect_timeout):
+                ws = await self._open()
+                self.core.connection_lost()
+                assert self._send_lock is not None
+                async with self._send_lock:
+                    for frame in self.core.on_connect():
+                        await self._send(ws, frame)
+                while not self.core.handshake_complete():
+                    received = await self._recv(ws)
+                    if received is not None:
+                        self.dispatcher.feed(received)
+                        await self._flush(ws)
+        except TimeoutError as exc:
+            if ws is None:
+                raise translate_aiohttp_error(exc, self.options.safe_url) from exc
+            try:
+                self.core.handshake_timed_out()
+            except BaseException:
+                await ws.close()
+                raise
+        except BaseException as exc:
+            if ws is not None:
+                with contextlib.suppress(Exception):
+                    await ws.close()
+            if isinstance(exc, (IotwsError, asyncio.CancelledError)):
+                raise
+            raise translate_aiohttp_error(exc, self.options.safe_url) from exc
+        assert ws is not None
+        self._ws = ws
+        self._ready = True
+        self.log.info("connected to %s", self.options.safe_url)
+
+    async def _run(self) -> None:
+        assert self._closing is not None
+        connected_at = time.monotonic()
+        attempts = 0
+        while not self._closing.is_set():
+            ws = self._ws
+            error: BaseException | None = None
+            try:
+                assert ws is not None
+                await self._read_loop(ws)
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:
+                error = exc
+            if self._closing.is_set():
+                return
+            await self._lost(ws, error)
+            policy = self.options.reconnect
+            if policy is None or not policy.retry_on(self._last_error or ConnectionClosed()):
+                self._give_up(self._last_error)
+                return
+            if time.monotonic() - connected_at >= policy.reset_after:
+                attempts = 0
+            while not self._closing.is_set():
+                attempts += 1
+                delay = policy.delay(attempts)
+                self.log.info("reconnecting to %s in %.2f s (attempt %d)", self.options.safe_url, delay, attempts)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), timeout=delay)
+                if self._closing.is_set():
+                    return
+                try:
+                    await self._establish()
+                except IotwsError as exc:
+                    self._last_error = exc
+                    self.log.warning("reconnect attempt %d failed: %s", attempts, exc)
+                    if policy.gives_up(attempts) or not policy.retry_on(exc):
+                        self._give_up(exc)
+                        return
+                    continue
+                connected_at = time.monotonic()
+                self.dispatcher.emit(Reconnected(attempts=attempts))
+                break
+
+    async def _read_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        assert self._closing is not None
+        while not self._closing.is_set():
+            received = await self._recv(ws)
+            if received is not None:
+                self.dispatcher.feed(received)
+                await self._flush(ws)
+
+    async def _recv(self, ws: aiohttp.ClientWebSocketResponse) -> Frame | None:
+        msg = await ws.receive()
+        if msg.type is aiohttp.WSMsgType.TEXT:
+            return str(msg.data)
+        if msg.type is aiohttp.WSMsgType.BINARY:
+            return bytes(msg.data)
+        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
+            code = ws.close_code
+            extra = f", {msg.extra}" if msg.extra else ""
+            raise ConnectionClosed(f"server closed the connection (code {code}{extra})", code=code)
+        if msg.type is aiohttp.WSMsgType.ERROR:
+            exc = ws.exception()
+            if isinstance(exc, aiohttp.WebSocketError) and exc.code == 1009:
+                raise ConnectionClosed(f"message exceeds max_message_size={self.options.max_message_size}", code=1009)
+            if isinstance(exc, UnicodeDecodeError):
+                self.dispatcher.violation(ProtocolError(f"text frame is not valid UTF-8: {exc}"))
+                return None
+            if isinstance(exc, asyncio.TimeoutError) or (exc is not None and "heartbeat" in str(exc).lower()):
+                raise ConnectionClosed("no pong within the ping interval: the link is dead", code=1011)
+            raise ConnectionClosed(f"link error: {exc}", code=ws.close_code)
+        return None
+
+    async def _send(self, ws: aiohttp.ClientWebSocketResponse, frame: Frame) -> None:
+        if self.log.isEnabledFor(logging.DEBUG):
+            self.log.debug(">> %s", describe_frame(frame))
+        if isinstance(frame, str):
+            await ws.send_str(frame)
+        else:
+            await ws.send_bytes(frame)
+
+    async def _flush(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        frames = self.core.data_to_send()
+        if frames:
+            assert self._send_lock is not None
+            async with self._send_lock:
+                for frame in frames:
+                    await self._send(ws, frame)
+
+    # -- failure handling -----------------------------------------------------
+    def _complete(self, reply: Reply) -> None:
+        future = self._futures.pop(reply.token, None)
+        if future is None or future.done():
+            return
+        if reply.error is not None:
+            future.set_exception(reply.error)
+        else:
+            future.set_result(reply.value)
+
+    def _fail_all(self, error: BaseException) -> None:
+        futures, self._futures = self._futures, {}
+        self.core.connection_lost()
+        for future in futures.values():
+            if not future.done():
+                future.set_exception(error)
+
+    async def _lost(self, ws: aiohttp.ClientWebSocketResponse | None, error: BaseException | None) -> None:
+        self._ready = False
+        self._ws = None
+        if ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(ws.close(), timeout=1)
+        if isinstance(error, ConnectionClosed):
+            reason = error
+        else:
+            reason = ConnectionClosed(f"link lost: {error}")
+            reason.__cause__ = error
+        self._last_error = reason
+        self.log.warning("lost connection to %s: %s", self.options.safe_url, error)
+        self._fail_all(ConnectionClosed(f"the link dropped while the command was in flight: {error}"))
+        policy = self.options.reconnect
+        will = policy is not None and policy.retry_on(reason)
+        self.dispatcher.emit(Disconnected(error=reason, will_reconnect=will))
+
+    def _give_up(self, error: BaseException | None) -> None:
+        self.log.error("giving up on %s: %s", self.options.safe_url, error)
+        self.dispatcher.end(ConnectionClosed(f"connection lost for good: {error}"))
+
+    def _spawn(self, awaitable: Awaitable[Any]) -> None:
+        async def run() -> None:
+            try:
+                await awaitable
+            except Exception:
+                self.log.exception("async callback failed")
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _close_session(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,87 @@
+"""Reconnect policy: exponential backoff with jitter, attempt limits, and a retry classifier.
+
+Example:
+    >>> policy = ReconnectPolicy(initial_delay=1.0, factor=2.0, max_delay=8.0, jitter=0.0)
+    >>> [policy.delay(n) for n in range(1, 6)]
+    [1.0, 2.0, 4.0, 8.0, 8.0]
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+from collections.abc import Callable
+
+import attrs
+
+from common.errors import (
+    AuthenticationError,
+    ConnectError,
+    ConnectionClosed,
+    HandshakeError,
+    ProtocolError,
+    TLSError,
+    UsageError,
+)
+
+__all__ = ["ReconnectPolicy", "is_retryable"]
+
+
+def is_retryable(error: BaseException) -> bool:
+    """The default classifier: is reconnecting after ``error`` worth trying?
+
+    Transient network trouble, dropped links and server-side 5xx/404-free upgrade
+    failures are retried; credentials, TLS verification and caller mistakes are
+    not, because trying again cannot fix them.
+
+    Example:
+        >>> is_retryable(ConnectionRefusedError())
+        True
+        >>> is_retryable(AuthenticationError("bad token", status=401))
+        False
+    """
+    if isinstance(error, (AuthenticationError, TLSError, UsageError, ssl.SSLCertVerificationError)):
+        return False
+    if isinstance(error, HandshakeError):
+        return error.status is None or error.status >= 500 or error.status in (408, 429)
+    return isinstance(error, (ConnectError, ConnectionClosed, ProtocolError, OSError, TimeoutError))
+
+
+def _check_positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise UsageError(f"ReconnectPolicy.{attribute.name} must be >= 0, got {value!r}")
+
+
+@attrs.frozen(slots=True)
+class ReconnectPolicy:
+    """How a client reconnects after the link drops.
+
+    The n-th attempt waits ``min(max_delay, initial_delay * factor**(n-1))``,
+    spread by ``jitter`` (0.5 = up to 50% shorter, never longer), so a fleet of
+    clients does not reconnect in lock-step. After ``max_attempts`` failed attempts
+    (``None`` = forever) the client gives up and its stream ends with
+    :class:`~common.errors.ConnectionClosed`. A connection that lived
+    ``reset_after`` seconds resets the count. ``retry_on`` decides which errors are
+    worth retrying.
+
+    Example:
+        >>> ReconnectPolicy(max_attempts=3).max_attempts
+        3
+    """
+
+    initial_delay: float = attrs.field(default=0.5, validator=_check_positive)
+    factor: float = attrs.field(default=2.0, validator=_check_positive)
+    max_delay: float = attrs.field(default=30.0, validator=_check_positive)
+    jitter: float = attrs.field(default=0.5, validator=_check_positive)
+    max_attempts: int | None = None
+    reset_after: float = attrs.field(default=30.0, validator=_check_positive)
+    retry_on: Callable[[BaseException], bool] = is_retryable
+
+    def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """Seconds to wait before attempt number ``attempt`` (1-based)."""
+        base = min(self.max_delay, self.initial_delay * self.factor ** max(0, attempt - 1))
+        return base * (1.0 - min(1.0, self.jitter) * rng())
+
+    def gives_up(self, attempts: int) -> bool:
+        """Whether ``attempts`` failed attempts exhaust the policy."""
+        return self.max_attempts is not None and attempts >= self.max_attempts

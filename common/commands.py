@@ -1,0 +1,84 @@
+"""Commands, and the command surface written once for sync and async clients.
+
+A :class:`Command` knows how to encode itself and how to decode its reply, so
+both drivers stay generic. A protocol writes its user-facing methods once in a
+subclass of :class:`Commands`; ``Client`` binds ``T`` to the reply and
+``AsyncClient`` to an awaitable reply (the pymodbus pattern).
+
+Example:
+    >>> class Ping(Command[str]):
+    ...     def encode(self, token):
+    ...         return ['{"type": "ping"}']
+    ...     def decode(self, payload):
+    ...         return str(payload)
+    >>> Ping().encode(None)
+    ['{"type": "ping"}']
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Hashable
+from typing import Any, Generic, TypeVar
+
+from common.sansio import Frame
+
+__all__ = ["Command", "Commands"]
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+class Command(abc.ABC, Generic[R]):
+    """One user command: frames out, and how to read its reply.
+
+    ``expects_reply`` false means the command is complete once its frames are
+    written (the driver then returns :attr:`sent_result`).
+
+    Example:
+        >>> class Fire(Command[None]):
+        ...     expects_reply = False
+        ...     def encode(self, token):
+        ...         return ["fire"]
+        >>> Fire().expects_reply
+        False
+    """
+
+    #: Whether a :class:`~common.sansio.Reply` with this command's token will follow.
+    expects_reply: bool = True
+
+    #: Per-command reply timeout in seconds; ``None`` uses the client's ``request_timeout``.
+    timeout: float | None = None
+
+    @abc.abstractmethod
+    def encode(self, token: int | None) -> list[Frame]:
+        """Return the frames that carry this command."""
+
+    def correlation_key(self) -> Hashable | None:
+        """The key a reply is matched by (e.g. a message id); ``None`` for in-order replies."""
+        return None
+
+    def decode(self, payload: Any) -> R:
+        """Turn the reply payload into the command's result."""
+        return payload  # type: ignore[no-any-return]
+
+    def sent_result(self) -> R:
+        """The result of a command that expects no reply. Default ``None``."""
+        return None  # type: ignore[return-value]
+
+
+class Commands(abc.ABC, Generic[T]):
+    """The command surface, written once. ``T`` is the reply (sync) or an awaitable (async).
+
+    Protocol packages subclass it with their methods, each ending in
+    ``return self._execute(SomeCommand(...))``.
+
+    Example:
+        >>> class Surface(Commands[T]):
+        ...     def ping(self) -> T:
+        ...         return self._execute(PingCommand())
+    """
+
+    @abc.abstractmethod
+    def _execute(self, command: Command[Any]) -> T:
+        """Send ``command`` and return its reply (sync) or an awaitable of it (async)."""

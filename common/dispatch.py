@@ -1,0 +1,145 @@
+"""What both drivers do with a core's output, written once.
+
+:class:`Dispatcher` feeds frames to the core, completes waiting commands with
+:class:`~common.sansio.Reply` objects, runs callbacks and fills the bounded event
+queue, dropping (and counting) the oldest events when a consumer falls behind.
+
+Example:
+    >>> import queue
+    >>> from common.sansio import ProtocolCore
+    >>> class Echo(ProtocolCore):
+    ...     def receive(self, frame):
+    ...         return [frame]
+    >>> d = Dispatcher(Echo(), queue.Queue(maxsize=1), package_logger("demo"))
+    >>> d.feed("a"); d.feed("b")
+    >>> d.dropped_events, d.queue.get_nowait()
+    (1, 'b')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import queue
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from common.errors import ProtocolError
+from common.events import ProtocolViolation
+from common.logs import describe_frame, package_logger
+from common.sansio import Frame, ProtocolCore, Reply
+
+__all__ = ["END_OF_STREAM", "Dispatcher", "EndOfStream"]
+
+
+class EventQueue(Protocol):
+    """The part of ``queue.Queue`` / ``asyncio.Queue`` the dispatcher uses."""
+
+    def put_nowait(self, item: Any) -> None: ...
+    def get_nowait(self) -> Any: ...
+
+
+class EndOfStream:
+    """Marks the end of an event stream; ``error`` is why, when it was not a clean close."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.error = error
+
+
+END_OF_STREAM = EndOfStream()
+
+_FULL = (queue.Full, asyncio.QueueFull)
+_EMPTY = (queue.Empty, asyncio.QueueEmpty)
+
+
+class Dispatcher:
+    """Routes a core's output: replies to waiters, events to callbacks and the queue."""
+
+    def __init__(
+        self,
+        core: ProtocolCore,
+        events: EventQueue,
+        logger: logging.Logger | None = None,
+        complete: Callable[[Reply], None] | None = None,
+    ) -> None:
+        self.core = core
+        self.queue = events
+        self.log = logger or package_logger("common")
+        self.complete = complete or (lambda reply: None)
+        self.callbacks: list[tuple[type, Callable[[Any], Any]]] = []
+        self.dropped_events = 0
+        self.schedule: Callable[[Any], None] | None = None
+
+    def on(self, event_type: type, callback: Callable[[Any], Any]) -> None:
+        """Call ``callback(event)`` for every event that is an instance of ``event_type``."""
+        self.callbacks.append((event_type, callback))
+
+    def off(self, event_type: type, callback: Callable[[Any], Any]) -> None:
+        """Remove a callback registered with :meth:`on` (no error if absent)."""
+        try:
+            self.callbacks.remove((event_type, callback))
+        except ValueError:
+            pass
+
+    def feed(self, frame: Frame) -> None:
+        """Hand one received frame to the core and route what comes out."""
+        if self.log.isEnabledFor(logging.DEBUG):
+            self.log.debug("<< %s", describe_frame(frame))
+        try:
+            items = self.core.receive(frame)
+        except ProtocolError as exc:
+            self.violation(exc)
+            return
+        except Exception as exc:  # a core bug must not kill the reader
+            self.log.exception("%s core failed on a frame", self.core.name)
+            self.violation(ProtocolError(f"cannot process frame: {exc!r}", frame=frame))
+            return
+        for item in items:
+            if isinstance(item, Reply):
+                self.complete(item)
+            else:
+                self.emit(item)
+
+    def violation(self, error: ProtocolError) -> None:
+        """Log a malformed frame and surface it as a :class:`ProtocolViolation` event."""
+        self.log.warning("%s: ignoring a malformed frame: %s", self.core.name, error)
+        self.emit(ProtocolViolation(error))
+
+    def emit(self, event: object) -> None:
+        """Run matching callbacks, then queue ``event``, dropping the oldest if full."""
+        for event_type, callback in list(self.callbacks):
+            if isinstance(event, event_type):
+                try:
+                    result = callback(event)
+                    if inspect.isawaitable(result) and self.schedule is not None:
+                        self.schedule(result)
+                except Exception:
+                    self.log.exception("callback %r failed on %r", callback, type(event).__name__)
+        self.put(event)
+
+    def put(self, item: object) -> None:
+        """Queue ``item``; when the queue is full, drop and count the oldest event."""
+        while True:
+            try:
+                self.queue.put_nowait(item)
+                return
+            except _FULL:
+                try:
+                    self.queue.get_nowait()
+                except _EMPTY:
+                    continue
+                self.dropped_events += 1
+                n = self.dropped_events
+                if n & (n - 1) == 0:  # 1, 2, 4, 8...: loud at first, then quieter
+                    self.log.warning(
+                        "event queue full: dropped the oldest event (%d dropped so far); "
+                        "consume events faster or raise event_queue_size",
+                        n,
+                    )
+
+    def end(self, error: BaseException | None = None) -> None:
+        """Close the stream: consumers stop after the events already queued."""
+        self.put(EndOfStream(error) if error is not None else END_OF_STREAM)

@@ -1,0 +1,188 @@
+"""The one exception tree shared by every iotws package.
+
+Every error iotws raises derives from :class:`IotwsError`. Errors caused by the
+peer (:class:`ProtocolError`, :class:`RemoteError`) are kept apart from errors
+caused by the caller (:class:`UsageError`, :class:`CodecError`), in the spirit
+of h11's local/remote protocol errors.
+
+Example:
+    >>> from common.errors import CodecError, IotwsError
+    >>> issubclass(CodecError, IotwsError)
+    True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationError",
+    "CodecError",
+    "ConnectError",
+    "ConnectionClosed",
+    "HandshakeError",
+    "IotwsError",
+    "ProtocolError",
+    "RemoteError",
+    "RequestTimeout",
+    "TLSError",
+    "UsageError",
+]
+
+#: How many characters of an offending frame a :class:`ProtocolError` keeps.
+EXCERPT_LIMIT = 200
+
+
+def excerpt(data: object, limit: int = EXCERPT_LIMIT) -> str:
+    """Return a short printable copy of ``data`` for error messages and logs.
+
+    Example:
+        >>> excerpt("x" * 300, limit=5)
+        "'xxxxx'... (300 chars)"
+    """
+    size = len(data) if isinstance(data, (str, bytes, bytearray, memoryview)) else None
+    if isinstance(data, (str, bytes, bytearray, memoryview)) and size is not None and size > limit:
+        head = data[:limit]
+        if isinstance(head, memoryview):
+            head = head.tobytes()
+        unit = "chars" if isinstance(data, str) else "bytes"
+        return f"{head!r}... ({size} {unit})"
+    if isinstance(data, memoryview):
+        data = data.tobytes()
+    return repr(data)
+
+
+class IotwsError(Exception):
+    """Base class of every error raised by iotws.
+
+    Example:
+        >>> try:
+        ...     raise UsageError("port must be positive")
+        ... except IotwsError as exc:
+        ...     print(exc)
+        port must be positive
+    """
+
+
+class ConnectError(IotwsError):
+    """The connection could not be opened (refused, DNS, TLS, timeout, bad URL).
+
+    Example:
+        >>> raise ConnectError("connection refused by 127.0.0.1:9")
+        Traceback (most recent call last):
+        common.errors.ConnectError: connection refused by 127.0.0.1:9
+    """
+
+
+class HandshakeError(ConnectError):
+    """The WebSocket upgrade or the protocol's own opening exchange failed.
+
+    ``status`` holds the HTTP status of a rejected upgrade, when there was one.
+
+    Example:
+        >>> HandshakeError("upgrade rejected", status=403).status
+        403
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthenticationError(HandshakeError):
+    """The server rejected the credentials (HTTP 401 on the upgrade, or a protocol-level refusal).
+
+    Example:
+        >>> AuthenticationError("invalid device token", status=401).status
+        401
+    """
+
+
+class TLSError(ConnectError):
+    """TLS could not be set up: certificate verification failed or the CA file is unusable.
+
+    Example:
+        >>> isinstance(TLSError("certificate verify failed"), ConnectError)
+        True
+    """
+
+
+class ConnectionClosed(IotwsError):
+    """The link is down: it dropped, was closed, or is waiting to reconnect.
+
+    A command that was in flight when the link dropped raises this; it is never
+    replayed on the next connection.
+
+    Example:
+        >>> ConnectionClosed("link lost", code=1006).code
+        1006
+    """
+
+    def __init__(self, message: str = "connection closed", *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class RequestTimeout(IotwsError, TimeoutError):
+    """A request got no answer (or no confirming event) within its timeout.
+
+    Example:
+        >>> isinstance(RequestTimeout("no reply in 2.0 s"), TimeoutError)
+        True
+    """
+
+
+class ProtocolError(IotwsError):
+    """The peer sent something malformed. ``frame`` keeps a truncated copy of it.
+
+    The client that received it keeps working; the error is surfaced as an event
+    and logged.
+
+    Example:
+        >>> err = ProtocolError("not JSON", frame="{oops")
+        >>> err.frame
+        "'{oops'"
+    """
+
+    def __init__(self, message: str, *, frame: object = None) -> None:
+        super().__init__(message)
+        self.frame = excerpt(frame) if frame is not None else None
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"{base} (frame: {self.frame})" if self.frame is not None else base
+
+
+class RemoteError(IotwsError):
+    """The server answered with an error. Protocol packages subclass it per code.
+
+    Example:
+        >>> err = RemoteError(-32602, "invalid meta data identifier")
+        >>> err.code, err.message
+        (-32602, 'invalid meta data identifier')
+    """
+
+    def __init__(self, code: int | str | None, message: str = "") -> None:
+        super().__init__(f"server error {code}: {message}" if message else f"server error {code}")
+        self.code = code
+        self.message = message
+
+
+class UsageError(IotwsError, ValueError):
+    """The caller asked for something impossible; raised before anything is sent.
+
+    Example:
+        >>> isinstance(UsageError("timeout must be positive"), ValueError)
+        True
+    """
+
+
+class CodecError(UsageError):
+    """A value cannot be packed, unpacked or converted; raised before anything is written.
+
+    The message names the data type, the value and what would be allowed.
+
+    Example:
+        >>> from common.codec import DataType, pack
+        >>> pack(bytearray(2), 0, DataType.BYTE, 300)
+        Traceback (most recent call last):
+        common.errors.CodecError: byte: value 300 is out of range, allowed 0..255
+    """

@@ -1,0 +1,81 @@
+"""Lifecycle events that every client puts into its event stream.
+
+Protocol packages add their own typed events; these three are shared so that a
+consumer can tell link state changes and bad frames apart from data.
+
+Example:
+    >>> from common.events import Disconnected
+    >>> Disconnected(error=None, will_reconnect=True).will_reconnect
+    True
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from common.errors import ProtocolError
+
+__all__ = ["Connected", "Disconnected", "LifecycleEvent", "ProtocolViolation", "Reconnected"]
+
+
+@attrs.frozen(slots=True)
+class LifecycleEvent:
+    """Base class of the shared lifecycle events.
+
+    Example:
+        >>> isinstance(Reconnected(attempts=1), LifecycleEvent)
+        True
+    """
+
+
+@attrs.frozen(slots=True)
+class Connected(LifecycleEvent):
+    """The first connection is open and the protocol's opening exchange is done.
+
+    Example:
+        >>> Connected(url="ws://127.0.0.1:8080/ws").url
+        'ws://127.0.0.1:8080/ws'
+    """
+
+    url: str
+
+
+@attrs.frozen(slots=True)
+class Disconnected(LifecycleEvent):
+    """The link dropped. ``will_reconnect`` says whether a reconnect is scheduled.
+
+    Example:
+        >>> ev = Disconnected(error=ConnectionResetError("reset"), will_reconnect=False)
+        >>> ev.will_reconnect
+        False
+    """
+
+    error: BaseException | None
+    will_reconnect: bool
+
+
+@attrs.frozen(slots=True)
+class Reconnected(LifecycleEvent):
+    """A new connection is open, and the protocol's ``on_connect()`` frames were replayed.
+
+    ``attempts`` counts the connection attempts it took.
+
+    Example:
+        >>> Reconnected(attempts=3).attempts
+        3
+    """
+
+    attempts: int
+
+
+@attrs.frozen(slots=True)
+class ProtocolViolation(LifecycleEvent):
+    """The peer sent a frame that could not be understood; the client keeps working.
+
+    Example:
+        >>> ev = ProtocolViolation(ProtocolError("not JSON", frame="{x"))
+        >>> str(ev.error)
+        "not JSON (frame: '{x')"
+    """
+
+    error: ProtocolError

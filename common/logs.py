@@ -1,0 +1,37 @@
+"""Logging helpers: one logger per package, ``NullHandler`` only, frames truncated.
+
+Example:
+    >>> describe_frame('{"cmd": "all"}')
+    'text 14 chars: \\'{"cmd": "all"}\\''
+"""
+
+from __future__ import annotations
+
+import logging
+
+from common.errors import excerpt
+
+__all__ = ["FRAME_LOG_LIMIT", "describe_frame", "package_logger"]
+
+#: How many characters of a frame a DEBUG line shows.
+FRAME_LOG_LIMIT = 160
+
+
+def package_logger(name: str) -> logging.Logger:
+    """Return the logger of package ``name`` with a ``NullHandler`` attached once.
+
+    Example:
+        >>> package_logger("evok").name
+        'evok'
+    """
+    logger = logging.getLogger(name)
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    return logger
+
+
+def describe_frame(frame: str | bytes) -> str:
+    """A short, truncated description of a frame for DEBUG logs."""
+    kind = "text" if isinstance(frame, str) else "binary"
+    unit = "chars" if isinstance(frame, str) else "bytes"
+    return f"{kind} {len(frame)} {unit}: {excerpt(frame, FRAME_LOG_LIMIT)}"

@@ -1,0 +1,441 @@
+"""The synchronous driver: websocket-client, one reader thread, ``concurrent.futures``.
+
+It never touches asyncio, so it works inside Jupyter's running event loop. The
+reader thread receives frames, feeds the core, sends pings, and runs the
+reconnect loop; user threads submit commands and wait on futures.
+
+Example:
+    >>> from common.sansio import ProtocolCore
+    >>> from common.options import ConnectOptions
+    >>> drv = SyncDriver(ProtocolCore(), ConnectOptions("ws://127.0.0.1:9/"))
+    >>> drv.connected
+    False
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import select
+import socket
+import ssl
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+import websocket
+
+from common.commands import Command
+from common.dispatch import Dispatcher
+from common.errors import (
+    AuthenticationError,
+    ConnectError,
+    ConnectionClosed,
+    HandshakeError,
+    IotwsError,
+    ProtocolError,
+    RequestTimeout,
+    TLSError,
+)
+from common.events import Connected, Disconnected, Reconnected
+from common.logs import describe_frame, package_logger
+from common.options import ConnectOptions, redact_headers
+from common.sansio import Frame, ProtocolCore, Reply
+
+__all__ = ["SyncDriver", "translate_connect_error"]
+
+
+def translate_connect_error(exc: BaseException, url: str) -> IotwsError:
+    """Map a websocket-client / socket / ssl exception raised while connecting to iotws.
+
+    Example:
+        >>> translate_connect_error(ConnectionRefusedError(111, "refused"), "ws://127.0.0.1:9/")
+        ConnectError('cannot connect to ws://127.0.0.1:9/: [Errno 111] refused')
+    """
+    if isinstance(exc, IotwsError):
+        return exc
+    if isinstance(exc, websocket.WebSocketBadStatusException):
+        status = exc.status_code
+        if status == 401:
+            return AuthenticationError(f"{url}: credentials rejected (HTTP 401)", status=401)
+        return HandshakeError(f"{url}: upgrade rejected with HTTP {status}", status=status)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TLSError(f"{url}: TLS certificate verification failed: {exc.verify_message}")
+    if isinstance(exc, ssl.SSLError):
+        return TLSError(f"{url}: TLS error: {exc}")
+    if isinstance(exc, (websocket.WebSocketTimeoutException, socket.timeout, TimeoutError)):
+        return ConnectError(f"{url}: timed out while connecting")
+    if isinstance(exc, websocket.WebSocketException):
+        return HandshakeError(f"{url}: WebSocket upgrade failed: {exc}")
+    return ConnectError(f"cannot connect to {url}: {exc}")
+
+
+class SyncDriver:
+    """Owns one logical connection (reconnecting as its policy says) for a sync client."""
+
+    def __init__(
+        self,
+        core: ProtocolCore,
+        options: ConnectOptions,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.core = core
+        self.options = options
+        self.log = logger or package_logger("common")
+        self.events: queue.Queue[object] = queue.Queue(maxsize=options.event_queue_size)
+        self.dispatcher = Dispatcher(core, self.events, self.log, self._complete)
+        self._lock = threading.RLock()
+        self._send_lock = threading.Lock()
+        self._futures: dict[int, Future[Any]] = {}
+        self._ws: websocket.WebSocket | None = None
+        self._ready = False
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_error: BaseException | None = None
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
+
+    # -- public ---------------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        """Whether the link is up and commands can be sent."""
+        return self._ready
+
+    def connect(self) -> None:
+        """Open the connection and finish the protocol's opening exchange, or raise."""
+        if self._thread is not None:
+            return
+        self._closing.clear()
+        self._wake_r, self._wake_w = socket.socketpair()
+        try:
+            self._establish()
+        except BaseException:
+            self._close_wake()
+            raise
+        self.dispatcher.emit(Connected(url=self.options.safe_url))
+        self._thread = threading.Thread(target=self._run, name=f"iotws-{self.core.name}-reader", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Close the link, stop reconnecting, fail pending commands. Returns promptly."""
+        self._closing.set()
+        self._wake()
+        ws = self._ws
+        if ws is not None:
+            self._close_socket(ws, graceful=True)
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        self._thread = None
+        self._fail_all(ConnectionClosed("client closed"))
+        if self._ready or ws is not None:
+            self.log.info("closed %s", self.options.safe_url)
+        self._ready = False
+        self._ws = None
+        self._close_wake()
+        self.dispatcher.end()
+
+    def execute(self, command: Command[Any], timeout: float | None = None) -> Any:
+        """Send ``command``; return its result, or raise its error / a timeout."""
+        wait = timeout if timeout is not None else command.timeout or self.options.request_timeout
+        with self._lock:
+            ws = self._ws
+            if not self._ready or ws is None:
+                raise self._not_connected()
+            submission = self.core.submit(command)
+            token = submission.token
+            future: Future[Any] | None = None
+            if token is not None:
+                future = Future()
+                self._futures[token] = future
+            try:
+                for frame in submission.frames:
+                    self._send(ws, frame)
+            except Exception as exc:
+                if token is not None:
+                    self._futures.pop(token, None)
+                    self.core.cancel(token)
+                raise ConnectionClosed(f"cannot send: the link dropped ({exc})") from exc
+        if future is None:
+            return command.sent_result()
+        try:
+            return future.result(timeout=wait)
+        except FutureTimeout:
+            with self._lock:
+                self._futures.pop(token, None)  # type: ignore[arg-type]
+                self.core.cancel(token)  # type: ignore[arg-type]
+            if future.done():
+                return future.result()
+            raise RequestTimeout(f"{self.core.name}: no reply within {wait:g} s") from None
+
+    def send_frames(self, frames: list[Frame]) -> None:
+        """Send raw frames on the current connection (for cores' automatic answers)."""
+        with self._lock:
+            ws = self._ws
+            if not self._ready or ws is None:
+                raise self._not_connected()
+            for frame in frames:
+                self._send(ws, frame)
+
+    # -- connection -----------------------------------------------------------
+    def _not_connected(self) -> ConnectionClosed:
+        if self._closing.is_set():
+            return ConnectionClosed("client is closed")
+        if self._thread is not None:
+            return ConnectionClosed(f"not connected (reconnecting; last error: {self._last_error})")
+        return ConnectionClosed("not connected: call connect() first")
+
+    def _open(self) -> websocket.WebSocket:
+        opts = self.options
+        headers = opts.request_headers()
+        self.log.info("connecting to %s", opts.safe_url)
+        self.log.debug("upgrade headers: %s", redact_headers(headers))
+        kwargs: dict[str, Any] = {
+            "header": headers,
+            "timeout": opts.connect_timeout,
+            "skip_utf8_validation": True,
+            "enable_multithread": True,
+        }
+        if opts.subprotocols:
+            kwargs["subprotocols"] = list(opts.subprotocols)
+        ctx = opts.tls_context()
+        if ctx is not None:
+            kwargs["sslopt"] = {"context": ctx, "check_hostname": ctx.check_hostname, "cert_reqs": ctx.verify_mode}
+        try:
+            ws = websocket.create_connection(opts.url, **kwargs)
+        except Exception as exc:
+            raise translate_connect_error(exc, opts.safe_url) from exc
+        return ws
+
+    def _establish(self) -> None:
+        """Open a socket, send the core's opening frames, wait for its handshake."""
+        ws = self._open()
+        deadline = time.monotonic() + self.options.connect_timeout
+        try:
+            with self._lock:
+                self.core.connection_lost()
+                for frame in self.core.on_connect():
+                    self._send(ws, frame)
+            while not self.core.handshake_complete():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    with self._lock:
+                        self.core.handshake_timed_out()
+                    continue
+                received = self._recv(ws, deadline=deadline)
+                if received is not None:
+                    with self._lock:
+                        self.dispatcher.feed(received)
+                        self._flush(ws)
+        except BaseException as exc:
+            self._close_socket(ws, graceful=False)
+            if isinstance(exc, IotwsError):
+                raise
+            raise translate_connect_error(exc, self.options.safe_url) from exc
+        with self._lock:
+            self._ws = ws
+            self._ready = True
+        self.log.info("connected to %s", self.options.safe_url)
+
+    def _run(self) -> None:
+        """Reader thread: receive until the link drops, then reconnect per policy."""
+        connected_at = time.monotonic()
+        attempts = 0
+        while not self._closing.is_set():
+            ws = self._ws
+            error: BaseException | None = None
+            try:
+                assert ws is not None
+                self._read_loop(ws)
+            except BaseException as exc:
+                error = exc
+            if self._closing.is_set():
+                return
+            self._lost(ws, error)
+            policy = self.options.reconnect
+            if policy is None or not policy.retry_on(self._last_error or ConnectionClosed()):
+                self._give_up(self._last_error)
+                return
+            if time.monotonic() - connected_at >= policy.reset_after:
+                attempts = 0
+            while not self._closing.is_set():
+                attempts += 1
+                delay = policy.delay(attempts)
+                self.log.info("reconnecting to %s in %.2f s (attempt %d)", self.options.safe_url, delay, attempts)
+                if self._closing.wait(delay):
+                    return
+                try:
+                    self._establish()
+                except IotwsError as exc:
+                    self._last_error = exc
+                    self.log.warning("reconnect attempt %d failed: %s", attempts, exc)
+                    if policy.gives_up(attempts) or not policy.retry_on(exc):
+                        self._give_up(exc)
+                        return
+                    continue
+                if self._closing.is_set():
+                    return
+                connected_at = time.monotonic()
+                self.dispatcher.emit(Reconnected(attempts=attempts))
+                attempts = 0 if policy.reset_after == 0 else attempts
+                break
+
+    def _read_loop(self, ws: websocket.WebSocket) -> None:
+        while not self._closing.is_set():
+            received = self._recv(ws, deadline=None)
+            if received is None:
+                continue
+            with self._lock:
+                self.dispatcher.feed(received)
+                self._flush(ws)
+
+    def _recv(self, ws: websocket.WebSocket, deadline: float | None) -> Frame | None:
+        """Receive one data frame, sending pings when due. ``None``: nothing yet, look again."""
+        opts = self.options
+        interval = opts.ping_interval
+        sock = ws.sock
+        if sock is None:
+            raise ConnectionClosed("socket closed")
+        pending = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+        if not pending:
+            now = time.monotonic()
+            wait = None if deadline is None else max(0.0, deadline - now)
+            if interval is not None:
+                last = getattr(ws, "_iotws_last_ping", None)
+                if last is None:
+                    ws._iotws_last_ping = now  # type: ignore[attr-defined]
+                    ws._iotws_last_pong = now  # type: ignore[attr-defined]
+                    last = now
+                due = last + interval - now
+                wait = due if wait is None else min(wait, due)
+            wake = self._wake_r
+            readable, _, _ = select.select([sock] if wake is None else [sock, wake], [], [], wait)
+            if wake is not None and wake in readable:
+                self._drain_wake()
+            if self._closing.is_set():
+                raise ConnectionClosed("client closed")
+            if sock not in readable:
+                if interval is not None:
+                    self._maybe_ping(ws)
+                return None
+        opcode, data = ws.recv_data(control_frame=True)
+        if opcode == websocket.ABNF.OPCODE_PONG:
+            ws._iotws_last_pong = time.monotonic()  # type: ignore[attr-defined]
+            return None
+        if opcode == websocket.ABNF.OPCODE_PING:
+            return None
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+            reason = data[2:].decode("utf-8", "replace") if len(data) > 2 else ""
+            raise ConnectionClosed(f"server closed the connection (code {code}{', ' + reason if reason else ''})", code=code)
+        if len(data) > opts.max_message_size:
+            self._close_socket(ws, graceful=True, status=1009)
+            raise ConnectionClosed(
+                f"message of {len(data)} bytes exceeds max_message_size={opts.max_message_size}", code=1009
+            )
+        if opcode == websocket.ABNF.OPCODE_TEXT:
+            try:
+                return bytes(data).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self.dispatcher.violation(ProtocolError(f"text frame is not valid UTF-8: {exc}", frame=data))
+                return None
+        return bytes(data)
+
+    def _maybe_ping(self, ws: websocket.WebSocket) -> None:
+        now = time.monotonic()
+        timeout = self.options.ping_timeout
+        last_ping: float = ws._iotws_last_ping  # type: ignore[attr-defined]
+        last_pong: float = ws._iotws_last_pong  # type: ignore[attr-defined]
+        if timeout is not None and last_ping > last_pong and now - last_ping > timeout:
+            raise ConnectionClosed(f"no pong within {timeout:g} s: the link is dead", code=1011)
+        if self.options.ping_interval is not None and now - last_ping >= self.options.ping_interval:
+            with self._send_lock:
+                ws.ping()
+            ws._iotws_last_ping = now  # type: ignore[attr-defined]
+
+    def _send(self, ws: websocket.WebSocket, frame: Frame) -> None:
+        if self.log.isEnabledFor(logging.DEBUG):
+            self.log.debug(">> %s", describe_frame(frame))
+        with self._send_lock:
+            if isinstance(frame, str):
+                ws.send(frame, websocket.ABNF.OPCODE_TEXT)
+            else:
+                ws.send_bytes(frame)
+
+    def _flush(self, ws: websocket.WebSocket) -> None:
+        for frame in self.core.data_to_send():
+            self._send(ws, frame)
+
+    # -- failure handling -----------------------------------------------------
+    def _complete(self, reply: Reply) -> None:
+        future = self._futures.pop(reply.token, None)
+        if future is None or future.done():
+            return
+        if reply.error is not None:
+            future.set_exception(reply.error)
+        else:
+            future.set_result(reply.value)
+
+    def _fail_all(self, error: BaseException) -> None:
+        with self._lock:
+            futures, self._futures = self._futures, {}
+            self.core.connection_lost()
+        for future in futures.values():
+            if not future.done():
+                future.set_exception(error)
+
+    def _lost(self, ws: websocket.WebSocket | None, error: BaseException | None) -> None:
+        with self._lock:
+            self._ready = False
+            self._ws = None
+        if ws is not None:
+            self._close_socket(ws, graceful=False)
+        reason = error if isinstance(error, ConnectionClosed) else ConnectionClosed(f"link lost: {error}")
+        if isinstance(error, ConnectionClosed):
+            self._last_error = error
+        else:
+            self._last_error = reason
+            reason.__cause__ = error
+        self.log.warning("lost connection to %s: %s", self.options.safe_url, error)
+        self._fail_all(ConnectionClosed(f"the link dropped while the command was in flight: {error}"))
+        policy = self.options.reconnect
+        will = policy is not None and policy.retry_on(self._last_error)
+        self.dispatcher.emit(Disconnected(error=reason, will_reconnect=will))
+
+    def _give_up(self, error: BaseException | None) -> None:
+        self.log.error("giving up on %s: %s", self.options.safe_url, error)
+        self.dispatcher.end(ConnectionClosed(f"connection lost for good: {error}"))
+
+    def _close_socket(self, ws: websocket.WebSocket, graceful: bool, status: int = 1000) -> None:
+        try:
+            if graceful:
+                with self._send_lock:
+                    ws.send_close(status=status)
+        except Exception:  # the link may already be gone; closing must not fail
+            self.log.debug("close frame not sent", exc_info=True)
+        try:
+            ws.shutdown()  # type: ignore[no-untyped-call]
+        except Exception:
+            self.log.debug("socket shutdown failed", exc_info=True)
+
+    def _wake(self) -> None:
+        if self._wake_w is not None:
+            try:
+                self._wake_w.send(b"x")
+            except OSError:
+                pass
+
+    def _drain_wake(self) -> None:
+        if self._wake_r is not None:
+            try:
+                self._wake_r.recv(64)
+            except OSError:
+                pass
+
+    def _close_wake(self) -> None:
+        for sock in (self._wake_r, self._wake_w):
+            if sock is not None:
+                sock.close()
+        self._wake_r = self._wake_w = None

@@ -1,0 +1,99 @@
+"""Helpers to run one test scenario against both ``Client`` and ``AsyncClient``.
+
+Write the scenario once as an ``async`` function; wrap every client call in
+:func:`resolve` (it awaits awaitables and passes plain results through) and read
+events with :func:`take_events`. Run the simulator with ``sim.run()`` (its own
+thread) so a blocking sync client does not stall it.
+
+Example:
+    >>> import asyncio
+    >>> asyncio.run(resolve(41 + 1))
+    42
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
+
+from common.client import AsyncClientBase, SyncClientBase
+from common.errors import RequestTimeout
+
+__all__ = ["FLAVOURS", "resolve", "take_events", "wait_until"]
+
+T = TypeVar("T")
+
+#: The two client flavours every scenario runs on.
+FLAVOURS = ("sync", "async")
+
+
+async def resolve(value: Any) -> Any:
+    """Await ``value`` if it is awaitable, else return it (sync clients return results).
+
+    Example:
+        >>> async def three():
+        ...     return 3
+        >>> asyncio.run(resolve(three()))
+        3
+    """
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+async def take_events(
+    client: SyncClientBase[Any] | AsyncClientBase[Any],
+    count: int,
+    *,
+    of_type: type | tuple[type, ...] = object,
+    timeout: float = 10.0,
+) -> list[Any]:
+    """Collect ``count`` events of ``of_type`` from either flavour, or raise ``RequestTimeout``.
+
+    Example:
+        >>> callable(take_events)
+        True
+    """
+    found: list[Any] = []
+    deadline = time.monotonic() + timeout
+    if isinstance(client, SyncClientBase):
+        while len(found) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            for event in client.events(timeout=remaining):
+                if isinstance(event, of_type):
+                    found.append(event)
+                break
+            else:
+                await asyncio.sleep(0)
+    else:
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                stream: AsyncIterator[Any] = client.events()
+                async for event in stream:
+                    if isinstance(event, of_type):
+                        found.append(event)
+                        if len(found) >= count:
+                            break
+        except TimeoutError:
+            pass
+    if len(found) < count:
+        raise RequestTimeout(f"got {len(found)} of {count} events of {of_type} within {timeout:g} s")
+    return found
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> None:
+    """Poll ``predicate`` until it is true, or raise ``RequestTimeout``.
+
+    Example:
+        >>> asyncio.run(wait_until(lambda: True))
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RequestTimeout(f"condition not met within {timeout:g} s")
+        await asyncio.sleep(interval)

@@ -1,0 +1,1 @@
+"""evok: see the package documentation."""

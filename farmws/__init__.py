@@ -1,0 +1,1 @@
+"""farmws: see the package documentation."""

@@ -1,0 +1,1 @@
+"""globiots: see the package documentation."""

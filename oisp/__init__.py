@@ -1,0 +1,1 @@
+"""oisp: see the package documentation."""

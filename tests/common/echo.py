@@ -1,0 +1,126 @@
+"""A tiny echo protocol on the common layer, used to test both drivers.
+
+Frames are JSON. A request ``{"id": N, "echo": X}`` is answered with
+``{"id": N, "echo": X}``; ``{"id": N, "sleep": S}`` is answered after S seconds;
+``{"id": N, "push": [..]}`` makes the server push each item as an event
+``{"event": item}``. On every connection the client first sends ``{"hello": K}``
+(K counts this core's connections) and waits for ``{"welcome": K}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import attrs
+
+from common.client import AsyncClientBase, SyncClientBase
+from common.commands import Command, Commands
+from common.errors import ProtocolError, RemoteError
+from common.sansio import Frame, ProtocolCore, Reply
+from common.simulator import SimConnection, SimulatorBase
+
+
+@attrs.frozen
+class Pushed:
+    item: Any
+
+
+class Echo(Command[Any]):
+    def __init__(self, key: str, value: Any) -> None:
+        self.key, self.value = key, value
+
+    def correlation_key(self) -> None:
+        return None
+
+    def encode(self, token: int | None) -> list[Frame]:
+        return [json.dumps({"id": token, self.key: self.value})]
+
+
+class EchoCore(ProtocolCore):
+    name = "echo"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connections = 0
+        self.welcomed = False
+
+    def on_connect(self) -> list[Frame]:
+        self.connections += 1
+        self.welcomed = False
+        return [json.dumps({"hello": self.connections})]
+
+    def handshake_complete(self) -> bool:
+        return self.welcomed
+
+    def receive(self, frame: Frame) -> list[object]:
+        try:
+            data = json.loads(frame)
+        except ValueError as exc:
+            raise ProtocolError(f"not JSON: {exc}", frame=frame) from None
+        if not isinstance(data, dict):
+            raise ProtocolError("not an object", frame=frame)
+        if "welcome" in data:
+            self.welcomed = True
+            return []
+        if "event" in data:
+            return [Pushed(data["event"])]
+        if "id" in data and isinstance(data["id"], int):
+            if self.pending.get(data["id"]) is None:
+                return []
+            self.pending.discard(data["id"])
+            if "error" in data:
+                return [Reply(data["id"], error=RemoteError(1, str(data["error"])))]
+            return [Reply(data["id"], value=data.get("echo"))]
+        raise ProtocolError("unknown frame", frame=frame)
+
+
+class EchoCommands(Commands[Any]):
+    def echo(self, value: Any) -> Any:
+        return self._execute(Echo("echo", value))
+
+    def sleep(self, seconds: float) -> Any:
+        return self._execute(Echo("sleep", seconds))
+
+    def push(self, items: list[Any]) -> Any:
+        return self._execute(Echo("push", items))
+
+    def fail(self, message: str) -> Any:
+        return self._execute(Echo("fail", message))
+
+
+class EchoClient(SyncClientBase[EchoCore], EchoCommands):
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(EchoCore(), url, **options)
+
+
+class AsyncEchoClient(AsyncClientBase[EchoCore], EchoCommands):
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(EchoCore(), url, **options)
+
+
+class EchoSimulator(SimulatorBase):
+    paths = ("/echo",)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hellos: list[int] = []
+
+    async def handle(self, conn: SimConnection) -> None:
+        async for frame in conn:
+            data = json.loads(frame)
+            if "hello" in data:
+                self.hellos.append(data["hello"])
+                await conn.send(json.dumps({"welcome": data["hello"]}))
+            elif "sleep" in data:
+                await asyncio.sleep(data["sleep"])
+                await conn.send(json.dumps({"id": data["id"], "echo": data["sleep"]}))
+            elif "push" in data:
+                for item in data["push"]:
+                    await conn.send(json.dumps({"event": item}))
+                await conn.send(json.dumps({"id": data["id"], "echo": len(data["push"])}))
+            elif "fail" in data:
+                await conn.send(json.dumps({"id": data["id"], "error": data["fail"]}))
+            else:
+                await conn.send(json.dumps({"id": data["id"], "echo": data["echo"]}))

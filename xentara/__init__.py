@@ -1,0 +1,1 @@
+"""xentara: see the package documentation."""
