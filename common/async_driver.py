@@ -166,7 +166,7 @@ class AsyncDriver:
             return command.sent_result()
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout=wait)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._futures.pop(token, None)
             self.core.cancel(token)
             raise RequestTimeout(f"{self.core.name}: no reply within {wait:g} s") from None

@@ -88,7 +88,9 @@ class SyncClientBase(Generic[CoreT]):
     def __enter__(self) -> Self:
         return self.connect()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def on(self, event_type: type[E], callback: Callable[[E], Any]) -> None:
@@ -215,7 +217,7 @@ class AsyncClientBase(Generic[CoreT]):
                     item = await events.get()
                 else:
                     item = await asyncio.wait_for(events.get(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return
             if isinstance(item, EndOfStream):
                 events.put_nowait(item)

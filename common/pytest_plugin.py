@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
 
 import pytest
 
@@ -37,7 +36,7 @@ pytest_plugins = _fixture_modules()
 
 
 @pytest.fixture
-def free_port() -> Iterator[int]:
+def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago.
 
     Example:
@@ -48,5 +47,5 @@ def free_port() -> Iterator[int]:
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    yield port
+        port: int = sock.getsockname()[1]
+    return port

@@ -329,7 +329,8 @@ class SyncDriver:
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
             reason = data[2:].decode("utf-8", "replace") if len(data) > 2 else ""
-            raise ConnectionClosed(f"server closed the connection (code {code}{', ' + reason if reason else ''})", code=code)
+            detail = f", {reason}" if reason else ""
+            raise ConnectionClosed(f"server closed the connection (code {code}{detail})", code=code)
         if len(data) > opts.max_message_size:
             self._close_socket(ws, graceful=True, status=1009)
             raise ConnectionClosed(

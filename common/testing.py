@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,7 +23,7 @@ from typing import Any, TypeVar
 from common.client import AsyncClientBase, SyncClientBase
 from common.errors import RequestTimeout
 
-__all__ = ["FLAVOURS", "resolve", "take_events", "wait_until"]
+__all__ = ["FLAVOURS", "open_client", "resolve", "take_events", "wait_until"]
 
 T = TypeVar("T")
 
@@ -97,3 +98,33 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, inter
         if time.monotonic() > deadline:
             raise RequestTimeout(f"condition not met within {timeout:g} s")
         await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def open_client(
+    flavour: str,
+    sync_cls: Callable[..., SyncClientBase[Any]],
+    async_cls: Callable[..., AsyncClientBase[Any]],
+    *args: Any,
+    **kwargs: Any,
+) -> AsyncIterator[Any]:
+    """Open ``sync_cls(*args, **kwargs)`` or ``async_cls(...)`` by ``flavour``; close it after.
+
+    Example:
+        >>> callable(open_client)
+        True
+    """
+    if flavour == "sync":
+        sync_client = sync_cls(*args, **kwargs)
+        sync_client.connect()
+        try:
+            yield sync_client
+        finally:
+            sync_client.close()
+    else:
+        async_client = async_cls(*args, **kwargs)
+        await async_client.connect()
+        try:
+            yield async_client
+        finally:
+            await async_client.close()

@@ -106,6 +106,7 @@ class EchoSimulator(SimulatorBase):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.hellos: list[int] = []
+        self.sleeping = 0
 
     async def handle(self, conn: SimConnection) -> None:
         async for frame in conn:
@@ -114,6 +115,7 @@ class EchoSimulator(SimulatorBase):
                 self.hellos.append(data["hello"])
                 await conn.send(json.dumps({"welcome": data["hello"]}))
             elif "sleep" in data:
+                self.sleeping += 1
                 await asyncio.sleep(data["sleep"])
                 await conn.send(json.dumps({"id": data["id"], "echo": data["sleep"]}))
             elif "push" in data:
