@@ -1,0 +1,685 @@
+"""Typed models of both farmws dialects, with ``from_wire``/``to_wire``.
+
+*Dialect D* (the vendor document): every message is ``{"event": NAME, "data": ...}``.
+Readings (:class:`Temperature`, :class:`Humidity`, :class:`SoilMoisture`) carry
+``time`` and ``record``; :class:`IrrigationStarted`/:class:`IrrigationStopped`
+carry ``time`` and ``zones``; :class:`SensorDisconnected` carries ``time`` and
+``sensor``. Any other name becomes a :class:`GenericEvent` with its raw data.
+Every ``data`` field is optional (the document leaves most shapes open) and
+unknown keys are kept in ``extra``.
+
+*Dialect I* (the only known server): the device sends :class:`RegisterSensors`,
+:class:`SensorUpdate`, :class:`SensorStatus` and :class:`CommandReply`; the server
+sends :class:`DeviceCommand` and :class:`ServerError`; dashboards get
+:class:`Snapshot` objects.
+
+Peer input that does not fit raises :class:`~common.errors.ProtocolError`;
+values a caller cannot send raise :class:`~common.errors.CodecError`.
+
+Example:
+    >>> ev = event_from_wire({"event": "temperature", "data": {"time": 8273663, "record": 223}})
+    >>> ev
+    Temperature(time=8273663, record=223, extra={})
+    >>> ev.to_wire()
+    {'event': 'temperature', 'data': {'time': 8273663, 'record': 223}}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+import attrs
+
+from common.errors import CodecError, ProtocolError
+
+__all__ = [
+    "EVENT_TYPES",
+    "CommandReply",
+    "DeviceCommand",
+    "DeviceState",
+    "FarmEvent",
+    "GenericEvent",
+    "Humidity",
+    "IrrigationEvent",
+    "IrrigationStarted",
+    "IrrigationStopped",
+    "Number",
+    "Reading",
+    "RegisterSensors",
+    "SensorDisconnected",
+    "SensorInfo",
+    "SensorState",
+    "SensorStatus",
+    "SensorUpdate",
+    "ServerError",
+    "Snapshot",
+    "SoilMoisture",
+    "Temperature",
+    "event_from_wire",
+    "parse_cmd",
+]
+
+#: A JSON number (never a bool).
+Number = int | float
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _object(data: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ProtocolError(f"{what}: expected a JSON object, got {type(data).__name__}", frame=data)
+    return data
+
+
+def _opt_int(data: Mapping[str, Any], key: str, what: str) -> int | None:
+    value = data.get(key)
+    if value is not None and not _is_int(value):
+        raise ProtocolError(f"{what}: {key!r} must be an integer, got {value!r}", frame=data)
+    return value
+
+
+def _check_time(time: int | None, what: str) -> None:
+    if time is not None and not _is_int(time):
+        raise CodecError(f"{what}: time must be an integer, got {time!r}")
+
+
+def _rest(data: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in known}
+
+
+def _put(out: dict[str, Any], key: str, value: object) -> None:
+    if value is not None:
+        out[key] = value
+
+
+# -- Dialect D ---------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class FarmEvent:
+    """Base of the documented (Dialect D) events: ``{"event": NAME, "data": ...}``.
+
+    Example:
+        >>> Temperature(time=1, record=20).event
+        'temperature'
+    """
+
+    #: The wire name of the event (``event`` key).
+    event_name: ClassVar[str] = ""
+
+    @property
+    def event(self) -> str:
+        """The event name on the wire."""
+        return self.event_name
+
+    def to_data(self) -> Any:
+        """The ``data`` value on the wire."""
+        raise NotImplementedError
+
+    def to_wire(self) -> dict[str, Any]:
+        """The whole message as JSON data.
+
+        Example:
+            >>> SensorDisconnected(time=1122, sensor="humidity").to_wire()["data"]
+            {'time': 1122, 'sensor': 'humidity'}
+        """
+        return {"event": self.event, "data": self.to_data()}
+
+
+@attrs.frozen(slots=True)
+class Reading(FarmEvent):
+    """A new record of one quantity: ``data = {"time": int, "record": number}``.
+
+    ``time`` is device time (its unit is undocumented; not a Unix epoch) and
+    ``record`` is passed through unscaled (``223`` may mean 22.3 degrees).
+
+    Example:
+        >>> Humidity.from_data({"time": 5, "record": 61, "unit": "%"})
+        Humidity(time=5, record=61, extra={'unit': '%'})
+    """
+
+    time: int | None = None
+    record: Number | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_data(cls, data: object) -> Self:
+        """Build from the ``data`` value; :class:`ProtocolError` if it does not fit."""
+        what = cls.event_name
+        obj = _object(data, what)
+        record = obj.get("record")
+        if record is not None and not _is_number(record):
+            raise ProtocolError(f"{what}: 'record' must be a number, got {record!r}", frame=obj)
+        return cls(time=_opt_int(obj, "time", what), record=record, extra=_rest(obj, ("time", "record")))
+
+    def to_data(self) -> dict[str, Any]:
+        """The ``data`` object (``None`` fields left out)."""
+        _check_time(self.time, self.event_name)
+        if self.record is not None and (not _is_number(self.record) or not math.isfinite(self.record)):
+            raise CodecError(f"{self.event_name}: record must be a finite number, got {self.record!r}")
+        out = dict(self.extra)
+        _put(out, "time", self.time)
+        _put(out, "record", self.record)
+        return out
+
+
+@attrs.frozen(slots=True)
+class Temperature(Reading):
+    """``temperature``: a new temperature record.
+
+    Example:
+        >>> Temperature(time=8273663, record=223).to_wire()
+        {'event': 'temperature', 'data': {'time': 8273663, 'record': 223}}
+    """
+
+    event_name: ClassVar[str] = "temperature"
+
+
+@attrs.frozen(slots=True)
+class Humidity(Reading):
+    """``humidity``: a new humidity record (data shape assumed like ``temperature``).
+
+    Example:
+        >>> Humidity(time=1, record=61).event
+        'humidity'
+    """
+
+    event_name: ClassVar[str] = "humidity"
+
+
+@attrs.frozen(slots=True)
+class SoilMoisture(Reading):
+    """``soil_moisture``: a new soil moisture record (shape assumed like ``temperature``).
+
+    Example:
+        >>> SoilMoisture(time=1, record=512).event
+        'soil_moisture'
+    """
+
+    event_name: ClassVar[str] = "soil_moisture"
+
+
+@attrs.frozen(slots=True)
+class IrrigationEvent(FarmEvent):
+    """Irrigation started or stopped: ``data = {"time": int, "zones": [str]}``.
+
+    Example:
+        >>> IrrigationStarted.from_data({"time": 1, "zones": ["zone1"]}).zones
+        ('zone1',)
+    """
+
+    time: int | None = None
+    zones: tuple[str, ...] | None = attrs.field(default=None, converter=attrs.converters.optional(tuple))
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_data(cls, data: object) -> Self:
+        """Build from the ``data`` value; :class:`ProtocolError` if it does not fit."""
+        what = cls.event_name
+        obj = _object(data, what)
+        zones = obj.get("zones")
+        if zones is not None and (not isinstance(zones, list) or not all(isinstance(z, str) for z in zones)):
+            raise ProtocolError(f"{what}: 'zones' must be a list of strings, got {zones!r}", frame=obj)
+        return cls(time=_opt_int(obj, "time", what), zones=zones, extra=_rest(obj, ("time", "zones")))
+
+    def to_data(self) -> dict[str, Any]:
+        """The ``data`` object (``None`` fields left out)."""
+        _check_time(self.time, self.event_name)
+        if self.zones is not None and not all(isinstance(z, str) for z in self.zones):
+            raise CodecError(f"{self.event_name}: zones must be strings, got {self.zones!r}")
+        out = dict(self.extra)
+        _put(out, "time", self.time)
+        _put(out, "zones", None if self.zones is None else list(self.zones))
+        return out
+
+
+@attrs.frozen(slots=True)
+class IrrigationStarted(IrrigationEvent):
+    """``irrigation_started``: irrigation is starting in ``zones``.
+
+    Example:
+        >>> IrrigationStarted(time=8273663, zones=["zone1", "zone2"]).to_data()
+        {'time': 8273663, 'zones': ['zone1', 'zone2']}
+    """
+
+    event_name: ClassVar[str] = "irrigation_started"
+
+
+@attrs.frozen(slots=True)
+class IrrigationStopped(IrrigationEvent):
+    """``irrigation_stopped``: irrigation stopped (data undocumented; shape assumed).
+
+    Example:
+        >>> IrrigationStopped(time=9).to_data()
+        {'time': 9}
+    """
+
+    event_name: ClassVar[str] = "irrigation_stopped"
+
+
+@attrs.frozen(slots=True)
+class SensorDisconnected(FarmEvent):
+    """``sensor_disconnected``: a sensor was lost: ``data = {"time": int, "sensor": str}``.
+
+    Example:
+        >>> SensorDisconnected.from_data({"time": 1122, "sensor": "humidity and sensor"}).sensor
+        'humidity and sensor'
+    """
+
+    event_name: ClassVar[str] = "sensor_disconnected"
+
+    time: int | None = None
+    sensor: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_data(cls, data: object) -> Self:
+        """Build from the ``data`` value; :class:`ProtocolError` if it does not fit."""
+        what = cls.event_name
+        obj = _object(data, what)
+        sensor = obj.get("sensor")
+        if sensor is not None and not isinstance(sensor, str):
+            raise ProtocolError(f"{what}: 'sensor' must be a string, got {sensor!r}", frame=obj)
+        return cls(time=_opt_int(obj, "time", what), sensor=sensor, extra=_rest(obj, ("time", "sensor")))
+
+    def to_data(self) -> dict[str, Any]:
+        """The ``data`` object (``None`` fields left out)."""
+        _check_time(self.time, self.event_name)
+        if self.sensor is not None and not isinstance(self.sensor, str):
+            raise CodecError(f"sensor_disconnected: sensor must be a string, got {self.sensor!r}")
+        out = dict(self.extra)
+        _put(out, "time", self.time)
+        _put(out, "sensor", self.sensor)
+        return out
+
+
+@attrs.frozen(slots=True)
+class GenericEvent(FarmEvent):
+    """Any event name without a typed model, with its raw ``data`` (never an error).
+
+    Example:
+        >>> event_from_wire({"event": "valve_opened", "data": {"valve": 3}})
+        GenericEvent(event='valve_opened', data={'valve': 3})
+    """
+
+    event: str
+    data: Any = None
+
+    def to_data(self) -> Any:
+        """The raw ``data`` value."""
+        return self.data
+
+
+#: Typed Dialect D events by wire name.
+EVENT_TYPES: dict[str, type[Reading] | type[IrrigationEvent] | type[SensorDisconnected]] = {
+    cls.event_name: cls
+    for cls in (Temperature, Humidity, SoilMoisture, IrrigationStarted, IrrigationStopped, SensorDisconnected)
+}
+
+
+def _envelope(obj: object) -> tuple[str, Any]:
+    envelope = _object(obj, "message")
+    name = envelope.get("event")
+    if not isinstance(name, str):
+        raise ProtocolError("message has no string 'event'", frame=obj)
+    if "data" not in envelope:
+        raise ProtocolError(f"{name}: message has no 'data'", frame=obj)
+    return name, envelope["data"]
+
+
+def event_from_wire(obj: object) -> FarmEvent:
+    """Turn a decoded ``{"event", "data"}`` message into a typed event.
+
+    Example:
+        >>> event_from_wire({"event": "humidity", "data": {"record": 40}}).record
+        40
+    """
+    name, data = _envelope(obj)
+    cls = EVENT_TYPES.get(name)
+    if cls is None:
+        return GenericEvent(event=name, data=data)
+    return cls.from_data(data)
+
+
+# -- Dialect I: device channel ----------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class SensorInfo:
+    """Metadata a device registers for one sensor (an optional display ``name``).
+
+    Example:
+        >>> SensorInfo.from_wire({"name": "Rainfall"})
+        SensorInfo(name='Rainfall', extra={})
+    """
+
+    name: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_wire(cls, obj: object) -> SensorInfo:
+        """Build from the metadata object."""
+        data = _object(obj, "sensor metadata")
+        name = data.get("name")
+        if name is not None and not isinstance(name, str):
+            raise ProtocolError(f"sensor name must be a string, got {name!r}", frame=obj)
+        return cls(name=name, extra=_rest(data, ("name",)))
+
+    def to_wire(self) -> dict[str, Any]:
+        """The metadata object."""
+        out = dict(self.extra)
+        _put(out, "name", self.name)
+        return out
+
+
+@attrs.frozen(slots=True)
+class RegisterSensors:
+    """``register_sensors``: the sensors a device has (sent right after each connect).
+
+    Example:
+        >>> RegisterSensors({"Humidity": SensorInfo(), "RainDrop": SensorInfo("Rainfall")}).to_wire()
+        {'event': 'register_sensors', 'data': {'Humidity': {}, 'RainDrop': {'name': 'Rainfall'}}}
+    """
+
+    event_name: ClassVar[str] = "register_sensors"
+    sensors: Mapping[str, SensorInfo] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_data(cls, data: object) -> RegisterSensors:
+        """Build from the ``data`` object (sensor id -> metadata)."""
+        obj = _object(data, cls.event_name)
+        return cls({str(k): SensorInfo.from_wire(v) for k, v in obj.items()})
+
+    def to_wire(self) -> dict[str, Any]:
+        """The whole message."""
+        return {"event": self.event_name, "data": {k: v.to_wire() for k, v in self.sensors.items()}}
+
+
+@attrs.frozen(slots=True)
+class SensorUpdate:
+    """``sensor_update``: new values, sensor id -> number.
+
+    Example:
+        >>> SensorUpdate.from_data({"Temperature": 24.5, "Humidity": 61}).values["Humidity"]
+        61
+    """
+
+    event_name: ClassVar[str] = "sensor_update"
+    values: Mapping[str, Number] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_data(cls, data: object) -> SensorUpdate:
+        """Build from the ``data`` object."""
+        obj = _object(data, cls.event_name)
+        for key, value in obj.items():
+            if not _is_number(value):
+                raise ProtocolError(f"sensor_update: {key!r} must be a number, got {value!r}", frame=obj)
+        return cls(dict(obj))
+
+    def to_wire(self) -> dict[str, Any]:
+        """The whole message; :class:`CodecError` for a non-finite or non-number value."""
+        for key, value in self.values.items():
+            if not _is_number(value) or not math.isfinite(value):
+                raise CodecError(f"sensor_update: {key!r} must be a finite number, got {value!r}")
+        return {"event": self.event_name, "data": dict(self.values)}
+
+
+@attrs.frozen(slots=True)
+class SensorStatus:
+    """``sensor_status``: sensor id -> connected (``True``/``False``).
+
+    Example:
+        >>> SensorStatus({"RainDrop": False}).to_wire()
+        {'event': 'sensor_status', 'data': {'RainDrop': False}}
+    """
+
+    event_name: ClassVar[str] = "sensor_status"
+    connected: Mapping[str, bool] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_data(cls, data: object) -> SensorStatus:
+        """Build from the ``data`` object."""
+        obj = _object(data, cls.event_name)
+        for key, value in obj.items():
+            if not isinstance(value, bool):
+                raise ProtocolError(f"sensor_status: {key!r} must be true/false, got {value!r}", frame=obj)
+        return cls(dict(obj))
+
+    def to_wire(self) -> dict[str, Any]:
+        """The whole message; :class:`CodecError` for a non-bool value."""
+        for key, value in self.connected.items():
+            if not isinstance(value, bool):
+                raise CodecError(f"sensor_status: {key!r} must be a bool, got {value!r}")
+        return {"event": self.event_name, "data": dict(self.connected)}
+
+
+def parse_cmd(cmd: str) -> tuple[tuple[str, ...], dict[str, str | bool]]:
+    """Split a CLI-like command into positional words and ``--key value`` options.
+
+    A ``--flag`` followed by another option (or nothing) is ``True``.
+
+    Example:
+        >>> parse_cmd("config --socket_send_data_seconds 3 --send_sensor_status_seconds 2")
+        (('config',), {'socket_send_data_seconds': '3', 'send_sensor_status_seconds': '2'})
+        >>> parse_cmd("irrigation start")
+        (('irrigation', 'start'), {})
+    """
+    words = cmd.split()
+    args: list[str] = []
+    options: dict[str, str | bool] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith("--") and len(word) > 2:
+            if i + 1 < len(words) and not words[i + 1].startswith("--"):
+                options[word[2:]] = words[i + 1]
+                i += 2
+                continue
+            options[word[2:]] = True
+        elif not options:
+            args.append(word)
+        i += 1
+    return tuple(args), options
+
+
+@attrs.frozen(slots=True)
+class DeviceCommand:
+    """``command`` from the server to a device; ``return_id`` set when a reply is expected.
+
+    ``cmd`` is CLI-like: ``irrigation start``, ``drainage status``,
+    ``config --key value ...``; :attr:`words` and :attr:`options` parse it.
+
+    Example:
+        >>> msg = {"event": "command", "data": {"cmd": "irrigation start"}, "return": "a1B2c3D4e5"}
+        >>> c = DeviceCommand.from_wire(msg)
+        >>> c.words, c.return_id
+        (('irrigation', 'start'), 'a1B2c3D4e5')
+    """
+
+    event_name: ClassVar[str] = "command"
+    cmd: str
+    return_id: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The positional words of ``cmd`` (e.g. ``('irrigation', 'start')``)."""
+        return parse_cmd(self.cmd)[0]
+
+    @property
+    def options(self) -> dict[str, str | bool]:
+        """The ``--key value`` options of ``cmd``."""
+        return parse_cmd(self.cmd)[1]
+
+    @classmethod
+    def from_wire(cls, obj: object) -> DeviceCommand:
+        """Build from a whole ``command`` message."""
+        envelope = _object(obj, "command")
+        data = _object(envelope.get("data"), "command data")
+        cmd = data.get("cmd")
+        if not isinstance(cmd, str):
+            raise ProtocolError("command: 'cmd' must be a string", frame=obj)
+        rid = envelope.get("return")
+        if rid is not None and not isinstance(rid, str):
+            raise ProtocolError(f"command: 'return' must be a string, got {rid!r}", frame=obj)
+        return cls(cmd=cmd, return_id=rid, extra=_rest(data, ("cmd",)))
+
+    def to_wire(self) -> dict[str, Any]:
+        """The whole message.
+
+        Example:
+            >>> DeviceCommand("irrigation status", "x" * 10).to_wire()["return"]
+            'xxxxxxxxxx'
+        """
+        out: dict[str, Any] = {"event": self.event_name, "data": {**self.extra, "cmd": self.cmd}}
+        _put(out, "return", self.return_id)
+        return out
+
+
+@attrs.frozen(slots=True)
+class CommandReply:
+    """A device's reply to a command: the event name **is** the command's return id.
+
+    ``result`` is ``True`` for start/stop, ``0``/``1`` for status, a string for errors.
+
+    Example:
+        >>> CommandReply("a1B2c3D4e5", True).to_wire()
+        {'event': 'a1B2c3D4e5', 'data': True}
+    """
+
+    return_id: str
+    result: Any = None
+
+    def to_wire(self) -> dict[str, Any]:
+        """The whole message."""
+        if not isinstance(self.return_id, str) or not self.return_id:
+            raise CodecError(f"a reply needs a non-empty return id, got {self.return_id!r}")
+        return {"event": self.return_id, "data": self.result}
+
+
+@attrs.frozen(slots=True)
+class ServerError:
+    """``error`` from the server: it could not handle a frame the device sent.
+
+    Example:
+        >>> ServerError.from_data("Error in the data sent").message
+        'Error in the data sent'
+    """
+
+    event_name: ClassVar[str] = "error"
+    message: Any = None
+
+    @classmethod
+    def from_data(cls, data: object) -> ServerError:
+        """Build from the ``data`` value (usually a string)."""
+        return cls(data)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The whole message."""
+        return {"event": self.event_name, "data": self.message}
+
+
+# -- Dialect I: dashboard channel -------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class SensorState:
+    """One sensor in a :class:`Snapshot`: connected ``status`` and ``last_value``.
+
+    Example:
+        >>> SensorState.from_wire({"name": "Soil Moisture", "status": True, "last_value": 512})
+        SensorState(status=True, last_value=512, name='Soil Moisture', extra={})
+    """
+
+    status: bool | None = None
+    last_value: Any = None
+    name: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_wire(cls, obj: object) -> SensorState:
+        """Build from the sensor object."""
+        data = _object(obj, "sensor state")
+        status, name = data.get("status"), data.get("name")
+        if status is not None and not isinstance(status, bool):
+            raise ProtocolError(f"sensor 'status' must be true/false, got {status!r}", frame=obj)
+        if name is not None and not isinstance(name, str):
+            raise ProtocolError(f"sensor 'name' must be a string, got {name!r}", frame=obj)
+        extra = _rest(data, ("status", "last_value", "name"))
+        return cls(status=status, last_value=data.get("last_value"), name=name, extra=extra)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The sensor object."""
+        out = dict(self.extra)
+        _put(out, "name", self.name)
+        out["status"] = self.status
+        out["last_value"] = self.last_value
+        return out
+
+
+@attrs.frozen(slots=True)
+class DeviceState:
+    """One device in a :class:`Snapshot`.
+
+    Example:
+        >>> DeviceState.from_wire({"name": "Esp8266", "sensors": {}}).name
+        'Esp8266'
+    """
+
+    name: str
+    sensors: Mapping[str, SensorState] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_wire(cls, obj: object, key: str = "") -> DeviceState:
+        """Build from the device object (``key`` is the fallback name)."""
+        data = _object(obj, "device state")
+        name = data.get("name", key)
+        if not isinstance(name, str):
+            raise ProtocolError(f"device 'name' must be a string, got {name!r}", frame=obj)
+        sensors = _object(data.get("sensors", {}), "device sensors")
+        parsed = {str(k): SensorState.from_wire(v) for k, v in sensors.items()}
+        return cls(name=name, sensors=parsed, extra=_rest(data, ("name", "sensors")))
+
+    def to_wire(self) -> dict[str, Any]:
+        """The device object."""
+        sensors = {k: v.to_wire() for k, v in self.sensors.items()}
+        return {**self.extra, "name": self.name, "sensors": sensors}
+
+
+@attrs.frozen(slots=True)
+class Snapshot:
+    """The full live state the server pushes to dashboards: device name -> :class:`DeviceState`.
+
+    Each snapshot replaces the previous one (no diff semantics).
+
+    Example:
+        >>> snap = Snapshot.from_wire({"Esp8266": {"name": "Esp8266", "sensors": {
+        ...     "Temperature": {"status": True, "last_value": 24.5}}}})
+        >>> snap.value("Esp8266", "Temperature")
+        24.5
+    """
+
+    devices: Mapping[str, DeviceState] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_wire(cls, obj: object) -> Snapshot:
+        """Build from the snapshot object."""
+        data = _object(obj, "snapshot")
+        return cls({str(k): DeviceState.from_wire(v, str(k)) for k, v in data.items()})
+
+    def to_wire(self) -> dict[str, Any]:
+        """The snapshot object."""
+        return {k: v.to_wire() for k, v in self.devices.items()}
+
+    def value(self, device: str, sensor: str) -> Any:
+        """The last value of ``sensor`` on ``device`` (``KeyError`` if absent)."""
+        return self.devices[device].sensors[sensor].last_value

@@ -1,0 +1,335 @@
+"""The sans-I/O cores of farmws: frames in, typed events out; messages out as frames.
+
+Three cores cover both dialects:
+
+* :class:`EventCore` (Dialect D, controller and dashboard sides): every frame is
+  ``{"event", "data"}`` and becomes a :class:`~farmws.models.FarmEvent`.
+* :class:`DeviceCore` (Dialect I, ``/controller/<name>``): sends
+  ``register_sensors`` on every connect, turns ``command`` messages into
+  :class:`~farmws.models.DeviceCommand` events, runs registered command handlers
+  and answers each ``return`` id once even though the server re-sends it every
+  0.5 s; ``error`` messages become :class:`~farmws.models.ServerError` events.
+* :class:`LiveCore` (Dialect I, ``/client/live_hardware_infor``): bare snapshot
+  objects become :class:`~farmws.models.Snapshot` events; the latest is ``state``.
+
+Example:
+    >>> core = EventCore()
+    >>> core.receive('{"event": "temperature", "data": {"time": 8273663, "record": 223}}')
+    [Temperature(time=8273663, record=223, extra={})]
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from common.commands import Command
+from common.errors import CodecError, ProtocolError, UsageError
+from common.sansio import Frame, ProtocolCore, Submission
+from farmws.models import (
+    CommandReply,
+    DeviceCommand,
+    FarmEvent,
+    GenericEvent,
+    RegisterSensors,
+    SensorInfo,
+    ServerError,
+    Snapshot,
+    event_from_wire,
+)
+
+__all__ = [
+    "DEFAULT_SENSORS",
+    "CommandHandler",
+    "DeviceCore",
+    "EventCore",
+    "LiveCore",
+    "SendCommand",
+    "decode",
+    "encode",
+    "parse_event",
+]
+
+#: A device command handler: gets the command, returns the reply result.
+CommandHandler = Callable[[DeviceCommand], Any]
+
+#: The sensors of the reference firmware, as it registers them.
+DEFAULT_SENSORS: Mapping[str, SensorInfo] = {
+    "Humidity": SensorInfo(),
+    "Temperature": SensorInfo(),
+    "RainDrop": SensorInfo(name="Rainfall"),
+    "SoilMoisture": SensorInfo(name="Soil Moisture"),
+}
+
+
+def decode(frame: Frame) -> Any:
+    """Parse a text frame as JSON; :class:`ProtocolError` for anything else.
+
+    Example:
+        >>> decode('{"a": 1}')
+        {'a': 1}
+        >>> decode(b"\\x00")
+        Traceback (most recent call last):
+        common.errors.ProtocolError: binary frames are not part of farmws (frame: b'\\x00')
+    """
+    if not isinstance(frame, str):
+        raise ProtocolError("binary frames are not part of farmws", frame=frame)
+    try:
+        return json.loads(frame)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"not JSON: {exc}", frame=frame) from None
+
+
+def encode(message: Mapping[str, Any]) -> str:
+    """Serialise a message as compact JSON; :class:`CodecError` if it cannot be sent.
+
+    Example:
+        >>> encode({"event": "humidity", "data": {"record": 61}})
+        '{"event":"humidity","data":{"record":61}}'
+        >>> encode({"event": "x", "data": float("nan")})
+        Traceback (most recent call last):
+        common.errors.CodecError: cannot encode the message as JSON: Out of range float values are not JSON compliant
+    """
+    try:
+        return json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise CodecError(f"cannot encode the message as JSON: {exc}") from None
+
+
+def parse_event(frame: Frame) -> FarmEvent:
+    """One Dialect D frame -> a typed event (:class:`~farmws.models.GenericEvent` if unknown).
+
+    Example:
+        >>> parse_event('{"event": "pump", "data": "on"}')
+        GenericEvent(event='pump', data='on')
+    """
+    message = decode(frame)
+    try:
+        return event_from_wire(message)
+    except ProtocolError as exc:
+        raise ProtocolError(exc.args[0], frame=frame) from None
+
+
+class SendCommand(Command[None]):
+    """Send one message and complete once written (farmws never acknowledges).
+
+    The message is encoded when the command is made, so a value that cannot be
+    sent raises :class:`CodecError` before anything goes out.
+
+    Example:
+        >>> SendCommand({"event": "temperature", "data": {"record": 20}}).encode(None)
+        ['{"event":"temperature","data":{"record":20}}']
+    """
+
+    expects_reply = False
+
+    def __init__(self, message: Mapping[str, Any]) -> None:
+        self.message = message
+        self.frame = encode(message)
+
+    def encode(self, token: int | None) -> list[Frame]:
+        """The one frame."""
+        return [self.frame]
+
+
+class EventCore(ProtocolCore):
+    """Dialect D core, for both the controller and the dashboard side.
+
+    Nothing is sent on connect and nothing is ever answered; every received
+    frame becomes one event (unexpected frames on the controller side are
+    surfaced, not fatal).
+
+    Example:
+        >>> EventCore().receive('{"event": "irrigation_stopped", "data": {}}')
+        [IrrigationStopped(time=None, zones=None, extra={})]
+    """
+
+    name = "farmws"
+
+    def receive(self, frame: Frame) -> list[object]:
+        """Parse one frame into one typed event."""
+        return [parse_event(frame)]
+
+
+class DeviceCore(ProtocolCore):
+    """Dialect I device-side core (``/controller/<name>``).
+
+    * Sends ``register_sensors`` first on every (re)connection.
+    * ``command`` messages become :class:`DeviceCommand` events. A handler
+      registered with :meth:`handle` (exact ``cmd``, then its first two words,
+      then its first word) computes the reply, which the core sends once per
+      ``return`` id. The server re-sends an unanswered command every 0.5 s:
+      re-sends are recognised (counted in :attr:`resends`, not emitted again);
+      after a reconnect a re-sent id is answered again from the cached result
+      without running the handler twice.
+    * ``config --key value`` commands update :attr:`config`.
+    * ``error`` messages become :class:`ServerError` events; other names become
+      :class:`GenericEvent`.
+
+    Example:
+        >>> core = DeviceCore()
+        >>> core.handle("irrigation start", lambda command: True)
+        >>> msg = '{"event": "command", "data": {"cmd": "irrigation start"}, "return": "abcdefghij"}'
+        >>> core.receive(msg)
+        [DeviceCommand(cmd='irrigation start', return_id='abcdefghij', extra={})]
+        >>> core.data_to_send()
+        ['{"event":"abcdefghij","data":true}']
+        >>> core.receive(msg), core.data_to_send(), core.resends
+        ([], [], 1)
+    """
+
+    name = "farmws"
+
+    def __init__(
+        self,
+        sensors: Mapping[str, SensorInfo] | None = None,
+        handlers: Mapping[str, CommandHandler] | None = None,
+        memory: int = 256,
+    ) -> None:
+        super().__init__()
+        self.sensors: dict[str, SensorInfo] = dict(DEFAULT_SENSORS if sensors is None else sensors)
+        self.handlers: dict[str, CommandHandler] = dict(handlers or {})
+        #: Options received in ``config`` commands (strings, as sent).
+        self.config: dict[str, str | bool] = {}
+        #: How many re-sent copies of already seen commands were recognised.
+        self.resends = 0
+        self._memory = memory
+        # return id -> reply frame (None while the user has not answered)
+        self._seen: OrderedDict[str, str | None] = OrderedDict()
+        self._answered_here: set[str] = set()
+
+    # -- configuration ------------------------------------------------------------
+    def handle(self, pattern: str, handler: CommandHandler) -> None:
+        """Answer commands matching ``pattern`` (``"irrigation start"``, ``"drainage"``...)."""
+        self.handlers[" ".join(pattern.split())] = handler
+
+    def handler_for(self, command: DeviceCommand) -> CommandHandler | None:
+        """The handler for ``command``: exact ``cmd``, then first two words, then first word."""
+        words = command.cmd.split()
+        for key in (" ".join(words), " ".join(words[:2]), " ".join(words[:1])):
+            if key in self.handlers:
+                return self.handlers[key]
+        return None
+
+    def answered(self, return_id: str) -> bool:
+        """Whether a reply for ``return_id`` was sent (or queued) already."""
+        return self._seen.get(return_id) is not None
+
+    # -- lifecycle ------------------------------------------------------------------
+    def on_connect(self) -> list[Frame]:
+        """``register_sensors`` with :attr:`sensors`."""
+        return [encode(RegisterSensors(self.sensors).to_wire())]
+
+    def connection_lost(self) -> None:
+        """Forget which ids were answered on this connection (results stay cached)."""
+        super().connection_lost()
+        self._answered_here.clear()
+
+    # -- traffic ----------------------------------------------------------------------
+    def receive(self, frame: Frame) -> list[object]:
+        """Parse one server message (command, error or other)."""
+        message = decode(frame)
+        if not isinstance(message, dict) or not isinstance(message.get("event"), str):
+            raise ProtocolError("message is not an object with a string 'event'", frame=frame)
+        name = message["event"]
+        if name == "error":
+            return [ServerError(message.get("data"))]
+        if name != DeviceCommand.event_name:
+            try:
+                return [event_from_wire(message)]
+            except ProtocolError as exc:
+                raise ProtocolError(exc.args[0], frame=frame) from None
+        try:
+            command = DeviceCommand.from_wire(message)
+        except ProtocolError as exc:
+            raise ProtocolError(exc.args[0], frame=frame) from None
+        return self._on_command(command)
+
+    def _on_command(self, command: DeviceCommand) -> list[object]:
+        rid = command.return_id
+        if rid is not None and rid in self._seen:
+            reply = self._seen[rid]
+            if reply is not None and rid not in self._answered_here:
+                self._answered_here.add(rid)  # answered before a reconnect: answer again, once
+                self.send_later(reply)
+            else:
+                self.resends += 1
+            return []
+        if command.words[:1] == ("config",):
+            self.config.update(command.options)
+        if rid is not None:
+            self._remember(rid, None)
+            handler = self.handler_for(command)
+            if handler is not None:
+                try:
+                    result = handler(command)
+                except Exception as exc:  # the firmware answers errors with a string
+                    result = f"error: {exc}"
+                self._answer(CommandReply(rid, result))
+        return [command]
+
+    def _remember(self, rid: str, reply: str | None) -> None:
+        self._seen[rid] = reply
+        self._seen.move_to_end(rid)
+        while len(self._seen) > self._memory:
+            self._seen.popitem(last=False)
+
+    def _answer(self, reply: CommandReply) -> str:
+        try:
+            frame = encode(reply.to_wire())
+        except CodecError:
+            frame = encode(CommandReply(reply.return_id, f"error: cannot encode {reply.result!r}").to_wire())
+        self._remember(reply.return_id, frame)
+        self._answered_here.add(reply.return_id)
+        self.send_later(frame)
+        return frame
+
+    def submit(self, command: Command[Any]) -> Submission:
+        """Send ``command``; a manual :class:`CommandReply` is sent at most once per id."""
+        if isinstance(command, SendCommand) and isinstance(command.message, Mapping):
+            rid = command.message.get("event")
+            if isinstance(rid, str) and rid in self._seen:
+                if self._seen[rid] is not None:
+                    raise UsageError(f"command {rid!r} was answered already")
+                self._remember(rid, command.frame)
+                self._answered_here.add(rid)
+        return super().submit(command)
+
+
+class LiveCore(ProtocolCore):
+    """Dialect I dashboard core (``/client/live_hardware_infor``): snapshots in.
+
+    Every frame is the full state; :attr:`state` keeps the latest. An
+    ``{"event", "data"}`` message (not sent by the reference server) is surfaced
+    as a :class:`ServerError` or :class:`GenericEvent` instead.
+
+    Example:
+        >>> core = LiveCore()
+        >>> core.receive('{"Esp8266": {"name": "Esp8266", "sensors": {}}}')
+        [Snapshot(devices={'Esp8266': DeviceState(name='Esp8266', sensors={}, extra={})})]
+        >>> core.state.devices["Esp8266"].name
+        'Esp8266'
+    """
+
+    name = "farmws"
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The latest snapshot (empty until the first arrives).
+        self.state = Snapshot()
+
+    def receive(self, frame: Frame) -> list[object]:
+        """Parse one snapshot."""
+        message = decode(frame)
+        if isinstance(message, dict) and set(message) == {"event", "data"} and isinstance(message["event"], str):
+            if message["event"] == "error":
+                return [ServerError(message["data"])]
+            return [GenericEvent(message["event"], message["data"])]
+        try:
+            snapshot = Snapshot.from_wire(message)
+        except ProtocolError as exc:
+            raise ProtocolError(exc.args[0], frame=frame) from None
+        self.state = snapshot
+        return [snapshot]
