@@ -3,7 +3,7 @@
 Users import from the protocol packages (``globiots``, ``evok``, ``xentara``,
 ``oisp``, ``farmws``), which re-export what they need from here.
 
-Example:
+Examples:
     >>> import common
     >>> common.__version__
     '0.1.0'

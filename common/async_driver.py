@@ -4,7 +4,7 @@ Behaves like :class:`common.sync_driver.SyncDriver`: the same options, the same
 exceptions, the same lifecycle events. aiohttp's heartbeat only works while a
 receive loop runs; here one always does.
 
-Example:
+Examples:
     >>> from common.sansio import ProtocolCore
     >>> from common.options import ConnectOptions
     >>> AsyncDriver(ProtocolCore(), ConnectOptions("ws://127.0.0.1:9/")).connected
@@ -46,7 +46,7 @@ __all__ = ["AsyncDriver", "translate_aiohttp_error"]
 def translate_aiohttp_error(exc: BaseException, url: str) -> IotwsError:
     """Map an aiohttp / ssl / OS exception raised while connecting to iotws.
 
-    Example:
+    Examples:
         >>> translate_aiohttp_error(TimeoutError(), "ws://127.0.0.1:9/")
         ConnectError('ws://127.0.0.1:9/: timed out while connecting')
     """

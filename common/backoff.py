@@ -1,6 +1,6 @@
 """Reconnect policy: exponential backoff with jitter, attempt limits, and a retry classifier.
 
-Example:
+Examples:
     >>> policy = ReconnectPolicy(initial_delay=1.0, factor=2.0, max_delay=8.0, jitter=0.0)
     >>> [policy.delay(n) for n in range(1, 6)]
     [1.0, 2.0, 4.0, 8.0, 8.0]
@@ -34,7 +34,7 @@ def is_retryable(error: BaseException) -> bool:
     failures are retried; credentials, TLS verification and caller mistakes are
     not, because trying again cannot fix them.
 
-    Example:
+    Examples:
         >>> is_retryable(ConnectionRefusedError())
         True
         >>> is_retryable(AuthenticationError("bad token", status=401))
@@ -64,7 +64,7 @@ class ReconnectPolicy:
     ``reset_after`` seconds resets the count. ``retry_on`` decides which errors are
     worth retrying.
 
-    Example:
+    Examples:
         >>> ReconnectPolicy(max_attempts=3).max_attempts
         3
     """

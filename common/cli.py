@@ -6,7 +6,7 @@ which adds ``iotws <pkg> ...`` verbs whose handlers return an exit status, and
 ``report(protocol, name, value)`` for live values. ``iotws demo`` runs every
 registered protocol's demo side by side and prints a table.
 
-Example:
+Examples:
     >>> main(["--version"])  # doctest: +ELLIPSIS
     iotws ...
     0
@@ -41,7 +41,7 @@ Report = Callable[[str, str, str], None]
 def to_jsonable(obj: Any) -> Any:
     """Turn a typed event or model into plain JSON data (for ``--json`` output).
 
-    Example:
+    Examples:
         >>> import datetime as dt
         >>> to_jsonable({"at": dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), "raw": b"\\x01"})
         {'at': '2026-01-02T00:00:00+00:00', 'raw': '01'}
@@ -73,7 +73,7 @@ def to_jsonable(obj: Any) -> Any:
 def print_event(event: object, as_json: bool) -> None:
     """Print one event: a JSON object per line with ``as_json``, else its repr.
 
-    Example:
+    Examples:
         >>> from common.events import Reconnected
         >>> print_event(Reconnected(attempts=2), as_json=True)
         {"type": "Reconnected", "attempts": 2}
@@ -87,7 +87,7 @@ def print_event(event: object, as_json: bool) -> None:
 def cli_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Wrap a verb handler: expected failures become one stderr line and exit status 1.
 
-    Example:
+    Examples:
         >>> @cli_errors
         ... def verb(args):
         ...     raise IotwsError("cannot connect to ws://127.0.0.1:9/")

@@ -4,7 +4,7 @@ They own a driver, expose the shared lifecycle (``connect``/``close``, context
 managers, ``events()``, ``on()``), and implement ``_execute`` for the command
 surface written once in each protocol (:class:`common.commands.Commands`).
 
-Example:
+Examples:
     >>> from common.sansio import ProtocolCore
     >>> client = SyncClientBase(ProtocolCore(), "ws://127.0.0.1:9/", reconnect=None)
     >>> client.connected
@@ -48,7 +48,7 @@ class SyncClientBase(Generic[CoreT]):
     ``options`` are the keyword arguments of :class:`~common.options.ConnectOptions`
     (``headers``, ``auth``, ``ca_file``, ``request_timeout``, ``reconnect``...).
 
-    Example:
+    Examples:
         >>> from common.sansio import ProtocolCore
         >>> SyncClientBase(ProtocolCore(), "ws://127.0.0.1:9/").options.request_timeout
         10.0
@@ -148,7 +148,7 @@ class SyncClientBase(Generic[CoreT]):
 class AsyncClientBase(Generic[CoreT]):
     """Shared lifecycle of the asyncio clients; the same methods as :class:`SyncClientBase`.
 
-    Example:
+    Examples:
         >>> from common.sansio import ProtocolCore
         >>> AsyncClientBase(ProtocolCore(), "ws://127.0.0.1:9/").connected
         False

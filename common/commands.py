@@ -5,7 +5,7 @@ both drivers stay generic. A protocol writes its user-facing methods once in a
 subclass of :class:`Commands`; ``Client`` binds ``T`` to the reply and
 ``AsyncClient`` to an awaitable reply (the pymodbus pattern).
 
-Example:
+Examples:
     >>> class Ping(Command[str]):
     ...     def encode(self, token):
     ...         return ['{"type": "ping"}']
@@ -35,7 +35,7 @@ class Command(abc.ABC, Generic[R]):
     ``expects_reply`` false means the command is complete once its frames are
     written (the driver then returns :attr:`sent_result`).
 
-    Example:
+    Examples:
         >>> class Fire(Command[None]):
         ...     expects_reply = False
         ...     def encode(self, token):
@@ -73,10 +73,18 @@ class Commands(abc.ABC, Generic[T]):
     Protocol packages subclass it with their methods, each ending in
     ``return self._execute(SomeCommand(...))``.
 
-    Example:
+    Examples:
+        >>> class Ping(Command[str]):
+        ...     def encode(self, token):
+        ...         return ["ping"]
         >>> class Surface(Commands[T]):
         ...     def ping(self) -> T:
-        ...         return self._execute(PingCommand())
+        ...         return self._execute(Ping())
+        >>> class Loopback(Surface[list]):
+        ...     def _execute(self, command):
+        ...         return command.encode(None)
+        >>> Loopback().ping()
+        ['ping']
     """
 
     @abc.abstractmethod

@@ -4,7 +4,7 @@
 :class:`~common.sansio.Reply` objects, runs callbacks and fills the bounded event
 queue, dropping (and counting) the oldest events when a consumer falls behind.
 
-Example:
+Examples:
     >>> import queue
     >>> from common.sansio import ProtocolCore
     >>> class Echo(ProtocolCore):

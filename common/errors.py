@@ -5,7 +5,7 @@ peer (:class:`ProtocolError`, :class:`RemoteError`) are kept apart from errors
 caused by the caller (:class:`UsageError`, :class:`CodecError`), in the spirit
 of h11's local/remote protocol errors.
 
-Example:
+Examples:
     >>> from common.errors import CodecError, IotwsError
     >>> issubclass(CodecError, IotwsError)
     True
@@ -34,7 +34,7 @@ EXCERPT_LIMIT = 200
 def excerpt(data: object, limit: int = EXCERPT_LIMIT) -> str:
     """Return a short printable copy of ``data`` for error messages and logs.
 
-    Example:
+    Examples:
         >>> excerpt("x" * 300, limit=5)
         "'xxxxx'... (300 chars)"
     """
@@ -53,7 +53,7 @@ def excerpt(data: object, limit: int = EXCERPT_LIMIT) -> str:
 class IotwsError(Exception):
     """Base class of every error raised by iotws.
 
-    Example:
+    Examples:
         >>> try:
         ...     raise UsageError("port must be positive")
         ... except IotwsError as exc:
@@ -65,7 +65,7 @@ class IotwsError(Exception):
 class ConnectError(IotwsError):
     """The connection could not be opened (refused, DNS, TLS, timeout, bad URL).
 
-    Example:
+    Examples:
         >>> raise ConnectError("connection refused by 127.0.0.1:9")
         Traceback (most recent call last):
         common.errors.ConnectError: connection refused by 127.0.0.1:9
@@ -77,7 +77,7 @@ class HandshakeError(ConnectError):
 
     ``status`` holds the HTTP status of a rejected upgrade, when there was one.
 
-    Example:
+    Examples:
         >>> HandshakeError("upgrade rejected", status=403).status
         403
     """
@@ -90,7 +90,7 @@ class HandshakeError(ConnectError):
 class AuthenticationError(HandshakeError):
     """The server rejected the credentials (HTTP 401 on the upgrade, or a protocol-level refusal).
 
-    Example:
+    Examples:
         >>> AuthenticationError("invalid device token", status=401).status
         401
     """
@@ -99,7 +99,7 @@ class AuthenticationError(HandshakeError):
 class TLSError(ConnectError):
     """TLS could not be set up: certificate verification failed or the CA file is unusable.
 
-    Example:
+    Examples:
         >>> isinstance(TLSError("certificate verify failed"), ConnectError)
         True
     """
@@ -111,7 +111,7 @@ class ConnectionClosed(IotwsError):
     A command that was in flight when the link dropped raises this; it is never
     replayed on the next connection.
 
-    Example:
+    Examples:
         >>> ConnectionClosed("link lost", code=1006).code
         1006
     """
@@ -124,7 +124,7 @@ class ConnectionClosed(IotwsError):
 class RequestTimeout(IotwsError, TimeoutError):
     """A request got no answer (or no confirming event) within its timeout.
 
-    Example:
+    Examples:
         >>> isinstance(RequestTimeout("no reply in 2.0 s"), TimeoutError)
         True
     """
@@ -136,7 +136,7 @@ class ProtocolError(IotwsError):
     The client that received it keeps working; the error is surfaced as an event
     and logged.
 
-    Example:
+    Examples:
         >>> err = ProtocolError("not JSON", frame="{oops")
         >>> err.frame
         "'{oops'"
@@ -154,7 +154,7 @@ class ProtocolError(IotwsError):
 class RemoteError(IotwsError):
     """The server answered with an error. Protocol packages subclass it per code.
 
-    Example:
+    Examples:
         >>> err = RemoteError(-32602, "invalid meta data identifier")
         >>> err.code, err.message
         (-32602, 'invalid meta data identifier')
@@ -169,7 +169,7 @@ class RemoteError(IotwsError):
 class UsageError(IotwsError, ValueError):
     """The caller asked for something impossible; raised before anything is sent.
 
-    Example:
+    Examples:
         >>> isinstance(UsageError("timeout must be positive"), ValueError)
         True
     """
@@ -180,7 +180,7 @@ class CodecError(UsageError):
 
     The message names the data type, the value and what would be allowed.
 
-    Example:
+    Examples:
         >>> from common.codec import DataType, pack
         >>> pack(bytearray(2), 0, DataType.BYTE, 300)
         Traceback (most recent call last):

@@ -3,7 +3,7 @@
 Protocol packages add their own typed events; these three are shared so that a
 consumer can tell link state changes and bad frames apart from data.
 
-Example:
+Examples:
     >>> from common.events import Disconnected
     >>> Disconnected(error=None, will_reconnect=True).will_reconnect
     True
@@ -22,7 +22,7 @@ __all__ = ["Connected", "Disconnected", "LifecycleEvent", "ProtocolViolation", "
 class LifecycleEvent:
     """Base class of the shared lifecycle events.
 
-    Example:
+    Examples:
         >>> isinstance(Reconnected(attempts=1), LifecycleEvent)
         True
     """
@@ -32,7 +32,7 @@ class LifecycleEvent:
 class Connected(LifecycleEvent):
     """The first connection is open and the protocol's opening exchange is done.
 
-    Example:
+    Examples:
         >>> Connected(url="ws://127.0.0.1:8080/ws").url
         'ws://127.0.0.1:8080/ws'
     """
@@ -44,7 +44,7 @@ class Connected(LifecycleEvent):
 class Disconnected(LifecycleEvent):
     """The link dropped. ``will_reconnect`` says whether a reconnect is scheduled.
 
-    Example:
+    Examples:
         >>> ev = Disconnected(error=ConnectionResetError("reset"), will_reconnect=False)
         >>> ev.will_reconnect
         False
@@ -60,7 +60,7 @@ class Reconnected(LifecycleEvent):
 
     ``attempts`` counts the connection attempts it took.
 
-    Example:
+    Examples:
         >>> Reconnected(attempts=3).attempts
         3
     """
@@ -72,7 +72,7 @@ class Reconnected(LifecycleEvent):
 class ProtocolViolation(LifecycleEvent):
     """The peer sent a frame that could not be understood; the client keeps working.
 
-    Example:
+    Examples:
         >>> ev = ProtocolViolation(ProtocolError("not JSON", frame="{x"))
         >>> str(ev.error)
         "not JSON (frame: '{x')"

@@ -1,6 +1,6 @@
 """Logging helpers: one logger per package, ``NullHandler`` only, frames truncated.
 
-Example:
+Examples:
     >>> describe_frame('{"cmd": "all"}')
     'text 14 chars: \\'{"cmd": "all"}\\''
 """
@@ -20,7 +20,7 @@ FRAME_LOG_LIMIT = 160
 def package_logger(name: str) -> logging.Logger:
     """Return the logger of package ``name`` with a ``NullHandler`` attached once.
 
-    Example:
+    Examples:
         >>> package_logger("evok").name
         'evok'
     """

@@ -1,6 +1,6 @@
 """Connection options shared by both drivers, and the auth and TLS helpers.
 
-Example:
+Examples:
     >>> opts = ConnectOptions("wss://127.0.0.1:8080/api/ws", auth=BasicAuth("op", "secret"))
     >>> opts.request_headers()["Authorization"]
     'Basic b3A6c2VjcmV0'
@@ -34,7 +34,7 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Return a copy of ``headers`` with credentials replaced by ``'***'``.
 
-    Example:
+    Examples:
         >>> redact_headers({"Authorization": "Bearer abc", "X-Site": "north"})
         {'Authorization': '***', 'X-Site': 'north'}
     """
@@ -45,7 +45,7 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 class BasicAuth:
     """HTTP Basic credentials for the WebSocket upgrade; the password never shows in a repr.
 
-    Example:
+    Examples:
         >>> BasicAuth("op", "pw")
         BasicAuth(username='op', password='***')
     """
@@ -66,7 +66,7 @@ class BasicAuth:
 class BearerAuth:
     """A bearer token for the WebSocket upgrade; the token never shows in a repr.
 
-    Example:
+    Examples:
         >>> BearerAuth("eyJ...").header()
         'Bearer eyJ...'
         >>> BearerAuth("eyJ...")
@@ -112,7 +112,7 @@ class ConnectOptions:
     * ``event_queue_size``: events kept for a slow consumer before the oldest are
       dropped (and counted).
 
-    Example:
+    Examples:
         >>> ConnectOptions("ws://127.0.0.1:1/", request_timeout=0)
         Traceback (most recent call last):
         common.errors.UsageError: request_timeout must be positive, got 0

@@ -4,7 +4,7 @@ It loads each protocol package's ``fixtures`` module, so that users' test
 suites get simulator fixtures (``evok_simulator``, ``xentara_simulator``...)
 without hardware, and provides shared fixtures of its own.
 
-Example:
+Examples:
     >>> "globiots.fixtures" in _fixture_modules() or True
     True
 """
@@ -39,7 +39,7 @@ pytest_plugins = _fixture_modules()
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago.
 
-    Example:
+    Examples:
         >>> def test_uses_port(free_port):
         ...     assert 0 < free_port < 65536
     """

@@ -20,7 +20,7 @@ The contract between a core and a driver:
 * :meth:`ProtocolCore.data_to_send` hands over frames the core wants sent on its
   own (automatic answers); the driver drains it after every call.
 
-Example:
+Examples:
     >>> class Echo(ProtocolCore):
     ...     def receive(self, frame):
     ...         return [frame]
@@ -56,7 +56,7 @@ class Reply:
     Exactly one of ``value`` and ``error`` is meaningful: when ``error`` is set the
     caller gets it raised.
 
-    Example:
+    Examples:
         >>> Reply(token=1, value={"ok": True}).value
         {'ok': True}
     """
@@ -72,7 +72,7 @@ class Submission:
 
     ``token`` is ``None`` for commands that complete as soon as they are sent.
 
-    Example:
+    Examples:
         >>> Submission(frames=["{}"], token=None).token is None
         True
     """
@@ -87,7 +87,7 @@ class PendingRequests(Generic[K]):
     Tokens are unique for the life of the object, so a late reply to an abandoned
     request can never complete a newer one.
 
-    Example:
+    Examples:
         >>> pending: PendingRequests[int] = PendingRequests()
         >>> token = pending.add("read", key=7)
         >>> pending.pop_key(7)
@@ -162,7 +162,7 @@ class ProtocolCore:
     ``expects_reply`` is true are registered in :attr:`pending` and the core must
     later return a :class:`Reply` with that token from :meth:`receive`.
 
-    Example:
+    Examples:
         >>> class Upper(ProtocolCore):
         ...     def receive(self, frame):
         ...         return [str(frame).upper()]

@@ -10,7 +10,7 @@ frame), ``faults.delay`` (seconds before each outgoing frame),
 ``faults.refuse_upgrade`` (answer upgrades with this HTTP status),
 :meth:`SimulatorBase.drop_connections` and :meth:`SimulatorBase.send_garbage`.
 
-Example:
+Examples:
     >>> class Echo(SimulatorBase):
     ...     paths = ("/echo",)
     ...     async def handle(self, conn):
@@ -54,7 +54,7 @@ GARBAGE = "\x00}{ not a valid message ]"
 class Faults:
     """Switches that make a simulator misbehave on purpose.
 
-    Example:
+    Examples:
         >>> f = Faults()
         >>> f.silent = True
         >>> f
@@ -330,7 +330,7 @@ class SimulatorBase:
 def serve_cli(sim: SimulatorBase, path: str | None = None) -> int:
     """Run ``sim`` in the foreground for the CLI: first stdout line is its URL; until Ctrl-C.
 
-    Example:
+    Examples:
         >>> callable(serve_cli)
         True
     """

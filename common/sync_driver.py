@@ -4,7 +4,7 @@ It never touches asyncio, so it works inside Jupyter's running event loop. The
 reader thread receives frames, feeds the core, sends pings, and runs the
 reconnect loop; user threads submit commands and wait on futures.
 
-Example:
+Examples:
     >>> from common.sansio import ProtocolCore
     >>> from common.options import ConnectOptions
     >>> drv = SyncDriver(ProtocolCore(), ConnectOptions("ws://127.0.0.1:9/"))
@@ -50,7 +50,7 @@ __all__ = ["SyncDriver", "translate_connect_error"]
 def translate_connect_error(exc: BaseException, url: str) -> IotwsError:
     """Map a websocket-client / socket / ssl exception raised while connecting to iotws.
 
-    Example:
+    Examples:
         >>> translate_connect_error(ConnectionRefusedError(111, "refused"), "ws://127.0.0.1:9/")
         ConnectError('cannot connect to ws://127.0.0.1:9/: [Errno 111] refused')
     """

@@ -5,7 +5,7 @@ Write the scenario once as an ``async`` function; wrap every client call in
 events with :func:`take_events`. Run the simulator with ``sim.run()`` (its own
 thread) so a blocking sync client does not stall it.
 
-Example:
+Examples:
     >>> import asyncio
     >>> asyncio.run(resolve(41 + 1))
     42
@@ -34,7 +34,7 @@ FLAVOURS = ("sync", "async")
 async def resolve(value: Any) -> Any:
     """Await ``value`` if it is awaitable, else return it (sync clients return results).
 
-    Example:
+    Examples:
         >>> async def three():
         ...     return 3
         >>> asyncio.run(resolve(three()))
@@ -54,7 +54,7 @@ async def take_events(
 ) -> list[Any]:
     """Collect ``count`` events of ``of_type`` from either flavour, or raise ``RequestTimeout``.
 
-    Example:
+    Examples:
         >>> callable(take_events)
         True
     """
@@ -90,7 +90,7 @@ async def take_events(
 async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> None:
     """Poll ``predicate`` until it is true, or raise ``RequestTimeout``.
 
-    Example:
+    Examples:
         >>> asyncio.run(wait_until(lambda: True))
     """
     deadline = time.monotonic() + timeout
@@ -110,7 +110,7 @@ async def open_client(
 ) -> AsyncIterator[Any]:
     """Open ``sync_cls(*args, **kwargs)`` or ``async_cls(...)`` by ``flavour``; close it after.
 
-    Example:
+    Examples:
         >>> callable(open_client)
         True
     """

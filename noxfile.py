@@ -1,0 +1,64 @@
+"""Developer sessions: ``nox -s tests lint types docs bench demo``."""
+
+from __future__ import annotations
+
+import glob
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "types", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+
+PACKAGES = ["common", "globiots", "evok", "xentara", "oisp", "farmws"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite (the README's test command runs the same)."""
+    session.install(".[test]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the packages, the tests and this file."""
+    session.install("ruff")
+    session.run("ruff", "check", *PACKAGES, "tests", "noxfile.py")
+
+
+@nox.session
+def types(session: nox.Session) -> None:
+    """mypy --strict over all six packages."""
+    session.install(".[test]", "mypy")
+    session.run("mypy", "--strict", *PACKAGES)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site strictly (warnings fail)."""
+    session.install(".[docs]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: ratios against baselines measured in the same run; fails on a missed budget."""
+    session.install(".[test,speedups]")
+    scripts = sorted(glob.glob("tests/bench/bench_*.py"))
+    if not scripts:
+        session.error("no benchmarks found in tests/bench")
+    failed = []
+    for script in scripts:
+        try:
+            session.run("python", script)
+        except nox.command.CommandFailed:
+            failed.append(script)
+    if failed:
+        session.error(f"budgets missed in: {', '.join(failed)}")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Every simulator with a client, side by side, for a few seconds."""
+    session.install(".")
+    session.run("iotws", "demo", "--seconds", session.posargs[0] if session.posargs else "5")

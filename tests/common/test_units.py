@@ -1,0 +1,167 @@
+"""Backoff, options, redaction, the dispatcher and the CLI shell."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import ssl
+
+import pytest
+
+from common.backoff import ReconnectPolicy, is_retryable
+from common.cli import main, to_jsonable
+from common.dispatch import Dispatcher, EndOfStream
+from common.errors import (
+    AuthenticationError,
+    ConnectionClosed,
+    HandshakeError,
+    ProtocolError,
+    TLSError,
+    UsageError,
+)
+from common.events import ProtocolViolation, Reconnected
+from common.options import BasicAuth, BearerAuth, ConnectOptions
+from common.sansio import PendingRequests, ProtocolCore, Reply
+
+
+def test_backoff_grows_to_the_cap_and_jitter_only_shortens() -> None:
+    policy = ReconnectPolicy(initial_delay=2.5, factor=2, max_delay=600, jitter=0.5)
+    assert [policy.delay(n, rng=lambda: 0.0) for n in (1, 2, 3, 9, 30)] == [2.5, 5.0, 10.0, 600, 600]
+    assert policy.delay(1, rng=lambda: 1.0) == 1.25
+    assert not policy.gives_up(1000)
+    assert ReconnectPolicy(max_attempts=2).gives_up(2)
+
+
+def test_backoff_rejects_negative_values() -> None:
+    with pytest.raises(UsageError, match="initial_delay"):
+        ReconnectPolicy(initial_delay=-1)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ConnectionRefusedError(), True),
+        (ConnectionClosed("gone"), True),
+        (HandshakeError("bad gateway", status=502), True),
+        (HandshakeError("not found", status=404), False),
+        (AuthenticationError("no", status=401), False),
+        (TLSError("verify failed"), False),
+        (ssl.SSLCertVerificationError("verify failed"), False),
+        (UsageError("bad"), False),
+        (KeyError("bug"), False),
+    ],
+)
+def test_default_classifier(error: BaseException, expected: bool) -> None:
+    assert is_retryable(error) is expected
+
+
+def test_options_validate_url_and_numbers() -> None:
+    with pytest.raises(UsageError, match="not a WebSocket URL"):
+        ConnectOptions("http://127.0.0.1/")
+    with pytest.raises(UsageError, match="connect_timeout"):
+        ConnectOptions("ws://127.0.0.1/", connect_timeout=-1)
+    with pytest.raises(UsageError, match="event_queue_size"):
+        ConnectOptions("ws://127.0.0.1/", event_queue_size=0)
+
+
+def test_credentials_never_in_reprs() -> None:
+    opts = ConnectOptions(
+        "ws://user:hunter2@127.0.0.1:1/x",
+        headers={"Authorization": "Bearer sekrit", "X-Id": "7"},
+        auth=BearerAuth("t0ken"),
+    )
+    text = repr(opts)
+    assert "sekrit" not in text and "t0ken" not in text
+    assert "hunter2" not in opts.safe_url and "127.0.0.1:1" in opts.safe_url
+    assert "pw" not in repr(BasicAuth("u", "pw"))
+    assert opts.request_headers()["Authorization"] == "Bearer t0ken"
+
+
+def test_plain_ws_has_no_tls_context_and_wss_verifies_by_default() -> None:
+    assert ConnectOptions("ws://127.0.0.1/").tls_context() is None
+    ctx = ConnectOptions("wss://127.0.0.1/").tls_context()
+    assert ctx is not None and ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+
+
+def test_pending_requests_by_key_and_in_order() -> None:
+    pending: PendingRequests[str] = PendingRequests()
+    a = pending.add("first")
+    b = pending.add("second", key="k")
+    c = pending.add("third")
+    assert pending.pop_key("k") == (b, "second")
+    assert pending.pop_first() == (a, "first")
+    assert pending.pop_first(lambda cmd: cmd == "nothing") is None
+    assert pending.clear() == [c]
+    assert len(pending) == 0
+    assert pending.add("again") > c  # tokens are never reused
+
+
+class Strict(ProtocolCore):
+    def receive(self, frame: str | bytes) -> list[object]:
+        if frame == "bad":
+            raise ProtocolError("bad frame", frame=frame)
+        if frame == "bug":
+            raise KeyError("core bug")
+        if frame == "reply":
+            return [Reply(1, value="done")]
+        return [frame]
+
+
+def test_dispatcher_routes_replies_events_and_violations(caplog: pytest.LogCaptureFixture) -> None:
+    replies: list[Reply] = []
+    events: queue.Queue[object] = queue.Queue(maxsize=10)
+    d = Dispatcher(Strict(), events, logging.getLogger("t"), replies.append)
+    seen: list[object] = []
+    d.on(str, seen.append)
+    for frame in ("hello", "reply", "bad", "bug"):
+        d.feed(frame)
+    assert replies == [Reply(1, value="done")]
+    assert seen == ["hello"]
+    items = [events.get_nowait() for _ in range(events.qsize())]
+    assert items[0] == "hello"
+    assert [type(i) for i in items[1:]] == [ProtocolViolation, ProtocolViolation]
+    assert "core failed" in caplog.text
+
+
+def test_dispatcher_drops_oldest_and_warns(caplog: pytest.LogCaptureFixture) -> None:
+    events: queue.Queue[object] = queue.Queue(maxsize=3)
+    d = Dispatcher(Strict(), events, logging.getLogger("t"))
+    for i in range(10):
+        d.emit(i)
+    assert d.dropped_events == 7
+    d.end(ConnectionClosed("gone"))
+    assert d.dropped_events == 8
+    left = [events.get_nowait() for _ in range(3)]
+    assert left[:2] == [8, 9] and isinstance(left[2], EndOfStream)
+    assert caplog.text.count("event queue full") == 4  # 1st, 2nd, 4th, 8th drop
+
+
+def test_failing_callback_is_logged_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
+    events: queue.Queue[object] = queue.Queue()
+    d = Dispatcher(Strict(), events, logging.getLogger("t"))
+
+    def broken(event: object) -> None:
+        raise RuntimeError("user bug")
+
+    d.on(object, broken)
+    d.emit("x")
+    assert events.get_nowait() == "x"
+    assert "callback" in caplog.text
+
+
+def test_to_jsonable_handles_models() -> None:
+    data = to_jsonable(Reconnected(attempts=2))
+    assert json.loads(json.dumps(data)) == {"type": "Reconnected", "attempts": 2}
+
+
+def test_cli_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("iotws ")
+    assert main([]) == 0
+    assert "demo" in capsys.readouterr().out
+
+
+def test_cli_unknown_command_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["no-such-command"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
