@@ -300,3 +300,13 @@ async def test_bad_ca_file_is_tls_error(flavour: str, tls_sim: EchoSimulator, tm
     with pytest.raises(TLSError, match="cannot load CA file"):
         async with client(flavour, tls_sim.url(), ca_file=missing):
             pass
+
+
+async def test_slow_server_delay_fault_times_out_requests(flavour: str, sim: EchoSimulator) -> None:
+    async with client(flavour, sim.url(), request_timeout=0.2) as c:
+        sim.faults.delay = 0.5
+        with pytest.raises(RequestTimeout):
+            await resolve(c.echo("slow"))
+        sim.faults.delay = 0.0
+        await asyncio.sleep(0.5)  # let the delayed answer arrive and be ignored
+        assert await resolve(c.echo("fast")) == "fast"
