@@ -1,0 +1,258 @@
+"""The sans-I/O cores of the two Globiots endpoints and their commands.
+
+* :class:`RealtimeCore` (``/data-engine/realtime`` and ``/data-engine/mobile/realtime``): one
+  subscription request, replayed by ``on_connect()`` after every reconnect; each push becomes a
+  :class:`~globiots.models.RealtimeUpdate` event and refreshes :attr:`RealtimeCore.latest`.
+* :class:`SetDataCore` (``/data-engine/set-data``): one request, one answer, in order.
+
+Neither core does I/O; the common drivers run them.
+
+Example:
+    >>> from common.codec import DataType
+    >>> from globiots.models import Point
+    >>> core = RealtimeCore()
+    >>> sub = Subscribe(RealtimeRequest([Point("0.0.0.1", "2000", DataType.FLOAT)], update_time=1))
+    >>> frames = core.submit(sub).frames
+    >>> frames[0][:40]
+    '{"updateTime":1,"timezone":"","objects":'
+    >>> events = core.receive('{"timestamp": 0, "objects": [{"hostname": "0.0.0.1", "addresses": '
+    ...     '[{"address": "2000", "dataType": "float", "length": 4, "value": "1.5"}]}]}')
+    >>> core.latest[("0.0.0.1", "2000")].value
+    1.5
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final
+
+import attrs
+
+from common.commands import Command
+from common.errors import ProtocolError, excerpt
+from common.sansio import Frame, ProtocolCore, Reply, Submission
+from globiots.models import (
+    PointValue,
+    RealtimeRequest,
+    RealtimeUpdate,
+    SetRequest,
+    SetResponse,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "MOBILE_REALTIME_PATH",
+    "REALTIME_PATH",
+    "SET_DATA_PATH",
+    "RealtimeCore",
+    "SetData",
+    "SetDataCore",
+    "Subscribe",
+    "dumps",
+    "loads",
+]
+
+#: The public Data Engine; every client takes another base URL.
+DEFAULT_BASE_URL: Final = "wss://dataengine.globiots.com:443/data-engine"
+#: Endpoint paths relative to the base URL.
+REALTIME_PATH: Final = "/realtime"
+MOBILE_REALTIME_PATH: Final = "/mobile/realtime"
+SET_DATA_PATH: Final = "/set-data"
+
+try:  # orjson is an optional speed-up (the ``speedups`` extra)
+    import orjson
+
+    _loads: Callable[[str | bytes], Any] = orjson.loads
+    _LOAD_ERRORS: tuple[type[BaseException], ...] = (orjson.JSONDecodeError, ValueError, RecursionError, TypeError)
+
+    def dumps(obj: Any) -> str:
+        """Compact JSON text of ``obj``.
+
+        Example:
+            >>> dumps({"a": 1})
+            '{"a":1}'
+        """
+        return orjson.dumps(obj).decode()
+
+except ImportError:  # pragma: no cover - exercised only without orjson
+    _loads = json.loads
+    _LOAD_ERRORS = (ValueError, RecursionError, TypeError)
+
+    def dumps(obj: Any) -> str:
+        """Compact JSON text of ``obj``.
+
+        Example:
+            >>> dumps({"a": 1})
+            '{"a":1}'
+        """
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(frame: Frame) -> dict[str, Any]:
+    """Parse one frame into a JSON object, or raise ``ProtocolError``.
+
+    Example:
+        >>> loads('{"sessionId": ""}')
+        {'sessionId': ''}
+        >>> loads("[1]")
+        Traceback (most recent call last):
+        common.errors.ProtocolError: expected a JSON object, got list (frame: '[1]')
+    """
+    try:
+        data = _loads(frame)
+    except _LOAD_ERRORS as exc:
+        raise ProtocolError(f"not JSON: {exc}", frame=frame) from None
+    if not isinstance(data, dict):
+        raise ProtocolError(f"expected a JSON object, got {type(data).__name__}", frame=frame)
+    return data
+
+
+def _wrap(parse: Callable[[object], Any], data: object, frame: Frame) -> Any:
+    try:
+        return parse(data)
+    except ProtocolError as exc:
+        if exc.frame is None:
+            exc.frame = excerpt(frame)
+        raise
+    except (TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
+        raise ProtocolError(f"malformed message: {exc!r}", frame=frame) from None
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+class Subscribe(Command[RealtimeUpdate]):
+    """Subscribe to points; completes with the first push that follows.
+
+    Example:
+        >>> from common.codec import DataType
+        >>> from globiots.models import Point
+        >>> Subscribe(RealtimeRequest([Point("h", "2000", DataType.FLOAT)])).expects_reply
+        True
+    """
+
+    def __init__(self, request: RealtimeRequest, timeout: float | None = None) -> None:
+        self.request = request
+        self.timeout = timeout
+
+    def encode(self, token: int | None) -> list[Frame]:
+        return [dumps(self.request.to_wire())]
+
+
+class SetData(Command[SetResponse]):
+    """Set one or many values; completes with the server's per-address answer.
+
+    With ``check`` (the default) a failed code raises the matching
+    :class:`~globiots.models.SetDataError`; without it the answer is returned for inspection.
+
+    Example:
+        >>> from common.codec import DataType
+        >>> from globiots.models import Point, PointWrite
+        >>> cmd = SetData(SetRequest([PointWrite.of(Point("h", "3000", DataType.BYTE), 7)]))
+        >>> cmd.encode(1)[0][:30]
+        '{"services":{"serviceName":"se'
+    """
+
+    def __init__(self, request: SetRequest, *, check: bool = True, timeout: float | None = None) -> None:
+        self.request = request
+        self.check = check
+        self.timeout = timeout
+
+    def encode(self, token: int | None) -> list[Frame]:
+        return [dumps(self.request.to_wire())]
+
+    def decode(self, payload: Any) -> SetResponse:
+        response: SetResponse = payload
+        return response.raise_for_code() if self.check else response
+
+
+# --- cores --------------------------------------------------------------------------------------
+
+
+class RealtimeCore(ProtocolCore):
+    """The realtime endpoint: one subscription per connection, replayed on reconnect.
+
+    A second :class:`Subscribe` merges its points into the subscription and sends the merged
+    request on the open socket (the simulator replaces the subscription; what the real server
+    does with a second request is undocumented). ``latest`` holds the newest value per
+    ``(hostname, ADDRESS)``.
+
+    Example:
+        >>> core = RealtimeCore()
+        >>> core.on_connect()  # nothing subscribed yet
+        []
+    """
+
+    name = "globiots-realtime"
+
+    def __init__(self, subscription: RealtimeRequest | None = None) -> None:
+        super().__init__()
+        self.subscription = subscription
+        self.latest: dict[tuple[str, str], PointValue] = {}
+
+    def on_connect(self) -> list[Frame]:
+        if self.subscription is None:
+            return []
+        return [dumps(self.subscription.to_wire())]
+
+    def submit(self, command: Command[Any]) -> Submission:
+        if isinstance(command, Subscribe):
+            merged = command.request
+            if self.subscription is not None:
+                points = self.subscription.merged(merged.points).points
+                merged = attrs.evolve(merged, points=points)
+            self.subscription = merged
+            command = Subscribe(merged, command.timeout)
+        return super().submit(command)
+
+    def unsubscribe_all(self) -> None:
+        """Forget the subscription (nothing is replayed on the next connection)."""
+        self.subscription = None
+
+    def receive(self, frame: Frame) -> list[object]:
+        data = loads(frame)
+        update: RealtimeUpdate = _wrap(RealtimeUpdate.from_wire, data, frame)
+        latest = self.latest
+        for item in update.values:
+            latest[item.key] = item
+        items: list[object] = [update]
+        first = self.pending.pop_first()
+        if first is not None:
+            items.append(Reply(first[0], value=update))
+        return items
+
+    def value(self, hostname: str, address: str) -> PointValue | None:
+        """The newest value of ``(hostname, address)``, if any push carried it.
+
+        Example:
+            >>> RealtimeCore().value("0.0.0.1", "2000") is None
+            True
+        """
+        return self.latest.get((hostname, address.upper()))
+
+
+class SetDataCore(ProtocolCore):
+    """The set-data endpoint: answers complete requests in the order they were sent.
+
+    An answer nobody waits for (its request timed out) is surfaced as an event.
+
+    Example:
+        >>> core = SetDataCore()
+        >>> core.receive('{"sessionId": "", "services": {"objects": []}}')
+        [SetResponse(results=(), session_id='', service_name='set-data', extra={})]
+    """
+
+    name = "globiots-set-data"
+
+    def receive(self, frame: Frame) -> list[object]:
+        data = loads(frame)
+        response: SetResponse = _wrap(SetResponse.from_wire, data, frame)
+        first = self.pending.pop_first()
+        if first is None:
+            return [response]
+        token, command = first
+        try:
+            return [Reply(token, value=command.decode(response))]
+        except Exception as exc:
+            return [Reply(token, error=exc)]
