@@ -16,10 +16,10 @@ from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
-import aiohttp  # noqa: E402
-import websocket  # noqa: E402
+import aiohttp
+import websocket
 
-from tests.common.echo import AsyncEchoClient, EchoClient, EchoSimulator  # noqa: E402
+from tests.common.echo import AsyncEchoClient, EchoClient, EchoSimulator
 
 EVENTS = 20_000
 CALLS = 2_000
