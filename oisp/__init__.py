@@ -1,1 +1,83 @@
-"""oisp: see the package documentation."""
+"""oisp: typed sync and async device clients for the OISP IoT WebSocket server, and its simulator.
+
+A device opens a WebSocket (subprotocol ``echo-protocol``), registers with its device token,
+and then receives actuations (commands) pushed by the platform.
+
+Example:
+    >>> from oisp import Client, OispSimulator
+    >>> with OispSimulator().run() as sim:
+    ...     token = sim.issue_token("dev-1", "acc-1")
+    ...     with Client(sim.url(), "dev-1", token, grace=0.2) as dev:
+    ...         _ = sim.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
+    ...         print(next(dev.actuations(timeout=5)).params_dict())
+    {'LED': '1'}
+"""
+
+from common.backoff import ReconnectPolicy
+from common.errors import (
+    AuthenticationError,
+    ConnectError,
+    ConnectionClosed,
+    HandshakeError,
+    IotwsError,
+    ProtocolError,
+    RemoteError,
+    RequestTimeout,
+    UsageError,
+)
+from common.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from oisp.client import AsyncClient, Client
+from oisp.models import (
+    Actuation,
+    ActuationContent,
+    DeviceRegistration,
+    InternalServerError,
+    InvalidTokenError,
+    OispServerError,
+    Param,
+    Pong,
+    Registered,
+    ServerError,
+    UnknownMessage,
+    WrongMessageFormat,
+    parse_server_message,
+)
+from oisp.protocol import OispCore, default_reconnect_policy
+from oisp.simulator import OispSimulator
+from oisp.tokens import TokenKeys
+
+__all__ = [
+    "Actuation",
+    "ActuationContent",
+    "AsyncClient",
+    "AuthenticationError",
+    "Client",
+    "ConnectError",
+    "Connected",
+    "ConnectionClosed",
+    "DeviceRegistration",
+    "Disconnected",
+    "HandshakeError",
+    "InternalServerError",
+    "InvalidTokenError",
+    "IotwsError",
+    "OispCore",
+    "OispServerError",
+    "OispSimulator",
+    "Param",
+    "Pong",
+    "ProtocolError",
+    "ProtocolViolation",
+    "ReconnectPolicy",
+    "Reconnected",
+    "Registered",
+    "RemoteError",
+    "RequestTimeout",
+    "ServerError",
+    "TokenKeys",
+    "UnknownMessage",
+    "UsageError",
+    "WrongMessageFormat",
+    "default_reconnect_policy",
+    "parse_server_message",
+]

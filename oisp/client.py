@@ -1,0 +1,256 @@
+"""``Client`` (sync) and ``AsyncClient`` (asyncio) for one OISP device.
+
+Both register the device on every (re)connection, treat silence for ``grace`` seconds as
+success (or a legacy 200), raise :class:`~oisp.models.InvalidTokenError` (an
+``AuthenticationError``) for a rejected token without retrying, and reconnect with jittered
+backoff (2.5 s doubling to 600 s) after a dropped link, registering again.
+
+Example (sync)::
+
+    from oisp import Client
+
+    with Client("ws://127.0.0.1:5000/", "my-device", token) as dev:
+        for act in dev.actuations():
+            print(act.command, act.params_dict())
+
+Example (async)::
+
+    async with AsyncClient("ws://127.0.0.1:5000/", "my-device", token) as dev:
+        async for act in dev.actuations():
+            print(act.command, act.params_dict())
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Self, TypeVar, cast
+
+import aiohttp
+import attrs
+
+from common.async_driver import AsyncDriver
+from common.client import AsyncClientBase, SyncClientBase
+from common.commands import Commands
+from common.errors import UsageError
+from common.logs import package_logger
+from common.options import ConnectOptions
+from oisp.models import Actuation, InvalidTokenError, Pong
+from oisp.protocol import (
+    DEFAULT_GRACE,
+    SUBPROTOCOL,
+    OispCore,
+    PingCommand,
+    TokenRefresh,
+    default_reconnect_policy,
+    install_log_redaction,
+)
+
+__all__ = ["AsyncClient", "Client", "OispCommands"]
+
+T = TypeVar("T")
+
+_UNSET: Any = object()
+
+
+class OispCommands(Commands[T]):
+    """The OISP command surface, written once for both clients.
+
+    Example:
+        >>> hasattr(OispCommands, "ping")
+        True
+    """
+
+    def ping(self, timeout: float | None = None) -> T:
+        """Send the application ping ``{"type":"ping"}`` and wait for the 202 ``PONG``.
+
+        Raises :class:`~common.errors.RequestTimeout` when no PONG comes in ``timeout``
+        seconds (default: the client's ``request_timeout``).
+        """
+        return self._execute(PingCommand(timeout=timeout))
+
+
+def _prepare(core: OispCore, url: str, grace: float | None, options: dict[str, Any]) -> ConnectOptions:
+    """Build the connect options: grace -> connect_timeout, echo-protocol, OISP reconnect policy."""
+    given = options.pop("options", None)
+    if given is not None and not isinstance(given, ConnectOptions):
+        raise UsageError("options= must be a ConnectOptions")
+    if given is not None:
+        if options:
+            raise UsageError("pass either options= or keyword options, not both")
+        opts: ConnectOptions = given
+    else:
+        reconnect = options.pop("reconnect", _UNSET)
+        if reconnect is _UNSET:
+            reconnect = default_reconnect_policy()
+        timeout = options.pop("connect_timeout", None)
+        if grace is not None and timeout is not None and grace != timeout:
+            raise UsageError("grace and connect_timeout are the same setting here: pass only grace")
+        options.setdefault("subprotocols", (SUBPROTOCOL,))
+        opts = ConnectOptions(url, reconnect=reconnect, connect_timeout=grace or timeout or DEFAULT_GRACE, **options)
+    if grace is not None and given is not None:
+        opts = attrs.evolve(opts, connect_timeout=grace)
+    if SUBPROTOCOL not in opts.subprotocols:
+        protocols: tuple[str, ...] = (*opts.subprotocols, SUBPROTOCOL)
+        opts = attrs.evolve(opts, subprotocols=protocols)  # type: ignore[arg-type]  # attrs plugin vs converter=tuple
+    policy = opts.reconnect
+    if policy is not None:
+        user_retry = policy.retry_on
+        opts = attrs.evolve(opts, reconnect=attrs.evolve(policy, retry_on=lambda e: core.should_retry(e, user_retry)))
+    return opts
+
+
+class Client(SyncClientBase[OispCore], OispCommands[Any]):
+    """A synchronous OISP device: registers, then receives actuations.
+
+    * ``grace``: seconds of silence after the registration that count as success (the
+      whole opening, connect included, must fit in it: it is the ``connect_timeout``);
+      default 1.5.
+    * ``token_refresh(device_id) -> str | None``: gets one chance to supply a new token
+      when the server rejects the current one.
+    * ``dedup_window``: drop actuations identical to one received within this many
+      seconds (real servers send one copy per earlier registration); default off.
+    * other keyword options: :class:`common.options.ConnectOptions` (``headers``,
+      ``reconnect``, ``request_timeout``, ``ca_file``...).
+
+    Example:
+        >>> from oisp import OispSimulator
+        >>> with OispSimulator().run() as sim:
+        ...     token = sim.issue_token("dev-1", "acc-1")
+        ...     with Client(sim.url(), "dev-1", token, grace=0.2) as dev:
+        ...         sent = sim.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
+        ...         act = next(dev.actuations(timeout=5))
+        >>> act.command, act.param("LED")
+        ('LED.v1.0', '1')
+    """
+
+    logger_name = "oisp"
+
+    def __init__(
+        self,
+        url: str,
+        device_id: str,
+        token: str,
+        *,
+        grace: float | None = None,
+        token_refresh: TokenRefresh | None = None,
+        dedup_window: float | None = None,
+        **options: Any,
+    ) -> None:
+        core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window)
+        super().__init__(core, url, options=_prepare(core, url, grace, options))
+        install_log_redaction(package_logger(self.logger_name))
+
+    def __repr__(self) -> str:
+        state = "connected" if self.connected else "not connected"
+        return f"<Client {self.options.safe_url} device_id={self.core.device_id!r} {state}>"
+
+    @property
+    def device_id(self) -> str:
+        """The device id this client registers."""
+        return self.core.device_id
+
+    def connect(self) -> Self:
+        """Connect and register; after a refreshed token, one more attempt is made."""
+        try:
+            return super().connect()
+        except InvalidTokenError as exc:
+            if not exc.refreshed:
+                raise
+        return super().connect()
+
+    def ping(self, timeout: float | None = None) -> Pong:
+        """Application ping: returns the :class:`~oisp.models.Pong` (``RequestTimeout`` if none)."""
+        return cast(Pong, super().ping(timeout))
+
+    def actuations(self, timeout: float | None = None) -> Iterator[Actuation]:
+        """Yield actuations as they arrive (other events are skipped).
+
+        Ends after ``timeout`` seconds without any event, or when the client closes.
+        """
+        for event in self.events(timeout=timeout):
+            if isinstance(event, Actuation):
+                yield event
+
+    def on_actuation(self, callback: Callable[[Actuation], Any]) -> None:
+        """Call ``callback(actuation)`` from the reader thread for every actuation."""
+        self.on(Actuation, callback)
+
+
+class AsyncClient(AsyncClientBase[OispCore], OispCommands[Awaitable[Any]]):
+    """An asyncio OISP device; the same options as :class:`Client`, plus ``session``.
+
+    ``session``: an :class:`aiohttp.ClientSession` to share between many devices (the
+    client then does not close it).
+
+    Example:
+        >>> import asyncio
+        >>> from oisp import OispSimulator
+        >>> async def main():
+        ...     async with OispSimulator() as sim:
+        ...         token = sim.issue_token("dev-1", "acc-1")
+        ...         async with AsyncClient(sim.url(), "dev-1", token, grace=0.2) as dev:
+        ...             await sim.actuate("acc-1", "dev-1", "LED.v1.0", {"LED": "0"})
+        ...             async for act in dev.actuations(timeout=5):
+        ...                 return act.param("LED")
+        >>> asyncio.run(main())
+        '0'
+    """
+
+    logger_name = "oisp"
+
+    def __init__(
+        self,
+        url: str,
+        device_id: str,
+        token: str,
+        *,
+        grace: float | None = None,
+        token_refresh: TokenRefresh | None = None,
+        dedup_window: float | None = None,
+        session: aiohttp.ClientSession | None = None,
+        **options: Any,
+    ) -> None:
+        core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window)
+        super().__init__(core, url, options=_prepare(core, url, grace, options))
+        self._session = session
+        install_log_redaction(package_logger(self.logger_name))
+
+    def __repr__(self) -> str:
+        state = "connected" if self.connected else "not connected"
+        return f"<AsyncClient {self.options.safe_url} device_id={self.core.device_id!r} {state}>"
+
+    @property
+    def _driver(self) -> AsyncDriver:
+        if self._driver_obj is None:
+            self._driver_obj = AsyncDriver(
+                self.core, self.options, package_logger(self.logger_name), session=self._session
+            )
+        return self._driver_obj
+
+    @property
+    def device_id(self) -> str:
+        """The device id this client registers."""
+        return self.core.device_id
+
+    async def connect(self) -> Self:
+        """Connect and register; after a refreshed token, one more attempt is made."""
+        try:
+            return await super().connect()
+        except InvalidTokenError as exc:
+            if not exc.refreshed:
+                raise
+        return await super().connect()
+
+    async def ping(self, timeout: float | None = None) -> Pong:
+        """Application ping: returns the :class:`~oisp.models.Pong` (``RequestTimeout`` if none)."""
+        return cast(Pong, await super().ping(timeout))
+
+    async def actuations(self, timeout: float | None = None) -> AsyncIterator[Actuation]:
+        """Yield actuations as they arrive; ends after ``timeout`` s of silence or on close."""
+        async for event in self.events(timeout=timeout):
+            if isinstance(event, Actuation):
+                yield event
+
+    def on_actuation(self, callback: Callable[[Actuation], Any]) -> None:
+        """Call ``callback(actuation)`` for every actuation; coroutine results are scheduled."""
+        self.on(Actuation, callback)

@@ -1,0 +1,332 @@
+"""The sans-I/O OISP device core: registration, pings, actuations, duplicate suppression.
+
+On every (re)connection the core sends the registration exactly once. The server says
+nothing on success, so the handshake completes when the grace period (the driver's
+``connect_timeout``) runs out in silence (:meth:`OispCore.handshake_timed_out`), or at
+once on a legacy server's 200. A 401 or 500 during the grace period fails the connect.
+
+Example:
+    >>> core = OispCore("dev-1", "eyJ.token.sig")
+    >>> core.on_connect()
+    ['{"type":"device","deviceId":"dev-1","deviceToken":"eyJ.token.sig"}']
+    >>> core.handshake_complete()
+    False
+    >>> core.handshake_timed_out(); core.handshake_complete()
+    True
+    >>> core.receive('{"code":1024,"content":{"type":"command","content":{"command":"LED.v1.0"}}}')[0].command
+    'LED.v1.0'
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+
+import attrs
+
+from common.backoff import ReconnectPolicy, is_retryable
+from common.commands import Command
+from common.errors import ConnectionClosed, UsageError
+from common.sansio import Frame, ProtocolCore, Reply
+from oisp.models import (
+    PING,
+    Actuation,
+    DeviceRegistration,
+    InternalServerError,
+    InvalidTokenError,
+    OispServerError,
+    Pong,
+    Registered,
+    ServerError,
+    UnknownMessage,
+    WrongMessageFormat,
+    parse_server_message,
+)
+
+__all__ = [
+    "SUBPROTOCOL",
+    "OispCore",
+    "PingCommand",
+    "TokenRedactingFilter",
+    "default_reconnect_policy",
+    "redact_tokens",
+]
+
+#: The subprotocol the server insists on (an upgrade without it is refused with 403).
+SUBPROTOCOL = "echo-protocol"
+
+#: Default grace period: registration counts as accepted after this much silence.
+DEFAULT_GRACE = 1.5
+
+#: Most actuation fingerprints remembered for duplicate suppression.
+DEDUP_MEMORY = 1024
+
+TokenRefresh = Callable[[str], "str | None"]
+
+
+def default_reconnect_policy() -> ReconnectPolicy:
+    """The reference client's timing: 2.5 s doubling to 600 s, jittered, reset after 60 s up.
+
+    Example:
+        >>> p = default_reconnect_policy()
+        >>> p.initial_delay, p.max_delay
+        (2.5, 600.0)
+    """
+    return ReconnectPolicy(initial_delay=2.5, factor=2.0, max_delay=600.0, jitter=0.5, reset_after=60.0)
+
+
+_TOKEN_RE = re.compile(r'("deviceToken"\s*:\s*")[^"]*|eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-.]*')
+
+
+def redact_tokens(text: str) -> str:
+    """Replace device tokens and anything JWT-shaped in ``text`` with ``***``.
+
+    Example:
+        >>> redact_tokens('{"deviceId":"d","deviceToken":"eyJhb.cd.ef"}')
+        '{"deviceId":"d","deviceToken":"***"}'
+    """
+    return _TOKEN_RE.sub(lambda m: (m.group(1) or "") + "***", text)
+
+
+class TokenRedactingFilter(logging.Filter):
+    """A logging filter that removes device tokens from records (installed on the ``oisp`` logger).
+
+    Example:
+        >>> rec = logging.LogRecord("oisp", 10, "", 0, ">> %s", ('{"deviceToken":"eyJa.b.c"}',), None)
+        >>> TokenRedactingFilter().filter(rec), rec.getMessage()
+        (True, '>> {"deviceToken":"***"}')
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is not ours to fix
+            return True
+        if "deviceToken" in message or "eyJ" in message:
+            record.msg, record.args = redact_tokens(message), None
+        return True
+
+
+def install_log_redaction(logger: logging.Logger) -> None:
+    """Attach one :class:`TokenRedactingFilter` to ``logger`` (idempotent)."""
+    if not any(isinstance(f, TokenRedactingFilter) for f in logger.filters):
+        logger.addFilter(TokenRedactingFilter())
+
+
+@attrs.define(slots=True)
+class PingCommand(Command[Pong]):
+    """The application ping ``{"type":"ping"}``; its reply is the next 202 ``PONG``.
+
+    Example:
+        >>> PingCommand().encode(1)
+        ['{"type":"ping"}']
+    """
+
+    timeout: float | None = None
+
+    def encode(self, token: int | None) -> list[Frame]:
+        return [PING]
+
+
+class OispCore(ProtocolCore):
+    """The device side of the OISP protocol, without I/O.
+
+    * ``device_id``/``token``: sent in the registration on every connection (never twice
+      on one socket); the token never appears in reprs.
+    * ``token_refresh(device_id) -> new token | None``: called once when the server
+      rejects the token; a new token earns one more attempt. It runs in the reader
+      (thread or event loop), so it should be quick.
+    * ``dedup_window``: seconds within which an actuation identical to an earlier one is
+      dropped (servers send one copy per earlier registration); ``None`` keeps all.
+    * ``clock``: the time source for the dedup window (injected; default ``time.monotonic``).
+
+    Example:
+        >>> core = OispCore("d", "t", dedup_window=5.0, clock=lambda: 0.0)
+        >>> frame = '{"code":1024,"content":{"type":"command","content":{"command":"X"}}}'
+        >>> len(core.receive(frame)), len(core.receive(frame)), core.duplicates_suppressed
+        (1, 0, 1)
+    """
+
+    name = "oisp"
+
+    def __init__(
+        self,
+        device_id: str,
+        token: str,
+        *,
+        token_refresh: TokenRefresh | None = None,
+        dedup_window: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        if not isinstance(device_id, str) or not device_id:
+            raise UsageError(f"device_id must be a non-empty string, got {device_id!r}")
+        if not isinstance(token, str) or not token:
+            raise UsageError("token must be a non-empty string")
+        if dedup_window is not None and dedup_window <= 0:
+            raise UsageError(f"dedup_window must be positive, got {dedup_window!r}")
+        self.device_id = device_id
+        self._token = token
+        self.token_refresh = token_refresh
+        self.dedup_window = dedup_window
+        self.clock = clock
+        #: Whether the current connection's registration is accepted.
+        self.registered = False
+        #: Whether the server confirmed with a legacy 200 (else: silence).
+        self.confirmed = False
+        #: How many duplicate actuations were dropped.
+        self.duplicates_suppressed = 0
+        self._registration_sent = False
+        self._rejection: Exception | None = None
+        self._fatal: Exception | None = None
+        self._refresh_used = False
+        self._refreshed = False
+        self._seen: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        state = "registered" if self.registered else "not registered"
+        return f"<OispCore device_id={self.device_id!r} token='***' {state}>"
+
+    @property
+    def token(self) -> str:
+        """The current device token (write it to replace the token for the next connection)."""
+        return self._token
+
+    @token.setter
+    def token(self, value: str) -> None:
+        if not isinstance(value, str) or not value:
+            raise UsageError("token must be a non-empty string")
+        self._token = value
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def registration_frame(self) -> str:
+        """The registration frame for this connection; ``UsageError`` if already sent on it."""
+        if self._registration_sent:
+            raise UsageError("the registration was already sent on this connection (a second one closes it)")
+        self._registration_sent = True
+        return DeviceRegistration(self.device_id, self._token).to_wire()
+
+    def on_connect(self) -> list[Frame]:
+        return [self.registration_frame()]
+
+    def handshake_complete(self) -> bool:
+        # The driver only lets a handshake fail by raising here (receive() errors become
+        # ProtocolViolation events), so a rejection seen by receive() is raised now.
+        if self._rejection is not None:
+            error, self._rejection = self._rejection, None
+            raise error
+        return self.registered
+
+    def handshake_timed_out(self) -> None:
+        """The grace period passed in silence: the registration is accepted."""
+        self._accepted()
+
+    def connection_lost(self) -> None:
+        super().connection_lost()
+        self.registered = False
+        self.confirmed = False
+        self._registration_sent = False
+        self._rejection = None
+
+    def _accepted(self) -> None:
+        self.registered = True
+        self._refresh_used = False
+        self._refreshed = False
+        self._fatal = None
+
+    # -- retry classification -------------------------------------------------------------------
+    def should_retry(self, error: BaseException, default: Callable[[BaseException], bool] = is_retryable) -> bool:
+        """Whether reconnecting after ``error`` makes sense for this device.
+
+        A rejected token is final unless the refresh callback supplied a new one; a
+        "Wrong message format" (close 1003) is final; a legacy 500 is retried.
+
+        Example:
+            >>> OispCore("d", "t").should_retry(InvalidTokenError("rejected"))
+            False
+        """
+        if isinstance(error, InvalidTokenError):
+            return error.refreshed
+        if isinstance(error, WrongMessageFormat):
+            return False
+        if isinstance(error, InternalServerError):
+            return True
+        if self._fatal is not None:
+            return self._refreshed
+        if isinstance(error, ConnectionClosed) and error.code in (1008, 1003):
+            return self._refreshed and error.code == 1008
+        return default(error)
+
+    # -- traffic --------------------------------------------------------------------------------
+    def receive(self, frame: Frame) -> list[object]:
+        message = parse_server_message(frame)
+        if isinstance(message, Actuation):
+            return [] if self._duplicate(message) else [message]
+        if isinstance(message, Pong):
+            found = self.pending.pop_first(lambda c: isinstance(c, PingCommand))
+            if found is None:
+                return [message]
+            return [Reply(found[0], value=message)]
+        if isinstance(message, Registered):
+            if not self._registration_sent:
+                return [message]
+            self.confirmed = True
+            self._accepted()
+            return [message]
+        if isinstance(message, ServerError):
+            return self._server_error(message)
+        assert isinstance(message, UnknownMessage)
+        return [message]
+
+    def _server_error(self, message: ServerError) -> list[object]:
+        refreshed = False
+        if message.is_invalid_token:
+            refreshed = self._try_refresh()
+        error = message.to_error(refreshed=refreshed)
+        # fail any ping waiting on this connection: the server is about to close it
+        replies: list[object] = [
+            Reply(token, error=OispServerError(message.code, str(message.content))) for token in self.pending.clear()
+        ]
+        if not self.registered:
+            self._rejection = error
+        elif isinstance(error, (InvalidTokenError, WrongMessageFormat)):
+            self._fatal = error
+        return [message, *replies]
+
+    def _try_refresh(self) -> bool:
+        if self.token_refresh is None or self._refresh_used:
+            return False
+        self._refresh_used = True
+        try:
+            new_token = self.token_refresh(self.device_id)
+        except Exception:
+            logging.getLogger("oisp").exception("token_refresh callback failed")
+            return False
+        if not new_token or new_token == self._token:
+            return False
+        self._token = new_token
+        self._refreshed = True
+        return True
+
+    def _duplicate(self, actuation: Actuation) -> bool:
+        window = self.dedup_window
+        if window is None:
+            return False
+        now = self.clock()
+        seen = self._seen
+        while seen:
+            oldest_key = next(iter(seen))
+            if now - seen[oldest_key] <= window and len(seen) < DEDUP_MEMORY:
+                break
+            del seen[oldest_key]
+        key = json.dumps(actuation.to_wire(), sort_keys=True, separators=(",", ":"))
+        first = seen.get(key)
+        if first is not None and now - first <= window:
+            self.duplicates_suppressed += 1
+            return True
+        seen.pop(key, None)
+        seen[key] = now
+        return False

@@ -1,0 +1,284 @@
+"""A faithful OISP WebSocket server simulator (the ``jelyoussefi/oisp-websocket-server`` fork).
+
+* Any path; ``echo-protocol`` is mandatory (403 without it); a plain GET gets 404.
+* Registration ``{"type":"device",...}``: the token is verified as an RS256 JWT against the
+  simulator's key pair (:attr:`OispSimulator.keys`): signature, ``exp``, ``nbf``, ``sub`` equal
+  to the device id; the account is ``accounts[0].id``. Success is silence (``legacy_200``: a
+  200); a bad token gets 401 + close 1008; malformed input, a binary frame or a token without
+  accounts get 401 "Wrong message format" + close 1003.
+* ``{"type":"ping"}`` -> ``{"code":202,"content":"PONG"}``; WebSocket pings every 20 s, a peer
+  silent for 10 s after a ping is dropped; incoming messages over 64 KiB close with 1009.
+* A second registration on one socket closes it with 1000 (``close_on_reregister``); a
+  second socket for the same device kicks the first with 1000 (``kick_previous``).
+* Quirk switches: ``duplicates`` (each actuation is sent once per registration made since
+  the server started), ``blind_window`` (actuations published within that many seconds
+  after the first registration are lost).
+* :meth:`OispSimulator.actuate` pushes a command to a device (dropped when it has no
+  socket); :meth:`OispSimulator.issue_token` issues device tokens. Other processes push
+  through the control path :data:`CONTROL_PATH` (see ``iotws oisp actuate``).
+
+Example:
+    >>> with OispSimulator().run() as sim:
+    ...     token = sim.issue_token("dev-1", "acc-1")
+    ...     sim.url().startswith("ws://127.0.0.1:")
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from common.simulator import SimConnection, SimulatorBase
+from oisp.models import CODE_ACTUATION, Param, dumps
+from oisp.protocol import SUBPROTOCOL, install_log_redaction
+from oisp.tokens import InvalidToken, TokenKeys
+
+__all__ = ["CONTROL_PATH", "OispSimulator"]
+
+#: Path of the simulator's platform side: a WebSocket that accepts
+#: ``{"type":"actuation","accountId":...,"deviceId":...,"body":{...}}`` and answers
+#: ``{"code":200,"content":{"delivered":N}}``. Not part of the real server.
+CONTROL_PATH = "/_simulator/platform"
+
+INVALID_TOKEN = "Invalid device token for device"
+WRONG_FORMAT = "Wrong message format"
+LEGACY_OK = "Record in database update for device"
+
+ParamsLike = Mapping[str, Any] | Iterable[Param | tuple[str, Any] | Mapping[str, Any]] | None
+
+
+def _params(params: ParamsLike) -> list[dict[str, Any]]:
+    if params is None:
+        return []
+    if isinstance(params, Mapping):
+        return [{"name": str(k), "value": v} for k, v in params.items()]
+    out: list[dict[str, Any]] = []
+    for item in params:
+        if isinstance(item, Param):
+            out.append(item.to_wire())
+        elif isinstance(item, Mapping):
+            out.append(dict(item))
+        else:
+            name, value = item
+            out.append({"name": str(name), "value": value})
+    return out
+
+
+class OispSimulator(SimulatorBase):
+    """The OISP WebSocket server on loopback, with switches for its real-world quirks.
+
+    Example:
+        >>> sim = OispSimulator(legacy_200=True, duplicates=True)
+        >>> sim.legacy_200, sim.duplicates, sim.blind_window
+        (True, True, 0.0)
+    """
+
+    paths: ClassVar[tuple[str, ...]] = ("/{tail:.*}",)
+    subprotocols: ClassVar[tuple[str, ...]] = (SUBPROTOCOL,)
+    logger_name: ClassVar[str] = "oisp"
+    heartbeat: ClassVar[float | None] = 20.0
+    max_message_size: ClassVar[int] = 64 * 1024
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        keys: TokenKeys | None = None,
+        legacy_200: bool = False,
+        duplicates: bool = False,
+        blind_window: float = 0.0,
+        close_on_reregister: bool = True,
+        kick_previous: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(host, port, **kwargs)
+        install_log_redaction(self.log)
+        #: The key pair that signs and verifies device tokens.
+        self.keys = keys if keys is not None else TokenKeys.generate()
+        self.legacy_200 = legacy_200
+        self.duplicates = duplicates
+        self.blind_window = blind_window
+        self.close_on_reregister = close_on_reregister
+        self.kick_previous = kick_previous
+        #: ``"account/device"`` -> the socket that receives that device's actuations.
+        self.bindings: dict[str, SimConnection] = {}
+        #: Registrations accepted since the server (re)started, per device id.
+        self.registrations: Counter[str] = Counter()
+        #: Registrations rejected (bad token or format) since the server (re)started.
+        self.rejections = 0
+        #: Pings answered.
+        self.pings = 0
+        self._first_registration: float | None = None
+
+    def url(self, path: str | None = None) -> str:
+        """The WebSocket URL (``/`` unless ``path`` is given; the server accepts any path)."""
+        return super().url(path if path is not None else "/")
+
+    # -- tokens ---------------------------------------------------------------------------------
+    def issue_token(self, device_id: str, account_id: str, ttl: float = 10 * 365 * 86400, **kwargs: Any) -> str:
+        """Issue a device token as the platform does at activation (RS256, ``exp`` in ms).
+
+        ``kwargs`` go to :meth:`oisp.tokens.TokenKeys.issue` (``now``, ``not_before``,
+        ``exp_in_ms``). A negative ``ttl`` gives an expired token.
+        """
+        return self.keys.issue(device_id, account_id, ttl, **kwargs)
+
+    # -- platform side --------------------------------------------------------------------------
+    async def actuate(
+        self,
+        account_id: str,
+        device_id: str,
+        command: str = "LED.v1.0",
+        params: ParamsLike = None,
+        *,
+        component_id: str | None = None,
+        transport: str = "ws",
+        **extra: Any,
+    ) -> int:
+        """Push a command to ``device_id`` of ``account_id``; returns how many frames went out.
+
+        ``params`` may be a mapping ``{name: value}`` or a list of pairs / :class:`Param`.
+        Extra keyword arguments become extra keys of the inner content.
+        """
+        content: dict[str, Any] = {
+            "accountId": account_id,
+            "deviceId": device_id,
+            "gatewayId": device_id,
+            "componentId": component_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"{device_id}/{command}")),
+            "command": command,
+            "params": _params(params),
+            **extra,
+        }
+        body = {"type": "command", "transport": transport, "content": content}
+        return await self.publish(account_id, device_id, body)
+
+    def actuate_sync(self, account_id: str, device_id: str, command: str = "LED.v1.0", params: ParamsLike = None,
+                     **kwargs: Any) -> int:
+        """:meth:`actuate` from another thread while the simulator runs with ``run()``."""
+        return self.call(self.actuate(account_id, device_id, command, params, **kwargs))
+
+    async def publish(self, account_id: str, device_id: str, body: Any) -> int:
+        """Deliver a raw actuation ``body`` to the socket bound to ``account/device``."""
+        channel = f"{account_id}/{device_id}"
+        first = self._first_registration
+        if self.blind_window > 0 and first is not None and time.monotonic() - first < self.blind_window:
+            self.log.info("sim: actuation for %s lost in the blind window", channel)
+            return 0
+        conn = self.bindings.get(channel)
+        if conn is None or conn.ws.closed:
+            self.log.info("sim: no socket for %s, actuation dropped", channel)
+            return 0
+        copies = max(1, self.registrations.total()) if self.duplicates else 1
+        frame = dumps({"code": CODE_ACTUATION, "content": body})
+        for _ in range(copies):
+            await conn.send(frame)
+        return copies
+
+    # -- serving --------------------------------------------------------------------------------
+    async def on_start(self) -> None:
+        # a (re)started server process forgets registrations and the blind-window clock
+        self.registrations.clear()
+        self.bindings.clear()
+        self._first_registration = None
+
+    async def check_upgrade(self, request: web.Request) -> web.StreamResponse | None:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return web.Response(status=404, text="Not found\n")
+        offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+        if SUBPROTOCOL not in offered:
+            return web.Response(status=403, text="subprotocol echo-protocol is required\n")
+        return None
+
+    async def handle(self, conn: SimConnection) -> None:
+        if conn.path == CONTROL_PATH:
+            await self._control(conn)
+            return
+        try:
+            async for frame in conn:
+                if not await self._message(conn, frame):
+                    return
+        finally:
+            channel = conn.state.get("channel")
+            if channel is not None and self.bindings.get(channel) is conn:
+                del self.bindings[channel]
+
+    async def _message(self, conn: SimConnection, frame: str | bytes) -> bool:
+        """Handle one device frame; ``False`` once the socket is closed."""
+        if isinstance(frame, bytes):
+            return await self._reject(conn, WRONG_FORMAT, 1003)
+        try:
+            data = json.loads(frame)
+        except (ValueError, RecursionError):
+            return await self._reject(conn, WRONG_FORMAT, 1003)
+        if data is None:
+            return await self._reject(conn, WRONG_FORMAT, 1003)
+        if not isinstance(data, dict):
+            return True  # arrays, numbers, strings: silently ignored
+        kind = data.get("type")
+        if kind == "ping":
+            self.pings += 1
+            await conn.send(dumps({"code": 202, "content": "PONG"}))
+            return True
+        if kind == "device":
+            return await self._register(conn, data)
+        return True  # no or unknown type: ignored
+
+    async def _reject(self, conn: SimConnection, text: str, close_code: int) -> bool:
+        self.rejections += 1
+        await conn.send(dumps({"code": 401, "content": text}))
+        await conn.close(close_code)
+        return False
+
+    async def _register(self, conn: SimConnection, data: dict[str, Any]) -> bool:
+        device_id, token = data.get("deviceId"), data.get("deviceToken")
+        if not isinstance(token, str):
+            return await self._reject(conn, INVALID_TOKEN, 1008)
+        try:
+            claims = self.keys.verify(token)
+        except InvalidToken as exc:
+            self.log.info("sim: token rejected: %s", exc)
+            return await self._reject(conn, INVALID_TOKEN, 1008)
+        if claims.get("sub") != device_id or not isinstance(device_id, str):
+            self.log.info("sim: token subject does not match the device id")
+            return await self._reject(conn, INVALID_TOKEN, 1008)
+        accounts = claims.get("accounts")
+        if not isinstance(accounts, list) or not accounts or not isinstance(accounts[0], dict):
+            return await self._reject(conn, WRONG_FORMAT, 1003)
+        account_id = str(accounts[0].get("id"))
+        if conn.state.get("channel") is not None and self.close_on_reregister:
+            self.log.info("sim: second registration on one socket: closing it")
+            await conn.close(1000)
+            return False
+        channel = f"{account_id}/{device_id}"
+        previous = self.bindings.get(channel)
+        if previous is not None and previous is not conn and self.kick_previous:
+            self.log.info("sim: %s registered again elsewhere: closing the previous socket", channel)
+            await previous.close(1000)
+        self.bindings[channel] = conn
+        conn.state["channel"] = channel
+        self.registrations[device_id] += 1
+        if self._first_registration is None:
+            self._first_registration = time.monotonic()
+        if self.legacy_200:
+            await conn.send(dumps({"code": 200, "content": LEGACY_OK}))
+        return True
+
+    async def _control(self, conn: SimConnection) -> None:
+        async for frame in conn:
+            try:
+                data = json.loads(frame)
+                if not isinstance(data, dict) or data.get("type") != "actuation":
+                    raise ValueError("expected {'type': 'actuation', ...}")
+                delivered = await self.publish(str(data["accountId"]), str(data["deviceId"]), data["body"])
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
+                await conn.send(dumps({"code": 400, "content": f"bad control message: {exc}"}))
+                continue
+            await conn.send(dumps({"code": 200, "content": {"delivered": delivered}}))
