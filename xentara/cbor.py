@@ -1,0 +1,79 @@
+"""The CBOR layer: Xentara's tags on top of cbor2.
+
+* tag 37 (UUID) <-> :class:`uuid.UUID` (cbor2 does this natively);
+* tags 121/122/123 (alternatives) stay :class:`cbor2.CBORTag` (their meaning is per command);
+* tag 1001 (extended time) and tag 1 (epoch seconds, int, float or +-inf) decode to
+  :class:`~xentara.models.Timestamp`; forms that are not time stamps stay tags;
+* tag 4 (decimal fraction) is kept as ``CBORTag(4, [exponent, mantissa])``
+  (no lossy or slow ``Decimal``).
+
+:func:`loads` turns every decoding failure into :class:`~common.errors.ProtocolError`.
+
+Example:
+    >>> data = dumps([[1, 7, Timestamp(1704107471111587983)]])
+    >>> loads(data)
+    [[1, 7, Timestamp(ns=1704107471111587983)]]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cbor2
+from cbor2 import CBORTag
+
+from common.errors import ProtocolError
+from xentara.models import Timestamp, decode_time_tag
+
+__all__ = ["dumps", "loads"]
+
+
+def _tag1(value: Any, immutable: bool) -> Any:
+    return decode_time_tag(1, value)
+
+
+def _tag4(value: Any, immutable: bool) -> Any:
+    return CBORTag(4, value)
+
+
+def _tag1001(value: Any, immutable: bool) -> Any:
+    return decode_time_tag(1001, value)
+
+
+_SEMANTIC = {1: _tag1, 4: _tag4, 1001: _tag1001}
+_loads = cbor2.loads
+_dumps = cbor2.dumps
+
+
+def loads(data: bytes | bytearray | memoryview) -> Any:
+    """Decode one CBOR data item with Xentara's tags; any failure is a ProtocolError.
+
+    Example:
+        >>> loads(b"\\xff")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        common.errors.ProtocolError: not a valid CBOR message: ... (frame: b'\\xff')
+    """
+    try:
+        return _loads(data, semantic_decoders=_SEMANTIC, max_depth=64)
+    except Exception as exc:  # cbor2 raises many kinds on hostile input
+        raise ProtocolError(f"not a valid CBOR message: {exc}", frame=bytes(data)) from None
+
+
+def _default(encoder: Any, value: Any) -> None:
+    if isinstance(value, Timestamp):
+        encoder.encode(value.to_wire())
+        return
+    to_wire = getattr(value, "to_wire", None)
+    if to_wire is None:
+        raise cbor2.CBOREncodeTypeError(f"cannot encode {type(value).__name__} {value!r}")
+    encoder.encode(to_wire())
+
+
+def dumps(item: Any) -> bytes:
+    """Encode ``item``; :class:`Timestamp` and other models with ``to_wire`` are converted.
+
+    Example:
+        >>> dumps([[0, 66, 8]]).hex()
+        '818300184208'
+    """
+    return _dumps(item, default=_default)

@@ -1,0 +1,870 @@
+"""The sans-I/O Xentara core: packets, commands, correlation by message id, subscriptions.
+
+Every WebSocket message is a CBOR array of packets. Requests
+``[0, message_id, opcode, {params}]`` go out; success ``[1, id, item]`` and error
+``[2, id, {0: code, 1: text}]`` responses are matched to their request **by
+message id**, never by order; events ``[8, type, payload]`` become typed events.
+
+A command may carry several requests (:class:`BatchCommand`): they go out in one
+message and the command completes when every answer is in. On every connection
+the core sends the Client Hello first, waits for its answer, then re-subscribes
+every live subscription with its own id, before user commands are released.
+
+Example:
+    >>> core = XentaraCore()
+    >>> hello = core.on_connect()[0]
+    >>> loads(hello)
+    [[0, 1, 14, {0: 1, 1: 1}]]
+    >>> core.receive(dumps([[1, 1, {0: 1}]])), core.handshake_complete()
+    ([], True)
+    >>> sub = core.submit(GetStageCommand())
+    >>> loads(sub.frames[0])
+    [[0, 2, 8]]
+    >>> core.receive(dumps([[1, 2, 2]]))
+    [Reply(token=1, value=<Stage.OPERATIONAL: 2>, error=None)]
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from common.commands import Command
+from common.errors import HandshakeError, IotwsError, ProtocolError, UsageError
+from common.events import ProtocolViolation
+from common.sansio import Frame, ProtocolCore, Reply, Submission
+from xentara.cbor import dumps, loads
+from xentara.models import (
+    NIL_UUID,
+    AccessRights,
+    Attribute,
+    AttributeId,
+    BrowseEntry,
+    DataChange,
+    ElementCategory,
+    Failure,
+    MetaData,
+    MetaDataId,
+    Opcode,
+    ReadResult,
+    ServerInfoId,
+    ServerInformation,
+    Stage,
+    SubscriptionInfo,
+    SubscriptionLost,
+    SubSessionAuth,
+    UnknownEvent,
+    UnknownPacket,
+    UnmatchedError,
+    attribute_to_wire,
+    element_uuid,
+    enum_or_int,
+    value_to_wire,
+)
+
+__all__ = [
+    "BatchCommand",
+    "BrowseCommand",
+    "CheckAccessCommand",
+    "ClientHelloCommand",
+    "CloseSubSessionCommand",
+    "CreateSubSessionCommand",
+    "GetStageCommand",
+    "LookupCommand",
+    "MetaDataCommand",
+    "ReadCommand",
+    "Request",
+    "ServerInformationCommand",
+    "ShutdownCommand",
+    "SubscribeCommand",
+    "SuspendCommand",
+    "UnsubscribeCommand",
+    "WriteCommand",
+    "XentaraCommand",
+    "XentaraCore",
+    "decode_message",
+    "encode_message",
+    "error_packet",
+    "event_packet",
+    "request_packet",
+    "success_packet",
+]
+
+R = TypeVar("R")
+
+#: The protocol version this client speaks.
+PROTOCOL_VERSION = 1
+#: Message ids stay below this (the reference: non-negative, below 2**31).
+MAX_MESSAGE_ID = 2**31 - 1
+
+
+# -- packets --------------------------------------------------------------------
+
+
+def request_packet(message_id: int, opcode: int, params: Any = None) -> list[Any]:
+    """``[0, id, opcode]`` or ``[0, id, opcode, params]``.
+
+    Example:
+        >>> request_packet(66, Opcode.GET_STAGE)
+        [0, 66, 8]
+    """
+    if params is None:
+        return [0, message_id, int(opcode)]
+    return [0, message_id, int(opcode), params]
+
+
+def success_packet(message_id: int, item: Any = None, *, has_item: bool = True) -> list[Any]:
+    """``[1, id, item]`` (or ``[1, id]`` when there is no item).
+
+    Example:
+        >>> success_packet(66, 2), success_packet(5, has_item=False)
+        ([1, 66, 2], [1, 5])
+    """
+    return [1, message_id, item] if has_item else [1, message_id]
+
+
+def error_packet(message_id: int, code: int, message: str | None = None) -> list[Any]:
+    """``[2, id, {0: code, 1: text}]``.
+
+    Example:
+        >>> error_packet(67, -32602, "invalid meta data identifier")
+        [2, 67, {0: -32602, 1: 'invalid meta data identifier'}]
+    """
+    body: dict[int, Any] = {0: code}
+    if message is not None:
+        body[1] = message
+    return [2, message_id, body]
+
+
+def event_packet(payload: Any, event_type: int = 0) -> list[Any]:
+    """``[8, event_type, payload]``.
+
+    Example:
+        >>> event_packet({0: 1}, 1)
+        [8, 1, {0: 1}]
+    """
+    return [8, event_type, payload]
+
+
+def encode_message(packets: Sequence[Any]) -> bytes:
+    """One WebSocket message: the CBOR outer array of ``packets``.
+
+    Example:
+        >>> encode_message([request_packet(66, 8)]).hex()
+        '818300184208'
+    """
+    return dumps(list(packets))
+
+
+def decode_message(data: Frame) -> list[Any]:
+    """The packets of one message (ProtocolError for text frames or a non-array).
+
+    Example:
+        >>> decode_message(bytes.fromhex("818300184208"))
+        [[0, 66, 8]]
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ProtocolError("Xentara messages are binary CBOR, got a text frame", frame=data)
+    packets = loads(data)
+    if type(packets) is not list:
+        raise ProtocolError("a message must be an array of packets", frame=data)
+    return packets
+
+
+@attrs.frozen(slots=True)
+class Request:
+    """A parsed request packet (what a server sees).
+
+    Example:
+        >>> Request.from_wire([0, 65, 3, {0: "Group 1.Data Point 1"}]).opcode
+        <Opcode.LOOKUP: 3>
+    """
+
+    message_id: int
+    opcode: Opcode | int
+    params: Any = None
+
+    @classmethod
+    def from_wire(cls, packet: Any) -> Request:
+        """Parse; a malformed header is a ProtocolError (the server answers -32700)."""
+        if (
+            type(packet) is not list
+            or not 3 <= len(packet) <= 4
+            or packet[0] != 0
+            or type(packet[1]) is not int
+            or type(packet[2]) is not int
+        ):
+            raise ProtocolError(f"not a request packet: {packet!r}")
+        return cls(packet[1], enum_or_int(Opcode, packet[2]), packet[3] if len(packet) == 4 else None)
+
+    def to_wire(self) -> list[Any]:
+        return request_packet(self.message_id, self.opcode, self.params)
+
+
+# -- commands -------------------------------------------------------------------
+
+
+class XentaraCommand(Command[R]):
+    """A Xentara command: one or more requests, and how to read their answers.
+
+    Subclasses set :attr:`opcode`, and implement :meth:`params` and :meth:`decode`.
+    Arguments are checked when the command is built, before anything is sent.
+
+    Example:
+        >>> LookupCommand("Group 1.Data Point 1").requests()
+        [(<Opcode.LOOKUP: 3>, {0: 'Group 1.Data Point 1'})]
+    """
+
+    opcode: ClassVar[Opcode]
+
+    def params(self) -> Any:
+        """The request's parameter map (``None``: no parameter element)."""
+        return None
+
+    def requests(self) -> list[tuple[int, Any]]:
+        """``(opcode, params)`` of each request this command sends, in order."""
+        return [(self.opcode, self.params())]
+
+    def decode(self, payload: Any) -> R:
+        """The result from the success item (``None`` when the response has none)."""
+        return payload  # type: ignore[no-any-return]
+
+    def complete(self, outcomes: list[Any]) -> R:
+        """The result from every request's outcome (an item, or an exception to raise)."""
+        outcome = outcomes[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return self.decode(outcome)
+
+    def encode(self, token: int | None) -> list[Frame]:
+        """The message, using ``token``, ``token + 1``... as message ids (the core picks its own)."""
+        first = token or 0
+        return [encode_message([request_packet(first + i, op, p) for i, (op, p) in enumerate(self.requests())])]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.params()!r})"
+
+
+def _uuid(value: Any, what: str) -> uuid.UUID:
+    if not isinstance(value, uuid.UUID):
+        raise ProtocolError(f"{what}: expected a UUID, got {value!r}")
+    return value
+
+
+def _attributes(attributes: Iterable[AttributeId]) -> list[int | uuid.UUID]:
+    found = [attribute_to_wire(a) for a in attributes]
+    if not found:
+        raise UsageError("give at least one attribute")
+    return found
+
+
+def _optional_uuid(value: Any, what: str) -> uuid.UUID | None:
+    if value is None:
+        return None
+    if not isinstance(value, uuid.UUID):
+        raise UsageError(f"{what} must be a UUID, got {value!r}")
+    return value
+
+
+class ServerInformationCommand(XentaraCommand[ServerInformation]):
+    """Opcode 0: server version, user name, model file path.
+
+    Example:
+        >>> ServerInformationCommand().params()
+        {0: [0, 1, 2]}
+    """
+
+    opcode = Opcode.SERVER_INFORMATION
+
+    def __init__(self, ids: Iterable[ServerInfoId | int] = tuple(ServerInfoId)) -> None:
+        self.ids = [int(i) for i in ids]
+
+    def params(self) -> Any:
+        return {0: self.ids}
+
+    def decode(self, payload: Any) -> ServerInformation:
+        return ServerInformation.from_wire(payload)
+
+
+class BrowseCommand(XentaraCommand[list[BrowseEntry]]):
+    """Opcode 1: the descendants of an element (``None``: the whole model).
+
+    Example:
+        >>> BrowseCommand(depth=1).params()
+        {0: UUID('00000000-0000-0000-0000-000000000000'), 1: 1}
+    """
+
+    opcode = Opcode.BROWSE
+
+    def __init__(
+        self,
+        element: Any = None,
+        depth: int | None = None,
+        categories: Iterable[ElementCategory | int] | None = None,
+    ) -> None:
+        self.element = NIL_UUID if element is None else element_uuid(element)
+        if depth is not None and (not isinstance(depth, int) or depth < 0):
+            raise UsageError(f"depth must be an int >= 0, got {depth!r}")
+        self.depth = depth
+        self.categories = None if categories is None else [int(c) for c in categories]
+
+    def params(self) -> Any:
+        params: dict[int, Any] = {0: self.element}
+        if self.depth is not None:
+            params[1] = self.depth
+        if self.categories is not None:
+            params[2] = self.categories
+        return params
+
+    def decode(self, payload: Any) -> list[BrowseEntry]:
+        if type(payload) is not list:
+            raise ProtocolError(f"browse: expected an array, got {payload!r}")
+        return [BrowseEntry.from_wire(entry) for entry in payload]
+
+
+class MetaDataCommand(XentaraCommand[MetaData]):
+    """Opcode 2: an element's meta data.
+
+    Example:
+        >>> MetaDataCommand(NIL_UUID, [MetaDataId.PRIMARY_KEY]).params()[1]
+        [0]
+    """
+
+    opcode = Opcode.META_DATA
+
+    def __init__(self, element: Any, ids: Iterable[MetaDataId | int] = tuple(MetaDataId)) -> None:
+        self.element = element_uuid(element)
+        self.ids = [int(i) for i in ids]
+
+    def params(self) -> Any:
+        return {0: self.element, 1: self.ids}
+
+    def decode(self, payload: Any) -> MetaData:
+        return MetaData.from_wire(payload)
+
+
+class LookupCommand(XentaraCommand[uuid.UUID]):
+    """Opcode 3: the UUID of the element with a primary key (dotted model path).
+
+    Example:
+        >>> LookupCommand("").params()
+        Traceback (most recent call last):
+        common.errors.UsageError: lookup needs a non-empty primary key, got ''
+    """
+
+    opcode = Opcode.LOOKUP
+
+    def __init__(self, primary_key: str) -> None:
+        if not isinstance(primary_key, str) or not primary_key:
+            raise UsageError(f"lookup needs a non-empty primary key, got {primary_key!r}")
+        self.primary_key = primary_key
+
+    def params(self) -> Any:
+        return {0: self.primary_key}
+
+    def decode(self, payload: Any) -> uuid.UUID:
+        return _uuid(payload, "lookup")
+
+
+class ReadCommand(XentaraCommand[ReadResult]):
+    """Opcode 4: read attributes of an element; each attribute is a value or a Failure.
+
+    Example:
+        >>> ReadCommand(NIL_UUID, [Attribute.VALUE, Attribute.QUALITY]).params()[1]
+        [11, 9]
+    """
+
+    opcode = Opcode.READ
+
+    def __init__(self, element: Any, attributes: Iterable[AttributeId] = (Attribute.VALUE,)) -> None:
+        self.element = element_uuid(element)
+        self.attributes = _attributes(attributes)
+
+    def params(self) -> Any:
+        return {0: self.element, 1: self.attributes}
+
+    def decode(self, payload: Any) -> ReadResult:
+        return ReadResult.from_wire(self.element, payload)
+
+
+class WriteCommand(XentaraCommand[None]):
+    """Opcode 5: write one attribute (optionally checked against a sub-session).
+
+    Example:
+        >>> WriteCommand(NIL_UUID, Attribute.VALUE, 21.5).params()
+        {0: UUID('00000000-0000-0000-0000-000000000000'), 1: 11, 2: 21.5}
+    """
+
+    opcode = Opcode.WRITE
+
+    def __init__(self, element: Any, attribute: AttributeId, value: Any, sub_session: uuid.UUID | None = None) -> None:
+        self.element = element_uuid(element)
+        self.attribute = attribute_to_wire(attribute)
+        self.value = value_to_wire(value)
+        self.sub_session = _optional_uuid(sub_session, "sub_session")
+
+    def params(self) -> Any:
+        params: dict[int, Any] = {0: self.element, 1: self.attribute, 2: self.value}
+        if self.sub_session is not None:
+            params[3] = self.sub_session
+        return params
+
+    def decode(self, payload: Any) -> None:
+        return None
+
+
+class SubscribeCommand(XentaraCommand[SubscriptionInfo]):
+    """Opcode 6: subscribe; the id is chosen by the client and always sent (key 3).
+
+    Example:
+        >>> info = SubscriptionInfo(NIL_UUID, ((NIL_UUID, (Attribute.VALUE,)),), min_rate=100)
+        >>> SubscribeCommand(info).params()[0]
+        [{0: UUID('00000000-0000-0000-0000-000000000000'), 1: [11]}]
+    """
+
+    opcode = Opcode.SUBSCRIBE
+
+    def __init__(self, info: SubscriptionInfo) -> None:
+        if not info.items:
+            raise UsageError("subscribe to at least one element")
+        for rate in (info.max_rate, info.min_rate):
+            if rate is not None and (not isinstance(rate, int) or rate <= 0):
+                raise UsageError(f"update rates are positive ints (ms), got {rate!r}")
+        self.info = info
+
+    def params(self) -> Any:
+        return self.info.to_wire()
+
+    def decode(self, payload: Any) -> SubscriptionInfo:
+        if payload is None or payload == self.info.id:
+            return self.info
+        return attrs.evolve(self.info, id=_uuid(payload, "subscribe"))
+
+
+class UnsubscribeCommand(XentaraCommand[None]):
+    """Opcode 7: end a subscription.
+
+    Example:
+        >>> UnsubscribeCommand(NIL_UUID).params()
+        {0: UUID('00000000-0000-0000-0000-000000000000')}
+    """
+
+    opcode = Opcode.UNSUBSCRIBE
+
+    def __init__(self, subscription: uuid.UUID) -> None:
+        self.subscription = _optional_uuid(subscription, "subscription") or NIL_UUID
+
+    def params(self) -> Any:
+        return {0: self.subscription}
+
+    def decode(self, payload: Any) -> None:
+        return None
+
+
+class GetStageCommand(XentaraCommand[Stage | int]):
+    """Opcode 8: the operational stage (no parameter element).
+
+    Example:
+        >>> GetStageCommand().requests()
+        [(<Opcode.GET_STAGE: 8>, None)]
+    """
+
+    opcode = Opcode.GET_STAGE
+
+    def decode(self, payload: Any) -> Stage | int:
+        return enum_or_int(Stage, payload)
+
+
+class _StageChange(XentaraCommand[None]):
+    def __init__(self, sub_session: uuid.UUID | None = None) -> None:
+        self.sub_session = _optional_uuid(sub_session, "sub_session")
+
+    def params(self) -> Any:
+        return None if self.sub_session is None else {0: self.sub_session}
+
+    def decode(self, payload: Any) -> None:
+        return None
+
+
+class SuspendCommand(_StageChange):
+    """Opcode 10: suspend the runtime.
+
+    Example:
+        >>> SuspendCommand().requests()
+        [(<Opcode.SUSPEND: 10>, None)]
+    """
+
+    opcode = Opcode.SUSPEND
+
+
+class ShutdownCommand(_StageChange):
+    """Opcode 11: shut the runtime down.
+
+    Example:
+        >>> ShutdownCommand(NIL_UUID).params()
+        {0: UUID('00000000-0000-0000-0000-000000000000')}
+    """
+
+    opcode = Opcode.SHUTDOWN
+
+
+class CreateSubSessionCommand(XentaraCommand[uuid.UUID]):
+    """Opcode 12: create a sub-session by token, certificate or user/password.
+
+    Example:
+        >>> from xentara.models import SubSessionPassword
+        >>> CreateSubSessionCommand(SubSessionPassword("op", "pw")).params()[0].tag
+        123
+    """
+
+    opcode = Opcode.CREATE_SUB_SESSION
+
+    def __init__(self, auth: SubSessionAuth, desired_id: uuid.UUID | None = None) -> None:
+        if not hasattr(auth, "to_wire"):
+            raise UsageError(f"not a sub-session authentication: {auth!r}")
+        self.auth = auth
+        self.desired_id = _optional_uuid(desired_id, "desired_id")
+        if self.desired_id == NIL_UUID:
+            raise UsageError("the desired sub-session id must not be the nil UUID")
+
+    def params(self) -> Any:
+        params: dict[int, Any] = {0: self.auth.to_wire()}
+        if self.desired_id is not None:
+            params[1] = self.desired_id
+        return params
+
+    def decode(self, payload: Any) -> uuid.UUID:
+        return _uuid(payload, "create sub-session")
+
+    def __repr__(self) -> str:
+        return f"CreateSubSessionCommand({self.auth!r})"
+
+
+class CloseSubSessionCommand(XentaraCommand[None]):
+    """Opcode 13: close a sub-session.
+
+    Example:
+        >>> CloseSubSessionCommand(NIL_UUID).requests()[0][0]
+        <Opcode.CLOSE_SUB_SESSION: 13>
+    """
+
+    opcode = Opcode.CLOSE_SUB_SESSION
+
+    def __init__(self, sub_session: uuid.UUID) -> None:
+        self.sub_session = _optional_uuid(sub_session, "sub_session") or NIL_UUID
+
+    def params(self) -> Any:
+        return {0: self.sub_session}
+
+    def decode(self, payload: Any) -> None:
+        return None
+
+
+class ClientHelloCommand(XentaraCommand[int]):
+    """Opcode 14: the Client Hello (the core sends it itself; a second one fails with -32001).
+
+    Example:
+        >>> ClientHelloCommand(0, 1).params()
+        {0: 0, 1: 1}
+    """
+
+    opcode = Opcode.CLIENT_HELLO
+
+    def __init__(self, min_version: int = PROTOCOL_VERSION, max_version: int = PROTOCOL_VERSION) -> None:
+        if not 0 <= min_version <= max_version:
+            raise UsageError(f"need 0 <= min_version <= max_version, got {min_version}, {max_version}")
+        self.min_version, self.max_version = min_version, max_version
+
+    def params(self) -> Any:
+        return {0: self.min_version, 1: self.max_version}
+
+    def decode(self, payload: Any) -> int:
+        version = payload.get(0) if isinstance(payload, dict) else None
+        if type(version) is not int:
+            raise ProtocolError(f"client hello: expected {{0: version}}, got {payload!r}")
+        return version
+
+
+class CheckAccessCommand(XentaraCommand[AccessRights]):
+    """Opcode 15: a sub-session's read and write access.
+
+    Example:
+        >>> CheckAccessCommand(uuid.UUID(int=1)).params()
+        {0: UUID('00000000-0000-0000-0000-000000000001')}
+    """
+
+    opcode = Opcode.CHECK_ACCESS
+
+    def __init__(self, sub_session: uuid.UUID) -> None:
+        checked = _optional_uuid(sub_session, "sub_session")
+        if checked is None or checked == NIL_UUID:
+            raise UsageError("check_access needs a sub-session id (not nil)")
+        self.sub_session = checked
+
+    def params(self) -> Any:
+        return {0: self.sub_session}
+
+    def decode(self, payload: Any) -> AccessRights:
+        return AccessRights.from_wire(payload)
+
+
+class BatchCommand(XentaraCommand[list[Any]]):
+    """Several commands in one message; the result lists each one's result or exception.
+
+    Example:
+        >>> batch = BatchCommand([LookupCommand("Group 1.Data Point 1"), GetStageCommand()])
+        >>> loads(batch.encode(65)[0])
+        [[0, 65, 3, {0: 'Group 1.Data Point 1'}], [0, 66, 8]]
+    """
+
+    def __init__(self, commands: Iterable[XentaraCommand[Any]]) -> None:
+        self.commands = list(commands)
+        if not self.commands:
+            raise UsageError("a batch needs at least one command")
+        for command in self.commands:
+            if not isinstance(command, XentaraCommand):
+                raise UsageError(f"not a Xentara command: {command!r}")
+        self._sizes = [len(c.requests()) for c in self.commands]
+
+    def requests(self) -> list[tuple[int, Any]]:
+        return [request for command in self.commands for request in command.requests()]
+
+    def complete(self, outcomes: list[Any]) -> list[Any]:
+        results: list[Any] = []
+        start = 0
+        for command, size in zip(self.commands, self._sizes, strict=True):
+            try:
+                results.append(command.complete(outcomes[start : start + size]))
+            except IotwsError as exc:
+                results.append(exc)
+            start += size
+        return results
+
+    def __repr__(self) -> str:
+        return f"BatchCommand({self.commands!r})"
+
+
+# -- the core -------------------------------------------------------------------
+
+
+class XentaraCore(ProtocolCore):
+    """The Xentara sans-I/O core (see the module docstring).
+
+    ``subscriptions`` holds every live subscription (replayed after a reconnect);
+    ``protocol_version`` is the version the server's hello answer named.
+
+    Example:
+        >>> XentaraCore().subscriptions
+        {}
+    """
+
+    name = "xentara"
+
+    def __init__(self, min_version: int = PROTOCOL_VERSION, max_version: int = PROTOCOL_VERSION) -> None:
+        super().__init__()
+        self.hello = ClientHelloCommand(min_version, max_version)
+        self.protocol_version: int | None = None
+        self.subscriptions: dict[uuid.UUID, SubscriptionInfo] = {}
+        self._routes: dict[tuple[uuid.UUID, Any], set[uuid.UUID]] = {}
+        self._next_id = 0
+        # message id -> (token, index); token -> [outcomes, remaining, message ids]
+        self._ids: dict[int, tuple[int, int]] = {}
+        self._waiting: dict[int, list[Any]] = {}
+        self._hello_id: int | None = None
+        self._hello_done = False
+        self._hello_error: Exception | None = None
+        self._restoring: dict[int, SubscriptionInfo] = {}
+
+    # -- ids -------------------------------------------------------------------
+    def _message_id(self) -> int:
+        self._next_id = self._next_id + 1 if self._next_id < MAX_MESSAGE_ID else 1
+        return self._next_id
+
+    # -- lifecycle -------------------------------------------------------------
+    def on_connect(self) -> list[Frame]:
+        """The Client Hello, alone in the first message of every connection."""
+        self._hello_id = self._message_id()
+        self._hello_done = False
+        self._hello_error = None
+        self._restoring.clear()
+        return [encode_message([request_packet(self._hello_id, Opcode.CLIENT_HELLO, self.hello.params())])]
+
+    def handshake_complete(self) -> bool:
+        """True once the hello is answered and every subscription is restored."""
+        if self._hello_error is not None:
+            error, self._hello_error = self._hello_error, None
+            raise HandshakeError(f"xentara: the Client Hello was refused: {error}") from error
+        return self._hello_done and not self._restoring
+
+    def connection_lost(self) -> None:
+        super().connection_lost()
+        self._ids.clear()
+        self._waiting.clear()
+        self._restoring.clear()
+        self._hello_done = False
+        self._hello_id = None
+
+    # -- commands --------------------------------------------------------------
+    def submit(self, command: Command[Any]) -> Submission:
+        """Give every request its message id; all of a command's requests share one message."""
+        if not isinstance(command, XentaraCommand):
+            raise UsageError(f"not a Xentara command: {command!r}")
+        requests = command.requests()
+        token = self.pending.add(command)
+        ids = []
+        packets = []
+        for index, (opcode, params) in enumerate(requests):
+            message_id = self._message_id()
+            self._ids[message_id] = (token, index)
+            ids.append(message_id)
+            packets.append(request_packet(message_id, opcode, params))
+        self._waiting[token] = [[None] * len(requests), len(requests), ids]
+        self._forget_unsubscribed(command)
+        return Submission(frames=[encode_message(packets)], token=token)
+
+    def cancel(self, token: int) -> None:
+        super().cancel(token)
+        waiting = self._waiting.pop(token, None)
+        if waiting is not None:
+            for message_id in waiting[2]:
+                self._ids.pop(message_id, None)
+
+    # -- receiving -------------------------------------------------------------
+    def receive(self, frame: Frame) -> list[object]:
+        """Parse one message into events and replies (see the module docstring)."""
+        packets = decode_message(frame)
+        out: list[object] = []
+        routes = self._routes
+        for packet in packets:
+            if type(packet) is not list or len(packet) < 2 or type(packet[0]) is not int:
+                out.append(ProtocolViolation(ProtocolError(f"not a packet: {packet!r}")))
+                continue
+            kind = packet[0]
+            if kind == 8:
+                event = self._event(packet)
+                if routes and type(event) is DataChange:
+                    event = self._route(event)
+                out.append(event)
+            elif kind == 1 or kind == 2:
+                self._response(packet, out)
+            else:
+                out.append(UnknownPacket(packet))
+        return out
+
+    def _event(self, packet: list[Any]) -> object:
+        if len(packet) != 3:
+            return ProtocolViolation(ProtocolError(f"event packet needs 3 fields: {packet!r}"))
+        if packet[1] == 0 and type(packet[1]) is int:
+            try:
+                return DataChange.from_wire(packet[2])
+            except ProtocolError as exc:
+                return ProtocolViolation(exc)
+        return UnknownEvent(packet[1], packet[2])
+
+    def _route(self, event: DataChange) -> DataChange:
+        found: set[uuid.UUID] = set()
+        for attr in event.values:
+            subs = self._routes.get((event.element, attr))
+            if subs:
+                found |= subs
+        return attrs.evolve(event, subscriptions=frozenset(found)) if found else event
+
+    def _response(self, packet: list[Any], out: list[object]) -> None:
+        message_id = packet[1]
+        if type(message_id) is not int:
+            out.append(ProtocolViolation(ProtocolError(f"response without a message id: {packet!r}")))
+            return
+        outcome: Any
+        failure: Failure | None = None
+        if packet[0] == 1:
+            if len(packet) > 3:
+                outcome = ProtocolError(f"success packet with extra fields: {packet!r}")
+            else:
+                outcome = packet[2] if len(packet) == 3 else None
+        else:
+            try:
+                if len(packet) != 3:
+                    raise ProtocolError(f"error packet needs 3 fields: {packet!r}")
+                failure = Failure.from_wire(packet[2])
+                outcome = failure.error
+            except ProtocolError as exc:
+                outcome = exc
+        entry = self._ids.pop(message_id, None)
+        if entry is None:
+            if message_id == self._hello_id:
+                self._hello_answer(outcome)
+            elif message_id in self._restoring:
+                self._restored(self._restoring.pop(message_id), outcome, out)
+            elif failure is not None:
+                out.append(UnmatchedError(message_id, failure))
+            elif isinstance(outcome, ProtocolError):
+                out.append(ProtocolViolation(outcome))
+            return
+        token, index = entry
+        waiting = self._waiting.get(token)
+        if waiting is None:
+            return
+        waiting[0][index] = outcome
+        waiting[1] -= 1
+        if waiting[1]:
+            return
+        del self._waiting[token]
+        command = self.pending.get(token)
+        self.pending.discard(token)
+        try:
+            value = command.complete(waiting[0])
+        except IotwsError as exc:
+            out.append(Reply(token, error=exc))
+            return
+        self._remember_subscriptions(command, value)
+        out.append(Reply(token, value=value))
+
+    # -- hello and subscriptions -------------------------------------------------
+    def _hello_answer(self, outcome: Any) -> None:
+        self._hello_id = None
+        try:
+            self.protocol_version = self.hello.complete([outcome])
+        except IotwsError as exc:
+            self._hello_error = exc
+            return
+        self._hello_done = True
+        if self.subscriptions:
+            packets = []
+            for info in self.subscriptions.values():
+                message_id = self._message_id()
+                self._restoring[message_id] = info
+                packets.append(request_packet(message_id, Opcode.SUBSCRIBE, info.to_wire()))
+            self.send_later(encode_message(packets))
+
+    def _restored(self, info: SubscriptionInfo, outcome: Any, out: list[object]) -> None:
+        if isinstance(outcome, Exception):
+            self.subscriptions.pop(info.id, None)
+            self._rebuild_routes()
+            out.append(SubscriptionLost(info.id, outcome))
+
+    def _remember_subscriptions(self, command: XentaraCommand[Any], value: Any) -> None:
+        if isinstance(command, SubscribeCommand) and isinstance(value, SubscriptionInfo):
+            self.subscriptions[value.id] = value
+            self._rebuild_routes()
+        elif isinstance(command, BatchCommand):
+            for child, result in zip(command.commands, value, strict=True):
+                self._remember_subscriptions(child, result)
+
+    def _forget_unsubscribed(self, command: XentaraCommand[Any]) -> None:
+        if isinstance(command, UnsubscribeCommand):
+            if self.subscriptions.pop(command.subscription, None) is not None:
+                self._rebuild_routes()
+        elif isinstance(command, BatchCommand):
+            for child in command.commands:
+                self._forget_unsubscribed(child)
+
+    def _rebuild_routes(self) -> None:
+        routes: dict[tuple[uuid.UUID, Any], set[uuid.UUID]] = {}
+        for info in self.subscriptions.values():
+            for element, attributes in info.items:
+                for attr in attributes:
+                    routes.setdefault((element, attr), set()).add(info.id)
+        self._routes = routes
