@@ -215,13 +215,18 @@ class AsyncDriver:
     async def _establish(self) -> None:
         ws: aiohttp.ClientWebSocketResponse | None = None
         try:
-            async with asyncio.timeout(self.options.connect_timeout):
+            async with asyncio.timeout(self.options.connect_timeout) as budget:
                 ws = await self._open()
                 self.core.connection_lost()
                 assert self._send_lock is not None
                 async with self._send_lock:
                     for frame in self.core.on_connect():
                         await self._send(ws, frame)
+                grace = self.core.handshake_wait()
+                if grace is not None:
+                    when = asyncio.get_running_loop().time() + grace
+                    current = budget.when()
+                    budget.reschedule(when if current is None else min(current, when))
                 while not self.core.handshake_complete():
                     received = await self._recv(ws)
                     if received is not None:

@@ -10,8 +10,9 @@ The contract between a core and a driver:
   (re)connection, before any user command is released (hello, filters,
   subscriptions to replay).
 * :meth:`ProtocolCore.handshake_complete` tells the driver whether the opening
-  exchange is over; the driver keeps feeding frames until it is, or until the
-  connect timeout, when it calls :meth:`ProtocolCore.handshake_timed_out`.
+  exchange is over; the driver keeps feeding frames until it is, or until
+  :meth:`ProtocolCore.handshake_wait` (default: the connect timeout) runs out,
+  when it calls :meth:`ProtocolCore.handshake_timed_out`.
 * :meth:`ProtocolCore.receive` parses one frame into a list of items: typed
   events for the user, and :class:`Reply` objects that complete a command. It
   raises :class:`~common.errors.ProtocolError` for malformed input.
@@ -185,6 +186,14 @@ class ProtocolCore:
     def handshake_complete(self) -> bool:
         """Whether the opening exchange is over and user commands may go out."""
         return True
+
+    def handshake_wait(self) -> float | None:
+        """Seconds to wait for the opening exchange before :meth:`handshake_timed_out`.
+
+        ``None`` (the default) waits up to the client's ``connect_timeout``. A protocol
+        whose success is silence (OISP) returns its grace period here.
+        """
+        return None
 
     def handshake_timed_out(self) -> None:
         """Called when the handshake is not complete within the connect timeout.

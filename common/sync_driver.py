@@ -21,8 +21,6 @@ import socket
 import ssl
 import threading
 import time
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import websocket
@@ -45,6 +43,38 @@ from common.options import ConnectOptions, redact_headers
 from common.sansio import Frame, ProtocolCore, Reply
 
 __all__ = ["SyncDriver", "translate_connect_error"]
+
+
+class _Waiter:
+    """A one-shot result slot: lighter than ``concurrent.futures.Future`` on the hot path."""
+
+    __slots__ = ("_lock", "error", "value")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def done(self) -> bool:
+        return not self._lock.locked()
+
+    def set_result(self, value: Any) -> None:
+        self.value = value
+        self._lock.release()
+
+    def set_exception(self, error: BaseException) -> None:
+        self.error = error
+        self._lock.release()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until completed; ``False`` on timeout."""
+        return self._lock.acquire(timeout=timeout)
+
+    def result(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
 
 
 def translate_connect_error(exc: BaseException, url: str) -> IotwsError:
@@ -88,7 +118,7 @@ class SyncDriver:
         self.dispatcher = Dispatcher(core, self.events, self.log, self._complete)
         self._lock = threading.RLock()
         self._send_lock = threading.Lock()
-        self._futures: dict[int, Future[Any]] = {}
+        self._futures: dict[int, _Waiter] = {}
         self._ws: websocket.WebSocket | None = None
         self._ready = False
         self._closing = threading.Event()
@@ -146,9 +176,9 @@ class SyncDriver:
                 raise self._not_connected()
             submission = self.core.submit(command)
             token = submission.token
-            future: Future[Any] | None = None
+            future: _Waiter | None = None
             if token is not None:
-                future = Future()
+                future = _Waiter()
                 self._futures[token] = future
             try:
                 for frame in submission.frames:
@@ -160,15 +190,13 @@ class SyncDriver:
                 raise ConnectionClosed(f"cannot send: the link dropped ({exc})") from exc
         if future is None:
             return command.sent_result()
-        try:
-            return future.result(timeout=wait)
-        except FutureTimeout:
-            with self._lock:
-                self._futures.pop(token, None)  # type: ignore[arg-type]
-                self.core.cancel(token)  # type: ignore[arg-type]
-            if future.done():
-                return future.result()
-            raise RequestTimeout(f"{self.core.name}: no reply within {wait:g} s") from None
+        if future.wait(wait):
+            return future.result()
+        with self._lock:
+            if token is not None and self._futures.pop(token, None) is None and future.done():
+                return future.result()  # completed while the wait was timing out
+            self.core.cancel(token)  # type: ignore[arg-type]
+        raise RequestTimeout(f"{self.core.name}: no reply within {wait:g} s")
 
     def send_frames(self, frames: list[Frame]) -> None:
         """Send raw frames on the current connection (for cores' automatic answers)."""
@@ -218,6 +246,9 @@ class SyncDriver:
                 self.core.connection_lost()
                 for frame in self.core.on_connect():
                     self._send(ws, frame)
+                grace = self.core.handshake_wait()
+            if grace is not None:
+                deadline = min(deadline, time.monotonic() + grace)
             while not self.core.handshake_complete():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

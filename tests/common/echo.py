@@ -126,3 +126,25 @@ class EchoSimulator(SimulatorBase):
                 await conn.send(json.dumps({"id": data["id"], "error": data["fail"]}))
             else:
                 await conn.send(json.dumps({"id": data["id"], "echo": data["echo"]}))
+
+
+class SilentSuccessCore(EchoCore):
+    """Registration succeeds by silence: the handshake ends after a short grace period."""
+
+    grace = 0.2
+
+    def handshake_wait(self) -> float:
+        return self.grace
+
+    def handshake_timed_out(self) -> None:
+        self.welcomed = True
+
+
+class SilentEchoClient(SyncClientBase[EchoCore], EchoCommands):
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(SilentSuccessCore(), url, **options)
+
+
+class AsyncSilentEchoClient(AsyncClientBase[EchoCore], EchoCommands):
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(SilentSuccessCore(), url, **options)

@@ -310,3 +310,15 @@ async def test_slow_server_delay_fault_times_out_requests(flavour: str, sim: Ech
         sim.faults.delay = 0.0
         await asyncio.sleep(0.5)  # let the delayed answer arrive and be ignored
         assert await resolve(c.echo("fast")) == "fast"
+
+
+async def test_handshake_grace_period_silence_means_success(flavour: str, sim: EchoSimulator) -> None:
+    from .echo import AsyncSilentEchoClient, SilentEchoClient
+
+    sim.faults.silent = True  # no welcome: the core accepts silence after its grace period
+    started = time.monotonic()
+    async with open_client(flavour, SilentEchoClient, AsyncSilentEchoClient, sim.url(), connect_timeout=30) as c:
+        assert c.connected
+        assert time.monotonic() - started < 10  # the grace period, not connect_timeout, ended the wait
+        sim.faults.silent = False
+        assert await resolve(c.echo("registered")) == "registered"
