@@ -27,7 +27,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Self
 
 import attrs
@@ -93,6 +93,10 @@ def _check_time(time: int | None, what: str) -> None:
 
 def _rest(data: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in known}
+
+
+def _zones(value: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
 
 
 def _put(out: dict[str, Any], key: str, value: object) -> None:
@@ -217,7 +221,7 @@ class IrrigationEvent(FarmEvent):
     """
 
     time: int | None = None
-    zones: tuple[str, ...] | None = attrs.field(default=None, converter=attrs.converters.optional(tuple))
+    zones: tuple[str, ...] | None = attrs.field(default=None, converter=_zones)
     extra: Mapping[str, Any] = attrs.field(factory=dict)
 
     @classmethod

@@ -1,0 +1,416 @@
+"""farmws clients, sync and async, for both sides of both dialects.
+
+* Dialect D controller (``ws://HOST/``): :class:`ControllerClient`, :class:`AsyncControllerClient`
+* Dialect D dashboard (``/clients/<id>``): :class:`DashboardClient`, :class:`AsyncDashboardClient`
+* Dialect I device (``/controller/<name>``): :class:`DeviceClient`, :class:`AsyncDeviceClient`
+* Dialect I dashboard (``/client/live_hardware_infor``): :class:`LiveClient`, :class:`AsyncLiveClient`
+
+The command methods are written once (``*Commands`` classes) and bound to plain
+results in the sync clients and awaitables in the async ones. farmws never
+acknowledges a message, so sending completes once the frame is written.
+
+Example:
+    >>> from farmws import FarmSimulator
+    >>> with FarmSimulator(emulate=False).run() as sim:
+    ...     with DashboardClient(sim.url("/"), client_id="7") as dash, ControllerClient(sim.url("/")) as ctl:
+    ...         ctl.temperature(223, time=8273663)
+    ...         dash.next_event(Temperature, timeout=5)
+    Temperature(time=8273663, record=223, extra={})
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import attrs
+
+from common.backoff import ReconnectPolicy
+from common.client import AsyncClientBase, SyncClientBase
+from common.commands import Commands
+from farmws.models import (
+    CommandReply,
+    FarmEvent,
+    Humidity,
+    IrrigationStarted,
+    IrrigationStopped,
+    Number,
+    RegisterSensors,
+    SensorDisconnected,
+    SensorInfo,
+    SensorStatus,
+    SensorUpdate,
+    Snapshot,
+    SoilMoisture,
+    Temperature,
+)
+from farmws.protocol import CommandHandler, DeviceCore, EventCore, LiveCore, SendCommand
+
+__all__ = [
+    "AsyncControllerClient",
+    "AsyncDashboardClient",
+    "AsyncDeviceClient",
+    "AsyncLiveClient",
+    "ControllerClient",
+    "ControllerCommands",
+    "DashboardClient",
+    "DashboardCommands",
+    "DeviceClient",
+    "DeviceCommands",
+    "LiveClient",
+    "dashboard_url",
+    "device_url",
+    "live_url",
+]
+
+T = TypeVar("T")
+E = TypeVar("E")
+H = TypeVar("H", bound=CommandHandler)
+
+#: The reconnect policy of device clients: back well inside the server's 5 s grace.
+DEVICE_RECONNECT = ReconnectPolicy(initial_delay=0.2, factor=2.0, max_delay=2.0, jitter=0.2)
+
+
+def _with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + path))
+
+
+def dashboard_url(base: str, client_id: str | int) -> str:
+    """The Dialect D dashboard URL for ``client_id`` under ``base``.
+
+    Example:
+        >>> dashboard_url("ws://farm.local/", 42)
+        'ws://farm.local/clients/42'
+    """
+    return _with_path(base, "/clients/" + quote(str(client_id), safe=""))
+
+
+def device_url(base: str, name: str) -> str:
+    """The Dialect I device URL for ``name`` under ``base``.
+
+    Example:
+        >>> device_url("ws://farm.local:5000", "Esp8266")
+        'ws://farm.local:5000/controller/Esp8266'
+    """
+    return _with_path(base, "/controller/" + quote(name, safe=""))
+
+
+def live_url(base: str) -> str:
+    """The Dialect I dashboard URL under ``base``.
+
+    Example:
+        >>> live_url("ws://farm.local:5000/")
+        'ws://farm.local:5000/client/live_hardware_infor'
+    """
+    return _with_path(base, "/client/live_hardware_infor")
+
+
+def device_time() -> int:
+    """The default ``time`` of events sent without one: whole seconds of host uptime.
+
+    The vendor examples (``8273663``) look like device uptime, not a Unix epoch.
+    """
+    return int(_time.monotonic())
+
+
+def _t(time: int | None) -> int:
+    return device_time() if time is None else time
+
+
+# -- Dialect D --------------------------------------------------------------------------
+
+
+class EventCommands(Commands[T]):
+    """Sending Dialect D events, for both sides.
+
+    Example:
+        >>> "emit" in dir(EventCommands)
+        True
+    """
+
+    def emit(self, event: FarmEvent) -> T:
+        """Send one typed event (:class:`CodecError` before sending if it cannot be encoded)."""
+        return self._execute(SendCommand(event.to_wire()))
+
+    def send(self, event: str, data: Any) -> T:
+        """Send ``{"event": event, "data": data}`` for any event name."""
+        return self._execute(SendCommand({"event": event, "data": data}))
+
+
+class ControllerCommands(EventCommands[T]):
+    """The controller's events; ``time`` defaults to :func:`device_time`.
+
+    Example:
+        >>> "irrigation_started" in dir(ControllerCommands)
+        True
+    """
+
+    def temperature(self, record: Number, time: int | None = None) -> T:
+        """Send a ``temperature`` record (unscaled, e.g. ``223``)."""
+        return self.emit(Temperature(time=_t(time), record=record))
+
+    def humidity(self, record: Number, time: int | None = None) -> T:
+        """Send a ``humidity`` record."""
+        return self.emit(Humidity(time=_t(time), record=record))
+
+    def soil_moisture(self, record: Number, time: int | None = None) -> T:
+        """Send a ``soil_moisture`` record."""
+        return self.emit(SoilMoisture(time=_t(time), record=record))
+
+    def irrigation_started(self, zones: Iterable[str], time: int | None = None) -> T:
+        """Send ``irrigation_started`` for ``zones``."""
+        return self.emit(IrrigationStarted(time=_t(time), zones=tuple(zones)))
+
+    def irrigation_stopped(self, zones: Iterable[str] | None = None, time: int | None = None) -> T:
+        """Send ``irrigation_stopped`` (``zones`` left out when ``None``)."""
+        return self.emit(IrrigationStopped(time=_t(time), zones=None if zones is None else tuple(zones)))
+
+    def sensor_disconnected(self, sensor: str, time: int | None = None) -> T:
+        """Send ``sensor_disconnected`` for ``sensor``."""
+        return self.emit(SensorDisconnected(time=_t(time), sensor=sensor))
+
+
+@attrs.frozen
+class _NamedCallback:
+    name: str
+    callback: Callable[[Any], Any]
+
+    def __call__(self, event: FarmEvent) -> Any:
+        if event.event == self.name:
+            return self.callback(event)
+        return None
+
+
+class DashboardCommands(EventCommands[T]):
+    """The dashboard surface: callbacks per event name, and sending (rarely used).
+
+    Example:
+        >>> "on_event" in dir(DashboardCommands)
+        True
+    """
+
+    if TYPE_CHECKING:
+
+        def on(self, event_type: type[E], callback: Callable[[E], Any]) -> None: ...
+        def off(self, event_type: type[E], callback: Callable[[E], Any]) -> None: ...
+
+    def on_event(self, name: str, callback: Callable[[Any], Any]) -> None:
+        """Call ``callback(event)`` for every event named ``name`` (typed or generic)."""
+        self.on(FarmEvent, _NamedCallback(name, callback))
+
+    def off_event(self, name: str, callback: Callable[[Any], Any]) -> None:
+        """Remove a callback added with :meth:`on_event`."""
+        self.off(FarmEvent, _NamedCallback(name, callback))
+
+
+class ControllerClient(SyncClientBase[EventCore], ControllerCommands[None]):
+    """Sync Dialect D controller: connect to ``ws://HOST/`` and send events.
+
+    Example:
+        >>> ControllerClient("ws://127.0.0.1:9/").connected
+        False
+    """
+
+    logger_name = "farmws"
+
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(EventCore(), url, **options)
+
+
+class AsyncControllerClient(AsyncClientBase[EventCore], ControllerCommands[Awaitable[None]]):
+    """Async Dialect D controller; the same methods as :class:`ControllerClient`, awaited.
+
+    Example:
+        >>> AsyncControllerClient("ws://127.0.0.1:9/").connected
+        False
+    """
+
+    logger_name = "farmws"
+
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(EventCore(), url, **options)
+
+
+class DashboardClient(SyncClientBase[EventCore], DashboardCommands[None]):
+    """Sync Dialect D dashboard: typed events from ``/clients/<client_id>``.
+
+    With ``client_id``, ``url`` is the server's base URL; without, the full URL.
+
+    Example:
+        >>> DashboardClient("ws://127.0.0.1:9/", client_id=7).options.url
+        'ws://127.0.0.1:9/clients/7'
+    """
+
+    logger_name = "farmws"
+
+    def __init__(self, url: str, client_id: str | int | None = None, **options: Any) -> None:
+        super().__init__(EventCore(), url if client_id is None else dashboard_url(url, client_id), **options)
+
+
+class AsyncDashboardClient(AsyncClientBase[EventCore], DashboardCommands[Awaitable[None]]):
+    """Async Dialect D dashboard; the same methods as :class:`DashboardClient`.
+
+    Example:
+        >>> AsyncDashboardClient("ws://127.0.0.1:9/", client_id="a b").options.url
+        'ws://127.0.0.1:9/clients/a%20b'
+    """
+
+    logger_name = "farmws"
+
+    def __init__(self, url: str, client_id: str | int | None = None, **options: Any) -> None:
+        super().__init__(EventCore(), url if client_id is None else dashboard_url(url, client_id), **options)
+
+
+# -- Dialect I --------------------------------------------------------------------------
+
+
+class DeviceCommands(Commands[T]):
+    """The device surface: sensor messages out, command handlers in.
+
+    Example:
+        >>> "sensor_update" in dir(DeviceCommands)
+        True
+    """
+
+    if TYPE_CHECKING:
+        core: DeviceCore
+
+    def handle(self, pattern: str, handler: CommandHandler) -> None:
+        """Answer server commands matching ``pattern`` with ``handler(command)``'s result.
+
+        Handlers run on the client's reader (thread or task): keep them quick and
+        non-blocking. Each return id is answered once.
+        """
+        self.core.handle(pattern, handler)
+
+    def command(self, pattern: str) -> Callable[[H], H]:
+        """Decorator form of :meth:`handle`."""
+
+        def register(handler: H) -> H:
+            self.core.handle(pattern, handler)
+            return handler
+
+        return register
+
+    def register_sensors(self, sensors: Mapping[str, SensorInfo]) -> T:
+        """Replace the registered sensors (also re-sent on every reconnect)."""
+        self.core.sensors = dict(sensors)
+        return self._execute(SendCommand(RegisterSensors(sensors).to_wire()))
+
+    def sensor_update(self, values: Mapping[str, Number]) -> T:
+        """Send ``sensor_update``: sensor id -> value."""
+        return self._execute(SendCommand(SensorUpdate(values).to_wire()))
+
+    def sensor_status(self, connected: Mapping[str, bool]) -> T:
+        """Send ``sensor_status``: sensor id -> connected."""
+        return self._execute(SendCommand(SensorStatus(connected).to_wire()))
+
+    def reply(self, return_id: str, result: Any) -> T:
+        """Answer a command by hand (when no handler did); once per id, else ``UsageError``."""
+        return self._execute(SendCommand(CommandReply(return_id, result).to_wire()))
+
+    def send(self, event: str, data: Any) -> T:
+        """Send any ``{"event", "data"}`` message."""
+        return self._execute(SendCommand({"event": event, "data": data}))
+
+
+def _device_args(
+    url: str, name: str | None, sensors: Mapping[str, SensorInfo] | None,
+    handlers: Mapping[str, CommandHandler] | None, options: dict[str, Any],
+) -> tuple[DeviceCore, str]:
+    if "options" not in options:
+        options.setdefault("reconnect", DEVICE_RECONNECT)
+    return DeviceCore(sensors, handlers), url if name is None else device_url(url, name)
+
+
+class DeviceClient(SyncClientBase[DeviceCore], DeviceCommands[None]):
+    """Sync Dialect I device at ``/controller/<name>`` (``name`` given: ``url`` is the base).
+
+    ``sensors`` are registered on every connect (default: the reference
+    firmware's four); ``handlers`` map command patterns to handlers. Reconnects
+    quickly by default (:data:`DEVICE_RECONNECT`), inside the server's 5 s grace.
+
+    Example:
+        >>> DeviceClient("ws://127.0.0.1:9", name="Esp8266").options.url
+        'ws://127.0.0.1:9/controller/Esp8266'
+    """
+
+    logger_name = "farmws"
+
+    def __init__(
+        self,
+        url: str,
+        name: str | None = None,
+        *,
+        sensors: Mapping[str, SensorInfo] | None = None,
+        handlers: Mapping[str, CommandHandler] | None = None,
+        **options: Any,
+    ) -> None:
+        core, full = _device_args(url, name, sensors, handlers, options)
+        super().__init__(core, full, **options)
+
+
+class AsyncDeviceClient(AsyncClientBase[DeviceCore], DeviceCommands[Awaitable[None]]):
+    """Async Dialect I device; the same methods as :class:`DeviceClient`, awaited.
+
+    Example:
+        >>> AsyncDeviceClient("ws://127.0.0.1:9", name="pump").options.url
+        'ws://127.0.0.1:9/controller/pump'
+    """
+
+    logger_name = "farmws"
+
+    def __init__(
+        self,
+        url: str,
+        name: str | None = None,
+        *,
+        sensors: Mapping[str, SensorInfo] | None = None,
+        handlers: Mapping[str, CommandHandler] | None = None,
+        **options: Any,
+    ) -> None:
+        core, full = _device_args(url, name, sensors, handlers, options)
+        super().__init__(core, full, **options)
+
+
+class LiveClient(SyncClientBase[LiveCore]):
+    """Sync Dialect I dashboard: :class:`Snapshot` events; ``state`` is the latest.
+
+    A ``url`` without a path gets ``/client/live_hardware_infor``.
+
+    Example:
+        >>> LiveClient("ws://127.0.0.1:9").options.url
+        'ws://127.0.0.1:9/client/live_hardware_infor'
+    """
+
+    logger_name = "farmws"
+
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(LiveCore(), live_url(url) if urlsplit(url).path in ("", "/") else url, **options)
+
+    @property
+    def state(self) -> Snapshot:
+        """The latest snapshot (empty before the first)."""
+        return self.core.state
+
+
+class AsyncLiveClient(AsyncClientBase[LiveCore]):
+    """Async Dialect I dashboard; the same as :class:`LiveClient`.
+
+    Example:
+        >>> AsyncLiveClient("ws://127.0.0.1:9/").state
+        Snapshot(devices={})
+    """
+
+    logger_name = "farmws"
+
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(LiveCore(), live_url(url) if urlsplit(url).path in ("", "/") else url, **options)
+
+    @property
+    def state(self) -> Snapshot:
+        """The latest snapshot (empty before the first)."""
+        return self.core.state

@@ -1,0 +1,216 @@
+"""Every client scenario on both flavours, over loopback sockets to the reference server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from common.errors import CodecError, RequestTimeout, UsageError
+from common.events import ProtocolViolation, Reconnected
+from common.testing import open_client, resolve, take_events, wait_until
+from farmws import (
+    AsyncControllerClient,
+    AsyncDashboardClient,
+    AsyncDeviceClient,
+    AsyncLiveClient,
+    ControllerClient,
+    DashboardClient,
+    DeviceClient,
+    DeviceCommand,
+    FarmEvent,
+    GenericEvent,
+    IrrigationStarted,
+    LiveClient,
+    SensorDisconnected,
+    ServerError,
+    Snapshot,
+    Temperature,
+)
+from farmws.simulator import FarmSimulator
+
+FAST: dict[str, Any] = {"connect_timeout": 5, "request_timeout": 5}
+
+
+@pytest.fixture
+def sim() -> Iterator[FarmSimulator]:
+    with FarmSimulator(emulate=False, time_scale=0.1).run() as server:
+        yield server
+
+
+def controller(flavour: str, sim: FarmSimulator) -> Any:
+    return open_client(flavour, ControllerClient, AsyncControllerClient, sim.url("/"), **FAST)
+
+
+def dashboard(flavour: str, sim: FarmSimulator, client_id: str) -> Any:
+    return open_client(flavour, DashboardClient, AsyncDashboardClient, sim.url("/"), client_id=client_id, **FAST)
+
+
+def device(flavour: str, sim: FarmSimulator, name: str = "Esp8266", **kwargs: Any) -> Any:
+    return open_client(flavour, DeviceClient, AsyncDeviceClient, sim.url("/"), name=name, **FAST, **kwargs)
+
+
+async def dashboards_connected(sim: FarmSimulator, count: int) -> None:
+    await wait_until(lambda: sum(c.state.get("role") == "dashboard" for c in list(sim.connections)) >= count)
+
+
+async def test_controller_events_reach_two_dashboards(flavour: str, sim: FarmSimulator) -> None:
+    async with (
+        dashboard(flavour, sim, "1") as one,
+        dashboard(flavour, sim, "2") as two,
+        controller(flavour, sim) as ctl,
+    ):
+        await dashboards_connected(sim, 2)
+        await resolve(ctl.temperature(223, time=8273663))
+        await resolve(ctl.irrigation_started(["zone1", "zone2"], time=8273663))
+        await resolve(ctl.sensor_disconnected("humidity and sensor", time=1122))
+        expected = [
+            Temperature(time=8273663, record=223),
+            IrrigationStarted(time=8273663, zones=("zone1", "zone2")),
+            SensorDisconnected(time=1122, sensor="humidity and sensor"),
+        ]
+        for client in (one, two):
+            assert await take_events(client, 3, of_type=FarmEvent, timeout=5) == expected
+        assert {c.state["client_id"] for c in sim.connections if c.state.get("role") == "dashboard"} == {"1", "2"}
+        await wait_until(lambda: len(sim.received) == 3)
+
+
+async def test_unknown_events_pass_through_as_generic(flavour: str, sim: FarmSimulator) -> None:
+    async with dashboard(flavour, sim, "7") as dash, controller(flavour, sim) as ctl:
+        await dashboards_connected(sim, 1)
+        named: list[FarmEvent] = []
+        dash.on_event("valve_opened", named.append)
+        await resolve(ctl.send("valve_opened", {"valve": 3, "zone": "north"}))
+        await resolve(ctl.humidity(61, time=5))
+        events = await take_events(dash, 2, of_type=FarmEvent, timeout=5)
+        assert events[0] == GenericEvent("valve_opened", {"valve": 3, "zone": "north"})
+        assert events[1].record == 61
+        assert named == [events[0]]
+        dash.off_event("valve_opened", named.append)
+
+
+async def test_dashboard_survives_garbage(flavour: str, sim: FarmSimulator) -> None:
+    async with dashboard(flavour, sim, "g") as dash, controller(flavour, sim) as ctl:
+        await dashboards_connected(sim, 1)
+        await asyncio.wrap_future(sim.soon(sim.send_garbage()))
+        [violation] = await take_events(dash, 1, of_type=ProtocolViolation, timeout=5)
+        assert "not JSON" in str(violation.error)
+        await resolve(ctl.soil_moisture(512, time=1))
+        [event] = await take_events(dash, 1, of_type=FarmEvent, timeout=5)
+        assert event.record == 512
+
+
+async def test_unsendable_values_fail_before_sending(flavour: str, sim: FarmSimulator) -> None:
+    async with controller(flavour, sim) as ctl:
+        with pytest.raises(CodecError):
+            await resolve(ctl.temperature(float("nan"), time=1))
+        with pytest.raises(CodecError):
+            await resolve(ctl.send("x", {1, 2}))
+        await resolve(ctl.temperature(1, time=1))
+        await wait_until(lambda: sim.received == [Temperature(time=1, record=1)])
+
+
+async def test_emulated_controller_feeds_dashboards(flavour: str) -> None:
+    with FarmSimulator(time_scale=0.05, seed=7).run() as server:
+        async with dashboard(flavour, server, "demo") as dash:
+            events = await take_events(dash, 6, of_type=FarmEvent, timeout=10)
+    assert {e.event for e in events} >= {"temperature", "humidity", "soil_moisture"}
+
+
+# -- Dialect I ------------------------------------------------------------------------
+
+
+async def test_device_registers_and_gets_config_once(flavour: str, sim: FarmSimulator) -> None:
+    async with device(flavour, sim) as dev:
+        [config] = await take_events(dev, 1, of_type=DeviceCommand, timeout=5)
+        assert config.cmd == "config --socket_send_data_seconds 3 --send_sensor_status_seconds 2"
+        assert dev.core.config == {"socket_send_data_seconds": "3", "send_sensor_status_seconds": "2"}
+        await wait_until(lambda: "Esp8266" in sim.devices and len(sim.devices["Esp8266"].sensors) == 4)
+        await resolve(dev.sensor_update({"Temperature": 24.5, "Humidity": 61}))
+        await resolve(dev.sensor_status({"Temperature": True, "RainDrop": False}))
+        await wait_until(lambda: sim.devices["Esp8266"].values.get("Humidity") == 61)
+        await wait_until(lambda: sim.devices["Esp8266"].status.get("RainDrop") is False)
+
+
+async def test_command_with_return_id_answered_exactly_once(flavour: str, sim: FarmSimulator) -> None:
+    sim.min_sends = 4  # replies "arrive late": the server keeps re-sending
+    calls: list[str] = []
+
+    def irrigation(command: DeviceCommand) -> Any:
+        calls.append(command.cmd)
+        return True
+
+    async with device(flavour, sim, handlers={"irrigation": irrigation}) as dev:
+        await take_events(dev, 1, of_type=DeviceCommand, timeout=5)  # the config command
+        result = await asyncio.wrap_future(sim.soon(sim.send_command("irrigation start")))
+        assert result is True
+        [rid] = list(sim.sends)
+        assert sim.sends[rid] == 4
+        assert sim.replies[rid] == [True]
+        assert calls == ["irrigation start"]
+        assert dev.core.resends == 3
+
+
+async def test_manual_reply_once(flavour: str, sim: FarmSimulator) -> None:
+    async with device(flavour, sim) as dev:
+        await take_events(dev, 1, of_type=DeviceCommand, timeout=5)
+        pending = sim.soon(sim.send_command("drainage status", time_out=40))
+        [command] = await take_events(dev, 1, of_type=DeviceCommand, timeout=5)
+        assert command.words == ("drainage", "status")
+        await resolve(dev.reply(command.return_id, 0))
+        with pytest.raises(UsageError):
+            await resolve(dev.reply(command.return_id, 1))
+        assert await asyncio.wrap_future(pending) == 0
+        assert sim.replies[command.return_id] == [0]
+
+
+async def test_command_without_answer_times_out_on_the_server(flavour: str, sim: FarmSimulator) -> None:
+    async with device(flavour, sim):
+        with pytest.raises(RequestTimeout):
+            await asyncio.wrap_future(sim.soon(sim.send_command("irrigation status", time_out=3)))
+
+
+async def test_error_events_on_malformed_frames(flavour: str, sim: FarmSimulator) -> None:
+    async with device(flavour, sim) as dev:
+        await resolve(dev.send("sensor_update", "not a map"))
+        await resolve(dev._driver.send_frames(["this is not JSON", '{"event": "sensor_status"}', '{"data": 1}']))
+        await resolve(dev.send("something_else", 1))  # unknown events are ignored silently
+        errors = await take_events(dev, 4, of_type=ServerError, timeout=5)
+        assert [e.message for e in errors] == ["Error in the data sent"] * 4
+        assert sim.errors_sent == 4
+        await resolve(dev.sensor_update({"SoilMoisture": 512}))
+        await wait_until(lambda: sim.devices["Esp8266"].values.get("SoilMoisture") == 512)
+
+
+async def test_device_reconnects_within_grace(flavour: str, sim: FarmSimulator) -> None:
+    sim.grace = 50.0  # 5 s at time_scale 0.1
+    async with device(flavour, sim) as dev:
+        await take_events(dev, 1, of_type=DeviceCommand, timeout=5)
+        await wait_until(lambda: "Esp8266" in sim.devices and sim.devices["Esp8266"].conn is not None)
+        await asyncio.wrap_future(sim.soon(sim.drop_connections()))
+        await take_events(dev, 1, of_type=Reconnected, timeout=5)
+        await wait_until(lambda: sim.devices["Esp8266"].connects == 2)
+        record = sim.devices["Esp8266"]
+        await resolve(dev.sensor_update({"Temperature": 20}))
+        await wait_until(lambda: record.values.get("Temperature") == 20)
+        assert record.configured == 1  # no config command again after a reconnect within the grace
+        assert len(record.sensors) == 4
+    sim.grace = 1.0
+    await wait_until(lambda: "Esp8266" not in sim.devices, timeout=5)
+
+
+async def test_live_dashboard_gets_snapshots(flavour: str, sim: FarmSimulator) -> None:
+    async with device(flavour, sim, name="Pump") as dev:
+        await resolve(dev.sensor_update({"SoilMoisture": 300}))
+        await resolve(dev.sensor_status({"SoilMoisture": True}))
+        await wait_until(lambda: "Pump" in sim.devices and sim.devices["Pump"].status.get("SoilMoisture") is True)
+        async with open_client(flavour, LiveClient, AsyncLiveClient, sim.url("/"), **FAST) as live:
+            snaps = await take_events(live, 2, of_type=Snapshot, timeout=5)
+            assert snaps[-1].value("Pump", "SoilMoisture") == 300
+            state = snaps[-1].devices["Pump"].sensors["SoilMoisture"]
+            assert (state.status, state.name) == (True, "Soil Moisture")
+            assert live.state == snaps[-1]
+            assert json.loads(json.dumps(live.state.to_wire()))["Pump"]["name"] == "Pump"
