@@ -1,0 +1,875 @@
+"""Typed models of the device objects EVOK sends, one attrs class per emitted ``dev``.
+
+Every device object on the EVOK WebSocket is the ``full()`` of one device: a JSON
+object with ``dev`` and ``circuit`` and fields that depend on the type. EVOK v3
+emits ``ro, do, di, ai, ao, led, wd, temp, 1wdevice, register, data_point, owbus,
+owpower, nv_save, modbus_slave, device_info, run``; EVOK v2 shapes (``relay``,
+``input``, ``unit_register``, ``neuron``, ``glob_dev_id``, ``modes`` as a list) are
+tolerated. An unknown ``dev`` becomes a :class:`GenericDevice`. Fields are
+``None`` where EVOK sends ``null`` (before the first scan) or leaves them out;
+unknown fields (and values of an unexpected type) are kept in ``extra``, so
+``to_wire`` gives them back.
+
+Example:
+    >>> d = device_from_wire({"dev": "ro", "circuit": "1_01", "value": 1, "glob_dev_id": 2})
+    >>> d
+    Relay(dev='ro', circuit='1_01', alias=None, extra={'glob_dev_id': 2}, value=1)
+    >>> d.key, d.kind, d.to_wire()["glob_dev_id"]
+    (('ro', '1_01'), 'ro', 2)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from common.codec import DataType, Layout, Value, from_registers
+from common.errors import ProtocolError, UsageError
+
+__all__ = [
+    "ALT_NAMES",
+    "AliasTarget",
+    "AnalogInput",
+    "AnalogOutput",
+    "Board",
+    "DataPoint",
+    "Device",
+    "DeviceInfo",
+    "DigitalInput",
+    "DigitalOutput",
+    "GenericDevice",
+    "Led",
+    "LegacyInput",
+    "LegacyRelay",
+    "ModbusSlave",
+    "ModeInfo",
+    "NvSave",
+    "OneWireBus",
+    "OneWireDevice",
+    "OneWirePower",
+    "Register",
+    "Relay",
+    "Run",
+    "State",
+    "Temperature",
+    "Watchdog",
+    "device_from_wire",
+    "emitted_name",
+]
+
+D = TypeVar("D", bound="Device")
+
+#: Alternative device type names EVOK accepts in commands, mapped to the ``dev`` it emits.
+ALT_NAMES: Mapping[str, str] = {
+    "relay": "ro",
+    "output": "do",
+    "digitaloutput": "do",
+    "input": "di",
+    "digitalinput": "di",
+    "analoginput": "ai",
+    "analogoutput": "ao",
+    "watchdog": "wd",
+    "sensor": "temp",
+    "unit_register": "data_point",
+}
+
+
+def emitted_name(dev: str) -> str:
+    """The ``dev`` string EVOK v3 emits for a device type given by any of its names.
+
+    Example:
+        >>> emitted_name("relay"), emitted_name("watchdog"), emitted_name("ai")
+        ('ro', 'wd', 'ai')
+    """
+    return ALT_NAMES.get(dev, dev)
+
+
+# -- field checkers: return the value when its JSON type fits, else _BAD -------------------------
+
+_BAD: Any = object()
+#: The shared, read-only ``extra`` of objects without unknown fields.
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+_MODE_KEYS = frozenset(("value", "unit", "range"))
+_Check = Callable[[Any], Any]
+
+
+def _num(v: Any) -> Any:
+    t = type(v)
+    return v if v is None or t is int or t is float or t is bool else _BAD
+
+
+def _str(v: Any) -> Any:
+    return v if v is None or type(v) is str else _BAD
+
+
+def _bool(v: Any) -> Any:
+    return v if v is None or type(v) is bool or type(v) is int else _BAD
+
+
+def _num_or_str(v: Any) -> Any:
+    t = type(v)
+    return v if v is None or t is int or t is float or t is str or t is bool else _BAD
+
+
+def _str_list(v: Any) -> Any:
+    if v is None:
+        return None
+    if type(v) is list and all(type(x) is str for x in v):
+        return tuple(v)
+    return _BAD
+
+
+def _range(v: Any) -> Any:
+    if v is None:
+        return None
+    if type(v) is list and len(v) == 2 and _num(v[0]) is not _BAD and _num(v[1]) is not _BAD:
+        return (v[0], v[1])
+    return _BAD
+
+
+def _modes(v: Any) -> Any:
+    """v3: ``{name: {value, unit?, range?}}``; v2: a list of names."""
+    if v is None:
+        return None
+    if type(v) is dict:
+        out = {}
+        for name, info in v.items():
+            if type(info) is not dict:
+                return _BAD
+            out[name] = ModeInfo.from_wire(info)
+        return out
+    if type(v) is list and all(type(x) is str for x in v):
+        return {name: ModeInfo() for name in v}
+    return _BAD
+
+
+def _aliases(v: Any) -> Any:
+    if v is None:
+        return None
+    if type(v) is dict and all(type(t) is dict for t in v.values()):
+        return {name: AliasTarget.from_wire(t) for name, t in v.items()}
+    return _BAD
+
+
+def _wire(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return list(v)
+    if isinstance(v, dict):
+        return {k: x.to_wire() if hasattr(x, "to_wire") else x for k, x in v.items()}
+    return v
+
+
+@attrs.frozen(slots=True)
+class ModeInfo:
+    """One entry of a v3 ``modes`` mapping of an analog input or output.
+
+    Example:
+        >>> m = ModeInfo.from_wire({"value": 1, "unit": "V", "range": [0, 10]})
+        >>> m.value, m.unit, m.range
+        (1, 'V', (0, 10))
+    """
+
+    value: int | None = None
+    unit: str | None = None
+    range: tuple[float, float] | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> ModeInfo:
+        """Build from the JSON object of one mode."""
+        if data.keys() <= _MODE_KEYS:  # fast path: the usual, well-typed shape
+            value, unit, rng = data.get("value"), data.get("unit"), data.get("range")
+            tv = type(value)
+            if (value is None or tv is int or tv is float) and (unit is None or type(unit) is str):
+                if rng is None:
+                    return cls(value, unit, None, _NO_EXTRA)
+                rng = _range(rng)
+                if rng is not _BAD:
+                    return cls(value, unit, rng, _NO_EXTRA)
+        extra = dict(data)
+        value = _num(extra.pop("value", None))
+        unit = _str(extra.pop("unit", None))
+        rng = _range(extra.pop("range", None))
+        if value is _BAD:
+            value, extra["value"] = None, data["value"]
+        if unit is _BAD:
+            unit, extra["unit"] = None, data["unit"]
+        if rng is _BAD:
+            rng, extra["range"] = None, data["range"]
+        return cls(value, unit, rng, extra)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object of this mode."""
+        out: dict[str, Any] = {}
+        if self.value is not None:
+            out["value"] = self.value
+        if self.unit is not None:
+            out["unit"] = self.unit
+        if self.range is not None:
+            out["range"] = list(self.range)
+        out.update(self.extra)
+        return out
+
+
+@attrs.frozen(slots=True)
+class AliasTarget:
+    """Where a user alias points, as listed by the ``run`` object.
+
+    Example:
+        >>> AliasTarget.from_wire({"circuit": "ro_1_01", "devtype": "ro"}).devtype
+        'ro'
+    """
+
+    circuit: str | None = None
+    devtype: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> AliasTarget:
+        """Build from the JSON object."""
+        extra = dict(data)
+        circuit, devtype = extra.pop("circuit", None), extra.pop("devtype", None)
+        if _str(circuit) is _BAD:
+            extra["circuit"], circuit = circuit, None
+        if _str(devtype) is _BAD:
+            extra["devtype"], devtype = devtype, None
+        return cls(circuit, devtype, extra)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object."""
+        out: dict[str, Any] = {}
+        if self.circuit is not None:
+            out["circuit"] = self.circuit
+        if self.devtype is not None:
+            out["devtype"] = self.devtype
+        out.update(self.extra)
+        return out
+
+
+_REGISTRY: dict[str, type[Device]] = {}
+
+
+@attrs.frozen(slots=True)
+class Device:
+    """Base of every device state: ``dev``, ``circuit``, ``alias`` and unknown fields.
+
+    ``key`` is the ``(dev, circuit)`` the state cache uses; ``kind`` is the v3 type name
+    (``ro`` for a v2 physical ``relay``, ``di`` for a v2 ``input``...).
+
+    Example:
+        >>> Led(dev="led", circuit="1_01", value=1).to_wire()
+        {'dev': 'led', 'circuit': '1_01', 'value': 1}
+    """
+
+    #: The ``dev`` strings this class models.
+    devs: ClassVar[tuple[str, ...]] = ()
+    #: ``(field name, checker)`` of the typed fields, in wire order.
+    _fields: ClassVar[tuple[tuple[str, _Check], ...]] = ()
+    _known: ClassVar[frozenset[str]] = frozenset(("dev", "circuit", "alias"))
+    #: ``{field: older wire name}`` read when the field itself is missing (v2 ``typ``).
+    _fallbacks: ClassVar[Mapping[str, str]] = {}
+
+    dev: str
+    circuit: str
+    alias: str | None = attrs.field(default=None, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True, repr=True)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._known = frozenset(("dev", "circuit", "alias", *(name for name, _ in cls._fields)))
+        for dev in cls.__dict__.get("devs", ()):
+            _REGISTRY[dev] = cls
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(dev, circuit)``, the identity of this device in the state cache."""
+        return (self.dev, self.circuit)
+
+    @property
+    def kind(self) -> str:
+        """The v3 device type, whatever generation emitted it."""
+        return self.dev
+
+    @property
+    def glob_dev_id(self) -> int | None:
+        """EVOK v2's board id (kept in ``extra``), ``None`` on v3."""
+        value = self.extra.get("glob_dev_id")
+        return value if isinstance(value, int) else None
+
+    @classmethod
+    def from_wire(cls: type[D], data: Mapping[str, Any]) -> D:
+        """Build from one JSON device object; raises ``ProtocolError`` without dev/circuit.
+
+        Example:
+            >>> Relay.from_wire({"dev": "ro", "circuit": "1_02", "value": 0}).value
+            0
+        """
+        get = data.get
+        dev, circuit, alias = get("dev"), get("circuit"), get("alias")
+        if type(dev) is not str or type(circuit) is not str:
+            raise ProtocolError("a device object needs string 'dev' and 'circuit'", frame=repr(data))
+        kwargs: dict[str, Any] = {}
+        bad: list[str] = []
+        seen = 2 if alias is None else 3
+        for name, check in cls._fields:
+            raw = get(name, _BAD)
+            if raw is not _BAD:
+                seen += 1
+                value = check(raw)
+                if value is _BAD:
+                    bad.append(name)
+                else:
+                    kwargs[name] = value
+        for name, old in cls._fallbacks.items():
+            if name not in kwargs and type(get(old)) is str:
+                kwargs[name] = data[old]
+        if alias is not None and type(alias) is not str:
+            bad.append("alias")
+            alias = None
+        if "alias" in data and data["alias"] is None:
+            seen += 1  # an explicit null alias is kept as extra
+        if seen == len(data) and not bad:
+            extra: Mapping[str, Any] = _NO_EXTRA
+        else:
+            known = cls._known
+            extra = {k: v for k, v in data.items() if k not in known}
+            for name in bad:
+                extra[name] = data[name]
+            if "alias" in data and data["alias"] is None:
+                extra["alias"] = None
+        return cls(dev, circuit, alias=alias, extra=extra, **kwargs)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON object, as EVOK sends it (``None`` fields left out, ``extra`` kept)."""
+        out: dict[str, Any] = {"dev": self.dev, "circuit": self.circuit}
+        if self.alias is not None:
+            out["alias"] = self.alias
+        for name, _ in self._fields:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = _wire(value)
+        out.update(self.extra)
+        return out
+
+
+def _spec(**checks: _Check) -> tuple[tuple[str, _Check], ...]:
+    return tuple(checks.items())
+
+
+@attrs.frozen(slots=True)
+class GenericDevice(Device):
+    """A device of a type this package does not model; every field is in ``extra``.
+
+    Example:
+        >>> device_from_wire({"dev": "uart", "circuit": "1_01", "parity": "N"}).extra
+        {'parity': 'N'}
+    """
+
+
+@attrs.frozen(slots=True)
+class Relay(Device):
+    """A relay output (``ro``): ``value`` 0/1.
+
+    Example:
+        >>> Relay.from_wire({"dev": "ro", "circuit": "2_01", "value": 1}).value
+        1
+    """
+
+    devs = ("ro",)
+    _fields = _spec(value=_num)
+    value: int | None = None
+
+
+@attrs.frozen(slots=True)
+class DigitalOutput(Device):
+    """A digital output (``do``), optionally in PWM mode.
+
+    Example:
+        >>> d = DigitalOutput.from_wire({"dev": "do", "circuit": "1_01", "value": 0,
+        ...     "mode": "PWM", "modes": ["Simple", "PWM"], "pwm_freq": 100.0, "pwm_duty": 25})
+        >>> d.mode, d.modes, d.pwm_duty
+        ('PWM', ('Simple', 'PWM'), 25)
+    """
+
+    devs = ("do",)
+    _fields = _spec(value=_num, pending=_bool, mode=_str, modes=_str_list, pwm_freq=_num, pwm_duty=_num)
+    value: int | None = None
+    pending: bool | None = None
+    mode: str | None = None
+    modes: tuple[str, ...] | None = None
+    pwm_freq: float | None = None
+    pwm_duty: float | None = None
+
+
+@attrs.frozen(slots=True)
+class LegacyRelay(DigitalOutput):
+    """EVOK v2's ``relay``: a relay (``relay_type`` "physical") or a digital output ("digital").
+
+    Example:
+        >>> LegacyRelay.from_wire({"dev": "relay", "circuit": "1_01", "relay_type": "digital"}).kind
+        'do'
+    """
+
+    devs = ("relay",)
+    _fields = (*DigitalOutput._fields, ("relay_type", _str))
+    relay_type: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """``ro`` for a physical relay, ``do`` for a digital output."""
+        return "ro" if self.relay_type == "physical" else "do"
+
+
+@attrs.frozen(slots=True)
+class DigitalInput(Device):
+    """A digital input (``di``) with its debounce and pulse counter.
+
+    Example:
+        >>> DigitalInput.from_wire({"dev": "di", "circuit": "1_01", "value": 1, "counter": 7}).counter
+        7
+    """
+
+    devs = ("di",)
+    _fields = _spec(
+        value=_num,
+        debounce=_num,
+        counter=_num,
+        counter_mode=_str,
+        counter_modes=_str_list,
+        mode=_str,
+        modes=_str_list,
+        ds_mode=_str,
+        ds_modes=_str_list,
+    )
+    value: int | None = None
+    debounce: int | None = None
+    counter: int | None = None
+    counter_mode: str | None = None
+    counter_modes: tuple[str, ...] | None = None
+    mode: str | None = None
+    modes: tuple[str, ...] | None = None
+    ds_mode: str | None = None
+    ds_modes: tuple[str, ...] | None = None
+
+
+@attrs.frozen(slots=True)
+class LegacyInput(DigitalInput):
+    """EVOK v2's ``input`` (a digital input).
+
+    Example:
+        >>> LegacyInput.from_wire({"dev": "input", "circuit": "1_01", "value": 0}).kind
+        'di'
+    """
+
+    devs = ("input",)
+
+    @property
+    def kind(self) -> str:
+        """Always ``di``."""
+        return "di"
+
+
+@attrs.frozen(slots=True)
+class AnalogInput(Device):
+    """An analog input (``ai``); ``modes`` maps a mode name to its :class:`ModeInfo`.
+
+    Example:
+        >>> a = AnalogInput.from_wire({"dev": "ai", "circuit": "1_01", "value": 8.7, "unit": "V",
+        ...     "mode": "Voltage", "modes": {"Voltage": {"value": 0, "unit": "V", "range": [0, 10]}},
+        ...     "range": [0, 10]})
+        >>> a.value, a.modes["Voltage"].range
+        (8.7, (0, 10))
+    """
+
+    devs = ("ai",)
+    _fields = _spec(value=_num, unit=_str, mode=_str, modes=_modes, range=_range)
+    value: float | None = None
+    unit: str | None = None
+    mode: str | None = None
+    modes: Mapping[str, ModeInfo] | None = None
+    range: tuple[float, float] | None = None
+
+
+@attrs.frozen(slots=True)
+class AnalogOutput(AnalogInput):
+    """An analog output (``ao``); ``value`` in volts (or its mode's unit).
+
+    Example:
+        >>> AnalogOutput.from_wire({"dev": "ao", "circuit": "2_03", "value": 5.9}).value
+        5.9
+    """
+
+    devs = ("ao",)
+
+
+@attrs.frozen(slots=True)
+class Led(Device):
+    """A user LED (``led``): ``value`` 0/1.
+
+    Example:
+        >>> Led.from_wire({"dev": "led", "circuit": "1_01", "value": 0}).value
+        0
+    """
+
+    devs = ("led",)
+    _fields = _spec(value=_num)
+    value: int | None = None
+
+
+@attrs.frozen(slots=True)
+class Watchdog(Device):
+    """The board watchdog (``wd``): ``value`` bit 0 = enabled, ``timeout`` in ms.
+
+    Example:
+        >>> Watchdog.from_wire({"dev": "wd", "circuit": "1_01", "value": 1, "timeout": 5000}).timeout
+        5000
+    """
+
+    devs = ("wd",)
+    _fields = _spec(value=_num, timeout=_num, was_wd_reset=_num, nv_save=_num)
+    value: int | None = None
+    timeout: int | None = None
+    was_wd_reset: int | None = None
+    nv_save: int | None = None
+
+
+@attrs.frozen(slots=True)
+class Register(Device):
+    """A Modbus register (``register``), 0..65535; circuits ``<dev>_<addr>[_inp]``.
+
+    Example:
+        >>> Register.from_wire({"dev": "register", "circuit": "1_1000", "value": 513}).value
+        513
+    """
+
+    devs = ("register",)
+    _fields = _spec(value=_num)
+    value: int | None = None
+
+
+@attrs.frozen(slots=True)
+class DataPoint(Device):
+    """A data point of an extension (``data_point``; v2 ``unit_register``); read-only.
+
+    ``value`` may be a number, the string ``"NaN"`` or ``None``.
+
+    Example:
+        >>> DataPoint.from_wire({"dev": "data_point", "circuit": "IAQ_0", "value": 21.5,
+        ...     "unit": "°C", "valid": True}).unit
+        '°C'
+    """
+
+    devs = ("data_point", "unit_register")
+    _fields = _spec(value=_num_or_str, name=_str, unit=_str, valid=_bool)
+    value: float | str | None = None
+    name: str | None = None
+    unit: str | None = None
+    valid: bool | None = None
+
+    @property
+    def kind(self) -> str:
+        """Always ``data_point``."""
+        return "data_point"
+
+
+@attrs.frozen(slots=True)
+class Temperature(Device):
+    """A DS18B20/DS18S20 1-Wire sensor (``temp``); ``time`` is the server's monotonic clock.
+
+    v2 sends ``typ`` instead of ``type``: it fills ``type`` too (and stays in ``extra``).
+
+    Example:
+        >>> t = Temperature.from_wire({"dev": "temp", "circuit": "2895DCD509000035",
+        ...     "address": "2895DCD509000035", "value": 21.25, "lost": False, "time": 12.5,
+        ...     "interval": 15, "type": "DS18B20"})
+        >>> t.value, t.lost
+        (21.25, False)
+    """
+
+    devs = ("temp",)
+    _fields = _spec(address=_str, value=_num, lost=_bool, time=_num, interval=_num, type=_str)
+    _fallbacks = {"type": "typ"}
+    address: str | None = None
+    value: float | None = None
+    lost: bool | None = None
+    time: float | None = None
+    interval: int | None = None
+    type: str | None = None
+
+
+@attrs.frozen(slots=True)
+class OneWireDevice(Device):
+    """A DS2438 / DS2408 / DS2413 1-Wire device (``1wdevice``); never passes a filter.
+
+    Example:
+        >>> OneWireDevice.from_wire({"dev": "1wdevice", "circuit": "26A1", "humidity": 40.5,
+        ...     "type": "DS2438"}).humidity
+        40.5
+    """
+
+    devs = ("1wdevice",)
+    _fields = _spec(
+        address=_str,
+        value=_num,
+        humidity=_num,
+        vdd=_num,
+        vad=_num,
+        temp=_num,
+        vis=_num,
+        lost=_bool,
+        time=_num,
+        interval=_num,
+        type=_str,
+    )
+    address: str | None = None
+    value: float | None = None
+    humidity: float | None = None
+    vdd: float | None = None
+    vad: float | None = None
+    temp: float | None = None
+    vis: float | None = None
+    lost: bool | None = None
+    time: float | None = None
+    interval: int | None = None
+    type: str | None = None
+
+
+@attrs.frozen(slots=True)
+class OneWireBus(Device):
+    """The 1-Wire bus (``owbus``); never pushed, only in ``all``.
+
+    Example:
+        >>> OneWireBus.from_wire({"dev": "owbus", "circuit": "OWFS", "scan_interval": 300}).scan_interval
+        300
+    """
+
+    devs = ("owbus",)
+    _fields = _spec(bus=_str, scan_interval=_num, interval=_num, do_scan=_bool, do_reset=_bool)
+    bus: str | None = None
+    scan_interval: int | None = None
+    interval: int | None = None
+    do_scan: bool | None = None
+    do_reset: bool | None = None
+
+
+@attrs.frozen(slots=True)
+class OneWirePower(Device):
+    """The 1-Wire power switch (``owpower``): the last written ``value``.
+
+    Example:
+        >>> OneWirePower.from_wire({"dev": "owpower", "circuit": "1", "value": 1}).value
+        1
+    """
+
+    devs = ("owpower",)
+    _fields = _spec(value=_num)
+    value: int | None = None
+
+
+@attrs.frozen(slots=True)
+class NvSave(Device):
+    """The NV-save trigger of a board (``nv_save``).
+
+    Example:
+        >>> NvSave.from_wire({"dev": "nv_save", "circuit": "1", "value": 0}).value
+        0
+    """
+
+    devs = ("nv_save",)
+    _fields = _spec(value=_num)
+    value: int | None = None
+
+
+@attrs.frozen(slots=True)
+class ModbusSlave(Device):
+    """A Modbus slave EVOK polls (``modbus_slave``).
+
+    Example:
+        >>> ModbusSlave.from_wire({"dev": "modbus_slave", "circuit": "1", "slave_id": 1,
+        ...     "modbus_type": "TCP"}).modbus_type
+        'TCP'
+    """
+
+    devs = ("modbus_slave",)
+    _fields = _spec(last_comm=_num, slave_id=_num, modbus_type=_str, modbus_spec=_str, scan_interval=_num)
+    last_comm: float | None = None
+    slave_id: int | None = None
+    modbus_type: str | None = None
+    modbus_spec: str | None = None
+    scan_interval: float | None = None
+
+
+@attrs.frozen(slots=True)
+class DeviceInfo(Device):
+    """The PLC model (``device_info``); only in the ``all`` reply.
+
+    Example:
+        >>> DeviceInfo.from_wire({"dev": "device_info", "circuit": "L533", "family": "Neuron",
+        ...     "model": "L533", "sn": 123, "board_count": 3}).model
+        'L533'
+    """
+
+    devs = ("device_info",)
+    _fields = _spec(family=_str, model=_str, sn=_num, board_count=_num)
+    family: str | None = None
+    model: str | None = None
+    sn: int | None = None
+    board_count: int | None = None
+
+
+@attrs.frozen(slots=True)
+class Board(Device):
+    """EVOK v2's board objects (``neuron``, ``extension``).
+
+    Example:
+        >>> Board.from_wire({"dev": "neuron", "circuit": "1", "model": "L203", "sn": 42}).model
+        'L203'
+    """
+
+    devs = ("neuron", "extension")
+    _fields = _spec(model=_str, sn=_num, board_count=_num)
+    model: str | None = None
+    sn: int | None = None
+    board_count: int | None = None
+
+
+@attrs.frozen(slots=True)
+class Run(Device):
+    """The alias table (``run``, circuit ``alias``); only in the ``all`` reply.
+
+    Example:
+        >>> r = Run.from_wire({"dev": "run", "circuit": "alias", "save": False,
+        ...     "aliases": {"lamp": {"circuit": "ro_1_01", "devtype": "ro"}}})
+        >>> r.aliases["lamp"].circuit
+        'ro_1_01'
+    """
+
+    devs = ("run",)
+    _fields = _spec(save=_bool, aliases=_aliases)
+    save: bool | None = None
+    aliases: Mapping[str, AliasTarget] | None = None
+
+
+def device_from_wire(data: Any) -> Device:
+    """Build the model of one device object, choosing the class by its ``dev``.
+
+    Raises ``ProtocolError`` when ``data`` is not an object with string ``dev`` and
+    ``circuit``. An unknown ``dev`` gives a :class:`GenericDevice`.
+
+    Example:
+        >>> type(device_from_wire({"dev": "wd", "circuit": "1_01", "value": 0})).__name__
+        'Watchdog'
+    """
+    if type(data) is not dict:
+        raise ProtocolError(f"a device object must be a JSON object, not {type(data).__name__}", frame=repr(data))
+    cls = _REGISTRY.get(data.get("dev"), GenericDevice)  # type: ignore[arg-type]
+    return cls.from_wire(data)
+
+
+class State(Mapping[tuple[str, str], Device]):
+    """The state cache: the latest :class:`Device` per ``(dev, circuit)``.
+
+    Updated by the client's reader as events arrive; safe to read from any thread
+    (reads see a consistent dict; iterate :meth:`snapshot` for a frozen copy).
+
+    Example:
+        >>> s = State()
+        >>> s.update([Relay(dev="ro", circuit="1_01", value=1, alias="lamp")])
+        [None]
+        >>> s["ro", "1_01"].value, s.find("lamp").circuit, len(s)
+        (1, '1_01', 1)
+    """
+
+    def __init__(self) -> None:
+        self._devices: dict[tuple[str, str], Device] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key: tuple[str, str]) -> Device:
+        return self._devices[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.snapshot())
+
+    def __len__(self) -> int:
+        return len(self._devices)
+
+    def __repr__(self) -> str:
+        return f"<State {len(self)} devices>"
+
+    def update(self, devices: list[Device]) -> list[Device | None]:
+        """Upsert ``devices``; return each one's previous state (``None`` if new)."""
+        with self._lock:
+            cache = self._devices
+            previous = [cache.get(d.key) for d in devices]
+            for d in devices:
+                cache[d.key] = d
+        return previous
+
+    def snapshot(self) -> dict[tuple[str, str], Device]:
+        """A copy of the whole cache."""
+        with self._lock:
+            return dict(self._devices)
+
+    def device(self, dev: str, circuit: str) -> Device | None:
+        """The device of type ``dev`` (any of its names) and ``circuit`` (or alias), if known.
+
+        Example:
+            >>> s = State(); _ = s.update([Relay(dev="ro", circuit="1_01", value=0)])
+            >>> s.device("relay", "1_01").value
+            0
+        """
+        kind = emitted_name(dev)
+        found = self._devices.get((kind, circuit))
+        if found is not None:
+            return found
+        for d in self.snapshot().values():
+            if d.kind == kind and circuit in (d.circuit, d.alias):
+                return d
+        return None
+
+    def find(self, name: str) -> Device | None:
+        """The first device whose circuit or alias is ``name``."""
+        for d in self.snapshot().values():
+            if name in (d.circuit, d.alias):
+                return d
+        return None
+
+    def of_type(self, dev: str) -> list[Device]:
+        """Every known device of one type (any of its names), sorted by circuit.
+
+        Example:
+            >>> s = State(); _ = s.update([Led(dev="led", circuit="1_02"), Led(dev="led", circuit="1_01")])
+            >>> [d.circuit for d in s.of_type("led")]
+            ['1_01', '1_02']
+        """
+        kind = emitted_name(dev)
+        return sorted((d for d in self.snapshot().values() if d.kind == kind), key=lambda d: d.circuit)
+
+    def register_value(
+        self, dev_name: str, address: int, dtype: DataType = DataType.FLOAT, *, layout: Layout = Layout.CDAB
+    ) -> Value:
+        """Decode a value spread over consecutive holding registers ``<dev_name>_<address>...``.
+
+        EVOK boards keep 32-bit values low word first (``Layout.CDAB``). Raises
+        ``UsageError`` when a register is unknown or has no value yet.
+
+        Example:
+            >>> s = State()
+            >>> _ = s.update([Register(dev="register", circuit="1_100", value=0),
+            ...               Register(dev="register", circuit="1_101", value=16256)])
+            >>> s.register_value("1", 100)
+            1.0
+        """
+        size = dtype.size or 2
+        words: list[int] = []
+        for offset in range(1 if dtype is DataType.BYTE else (size + 1) // 2):
+            reg = self._devices.get(("register", f"{dev_name}_{address + offset}"))
+            value = getattr(reg, "value", None)
+            if not isinstance(value, int):
+                raise UsageError(f"register {dev_name}_{address + offset} is unknown or has no value yet")
+            words.append(value)
+        return from_registers(dtype, words, layout=layout)
