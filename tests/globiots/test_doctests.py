@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["globiots.models", "globiots.protocol"]
+MODULES = ["globiots", "globiots.models", "globiots.protocol", "globiots.client", "globiots.simulator"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,314 @@
+"""``Client`` and ``AsyncClient`` for the Globiots Data Engine: the same methods, both flavours.
+
+A client takes the Data Engine's base URL (default :data:`DEFAULT_BASE_URL`) and talks to two
+endpoints through the common drivers, one driver per endpoint:
+
+* the realtime link (``<base>/realtime``, or ``<base>/mobile/realtime`` with ``mobile=True``)
+  is the client's own connection: :meth:`~GlobiotsCommands.subscribe` sends the request, every
+  push arrives as a :class:`~globiots.models.RealtimeUpdate` event, ``latest`` keeps the newest
+  value per point, and the request is re-sent after each reconnect;
+* the set-data link (``<base>/set-data``) is opened on the first
+  :meth:`~GlobiotsCommands.set` and reused; it shares every connect option.
+
+Connect options are those of :class:`common.options.ConnectOptions` (``ca_file`` for the
+vendor's PEM certificate, ``connect_timeout``, ``request_timeout``, ``headers``,
+``reconnect``...); ``query`` adds query parameters to both endpoint URLs.
+
+Example:
+    >>> from globiots import DataType, GlobiotsSimulator
+    >>> with GlobiotsSimulator(time_scale=20).run() as sim:
+    ...     with Client(sim.base_url) as client:
+    ...         client.set(Point("0.0.0.1", "3000", DataType.FLOAT), 3.3).code
+    <ResponseCode.SUCCESS: '00'>
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import threading
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import attrs
+
+from common.client import AsyncClientBase, SyncClientBase
+from common.codec import Value
+from common.commands import Command, Commands
+from common.errors import UsageError
+from globiots.models import (
+    Point,
+    PointValue,
+    PointWrite,
+    RealtimeRequest,
+    RealtimeUpdate,
+    SetRequest,
+    SetResponse,
+    SetResult,
+)
+from globiots.protocol import (
+    DEFAULT_BASE_URL,
+    MOBILE_REALTIME_PATH,
+    REALTIME_PATH,
+    SET_DATA_PATH,
+    RealtimeCore,
+    SetData,
+    SetDataCore,
+    Subscribe,
+)
+
+__all__ = ["AsyncClient", "Client", "GlobiotsCommands", "endpoint_url"]
+
+T = TypeVar("T")
+
+_ENDPOINT_SUFFIXES = (MOBILE_REALTIME_PATH, REALTIME_PATH, SET_DATA_PATH)
+
+
+def endpoint_url(base_url: str, path: str, query: Mapping[str, str] | None = None) -> str:
+    """The URL of endpoint ``path`` under ``base_url``, with extra query parameters.
+
+    A base URL that already names an endpoint (``.../realtime``) is reduced to its base.
+
+    Example:
+        >>> endpoint_url("wss://dataengine.globiots.com:443/data-engine", "/set-data", {"site": "a"})
+        'wss://dataengine.globiots.com:443/data-engine/set-data?site=a'
+        >>> endpoint_url("ws://127.0.0.1:8080/data-engine/realtime", "/set-data")
+        'ws://127.0.0.1:8080/data-engine/set-data'
+    """
+    if not isinstance(base_url, str):
+        raise UsageError(f"base_url must be a string, got {type(base_url).__name__}")
+    parts = urlsplit(base_url)
+    base = parts.path.rstrip("/")
+    for suffix in _ENDPOINT_SUFFIXES:
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    params = [p for p in (parts.query, urlencode(dict(query)) if query else "") if p]
+    return urlunsplit((parts.scheme, parts.netloc, base + path, "&".join(params), ""))
+
+
+def _writes(writes: Mapping[Point, Value] | Iterable[tuple[Point, Value]]) -> list[PointWrite]:
+    items = writes.items() if isinstance(writes, Mapping) else writes
+    return [PointWrite.of(point, value) for point, value in items]
+
+
+class _SetOne(SetData):
+    """Set one value; completes with its :class:`SetResult`."""
+
+    def decode(self, payload: Any) -> SetResult:  # type: ignore[override]
+        response = super().decode(payload)
+        return response.results[0] if response.results else SetResult.from_wire(
+            self.request.writes[0].point.hostname,
+            {"address": self.request.writes[0].point.address, "responseCode": "??"},
+        )
+
+
+class GlobiotsCommands(Commands[T], Generic[T]):
+    """The command surface of both clients, written once.
+
+    Example:
+        >>> "subscribe" in dir(GlobiotsCommands) and "set_many" in dir(GlobiotsCommands)
+        True
+    """
+
+    @abc.abstractmethod
+    def _execute_set(self, command: Command[Any]) -> T:
+        """Run ``command`` on the set-data link."""
+
+    def subscribe(
+        self,
+        points: Iterable[Point],
+        *,
+        update_time: int = 5,
+        timezone: str = "",
+        timeout: float | None = None,
+    ) -> T:
+        """Subscribe to ``points`` (one or many hostnames); returns the first push.
+
+        Every later push arrives in ``events()`` as a :class:`RealtimeUpdate`. Calling it
+        again adds points to the subscription (``update_time``/``timezone`` of the last call
+        win). The request is re-sent after every reconnect.
+        """
+        request = RealtimeRequest(tuple(points), update_time=update_time, timezone=timezone)
+        return self._execute(Subscribe(request, timeout))
+
+    def set(self, point: Point, value: Value, *, check: bool = True, timeout: float | None = None) -> T:
+        """Set one value; returns its :class:`SetResult`.
+
+        ``value`` is checked against the point's type before anything is sent
+        (``CodecError``). A failed code raises the matching ``SetDataError`` unless
+        ``check=False``, which returns the result for inspection.
+        """
+        return self._execute_set(_SetOne(SetRequest([PointWrite.of(point, value)]), check=check, timeout=timeout))
+
+    def set_many(
+        self,
+        writes: Mapping[Point, Value] | Iterable[tuple[Point, Value]],
+        *,
+        check: bool = True,
+        timeout: float | None = None,
+    ) -> T:
+        """Set many values (any hostnames) in one request; returns the :class:`SetResponse`.
+
+        With ``check`` the first failed address raises its ``SetDataError`` (the whole
+        answer is on ``error.response``); ``check=False`` returns it for inspection.
+        """
+        return self._execute_set(SetData(SetRequest(_writes(writes)), check=check, timeout=timeout))
+
+
+class _SetDataLink(SyncClientBase[SetDataCore]):
+    logger_name = "globiots"
+
+
+class _AsyncSetDataLink(AsyncClientBase[SetDataCore]):
+    logger_name = "globiots"
+
+
+def _realtime_url(base_url: str, mobile: bool, query: Mapping[str, str] | None) -> str:
+    return endpoint_url(base_url, MOBILE_REALTIME_PATH if mobile else REALTIME_PATH, query)
+
+
+class Client(SyncClientBase[RealtimeCore], GlobiotsCommands[Any]):
+    """The synchronous client (websocket-client and a reader thread per link; no asyncio).
+
+    Example:
+        >>> client = Client("ws://127.0.0.1:9/data-engine", query={"site": "north"})
+        >>> client.options.url
+        'ws://127.0.0.1:9/data-engine/realtime?site=north'
+    """
+
+    logger_name = "globiots"
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        mobile: bool = False,
+        query: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(RealtimeCore(), _realtime_url(base_url, mobile, query), **options)
+        self.base_url = base_url
+        self._set_url = endpoint_url(base_url, SET_DATA_PATH, query)
+        self._set_link: _SetDataLink | None = None
+        self._set_lock = threading.Lock()
+
+    @property
+    def latest(self) -> dict[tuple[str, str], PointValue]:
+        """The newest value of every point seen, by ``(hostname, ADDRESS)`` (a copy)."""
+        return dict(self.core.latest)
+
+    def value(self, hostname: str, address: str) -> PointValue | None:
+        """The newest value of one point, if a push carried it."""
+        return self.core.value(hostname, address)
+
+    def close(self) -> None:
+        """Close both links."""
+        try:
+            super().close()
+        finally:
+            with self._set_lock:
+                link, self._set_link = self._set_link, None
+            if link is not None:
+                link.close()
+
+    def _execute_set(self, command: Command[Any]) -> Any:
+        with self._set_lock:
+            link = self._set_link
+            if link is None or not link.connected:
+                if link is not None:
+                    link.close()
+                link = _SetDataLink(SetDataCore(), self._set_url, options=attrs.evolve(self.options, url=self._set_url))
+                link.connect()
+                self._set_link = link
+        return link._execute(command)
+
+    if TYPE_CHECKING:
+
+        def subscribe(
+            self, points: Iterable[Point], *, update_time: int = 5, timezone: str = "", timeout: float | None = None
+        ) -> RealtimeUpdate: ...
+        def set(self, point: Point, value: Value, *, check: bool = True, timeout: float | None = None) -> SetResult: ...
+        def set_many(
+            self,
+            writes: Mapping[Point, Value] | Iterable[tuple[Point, Value]],
+            *,
+            check: bool = True,
+            timeout: float | None = None,
+        ) -> SetResponse: ...
+
+
+class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands[Awaitable[Any]]):
+    """The asyncio client (aiohttp); the same methods as :class:`Client`, awaited.
+
+    Example:
+        >>> AsyncClient("ws://127.0.0.1:9/data-engine", mobile=True).options.url
+        'ws://127.0.0.1:9/data-engine/mobile/realtime'
+    """
+
+    logger_name = "globiots"
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        mobile: bool = False,
+        query: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(RealtimeCore(), _realtime_url(base_url, mobile, query), **options)
+        self.base_url = base_url
+        self._set_url = endpoint_url(base_url, SET_DATA_PATH, query)
+        self._set_link: _AsyncSetDataLink | None = None
+        self._set_lock: asyncio.Lock | None = None
+
+    @property
+    def latest(self) -> dict[tuple[str, str], PointValue]:
+        """The newest value of every point seen, by ``(hostname, ADDRESS)`` (a copy)."""
+        return dict(self.core.latest)
+
+    def value(self, hostname: str, address: str) -> PointValue | None:
+        """The newest value of one point, if a push carried it."""
+        return self.core.value(hostname, address)
+
+    async def close(self) -> None:
+        """Close both links."""
+        try:
+            await super().close()
+        finally:
+            link, self._set_link = self._set_link, None
+            if link is not None:
+                await link.close()
+
+    async def _execute_set(self, command: Command[Any]) -> Any:
+        if self._set_lock is None:
+            self._set_lock = asyncio.Lock()
+        async with self._set_lock:
+            link = self._set_link
+            if link is None or not link.connected:
+                if link is not None:
+                    await link.close()
+                link = _AsyncSetDataLink(
+                    SetDataCore(), self._set_url, options=attrs.evolve(self.options, url=self._set_url)
+                )
+                await link.connect()
+                self._set_link = link
+        return await link._execute(command)
+
+    if TYPE_CHECKING:
+
+        async def subscribe(
+            self, points: Iterable[Point], *, update_time: int = 5, timezone: str = "", timeout: float | None = None
+        ) -> RealtimeUpdate: ...
+        async def set(
+            self, point: Point, value: Value, *, check: bool = True, timeout: float | None = None
+        ) -> SetResult: ...
+        async def set_many(
+            self,
+            writes: Mapping[Point, Value] | Iterable[tuple[Point, Value]],
+            *,
+            check: bool = True,
+            timeout: float | None = None,
+        ) -> SetResponse: ...
+
