@@ -57,50 +57,127 @@ AI_MODES_V3 = {
 REFERENCE_OBJECTS: list[tuple[dict[str, Any], type]] = [
     ({"dev": "ro", "circuit": "2_01", "value": 1}, Relay),
     (
-        {"dev": "do", "circuit": "1_01", "value": 0, "pending": False, "mode": "Simple",
-         "modes": ["Simple", "PWM"], "pwm_freq": 4800.0, "pwm_duty": 0},
+        {
+            "dev": "do",
+            "circuit": "1_01",
+            "value": 0,
+            "pending": False,
+            "mode": "Simple",
+            "modes": ["Simple", "PWM"],
+            "pwm_freq": 4800.0,
+            "pwm_duty": 0,
+        },
         DigitalOutput,
     ),
     (
-        {"dev": "di", "circuit": "1_01", "value": 1, "debounce": 50, "counter": 12,
-         "counter_mode": "Enabled", "counter_modes": ["Enabled", "Disabled"], "mode": "DirectSwitch",
-         "modes": ["Simple", "DirectSwitch"], "ds_mode": "Toggle", "ds_modes": ["Simple", "Inverted", "Toggle"]},
+        {
+            "dev": "di",
+            "circuit": "1_01",
+            "value": 1,
+            "debounce": 50,
+            "counter": 12,
+            "counter_mode": "Enabled",
+            "counter_modes": ["Enabled", "Disabled"],
+            "mode": "DirectSwitch",
+            "modes": ["Simple", "DirectSwitch"],
+            "ds_mode": "Toggle",
+            "ds_modes": ["Simple", "Inverted", "Toggle"],
+        },
         DigitalInput,
     ),
     (
-        {"dev": "ai", "circuit": "2_01", "value": None, "unit": None, "mode": "Voltage10",
-         "modes": AI_MODES_V3, "range": None},
+        {
+            "dev": "ai",
+            "circuit": "2_01",
+            "value": None,
+            "unit": None,
+            "mode": "Voltage10",
+            "modes": AI_MODES_V3,
+            "range": None,
+        },
         AnalogInput,
     ),
     (
-        {"dev": "ao", "circuit": "1_01", "value": 1.3, "mode": "Voltage",
-         "modes": {"Voltage": {"value": 0, "unit": "V", "range": [0, 10]}}, "unit": "V"},
+        {
+            "dev": "ao",
+            "circuit": "1_01",
+            "value": 1.3,
+            "mode": "Voltage",
+            "modes": {"Voltage": {"value": 0, "unit": "V", "range": [0, 10]}},
+            "unit": "V",
+        },
         AnalogOutput,
     ),
     ({"dev": "led", "circuit": "1_01", "value": 0}, Led),
     ({"dev": "wd", "circuit": "1_01", "value": 1, "timeout": 5000, "was_wd_reset": 0, "nv_save": 0}, Watchdog),
     ({"dev": "register", "circuit": "1_5_inp", "value": None}, Register),
-    ({"dev": "data_point", "circuit": "IAQ_0", "value": "NaN", "name": "CO2", "unit": "ppm", "valid": False}, DataPoint),
     (
-        {"dev": "temp", "circuit": "2895DCD509000035", "address": "2895DCD509000035", "value": 21.25,
-         "lost": False, "time": 1234.5, "interval": 15, "type": "DS18B20"},
+        {"dev": "data_point", "circuit": "IAQ_0", "value": "NaN", "name": "CO2", "unit": "ppm", "valid": False},
+        DataPoint,
+    ),
+    (
+        {
+            "dev": "temp",
+            "circuit": "2895DCD509000035",
+            "address": "2895DCD509000035",
+            "value": 21.25,
+            "lost": False,
+            "time": 1234.5,
+            "interval": 15,
+            "type": "DS18B20",
+        },
         Temperature,
     ),
     (
-        {"dev": "1wdevice", "circuit": "26D1", "humidity": 41.2, "vdd": 5.1, "vad": 2.2, "temp": 22.0,
-         "vis": 0.01, "lost": False, "time": 99.0, "interval": 15, "type": "DS2438"},
+        {
+            "dev": "1wdevice",
+            "circuit": "26D1",
+            "humidity": 41.2,
+            "vdd": 5.1,
+            "vad": 2.2,
+            "temp": 22.0,
+            "vis": 0.01,
+            "lost": False,
+            "time": 99.0,
+            "interval": 15,
+            "type": "DS2438",
+        },
         OneWireDevice,
     ),
-    ({"dev": "owbus", "circuit": "OWFS", "bus": "OWFS", "scan_interval": 300, "interval": 60,
-      "do_scan": False, "do_reset": False}, OneWireBus),
+    (
+        {
+            "dev": "owbus",
+            "circuit": "OWFS",
+            "bus": "OWFS",
+            "scan_interval": 300,
+            "interval": 60,
+            "do_scan": False,
+            "do_reset": False,
+        },
+        OneWireBus,
+    ),
     ({"dev": "owpower", "circuit": "1", "value": 0}, OneWirePower),
     ({"dev": "nv_save", "circuit": "1", "value": 0}, NvSave),
-    ({"dev": "modbus_slave", "circuit": "1", "last_comm": 0.02, "slave_id": 1, "modbus_type": "RTU",
-      "modbus_spec": "xS51", "scan_interval": 0.5}, ModbusSlave),
-    ({"dev": "device_info", "circuit": "L533", "family": "Neuron", "model": "L533", "sn": None,
-      "board_count": 3}, DeviceInfo),
-    ({"dev": "run", "circuit": "alias", "save": False,
-      "aliases": {"lamp": {"circuit": "ro_2_01", "devtype": "ro"}}}, Run),
+    (
+        {
+            "dev": "modbus_slave",
+            "circuit": "1",
+            "last_comm": 0.02,
+            "slave_id": 1,
+            "modbus_type": "RTU",
+            "modbus_spec": "xS51",
+            "scan_interval": 0.5,
+        },
+        ModbusSlave,
+    ),
+    (
+        {"dev": "device_info", "circuit": "L533", "family": "Neuron", "model": "L533", "sn": None, "board_count": 3},
+        DeviceInfo,
+    ),
+    (
+        {"dev": "run", "circuit": "alias", "save": False, "aliases": {"lamp": {"circuit": "ro_2_01", "devtype": "ro"}}},
+        Run,
+    ),
 ]
 
 
@@ -122,7 +199,13 @@ def test_every_vendor_message_parses_into_models(frame: str) -> None:
 def test_vendor_ai_message_is_typed() -> None:
     (ai,) = parse_frame(VENDOR_FRAMES[0])
     assert isinstance(ai, AnalogInput)
-    assert (ai.circuit, ai.value, ai.unit, ai.mode, ai.range) == ("2_01", 132798232.0, "Ohm", "Resistance2W", (0, 100000))
+    assert (ai.circuit, ai.value, ai.unit, ai.mode, ai.range) == (
+        "2_01",
+        132798232.0,
+        "Ohm",
+        "Resistance2W",
+        (0, 100000),
+    )
     assert ai.modes is not None
     assert ai.modes["Resistance2W"].value == 5
     assert ai.modes["Resistance2W"].range == (0, 100000)
@@ -162,8 +245,14 @@ def test_v2_shapes_are_tolerated() -> None:
     di = device_from_wire({"dev": "input", "circuit": "UART_1_1_01", "value": 1, "glob_dev_id": 4})
     assert isinstance(di, LegacyInput) and di.kind == "di" and di.glob_dev_id == 4
     ai = device_from_wire(
-        {"dev": "ai", "circuit": "1_01", "value": 2.5, "modes": ["Voltage", "Current"], "range": "10.0",
-         "range_modes": ["10.0", "2.5"]}
+        {
+            "dev": "ai",
+            "circuit": "1_01",
+            "value": 2.5,
+            "modes": ["Voltage", "Current"],
+            "range": "10.0",
+            "range_modes": ["10.0", "2.5"],
+        }
     )
     assert isinstance(ai, AnalogInput)
     assert ai.modes is not None and list(ai.modes) == ["Voltage", "Current"]
@@ -193,8 +282,20 @@ def test_wrongly_typed_fields_are_kept_in_extra() -> None:
 
 @pytest.mark.parametrize(
     "frame",
-    ["", "not json", "{", "42", '"ro"', "null", "[1, 2]", '[{"dev": "ro"}]', '{"circuit": "1_01"}',
-     '[{"dev": 1, "circuit": "1_01"}]', b"\xff\xfe", "[" * 100_000],
+    [
+        "",
+        "not json",
+        "{",
+        "42",
+        '"ro"',
+        "null",
+        "[1, 2]",
+        '[{"dev": "ro"}]',
+        '{"circuit": "1_01"}',
+        '[{"dev": 1, "circuit": "1_01"}]',
+        b"\xff\xfe",
+        "[" * 100_000,
+    ],
 )
 def test_malformed_frames_raise_protocol_error(frame: str | bytes) -> None:
     with pytest.raises(ProtocolError):
@@ -332,7 +433,11 @@ def test_register_value_decodes_a_float_low_word_first() -> None:
 def test_filter_names_map_to_emitted_names() -> None:
     assert normalize_filter(["relay", "ao"]) == ["ro", "ao"]  # the vendor document's example filter
     assert normalize_filter(["digitalinput", "analoginput", "temp", "data_point", "led"]) == [
-        "di", "ai", "temp", "data_point", "led",
+        "di",
+        "ai",
+        "temp",
+        "data_point",
+        "led",
     ]
     assert normalize_filter([]) == []
     assert normalize_filter(["default"]) == ["default", "ro"]  # ["default"] alone is rejected by EVOK
@@ -369,8 +474,15 @@ def test_vendor_set_example_goes_out_in_the_value_dict_form() -> None:
 
 @pytest.mark.parametrize(
     ("dev", "params"),
-    [("do", {"value": 1, "timeout": 1.5}), ("do", {"pwm_duty": 50}), ("wd", {"timeout": 3000}),
-     ("ro", {"alias": "lamp"}), ("owbus", {"do_reset": True}), ("di", {"debounce": 5}), ("ai", {"mode": "Current20m"})],
+    [
+        ("do", {"value": 1, "timeout": 1.5}),
+        ("do", {"pwm_duty": 50}),
+        ("wd", {"timeout": 3000}),
+        ("ro", {"alias": "lamp"}),
+        ("owbus", {"do_reset": True}),
+        ("di", {"debounce": 5}),
+        ("ai", {"mode": "Current20m"}),
+    ],
 )
 def test_set_is_always_the_value_dict_form(dev: str, params: dict[str, Any]) -> None:
     (frame,) = SetCommand(dev, "1_01", params).encode(None)
@@ -382,9 +494,16 @@ def test_set_is_always_the_value_dict_form(dev: str, params: dict[str, Any]) -> 
 
 @pytest.mark.parametrize(
     ("dev", "circuit", "params"),
-    [("", "1_01", {"value": 1}), ("ro", "", {"value": 1}), ("ro", None, {"value": 1}), ("ro", "1_01", {}),
-     ("ro", "1_01", {"value": None}), ("ro", "1_01", {"value": float("nan")}), ("ro", "1_01", {"value": [1]}),
-     ("ro", "1_01", {"cmd": "all"})],
+    [
+        ("", "1_01", {"value": 1}),
+        ("ro", "", {"value": 1}),
+        ("ro", None, {"value": 1}),
+        ("ro", "1_01", {}),
+        ("ro", "1_01", {"value": None}),
+        ("ro", "1_01", {"value": float("nan")}),
+        ("ro", "1_01", {"value": [1]}),
+        ("ro", "1_01", {"cmd": "all"}),
+    ],
 )
 def test_bad_set_arguments_are_usage_errors(dev: str, circuit: Any, params: dict[str, Any]) -> None:
     with pytest.raises(UsageError):
@@ -394,7 +513,12 @@ def test_bad_set_arguments_are_usage_errors(dev: str, circuit: Any, params: dict
 def test_confirmation_needs_a_pushed_field() -> None:
     assert confirmable_fields("relay", {"value": True}) == {"value": True}
     assert confirmable_fields("do", {"value": 1, "timeout": 2}) == {"value": 1}
-    for dev, params in [("wd", {"timeout": 100}), ("di", {"debounce": 3}), ("ro", {"alias": "x"}), ("register", {"value": 1})]:
+    for dev, params in [
+        ("wd", {"timeout": 100}),
+        ("di", {"debounce": 3}),
+        ("ro", {"alias": "x"}),
+        ("register", {"value": 1}),
+    ]:
         with pytest.raises(UsageError, match="pushes no event"):
             SetCommand(dev, "1_01", params, confirm=True)
 
