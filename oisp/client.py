@@ -69,8 +69,8 @@ class OispCommands(Commands[T]):
         return self._execute(PingCommand(timeout=timeout))
 
 
-def _prepare(core: OispCore, url: str, grace: float | None, options: dict[str, Any]) -> ConnectOptions:
-    """Build the connect options: grace -> connect_timeout, echo-protocol, OISP reconnect policy."""
+def _prepare(core: OispCore, url: str, options: dict[str, Any]) -> ConnectOptions:
+    """Build the connect options: echo-protocol, OISP reconnect policy, a budget above the grace."""
     given = options.pop("options", None)
     if given is not None and not isinstance(given, ConnectOptions):
         raise UsageError("options= must be a ConnectOptions")
@@ -82,13 +82,13 @@ def _prepare(core: OispCore, url: str, grace: float | None, options: dict[str, A
         reconnect = options.pop("reconnect", _UNSET)
         if reconnect is _UNSET:
             reconnect = default_reconnect_policy()
-        timeout = options.pop("connect_timeout", None)
-        if grace is not None and timeout is not None and grace != timeout:
-            raise UsageError("grace and connect_timeout are the same setting here: pass only grace")
         options.setdefault("subprotocols", (SUBPROTOCOL,))
-        opts = ConnectOptions(url, reconnect=reconnect, connect_timeout=grace or timeout or DEFAULT_GRACE, **options)
-    if grace is not None and given is not None:
-        opts = attrs.evolve(opts, connect_timeout=grace)
+        options.setdefault("connect_timeout", max(10.0, core.grace + 10.0))
+        opts = ConnectOptions(url, reconnect=reconnect, **options)
+    if opts.connect_timeout <= core.grace:
+        raise UsageError(
+            f"connect_timeout ({opts.connect_timeout:g} s) must be longer than the grace period ({core.grace:g} s)"
+        )
     if SUBPROTOCOL not in opts.subprotocols:
         protocols: tuple[str, ...] = (*opts.subprotocols, SUBPROTOCOL)
         opts = attrs.evolve(opts, subprotocols=protocols)  # type: ignore[arg-type]  # attrs plugin vs converter=tuple
@@ -102,9 +102,9 @@ def _prepare(core: OispCore, url: str, grace: float | None, options: dict[str, A
 class Client(SyncClientBase[OispCore], OispCommands[Any]):
     """A synchronous OISP device: registers, then receives actuations.
 
-    * ``grace``: seconds of silence after the registration that count as success (the
-      whole opening, connect included, must fit in it: it is the ``connect_timeout``);
-      default 1.5.
+    * ``grace``: seconds of silence after the registration that count as success
+      (default 1.5); ``connect_timeout`` (default: grace + 10 s, at least 10 s) must be
+      longer.
     * ``token_refresh(device_id) -> str | None``: gets one chance to supply a new token
       when the server rejects the current one.
     * ``dedup_window``: drop actuations identical to one received within this many
@@ -131,13 +131,13 @@ class Client(SyncClientBase[OispCore], OispCommands[Any]):
         device_id: str,
         token: str,
         *,
-        grace: float | None = None,
+        grace: float = DEFAULT_GRACE,
         token_refresh: TokenRefresh | None = None,
         dedup_window: float | None = None,
         **options: Any,
     ) -> None:
-        core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window)
-        super().__init__(core, url, options=_prepare(core, url, grace, options))
+        core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window, grace=grace)
+        super().__init__(core, url, options=_prepare(core, url, options))
         install_log_redaction(package_logger(self.logger_name))
 
     def __repr__(self) -> str:
@@ -204,14 +204,14 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands[Awaitable[Any]]):
         device_id: str,
         token: str,
         *,
-        grace: float | None = None,
+        grace: float = DEFAULT_GRACE,
         token_refresh: TokenRefresh | None = None,
         dedup_window: float | None = None,
         session: aiohttp.ClientSession | None = None,
         **options: Any,
     ) -> None:
-        core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window)
-        super().__init__(core, url, options=_prepare(core, url, grace, options))
+        core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window, grace=grace)
+        super().__init__(core, url, options=_prepare(core, url, options))
         self._session = session
         install_log_redaction(package_logger(self.logger_name))
 

@@ -1,9 +1,9 @@
 """The sans-I/O OISP device core: registration, pings, actuations, duplicate suppression.
 
 On every (re)connection the core sends the registration exactly once. The server says
-nothing on success, so the handshake completes when the grace period (the driver's
-``connect_timeout``) runs out in silence (:meth:`OispCore.handshake_timed_out`), or at
-once on a legacy server's 200. A 401 or 500 during the grace period fails the connect.
+nothing on success, so the handshake completes when the grace period
+(:meth:`OispCore.handshake_wait`) runs out in silence (:meth:`OispCore.handshake_timed_out`),
+or at once on a legacy server's 200. A 401 or 500 during the grace period fails the connect.
 
 Example:
     >>> core = OispCore("dev-1", "eyJ.token.sig")
@@ -141,6 +141,7 @@ class OispCore(ProtocolCore):
       (thread or event loop), so it should be quick.
     * ``dedup_window``: seconds within which an actuation identical to an earlier one is
       dropped (servers send one copy per earlier registration); ``None`` keeps all.
+    * ``grace``: seconds of silence after the registration that mean success (default 1.5).
     * ``clock``: the time source for the dedup window (injected; default ``time.monotonic``).
 
     Example:
@@ -159,9 +160,12 @@ class OispCore(ProtocolCore):
         *,
         token_refresh: TokenRefresh | None = None,
         dedup_window: float | None = None,
+        grace: float = DEFAULT_GRACE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
+        if not grace > 0:
+            raise UsageError(f"grace must be positive, got {grace!r}")
         if not isinstance(device_id, str) or not device_id:
             raise UsageError(f"device_id must be a non-empty string, got {device_id!r}")
         if not isinstance(token, str) or not token:
@@ -172,6 +176,7 @@ class OispCore(ProtocolCore):
         self._token = token
         self.token_refresh = token_refresh
         self.dedup_window = dedup_window
+        self.grace = grace
         self.clock = clock
         #: Whether the current connection's registration is accepted.
         self.registered = False
@@ -219,6 +224,10 @@ class OispCore(ProtocolCore):
             error, self._rejection = self._rejection, None
             raise error
         return self.registered
+
+    def handshake_wait(self) -> float:
+        """The grace period: how long the driver waits for a 401 before calling it success."""
+        return self.grace
 
     def handshake_timed_out(self) -> None:
         """The grace period passed in silence: the registration is accepted."""

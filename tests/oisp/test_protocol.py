@@ -373,3 +373,10 @@ def test_bad_arguments_are_usage_errors() -> None:
         OispCore("d", "")
     with pytest.raises(UsageError):
         OispCore("d", "t", dedup_window=0)
+
+
+def test_grace_is_the_handshake_wait() -> None:
+    assert OispCore("d", "t").handshake_wait() == 1.5
+    assert OispCore("d", "t", grace=0.2).handshake_wait() == 0.2
+    with pytest.raises(UsageError):
+        OispCore("d", "t", grace=0)
