@@ -31,7 +31,7 @@ import ssl
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -592,7 +592,7 @@ class XentaraSimulator(SimulatorBase):
 
     def _create_sub_session(self, state: _ConnState, params: dict[Any, Any]) -> Any:
         auth = params.get(0)
-        if not isinstance(auth, CBORTag) or not isinstance(auth.value, dict):
+        if not isinstance(auth, CBORTag) or not isinstance(auth.value, Mapping):
             raise _Fail(-32602, "invalid parameter")
         body = auth.value
         user: str | None
