@@ -253,6 +253,10 @@ class AliasTarget:
 _REGISTRY: dict[str, type[Device]] = {}
 
 
+def _repr_extra(extra: Mapping[str, Any]) -> str:
+    return repr(dict(extra))
+
+
 @attrs.frozen(slots=True)
 class Device:
     """Base of every device state: ``dev``, ``circuit``, ``alias`` and unknown fields.
@@ -276,7 +280,7 @@ class Device:
     dev: str
     circuit: str
     alias: str | None = attrs.field(default=None, kw_only=True)
-    extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True, repr=True)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True, repr=_repr_extra)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -332,8 +332,10 @@ class EvokSimulator(SimulatorBase):
         """
         return copy.deepcopy(self.devices[(ALT_NAMES.get(dev, dev), circuit)])
 
-    def poke(self, dev: str, circuit: str, **fields: Any) -> None:
+    def poke(self, dev: str, circuit: str, *, report: bool = True, **fields: Any) -> None:
         """Change a device as the hardware would (e.g. an input); the next scan reports it.
+
+        ``report=False`` changes it silently (as if it changed while nobody listened).
 
         Example:
             >>> sim = EvokSimulator()
@@ -342,6 +344,8 @@ class EvokSimulator(SimulatorBase):
             5
         """
         self.devices[(ALT_NAMES.get(dev, dev), circuit)].update(fields)
+        if not report:
+            self._scanned = self._scan_view()
 
     async def hold_commands(self) -> None:
         """Fault: stop executing commands (and answering pings), as during a blocked Modbus write."""

@@ -1,0 +1,232 @@
+"""Every client scenario on both Client and AsyncClient, against the simulator over loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from common.backoff import ReconnectPolicy
+from common.errors import ConnectionClosed, RequestTimeout, UsageError
+from common.events import Reconnected
+from common.testing import resolve, take_events, wait_until
+from evok import (
+    AnalogInput,
+    AsyncClient,
+    Client,
+    DeviceChanged,
+    DeviceInfo,
+    DigitalInput,
+    EvokSimulator,
+    ProtocolViolation,
+    Run,
+    Temperature,
+)
+
+FAST = ReconnectPolicy(initial_delay=0.05, factor=2.0, max_delay=0.2, jitter=0.0, reset_after=60.0)
+
+
+@pytest.fixture
+def sim() -> Iterator[EvokSimulator]:
+    """A simulator with still inputs (tests move them with poke()), fast scans and 1-Wire reads."""
+    with EvokSimulator(scan_rate=100, temp_interval=0.1, di_toggle_period=None, ai_noise=0, seed=1).run() as s:
+        yield s
+
+
+@asynccontextmanager
+async def evok(flavour: str, url: str, **kwargs: Any) -> AsyncIterator[Any]:
+    kwargs.setdefault("reconnect", FAST)
+    kwargs.setdefault("request_timeout", 5.0)
+    client = (Client if flavour == "sync" else AsyncClient)(url, **kwargs)
+    await resolve(client.connect())
+    try:
+        yield client
+    finally:
+        await resolve(client.close())
+
+
+def changes(of: str | None = None, circuit: str | None = None) -> Any:
+    """A take_events type filter: DeviceChanged (from an event, not a resync) of one dev (and circuit)."""
+
+    class Match(type):
+        def __instancecheck__(cls, event: object) -> bool:
+            return (
+                isinstance(event, DeviceChanged)
+                and not event.resync
+                and (of is None or event.device.dev == of)
+                and (circuit is None or event.device.circuit == circuit)
+            )
+
+    return Match("Match", (), {})
+
+
+async def test_connect_fills_the_cache_and_events_stream(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        state = client.state
+        assert isinstance(state["run", "alias"], Run)
+        assert isinstance(state["device_info", "S103"], DeviceInfo)
+        assert len(state.of_type("di")) == 4 and len(state.of_type("relay")) == 4
+        sim.poke("di", "1_03", value=1, counter=1)
+        (event,) = await take_events(client, 1, of_type=changes("di", "1_03"), timeout=5)
+        assert isinstance(event.device, DigitalInput) and event.device.counter == 1
+        assert event.previous is not None and event.previous.value == 0 and not event.resync
+        assert state["di", "1_03"].value == 1
+
+
+async def test_moving_inputs_stream_changes(flavour: str) -> None:
+    with EvokSimulator(scan_rate=100, di_toggle_period=0.05, ai_noise=0.01, seed=3).run() as s:
+        async with evok(flavour, s.url()) as client:
+            await take_events(client, 2, of_type=changes("di", "1_01"), timeout=5)
+            (ai,) = await take_events(client, 1, of_type=changes("ai"), timeout=5)
+            assert isinstance(ai.device, AnalogInput) and ai.device.unit == "V"
+
+
+async def test_filter_selects_emitted_types(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url(), filter=["relay"]) as client:
+        assert sim.received[:2] == [{"cmd": "filter", "devices": ["ro"]}, {"cmd": "all"}]
+        sim.poke("do", "1_01", value=1)
+        sim.poke("ro", "2_03", value=1)
+        (event,) = await take_events(client, 1, of_type=changes(), timeout=5)
+        assert event.device.key == ("ro", "2_03")
+        await resolve(client.set_filter(["output"]))
+        await wait_until(lambda: sim.received[-1] == {"cmd": "filter", "devices": ["do"]})
+        sim.poke("ro", "2_03", value=0)
+        sim.poke("do", "1_01", value=0)
+        (event,) = await take_events(client, 1, of_type=changes(), timeout=5)
+        assert event.device.key == ("do", "1_01")
+
+
+async def test_typed_helpers_change_the_device_and_are_confirmed(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        relay = await resolve(client.set_relay("2_01", True, confirm=True))
+        assert relay.value == 1 and sim.device("ro", "2_01")["value"] == 1
+        out = await resolve(client.set_output("1_02", True, confirm=True))
+        assert out.value == 1
+        pwm = await resolve(client.set_pwm("1_04", duty=25, freq=100.0, confirm=True))
+        assert (pwm.pwm_duty, pwm.pwm_freq, pwm.mode) == (25, 100.0, "PWM")
+        ao = await resolve(client.set_analog_output("1_01", 3.3, confirm=True))
+        assert ao.value == pytest.approx(3.3, abs=0.0013)
+        ai = await resolve(client.set_analog_input_mode("1_02", "Current", confirm=True))
+        assert (ai.mode, ai.unit) == ("Current", "mA")
+        led = await resolve(client.set_led("1_03", True, confirm=True))
+        assert led.value == 1
+        wd = await resolve(client.set_watchdog("1_01", enabled=True, confirm=True))
+        assert wd.value == 1
+        sim.poke("di", "1_02", counter=5)
+        await wait_until(lambda: client.state["di", "1_02"].counter == 5)
+        di = await resolve(client.reset_counter("1_02", confirm=True))
+        assert di.counter == 0
+        generic = await resolve(client.set("output", "1_03", value=1, confirm=True, confirm_timeout=5))
+        assert generic.key == ("do", "1_03")
+
+
+async def test_helpers_that_emit_no_event_show_in_refresh(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        assert await resolve(client.set_debounce("1_01", 7)) is None
+        assert await resolve(client.set_watchdog("1_01", timeout=1234)) is None
+        assert await resolve(client.reset_watchdog("1_01")) is None
+        assert await resolve(client.set_alias("relay", "2_02", "pump")) is None
+        snapshot = await resolve(client.refresh())
+        assert snapshot["di", "1_01"].debounce == 7
+        assert snapshot["wd", "1_01"].timeout == 1234
+        assert snapshot["ro", "2_02"].alias == "pump"
+        assert snapshot["run", "alias"].aliases["pump"].devtype == "ro"
+        assert sim.watchdog_resets == 1
+        assert client.state.device("relay", "pump") is not None
+        # the positional trap never bites: debounce went out in the value dict
+        assert {"cmd": "set", "dev": "di", "circuit": "1_01", "value": {"debounce": 7}} in sim.received
+
+
+async def test_timed_output_switches_back(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        on = await resolve(client.set_output("1_01", True, timeout=0.2, confirm=True))
+        assert on.value == 1
+        seen, off = await take_events(client, 2, of_type=changes("do", "1_01"), timeout=5)
+        assert seen.device == on  # the confirming event is in the stream too
+        assert off.device.value == 0 and off.device.pending is True
+
+
+async def test_confirming_the_current_value_succeeds(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        relay = await resolve(client.set_relay("2_04", False, confirm=True, confirm_timeout=5))
+        assert relay.value == 0
+
+
+async def test_refresh_returns_the_full_state(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        snapshot = await resolve(client.refresh())
+        assert snapshot.keys() == sim.devices.keys()
+        assert {d.dev for d in snapshot.values()} >= {"run", "device_info", "register", "owbus", "modbus_slave"}
+
+
+async def test_temp_events_arrive_as_bare_objects_and_in_arrays(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        (event,) = await take_events(client, 1, of_type=changes("temp"), timeout=5)
+        assert isinstance(event.device, Temperature) and event.device.type == "DS18B20"
+    async with evok(flavour, sim.url(), filter=["sensor"]) as client:
+        (event,) = await take_events(client, 1, of_type=changes(), timeout=5)
+        assert isinstance(event.device, Temperature)
+
+
+async def test_restart_reconnects_resends_filter_and_resyncs(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url(), filter=["ro", "di"]) as client:
+        assert client.state["ro", "2_01"].value == 0
+        sim.call(sim.stop())
+        sim.poke("ro", "2_01", value=1, report=False)  # changed while the client was away
+        sim.call(sim.start())
+        await take_events(client, 1, of_type=Reconnected, timeout=10)
+        assert client.state["ro", "2_01"].value == 1
+        filters = [m for m in sim.received if m["cmd"] == "filter"]
+        assert filters == [{"cmd": "filter", "devices": ["ro", "di"]}] * 2
+        assert [m["cmd"] for m in sim.received].count("all") == 2
+        relay = await resolve(client.set_relay("2_01", False, confirm=True))
+        assert relay.value == 0
+
+
+async def test_confirmation_times_out_for_a_missing_circuit(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        with pytest.raises(RequestTimeout):
+            await resolve(client.set_relay("9_99", True, confirm=True, confirm_timeout=0.3))
+        assert client.connected
+        assert (await resolve(client.set_led("1_01", True, confirm=True))).value == 1
+
+
+async def test_bad_arguments_fail_before_sending(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        sent = len(sim.received)
+        for call in (
+            lambda: client.set_relay("2_01", 2),
+            lambda: client.set_pwm("1_01", duty=120),
+            lambda: client.set_watchdog("1_01", timeout=1_000_000),
+            lambda: client.set_watchdog("1_01", timeout=10, confirm=True),
+            lambda: client.set("ro", "2_01"),
+            lambda: client.set_filter(["register"]),
+        ):
+            with pytest.raises(UsageError):
+                await resolve(call())
+        assert len(sim.received) == sent
+
+
+async def test_garbage_is_a_violation_and_the_client_keeps_working(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        sim.call(sim.send_garbage())
+        await take_events(client, 1, of_type=ProtocolViolation, timeout=5)
+        assert (await resolve(client.set_led("1_02", True, confirm=True))).value == 1
+
+
+async def test_commands_fail_after_close(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        pass
+    with pytest.raises(ConnectionClosed):
+        await resolve(client.set_led("1_01", True))
+
+
+async def test_v2_simulator_is_understood(flavour: str) -> None:
+    with EvokSimulator(v2=True, di_toggle_period=None, ai_noise=0, scan_rate=100).run() as s:
+        async with evok(flavour, s.url()) as client:
+            assert client.state["relay", "2_01"].kind == "ro"
+            assert client.state["input", "1_01"].kind == "di"
+            relay = await resolve(client.set_relay("2_01", True, confirm=True))
+            assert relay.dev == "relay" and relay.value == 1
