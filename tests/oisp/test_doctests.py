@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["oisp", "oisp.models", "oisp.protocol", "oisp.tokens", "oisp.client", "oisp.simulator"]
+MODULES = ["oisp", "oisp.models", "oisp.protocol", "oisp.tokens", "oisp.client", "oisp.simulator", "oisp.__main__"]
 
 
 @pytest.mark.parametrize("name", MODULES)
