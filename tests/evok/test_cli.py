@@ -1,0 +1,84 @@
+"""The ``iotws evok`` command line, in-process against the simulator and as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from common.cli import main
+from evok import EvokSimulator
+from evok.__main__ import demo
+
+
+@pytest.fixture
+def sim() -> Iterator[EvokSimulator]:
+    with EvokSimulator(scan_rate=100, temp_interval=0.1, di_toggle_period=0.05).run() as s:
+        yield s
+
+
+def test_simulate_prints_its_url_and_serves_watch_and_set(capsys: pytest.CaptureFixture[str]) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evok", "simulate", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("ws://127.0.0.1:") and url.endswith("/ws")
+        assert main(["evok", "watch", url, "--json", "--count", "5"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 5
+        for line in lines:
+            data = json.loads(line)
+            assert data["type"] == "DeviceChanged" and {"dev", "circuit"} <= data["device"].keys()
+        assert main(["evok", "set", url, "relay", "2_01", "on", "--confirm"]) == 0
+        assert capsys.readouterr().out.strip() == "confirmed ro 2_01: 1"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_watch_filter_prints_lines(sim: EvokSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    count = len(sim.devices) + 4  # every device (the resync on connect), then 4 changes
+    assert main(["evok", "watch", sim.url(), "--filter", "input", "--count", str(count)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == count
+    assert {line.split()[0] for line in lines} >= {"ro", "run", "device_info"}
+    assert [line.split()[:2] for line in lines[-4:]] == [["di", "1_01"]] * 4  # only DI changes stream
+
+
+def test_set_without_confirm_and_with_params(sim: EvokSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evok", "set", sim.url(), "do", "1_02", "1", "--param", "timeout=5"]) == 0
+    assert "EVOK does not reply" in capsys.readouterr().out
+    assert main(["evok", "set", sim.url(), "ai", "1_01", "--param", "mode=Current", "--confirm"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("confirmed ai 1_01: ") and out.strip().endswith("mA mode=Current")
+    assert {"cmd": "set", "dev": "do", "circuit": "1_02", "value": {"value": 1, "timeout": 5}} in sim.received
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["evok", "set", "{url}", "ro", "2_01"],
+        ["evok", "set", "{url}", "ro", "2_01", "1", "--param", "novalue"],
+        ["evok", "set", "{url}", "ro", "9_99", "1", "--confirm", "--timeout", "0.3"],
+        ["evok", "watch", "{url}", "--filter", "register", "--count", "1"],
+        ["evok", "watch", "ws://127.0.0.1:1/ws", "--count", "1", "--timeout", "2"],
+    ],
+)
+def test_expected_failures_print_one_line(
+    argv: list[str], sim: EvokSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([a.replace("{url}", sim.url()) for a in argv]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
+
+
+def test_demo_reports_live_values() -> None:
+    rows: dict[str, str] = {}
+    demo(1.2, lambda protocol, name, value: rows.__setitem__(name, value))
+    assert {"ro 2_01", "di 1_01", "ai 1_01", "temp 2895DCD509000035"} <= rows.keys()
+    assert rows["ro 2_01"] == "1"  # toggled on by the demo after a second
