@@ -1,0 +1,246 @@
+"""The simulator behaves like the real server (raw aiohttp clients, no iotws client)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import AsyncIterator
+
+import aiohttp
+import jwt
+import pytest
+
+from oisp import OispSimulator, TokenKeys
+from oisp.simulator import CONTROL_PATH
+from oisp.tokens import InvalidToken
+
+ACC, DEV = "acc-1", "dev-1"
+
+
+@pytest.fixture
+async def sim(oisp_token_keys: TokenKeys) -> AsyncIterator[OispSimulator]:
+    async with OispSimulator(keys=oisp_token_keys) as server:
+        yield server
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+async def open_ws(
+    session: aiohttp.ClientSession, sim: OispSimulator, path: str = "/", protocols: tuple[str, ...] = ("echo-protocol",)
+) -> aiohttp.ClientWebSocketResponse:
+    return await session.ws_connect(sim.url(path), protocols=protocols, autoping=True)
+
+
+async def next_json(ws: aiohttp.ClientWebSocketResponse) -> object:
+    msg = await asyncio.wait_for(ws.receive(), 5)
+    assert msg.type is aiohttp.WSMsgType.TEXT, msg
+    return json.loads(msg.data)
+
+
+async def expect_close(ws: aiohttp.ClientWebSocketResponse, code: int) -> None:
+    msg = await asyncio.wait_for(ws.receive(), 5)
+    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING), msg
+    assert ws.close_code == code
+
+
+async def test_plain_get_is_404_and_missing_subprotocol_is_403(
+    sim: OispSimulator, session: aiohttp.ClientSession
+) -> None:
+    async with session.get(sim.url().replace("ws://", "http://")) as response:
+        assert response.status == 404
+    with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+        await open_ws(session, sim, protocols=())
+    assert info.value.status == 403
+    with pytest.raises(aiohttp.WSServerHandshakeError):
+        await open_ws(session, sim, protocols=("other",))
+    ws = await open_ws(session, sim, "/some/path?x=1", protocols=("foo", "echo-protocol"))
+    assert ws.protocol == "echo-protocol"
+    await ws.close()
+
+
+async def test_ping_before_and_after_registration_and_ignored_messages(
+    sim: OispSimulator, session: aiohttp.ClientSession
+) -> None:
+    ws = await open_ws(session, sim)
+    await ws.send_str('{"type":"ping","extra":1}')
+    assert await next_json(ws) == {"code": 202, "content": "PONG"}
+    for ignored in ("[1,2]", '{"no":"type"}', '{"type":"unknown"}', "42"):
+        await ws.send_str(ignored)
+    await ws.send_str(json.dumps({"type": "device", "deviceId": DEV, "deviceToken": sim.issue_token(DEV, ACC)}))
+    await ws.send_str('{"type":"ping"}')
+    await ws.send_str('{"type":"ping"}')
+    # silence on success: the next frames are the two PONGs
+    assert await next_json(ws) == {"code": 202, "content": "PONG"}
+    assert await next_json(ws) == {"code": 202, "content": "PONG"}
+    assert sim.registrations[DEV] == 1
+    await ws.close()
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda ws: ws.send_bytes(b"\x00binary"),
+        lambda ws: ws.send_str("not json"),
+        lambda ws: ws.send_str("null"),
+    ],
+    ids=["binary", "not-json", "null"],
+)
+async def test_malformed_input_gets_401_and_close_1003(
+    sim: OispSimulator, session: aiohttp.ClientSession, send: object
+) -> None:
+    ws = await open_ws(session, sim)
+    await send(ws)  # type: ignore[operator]
+    assert await next_json(ws) == {"code": 401, "content": "Wrong message format"}
+    await expect_close(ws, 1003)
+
+
+@pytest.mark.parametrize("case", ["expired", "wrong-sub", "numeric-sub", "missing", "nbf", "alg-none", "hs256"])
+async def test_bad_token_gets_401_and_close_1008(sim: OispSimulator, session: aiohttp.ClientSession, case: str) -> None:
+    def unsigned(alg: str) -> str:
+        head = base64.urlsafe_b64encode(json.dumps({"alg": alg, "typ": "JWT"}).encode()).rstrip(b"=").decode()
+        body = base64.urlsafe_b64encode(json.dumps({"sub": DEV, "accounts": [{"id": ACC}]}).encode())
+        return f"{head}.{body.rstrip(b'=').decode()}."
+
+    message: dict[str, object] = {"type": "device", "deviceId": DEV}
+    if case == "expired":
+        message["deviceToken"] = sim.issue_token(DEV, ACC, ttl=-1, exp_in_ms=False)
+    elif case == "wrong-sub":
+        message["deviceToken"] = sim.issue_token("other", ACC)
+    elif case == "numeric-sub":
+        message["deviceId"] = 5
+        message["deviceToken"] = sim.issue_token("5", ACC)
+    elif case == "nbf":
+        message["deviceToken"] = sim.issue_token(DEV, ACC, not_before=4_000_000_000)
+    elif case == "alg-none":
+        message["deviceToken"] = unsigned("none")
+    elif case == "hs256":
+        message["deviceToken"] = jwt.encode({"sub": DEV, "accounts": [{"id": ACC}]}, "k" * 32, algorithm="HS256")
+    ws = await open_ws(session, sim)
+    await ws.send_str(json.dumps(message))
+    assert await next_json(ws) == {"code": 401, "content": "Invalid device token for device"}
+    await expect_close(ws, 1008)
+    assert sim.rejections == 1
+
+
+@pytest.mark.parametrize("accounts", [None, []])
+async def test_token_without_accounts_is_wrong_format(
+    sim: OispSimulator, session: aiohttp.ClientSession, accounts: object
+) -> None:
+    claims: dict[str, object] = {"sub": DEV}
+    if accounts is not None:
+        claims["accounts"] = accounts
+    ws = await open_ws(session, sim)
+    await ws.send_str(json.dumps({"type": "device", "deviceId": DEV, "deviceToken": sim.keys.sign(claims)}))
+    assert await next_json(ws) == {"code": 401, "content": "Wrong message format"}
+    await expect_close(ws, 1003)
+
+
+async def test_second_registration_on_one_socket_closes_it(sim: OispSimulator, session: aiohttp.ClientSession) -> None:
+    register = json.dumps({"type": "device", "deviceId": DEV, "deviceToken": sim.issue_token(DEV, ACC)})
+    ws = await open_ws(session, sim)
+    await ws.send_str(register)
+    await ws.send_str(register)
+    await expect_close(ws, 1000)
+
+
+async def test_second_socket_kicks_the_first_and_gets_actuations(
+    sim: OispSimulator, session: aiohttp.ClientSession
+) -> None:
+    register = json.dumps({"type": "device", "deviceId": DEV, "deviceToken": sim.issue_token(DEV, ACC)})
+    first = await open_ws(session, sim)
+    await first.send_str(register)
+    await first.send_str('{"type":"ping"}')
+    await next_json(first)
+    second = await open_ws(session, sim)
+    await second.send_str(register)
+    await expect_close(first, 1000)
+    await second.send_str('{"type":"ping"}')
+    await next_json(second)
+    assert await sim.actuate(ACC, DEV, "LED.v1.0", {"LED": "1"}) == 1
+    message = await next_json(second)
+    assert isinstance(message, dict) and message["code"] == 1024
+    assert message["content"]["content"]["params"] == [{"name": "LED", "value": "1"}]
+    await second.close()
+
+
+async def test_frame_over_64_kib_closes_with_1009(sim: OispSimulator, session: aiohttp.ClientSession) -> None:
+    ws = await open_ws(session, sim)
+    await ws.send_str(json.dumps({"type": "ping", "pad": "x" * (64 * 1024)}))
+    await expect_close(ws, 1009)
+
+
+async def test_duplicates_and_blind_window_switches(oisp_token_keys: TokenKeys, session: aiohttp.ClientSession) -> None:
+    async with OispSimulator(keys=oisp_token_keys, duplicates=True, blind_window=0.3) as sim:
+        sockets = []
+        for i in range(3):
+            ws = await open_ws(session, sim)
+            token = sim.issue_token(f"d{i}", ACC)
+            await ws.send_str(json.dumps({"type": "device", "deviceId": f"d{i}", "deviceToken": token}))
+            await ws.send_str('{"type":"ping"}')
+            await next_json(ws)
+            sockets.append(ws)
+        assert await sim.actuate(ACC, "d0", "X", {}) == 0  # inside the blind window: lost
+        await asyncio.sleep(0.35)
+        assert await sim.actuate(ACC, "d0", "X", {}) == 3
+        frames = [await next_json(sockets[0]) for _ in range(3)]
+        assert len({json.dumps(f) for f in frames}) == 1
+        for ws in sockets:
+            await ws.close()
+
+
+async def test_legacy_200(oisp_token_keys: TokenKeys, session: aiohttp.ClientSession) -> None:
+    async with OispSimulator(keys=oisp_token_keys, legacy_200=True) as sim:
+        ws = await open_ws(session, sim)
+        await ws.send_str(json.dumps({"type": "device", "deviceId": DEV, "deviceToken": sim.issue_token(DEV, ACC)}))
+        assert await next_json(ws) == {"code": 200, "content": "Record in database update for device"}
+        await ws.close()
+
+
+async def test_control_path_publishes_actuations(sim: OispSimulator, session: aiohttp.ClientSession) -> None:
+    device = await open_ws(session, sim)
+    await device.send_str(json.dumps({"type": "device", "deviceId": DEV, "deviceToken": sim.issue_token(DEV, ACC)}))
+    await device.send_str('{"type":"ping"}')
+    await next_json(device)
+    control = await open_ws(session, sim, CONTROL_PATH)
+    body = {"type": "command", "transport": "ws", "content": {"deviceId": DEV, "command": "C", "params": []}}
+    await control.send_str(json.dumps({"type": "actuation", "accountId": ACC, "deviceId": DEV, "body": body}))
+    assert await next_json(control) == {"code": 200, "content": {"delivered": 1}}
+    assert await next_json(device) == {"code": 1024, "content": body}
+    await control.send_str("{}")
+    reply = await next_json(control)
+    assert isinstance(reply, dict) and reply["code"] == 400
+    await control.close()
+    await device.close()
+
+
+def test_stdlib_and_pyjwt_tokens_interoperate() -> None:
+    stdlib = TokenKeys.generate(use_pyjwt=False)
+    token = stdlib.issue(DEV, ACC)
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    public = rsa.RSAPublicNumbers(stdlib.e, stdlib.n).public_key()
+    claims = jwt.decode(token, public, algorithms=["RS256"], options={"verify_exp": False})
+    assert claims["sub"] == DEV and claims["accounts"] == [{"id": ACC, "role": "device"}]
+    assert claims["exp"] > 10**12  # milliseconds, as the platform writes it
+    pyjwt_keys = TokenKeys.generate()
+    other = pyjwt_keys.issue(DEV, ACC)
+    verifier = TokenKeys(pyjwt_keys.n, pyjwt_keys.e, None)  # stdlib verification of a PyJWT token
+    assert verifier.verify(other)["sub"] == DEV
+    with pytest.raises(InvalidToken):
+        verifier.verify(token)  # signed by another key
+    tampered = other[:-4] + ("AAAA" if not other.endswith("AAAA") else "BBBB")
+    with pytest.raises(InvalidToken):
+        verifier.verify(tampered)
+
+
+async def test_stdlib_backend_simulator(session: aiohttp.ClientSession) -> None:
+    async with OispSimulator(keys=TokenKeys.generate(use_pyjwt=False), legacy_200=True) as sim:
+        ws = await open_ws(session, sim)
+        await ws.send_str(json.dumps({"type": "device", "deviceId": DEV, "deviceToken": sim.issue_token(DEV, ACC)}))
+        assert await next_json(ws) == {"code": 200, "content": "Record in database update for device"}
+        await ws.close()
