@@ -1,0 +1,100 @@
+"""The ``iotws xentara`` verbs, in-process against the simulator, and ``simulate`` as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from common.cli import main
+from xentara.__main__ import demo
+from xentara.simulator import XentaraSimulator
+
+
+@pytest.fixture
+def plain_sim() -> Iterator[XentaraSimulator]:
+    with XentaraSimulator(users={"op": "pw"}, update_interval=0.02).run() as sim:
+        yield sim
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(["xentara", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_browse_prints_the_tree(plain_sim: XentaraSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "browse", plain_sim.url(), "--user", "op", "--password", "pw")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Group 1  [element_group]")
+    assert lines[1].startswith("  Data Point 1  [data_point]")
+    status, out, _ = run(capsys, "browse", plain_sim.url(), "Plant", "--user", "op", "--password", "pw")
+    assert status == 0 and out.splitlines()[0].startswith("Temperature")
+
+
+def test_read_write_lookup(plain_sim: XentaraSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    auth = ("--user", "op", "--password", "pw")
+    assert run(capsys, "write", plain_sim.url(), "Group 1.Setpoint", "12.5", *auth)[0] == 0
+    status, out, _ = run(capsys, "read", plain_sim.url(), "Group 1.Setpoint", "--json", *auth)
+    assert status == 0 and json.loads(out)["values"] == {"VALUE": 12.5}
+    status, out, _ = run(capsys, "read", plain_sim.url(), "Group 1.Label", "--attribute", "quality", *auth)
+    assert status == 0 and out.split("\t")[1:] == ["QUALITY", "0\n"]
+    status, _, err = run(capsys, "write", plain_sim.url(), "Group 1.Setpoint", "500", *auth)
+    assert status == 1 and err.startswith("error:") and "out of range" in err
+    status, out, _ = run(capsys, "lookup", plain_sim.url(), "Group 1", "Plant", *auth)
+    assert status == 0 and len(out.splitlines()) == 2
+    status, _, err = run(capsys, "lookup", plain_sim.url(), "Nope", *auth)
+    assert status == 1 and "unknown element" in err
+
+
+def test_bad_credentials_is_one_line(plain_sim: XentaraSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "read", plain_sim.url(), "Group 1.Setpoint", "--user", "op", "--password", "x")
+    assert status == 1 and out == "" and err.count("\n") == 1 and "401" in err
+
+
+def test_watch_json_count(plain_sim: XentaraSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    auth = ("--user", "op", "--password", "pw")
+    status, out, _ = run(capsys, "watch", plain_sim.url(), "Group 1.Data Point 1", "--json", "--count", "3", *auth)
+    assert status == 0
+    events = [json.loads(line) for line in out.splitlines()]
+    assert len(events) == 3 and all(e["type"] == "DataChange" and "11" in e["values"] for e in events)
+
+
+def test_demo_reports_values() -> None:
+    seen: list[tuple[str, str, str]] = []
+    demo(0.5, lambda *row: seen.append(row))
+    assert seen and all(protocol == "xentara" for protocol, _, _ in seen)
+
+
+def test_simulate_subprocess_with_tls_and_insecure_watch(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xentara", "simulate", "--port", "0", "--update-interval", "0.02"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("wss://127.0.0.1:") and url.endswith("/api/ws")
+        watch = subprocess.run(
+            [sys.executable, "-m", "xentara", "watch", url, "Group 1.Data Point 1", "--insecure", "--json"]
+            + ["--count", "3"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert watch.returncode == 0, watch.stderr
+        assert [json.loads(line)["type"] for line in watch.stdout.splitlines()] == ["DataChange"] * 3
+        refused = subprocess.run(
+            [sys.executable, "-m", "xentara", "browse", url], capture_output=True, text=True, timeout=60
+        )
+        assert refused.returncode == 1 and "certificate" in refused.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
