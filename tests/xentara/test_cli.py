@@ -71,6 +71,9 @@ def test_demo_reports_values() -> None:
     assert seen and all(protocol == "xentara" for protocol, _, _ in seen)
 
 
+WATCH_FLAGS = ("--insecure", "--json", "--count", "3")
+
+
 def test_simulate_subprocess_with_tls_and_insecure_watch(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "xentara", "simulate", "--port", "0", "--update-interval", "0.02"],
@@ -83,8 +86,7 @@ def test_simulate_subprocess_with_tls_and_insecure_watch(tmp_path: Path) -> None
         url = proc.stdout.readline().strip()
         assert url.startswith("wss://127.0.0.1:") and url.endswith("/api/ws")
         watch = subprocess.run(
-            [sys.executable, "-m", "xentara", "watch", url, "Group 1.Data Point 1", "--insecure", "--json"]
-            + ["--count", "3"],
+            [sys.executable, "-m", "xentara", "watch", url, "Group 1.Data Point 1", *WATCH_FLAGS],
             capture_output=True,
             text=True,
             timeout=60,
