@@ -7,7 +7,16 @@ import importlib
 
 import pytest
 
-MODULES = ["globiots", "globiots.models", "globiots.protocol", "globiots.client", "globiots.simulator"]
+MODULES = [
+    "globiots",
+    "globiots.models",
+    "globiots.protocol",
+    "globiots.client",
+    "globiots.simulator",
+    "globiots.__main__",
+    "globiots.fixtures",
+    "globiots.testing",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

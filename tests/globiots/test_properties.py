@@ -1,0 +1,120 @@
+"""Hypothesis: value text round trips per type, message round trips, decoder fuzzing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from common.codec import DataType, Value, coerce
+from common.errors import ProtocolError
+from globiots.models import Point, RealtimeRequest, RealtimeUpdate, SetRequest, SetResponse
+from globiots.protocol import RealtimeCore, SetDataCore
+from globiots.testing import (
+    json_values,
+    realtime_requests,
+    realtime_updates,
+    set_requests,
+    set_responses,
+    typed_values,
+)
+
+GOOD_PUSH = json.dumps(
+    {"timestamp": 1, "objects": [{"hostname": "h", "addresses": [
+        {"address": "2000", "dataType": "float", "length": 4, "value": "1.5", "changeOfValue": "INCREASE"}]}]}
+)
+
+
+@given(typed_values())
+def test_value_text_round_trip_per_type(item: tuple[Point, Value]) -> None:
+    point, value = item
+    text = point.text(value)
+    parsed = point.parse(text)
+    if point.data_type is DataType.HEXA:
+        assert parsed == bytes(value)  # type: ignore[arg-type]
+    else:
+        assert parsed == coerce(point.data_type, value, length=None if point.data_type.size else point.length)
+    assert point.text(parsed) == text  # the text is canonical
+
+
+@given(st.floats(width=32, allow_nan=False, allow_infinity=False))
+def test_float_text_is_exact_float32(value: float) -> None:
+    point = Point("h", "3000", DataType.FLOAT)
+    assert point.parse(point.text(value)) == value
+
+
+@settings(max_examples=50)
+@given(realtime_updates())
+def test_realtime_update_wire_round_trip(update: RealtimeUpdate) -> None:
+    assert RealtimeUpdate.from_wire(json.loads(json.dumps(update.to_wire()))) == update
+
+
+@settings(max_examples=50)
+@given(realtime_requests())
+def test_realtime_request_wire_round_trip(request: RealtimeRequest) -> None:
+    assert RealtimeRequest.from_wire(json.loads(json.dumps(request.to_wire()))) == request
+
+
+@settings(max_examples=50)
+@given(set_requests())
+def test_set_request_wire_round_trip(request: SetRequest) -> None:
+    assert SetRequest.from_wire(json.loads(json.dumps(request.to_wire()))) == request
+
+
+@settings(max_examples=50)
+@given(set_responses())
+def test_set_response_wire_round_trip(response: SetResponse) -> None:
+    again = SetResponse.from_wire(json.loads(json.dumps(response.to_wire())))
+    assert again == response
+    assert [r.raw_code for r in again.results] == [r.raw_code for r in response.results]
+
+
+def _feed_only_protocol_errors(core: RealtimeCore | SetDataCore, frame: str | bytes) -> None:
+    try:
+        core.receive(frame)
+    except ProtocolError:
+        pass
+
+
+@settings(max_examples=100)
+@given(json_values())
+def test_fuzz_random_json_yields_only_protocol_error(data: Any) -> None:
+    frame = json.dumps(data)
+    realtime, set_data = RealtimeCore(), SetDataCore()
+    _feed_only_protocol_errors(realtime, frame)
+    _feed_only_protocol_errors(set_data, frame)
+    assert len(realtime.receive(GOOD_PUSH)) == 1  # the core keeps working
+
+
+@settings(max_examples=100)
+@given(st.binary(max_size=64) | st.text(max_size=64))
+def test_fuzz_random_bytes_and_text_yield_only_protocol_error(frame: bytes | str) -> None:
+    realtime, set_data = RealtimeCore(), SetDataCore()
+    _feed_only_protocol_errors(realtime, frame)
+    _feed_only_protocol_errors(set_data, frame)
+    assert len(realtime.receive(GOOD_PUSH)) == 1
+
+
+def _mutate(data: Any, path: list[int], replacement: Any) -> Any:
+    """Replace one node of ``data`` (chosen by ``path``) with ``replacement``."""
+    if not path or not isinstance(data, dict | list) or not data:
+        return replacement
+    if isinstance(data, dict):
+        keys = sorted(data)
+        key = keys[path[0] % len(keys)]
+        return {**data, key: _mutate(data[key], path[1:], replacement)}
+    index = path[0] % len(data)
+    return [*data[:index], _mutate(data[index], path[1:], replacement), *data[index + 1 :]]
+
+
+@settings(max_examples=100)
+@given(realtime_updates(), set_responses(), st.lists(st.integers(0, 20), max_size=6), json_values())
+def test_fuzz_mutated_messages_yield_only_protocol_error(
+    update: RealtimeUpdate, response: SetResponse, path: list[int], replacement: Any
+) -> None:
+    realtime, set_data = RealtimeCore(), SetDataCore()
+    _feed_only_protocol_errors(realtime, json.dumps(_mutate(update.to_wire(), path, replacement)))
+    _feed_only_protocol_errors(set_data, json.dumps(_mutate(response.to_wire(), path, replacement)))
+    assert len(realtime.receive(GOOD_PUSH)) == 1
