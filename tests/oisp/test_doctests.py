@@ -7,7 +7,16 @@ import importlib
 
 import pytest
 
-MODULES = ["oisp", "oisp.models", "oisp.protocol", "oisp.tokens", "oisp.client", "oisp.simulator", "oisp.__main__"]
+MODULES = [
+    "oisp",
+    "oisp.models",
+    "oisp.protocol",
+    "oisp.tokens",
+    "oisp.client",
+    "oisp.simulator",
+    "oisp.__main__",
+    "oisp.testing",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
