@@ -359,7 +359,7 @@ def _build_tables() -> tuple[
 
 _UNPACK_FROM, _PACK_INTO = _build_tables()
 # What the fast paths may raise before touching the buffer: the checked path then explains it.
-_FAST_PATH_MISSES: Final = (KeyError, TypeError, ValueError, OverflowError, struct.error)
+_FAST_PATH_MISSES: Final = (KeyError, IndexError, TypeError, ValueError, OverflowError, struct.error)
 
 
 # --- the public functions ------------------------------------------------------------------------
