@@ -1,6 +1,6 @@
 """The CBOR layer: Xentara's tags on top of cbor2.
 
-* tag 37 (UUID) <-> :class:`uuid.UUID` (cbor2 does this natively);
+* tag 37 (UUID) <-> :class:`uuid.UUID` (a malformed one stays a tag);
 * tags 121/122/123 (alternatives) stay :class:`cbor2.CBORTag` (their meaning is per command);
 * tag 1001 (extended time) and tag 1 (epoch seconds, int, float or +-inf) decode to
   :class:`~xentara.models.Timestamp`; forms that are not time stamps stay tags;
@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import cbor2
 from cbor2 import CBORTag
@@ -40,7 +41,13 @@ def _tag1001(value: Any, immutable: bool) -> Any:
     return decode_time_tag(1001, value)
 
 
-_SEMANTIC = {1: _tag1, 4: _tag4, 1001: _tag1001}
+def _tag37(value: Any, immutable: bool) -> Any:
+    if type(value) is bytes and len(value) == 16:
+        return UUID(bytes=value)
+    return CBORTag(37, value)  # a broken UUID spoils only the packet holding it
+
+
+_SEMANTIC = {1: _tag1, 4: _tag4, 37: _tag37, 1001: _tag1001}
 _loads = cbor2.loads
 _dumps = cbor2.dumps
 

@@ -819,6 +819,9 @@ class XentaraCore(ProtocolCore):
         except IotwsError as exc:
             out.append(Reply(token, error=exc))
             return
+        except Exception as exc:  # a reply shaped so oddly that decoding tripped
+            out.append(Reply(token, error=ProtocolError(f"cannot decode the reply: {exc!r}", frame=packet)))
+            return
         self._remember_subscriptions(command, value)
         out.append(Reply(token, value=value))
 
