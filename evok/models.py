@@ -770,7 +770,8 @@ def device_from_wire(data: Any) -> Device:
     """
     if type(data) is not dict:
         raise ProtocolError(f"a device object must be a JSON object, not {type(data).__name__}", frame=repr(data))
-    cls = _REGISTRY.get(data.get("dev"), GenericDevice)  # type: ignore[arg-type]
+    dev = data.get("dev")
+    cls = _REGISTRY.get(dev, GenericDevice) if type(dev) is str else GenericDevice
     return cls.from_wire(data)
 
 

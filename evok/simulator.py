@@ -317,6 +317,8 @@ class EvokSimulator(SimulatorBase):
         self.devices = _build(self.board)
         self.received: list[dict[str, Any]] = []
         self.watchdog_resets = 0
+        #: How many scans ran (tests wait on it to know a change was seen).
+        self.scans = 0
         self._scanned = self._scan_view()
         self._rng = random.Random(seed)
         self._released: asyncio.Event | None = None
@@ -699,6 +701,7 @@ class EvokSimulator(SimulatorBase):
                 self.devices[key] for key, state in view.items() if self._scanned.get(key) != state and key[0] in pushed
             ]
             self._scanned = view
+            self.scans += 1
             if changed:
                 await self._send_changes(changed)
 

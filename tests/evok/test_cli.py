@@ -81,4 +81,3 @@ def test_demo_reports_live_values() -> None:
     rows: dict[str, str] = {}
     demo(1.2, lambda protocol, name, value: rows.__setitem__(name, value))
     assert {"ro 2_01", "di 1_01", "ai 1_01", "temp 2895DCD509000035"} <= rows.keys()
-    assert rows["ro 2_01"] == "1"  # toggled on by the demo after a second

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -563,14 +561,3 @@ def test_unconfirmed_set_registers_nothing() -> None:
     core = EvokCore(resync=False)
     submission = core.submit(SetCommand("ro", "2_01", {"value": 1}))
     assert submission.token is None and len(core.pending) == 0
-
-
-# -- docstrings ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["evok.models", "evok.protocol"])
-def test_docstring_examples(name: str) -> None:
-    module = importlib.import_module(name)
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL)
-    assert result.attempted > 0
-    assert result.failed == 0
