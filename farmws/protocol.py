@@ -159,11 +159,12 @@ class DeviceCore(ProtocolCore):
     * Sends ``register_sensors`` first on every (re)connection.
     * ``command`` messages become :class:`DeviceCommand` events. A handler
       registered with :meth:`handle` (exact ``cmd``, then its first two words,
-      then its first word) computes the reply, which the core sends once per
-      ``return`` id. The server re-sends an unanswered command every 0.5 s:
-      re-sends are recognised (counted in :attr:`resends`, not emitted again);
-      after a reconnect a re-sent id is answered again from the cached result
-      without running the handler twice.
+      then its first word) runs for each new command; when the command has a
+      ``return`` id, the handler's result is the reply, sent once per id.
+      The server re-sends an unanswered command every 0.5 s: re-sends are
+      recognised (counted in :attr:`resends`, not emitted again); after a
+      reconnect a re-sent id is answered again from the cached result without
+      running the handler twice.
     * ``config --key value`` commands update :attr:`config`.
     * ``error`` messages become :class:`ServerError` events; other names become
       :class:`GenericEvent`.
@@ -261,12 +262,13 @@ class DeviceCore(ProtocolCore):
             self.config.update(command.options)
         if rid is not None:
             self._remember(rid, None)
-            handler = self.handler_for(command)
-            if handler is not None:
-                try:
-                    result = handler(command)
-                except Exception as exc:  # the firmware answers errors with a string
-                    result = f"error: {exc}"
+        handler = self.handler_for(command)
+        if handler is not None:
+            try:
+                result = handler(command)
+            except Exception as exc:  # the firmware answers errors with a string
+                result = f"error: {exc}"
+            if rid is not None:
                 self._answer(CommandReply(rid, result))
         return [command]
 

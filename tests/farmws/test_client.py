@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from common.backoff import ReconnectPolicy
 from common.errors import CodecError, RequestTimeout, UsageError
 from common.events import ProtocolViolation, Reconnected
 from common.testing import open_client, resolve, take_events, wait_until
@@ -198,7 +199,7 @@ async def test_device_reconnects_within_grace(flavour: str, sim: FarmSimulator) 
         await wait_until(lambda: record.values.get("Temperature") == 20)
         assert record.configured == 1  # no config command again after a reconnect within the grace
         assert len(record.sensors) == 4
-    sim.grace = 1.0
+        sim.grace = 1.0  # read when the link closes: the device is then removed after 0.1 s
     await wait_until(lambda: "Esp8266" not in sim.devices, timeout=5)
 
 
@@ -214,3 +215,16 @@ async def test_live_dashboard_gets_snapshots(flavour: str, sim: FarmSimulator) -
             assert (state.status, state.name) == (True, "Soil Moisture")
             assert live.state == snaps[-1]
             assert json.loads(json.dumps(live.state.to_wire()))["Pump"]["name"] == "Pump"
+
+
+async def test_dashboard_reconnects_and_keeps_receiving(flavour: str, sim: FarmSimulator) -> None:
+    fast = ReconnectPolicy(initial_delay=0.05, max_delay=0.2)
+    async with open_client(
+        flavour, DashboardClient, AsyncDashboardClient, sim.url("/"), client_id="r", reconnect=fast, **FAST
+    ) as dash:
+        await dashboards_connected(sim, 1)
+        await asyncio.wrap_future(sim.soon(sim.drop_connections()))
+        await take_events(dash, 1, of_type=Reconnected, timeout=5)
+        await dashboards_connected(sim, 1)
+        await asyncio.wrap_future(sim.soon(sim.publish(Temperature(time=2, record=3))))
+        assert await take_events(dash, 1, of_type=FarmEvent, timeout=5) == [Temperature(time=2, record=3)]

@@ -244,6 +244,14 @@ def test_handler_lookup_and_errors() -> None:
     assert core.receive('{"event":"command","data":{"cmd":"unknown thing"},"return":"r4"}') == []
 
 
+def test_handlers_run_for_fire_and_forget_commands() -> None:
+    seen: list[str] = []
+    core = DeviceCore(handlers={"irrigation": lambda c: seen.append(c.cmd)})
+    core.receive('{"event":"command","data":{"cmd":"irrigation stop"}}')
+    assert seen == ["irrigation stop"]
+    assert core.data_to_send() == []
+
+
 def test_device_core_surfaces_errors_and_unknown_events() -> None:
     core = DeviceCore()
     assert core.receive('{"event":"error","data":"Error in the data sent"}') == [ServerError("Error in the data sent")]

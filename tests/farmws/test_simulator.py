@@ -85,9 +85,9 @@ async def test_grace_period(sim: FarmSimulator, session: aiohttp.ClientSession) 
     async with session.ws_connect(sim.url("/controller/dev")) as ws:
         await ws.send_str('{"event": "sensor_status", "data": {"Temperature": true}}')
         await wait_until(lambda: sim.devices["dev"].status == {"Temperature": True})
+        sim.grace = 1.0  # read when the link closes: the device is then removed after 0.1 s
     assert sim.devices["dev"].configured == 1
     assert sim.devices["dev"].connects == 2
-    sim.grace = 1.0
     await wait_until(lambda: "dev" not in sim.devices)
 
 
