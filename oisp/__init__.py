@@ -27,6 +27,7 @@ from common.errors import (
 )
 from common.events import Connected, Disconnected, ProtocolViolation, Reconnected
 from oisp.client import AsyncClient, Client
+from oisp.gateway import DeviceEvent, Gateway
 from oisp.models import (
     Actuation,
     ActuationContent,
@@ -55,8 +56,10 @@ __all__ = [
     "ConnectError",
     "Connected",
     "ConnectionClosed",
+    "DeviceEvent",
     "DeviceRegistration",
     "Disconnected",
+    "Gateway",
     "HandshakeError",
     "InternalServerError",
     "InvalidTokenError",

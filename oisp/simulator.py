@@ -44,7 +44,8 @@ __all__ = ["CONTROL_PATH", "OispSimulator"]
 
 #: Path of the simulator's platform side: a WebSocket that accepts
 #: ``{"type":"actuation","accountId":...,"deviceId":...,"body":{...}}`` and answers
-#: ``{"code":200,"content":{"delivered":N}}``. Not part of the real server.
+#: ``{"code":200,"content":{"delivered":N}}``, and ``{"type":"stats"}`` (answered with
+#: registrations, rejections, bound devices, open connections). Not part of the real server.
 CONTROL_PATH = "/_simulator/platform"
 
 INVALID_TOKEN = "Invalid device token for device"
@@ -182,6 +183,21 @@ class OispSimulator(SimulatorBase):
             await conn.send(frame)
         return copies
 
+    def stats(self) -> dict[str, int]:
+        """Counters: registrations, rejections, bound devices, open connections, pings.
+
+        Example:
+            >>> OispSimulator(keys=TokenKeys(3233, 17, None)).stats()["registrations"]
+            0
+        """
+        return {
+            "registrations": self.registrations.total(),
+            "rejections": self.rejections,
+            "bound": len(self.bindings),
+            "connections": len(self.connections),
+            "pings": self.pings,
+        }
+
     # -- serving --------------------------------------------------------------------------------
     async def on_start(self) -> None:
         # a (re)started server process forgets registrations and the blind-window clock
@@ -275,6 +291,9 @@ class OispSimulator(SimulatorBase):
         async for frame in conn:
             try:
                 data = json.loads(frame)
+                if isinstance(data, dict) and data.get("type") == "stats":
+                    await conn.send(dumps({"code": 200, "content": self.stats()}))
+                    continue
                 if not isinstance(data, dict) or data.get("type") != "actuation":
                     raise ValueError("expected {'type': 'actuation', ...}")
                 delivered = await self.publish(str(data["accountId"]), str(data["deviceId"]), data["body"])

@@ -16,6 +16,7 @@ MODULES = [
     "oisp.simulator",
     "oisp.__main__",
     "oisp.testing",
+    "oisp.gateway",
 ]
 
 

@@ -1,0 +1,245 @@
+"""Many OISP devices in one asyncio process: a gateway holding hundreds of device connections.
+
+Every device is an :class:`~oisp.client.AsyncClient` sharing one :class:`aiohttp.ClientSession`;
+their events flow into ONE bounded queue (no per-device queue or task), tagged with the
+device id, so the memory cost per connection stays small (see ``tests/bench/bench_oisp.py``).
+
+Example:
+    >>> import asyncio
+    >>> from oisp import OispSimulator
+    >>> async def main():
+    ...     async with OispSimulator() as sim:
+    ...         devices = [(f"dev-{i}", sim.issue_token(f"dev-{i}", "acc")) for i in range(3)]
+    ...         async with Gateway(sim.url(), grace=0.2) as gw:
+    ...             failures = await gw.add_many(devices)
+    ...             await sim.actuate("acc", "dev-2", "LED.v1.0", {"LED": "1"})
+    ...             async for act in gw.actuations(timeout=5):
+    ...                 return len(gw), failures, act.device_id
+    >>> asyncio.run(main())
+    (3, {}, 'dev-2')
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+import attrs
+
+from common.dispatch import EndOfStream
+from common.errors import UsageError
+from common.logs import package_logger
+from oisp.client import AsyncClient
+from oisp.models import Actuation
+
+__all__ = ["DeviceEvent", "Gateway"]
+
+log = package_logger("oisp")
+
+
+@attrs.frozen(slots=True)
+class DeviceEvent:
+    """An event of one gateway device: ``device_id`` and the event (Actuation, Disconnected...).
+
+    Example:
+        >>> DeviceEvent("dev-1", "x").device_id
+        'dev-1'
+    """
+
+    device_id: str
+    event: object
+
+
+class _Sink:
+    """Stands in for a device's event queue: forwards into the gateway's shared queue."""
+
+    __slots__ = ("device_id", "gateway")
+
+    def __init__(self, gateway: Gateway, device_id: str) -> None:
+        self.gateway = gateway
+        self.device_id = device_id
+
+    def put_nowait(self, item: Any) -> None:
+        if isinstance(item, EndOfStream):
+            if item.error is not None:
+                self.gateway._put(DeviceEvent(self.device_id, item.error))
+            return
+        self.gateway._put(DeviceEvent(self.device_id, item))
+
+    def get_nowait(self) -> Any:
+        raise asyncio.QueueEmpty
+
+
+class Gateway:
+    """Run many OISP devices from async code with a bounded memory cost per connection.
+
+    * ``url``: the server; ``grace``, ``reconnect`` and other keyword options apply to every
+      device (see :class:`~oisp.client.AsyncClient`).
+    * ``session``: an aiohttp session to use (default: one is made and closed by the gateway).
+    * ``queue_size``: events kept for a slow consumer (then the oldest are dropped and counted
+      in :attr:`dropped_events`).
+    * ``connect_concurrency``: how many devices :meth:`add_many` registers at a time.
+
+    Device events are read through the gateway (:meth:`events`, :meth:`actuations`,
+    :meth:`on_actuation`), not through each device's own ``events()``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        queue_size: int = 10_000,
+        connect_concurrency: int = 256,
+        **options: Any,
+    ) -> None:
+        if queue_size <= 0 or connect_concurrency <= 0:
+            raise UsageError("queue_size and connect_concurrency must be positive")
+        self.url = url
+        self.options = options
+        self.connect_concurrency = connect_concurrency
+        self.queue_size = queue_size
+        #: Events dropped because the shared queue was full.
+        self.dropped_events = 0
+        self._session = session
+        self._own_session = session is None
+        self._devices: dict[str, AsyncClient] = {}
+        self._queue: asyncio.Queue[DeviceEvent | None] | None = None
+        self._callbacks: list[Callable[[str, Actuation], Any]] = []
+
+    def __repr__(self) -> str:
+        return f"<Gateway {self.url} devices={len(self._devices)}>"
+
+    def __len__(self) -> int:
+        return len(self._devices)
+
+    def __contains__(self, device_id: object) -> bool:
+        return device_id in self._devices
+
+    def __getitem__(self, device_id: str) -> AsyncClient:
+        return self._devices[device_id]
+
+    @property
+    def devices(self) -> list[str]:
+        """The device ids held by the gateway."""
+        return list(self._devices)
+
+    def _queue_obj(self) -> asyncio.Queue[DeviceEvent | None]:
+        if self._queue is None:
+            self._queue = asyncio.Queue(maxsize=self.queue_size)
+        return self._queue
+
+    def _put(self, event: DeviceEvent) -> None:
+        if isinstance(event.event, Actuation):
+            for callback in list(self._callbacks):
+                try:
+                    callback(event.device_id, event.event)
+                except Exception:
+                    log.exception("gateway callback failed")
+        queue = self._queue_obj()
+        while True:
+            try:
+                queue.put_nowait(event)
+                return
+            except asyncio.QueueFull:
+                try:
+                    queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    continue
+                self.dropped_events += 1
+                if self.dropped_events & (self.dropped_events - 1) == 0:
+                    log.warning("gateway event queue full: %d events dropped so far", self.dropped_events)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=0)  # websockets hold their connection for good
+            self._session = aiohttp.ClientSession(connector=connector)
+            self._own_session = True
+        return self._session
+
+    async def add(self, device_id: str, token: str, **options: Any) -> AsyncClient:
+        """Connect and register one device; raises like ``AsyncClient.connect()``."""
+        if device_id in self._devices:
+            raise UsageError(f"device {device_id!r} is already in the gateway")
+        merged = {**self.options, **options}
+        client = AsyncClient(self.url, device_id, token, session=self._get_session(), **merged)
+        client._driver.dispatcher.queue = _Sink(self, device_id)
+        self._queue_obj()
+        self._devices[device_id] = client
+        try:
+            await client.connect()
+        except BaseException:
+            self._devices.pop(device_id, None)
+            await client.close()
+            raise
+        return client
+
+    async def add_many(self, devices: Iterable[tuple[str, str]]) -> dict[str, BaseException]:
+        """Add ``(device_id, token)`` pairs concurrently; returns the failures by device id."""
+        limit = asyncio.Semaphore(self.connect_concurrency)
+        failures: dict[str, BaseException] = {}
+
+        async def one(device_id: str, token: str) -> None:
+            async with limit:
+                try:
+                    await self.add(device_id, token)
+                except Exception as exc:
+                    failures[device_id] = exc
+
+        await asyncio.gather(*(one(d, t) for d, t in devices))
+        return failures
+
+    async def remove(self, device_id: str) -> None:
+        """Close one device and forget it."""
+        client = self._devices.pop(device_id, None)
+        if client is not None:
+            await client.close()
+
+    async def close(self) -> None:
+        """Close every device (and the session the gateway made); ends the event streams."""
+        clients, self._devices = list(self._devices.values()), {}
+        await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._queue is not None:
+            if self._queue.full():
+                self._queue.get_nowait()
+                self.dropped_events += 1
+            self._queue.put_nowait(None)
+
+    # -- consuming ------------------------------------------------------------------------------
+    def on_actuation(self, callback: Callable[[str, Actuation], Any]) -> None:
+        """Call ``callback(device_id, actuation)`` for every actuation of every device."""
+        self._callbacks.append(callback)
+
+    async def events(self, timeout: float | None = None) -> AsyncIterator[DeviceEvent]:
+        """Yield every device's events; ends after ``timeout`` s of silence or on close."""
+        queue = self._queue_obj()
+        while True:
+            try:
+                item = await (queue.get() if timeout is None else asyncio.wait_for(queue.get(), timeout))
+            except TimeoutError:
+                return
+            if item is None:
+                queue.put_nowait(None)
+                return
+            yield item
+
+    async def actuations(self, timeout: float | None = None) -> AsyncIterator[Actuation]:
+        """Yield every device's actuations (other events are skipped)."""
+        async for item in self.events(timeout):
+            if isinstance(item.event, Actuation):
+                yield item.event

@@ -1,0 +1,87 @@
+"""The many-devices gateway: one session, one bounded queue, hundreds of devices."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from common.backoff import ReconnectPolicy
+from common.errors import UsageError
+from common.events import Connected, Disconnected, Reconnected
+from common.testing import wait_until
+from oisp import InvalidTokenError, OispSimulator, TokenKeys
+from oisp.gateway import DeviceEvent, Gateway
+
+ACC = "acc"
+FAST = ReconnectPolicy(initial_delay=0.05, max_delay=0.2, jitter=0.0)
+
+
+@pytest.fixture
+async def sim(oisp_token_keys: TokenKeys) -> AsyncIterator[OispSimulator]:
+    async with OispSimulator(keys=oisp_token_keys) as server:
+        yield server
+
+
+async def test_many_devices_share_one_session_and_queue(sim: OispSimulator) -> None:
+    devices = [(f"dev-{i}", sim.issue_token(f"dev-{i}", ACC)) for i in range(60)]
+    devices.append(("bad", "eyJ.bad.token"))
+    seen: list[tuple[str, str | None]] = []
+    async with Gateway(sim.url(), grace=0.2, reconnect=FAST, connect_concurrency=20) as gw:
+        gw.on_actuation(lambda device_id, act: seen.append((device_id, act.command)))
+        failures = await gw.add_many(devices)
+        assert list(failures) == ["bad"] and isinstance(failures["bad"], InvalidTokenError)
+        assert len(gw) == 60 and "dev-7" in gw and "bad" not in gw
+        assert len({id(gw[d]._driver._session) for d in gw.devices}) == 1
+        assert sim.registrations.total() == 60
+        for i in (3, 59):
+            assert await sim.actuate(ACC, f"dev-{i}", f"CMD-{i}", {"n": str(i)}) == 1
+        got = []
+        async for act in gw.actuations(timeout=5):
+            got.append((act.device_id, act.command))
+            if len(got) == 2:
+                break
+    assert sorted(got) == [("dev-3", "CMD-3"), ("dev-59", "CMD-59")]
+    assert sorted(seen) == sorted(got)
+
+
+async def test_gateway_events_are_tagged_and_devices_reconnect(sim: OispSimulator) -> None:
+    async with Gateway(sim.url(), grace=0.1, reconnect=FAST) as gw:
+        await gw.add("a", sim.issue_token("a", ACC))
+        await gw.add("b", sim.issue_token("b", ACC))
+        with pytest.raises(UsageError):
+            await gw.add("a", sim.issue_token("a", ACC))
+        await sim.drop_connections()
+        reconnected: set[str] = set()
+        disconnected: set[str] = set()
+        async for item in gw.events(timeout=5):
+            assert isinstance(item, DeviceEvent)
+            if isinstance(item.event, Disconnected):
+                disconnected.add(item.device_id)
+            if isinstance(item.event, Reconnected):
+                reconnected.add(item.device_id)
+            if reconnected == {"a", "b"}:
+                break
+        assert disconnected == {"a", "b"}
+        await wait_until(lambda: sim.registrations.total() == 4)
+        await gw.remove("a")
+        assert gw.devices == ["b"]
+
+
+async def test_gateway_queue_is_bounded(sim: OispSimulator) -> None:
+    async with Gateway(sim.url(), grace=0.1, queue_size=3) as gw:
+        await gw.add("a", sim.issue_token("a", ACC))
+        for i in range(10):
+            await sim.actuate(ACC, "a", f"C{i}", {})
+        await wait_until(lambda: gw.dropped_events >= 8)
+        commands = [item.event.command async for item in gw.events(timeout=0.3)]  # type: ignore[attr-defined]
+    assert commands[-1] == "C9" and len(commands) <= 3
+
+
+async def test_close_ends_the_stream(sim: OispSimulator) -> None:
+    gw = Gateway(sim.url(), grace=0.1)
+    await gw.add("a", sim.issue_token("a", ACC))
+    await gw.close()
+    # events queued before the close are still delivered, then the stream ends
+    items = [item async for item in gw.events()]
+    assert [type(item.event) for item in items] == [Connected]
