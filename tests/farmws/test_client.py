@@ -152,7 +152,7 @@ async def test_command_with_return_id_answered_exactly_once(flavour: str, sim: F
         assert sim.sends[rid] == 4
         assert sim.replies[rid] == [True]
         assert calls == ["irrigation start"]
-        assert dev.core.resends == 3
+        await wait_until(lambda: dev.core.resends == 3)
 
 
 async def test_manual_reply_once(flavour: str, sim: FarmSimulator) -> None:

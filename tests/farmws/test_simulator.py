@@ -129,3 +129,10 @@ async def test_emulated_controller_runs_irrigation_cycles(session: aiohttp.Clien
             names.add((await recv(dash))["event"])
         assert names >= {"temperature", "humidity", "soil_moisture", "irrigation_started"}
         assert server.snapshot().devices["Emulated"].sensors["Temperature"].last_value is not None
+
+
+def test_pytest_fixture_serves_an_emulated_farm(farmws_simulator: FarmSimulator) -> None:
+    from farmws import Client, Temperature
+
+    with Client(farmws_simulator.url("/"), client_id="fixture") as dash:
+        assert dash.next_event(Temperature, timeout=5).record is not None
