@@ -121,3 +121,20 @@ def test_demo_reports_live_values() -> None:
     assert ("oisp", "demo-001 registered", "yes") in rows
     leds = [value for _, name, value in rows if name.endswith("LED")]
     assert leds and set(leds) <= {"0", "1"}
+
+
+def test_demo_and_simulator_work_without_pyjwt() -> None:
+    # a plain `pip install iotws` has no PyJWT/cryptography: the stdlib RS256 fallback takes over
+    code = (
+        "import sys; sys.modules['jwt'] = None; sys.modules['cryptography'] = None\n"
+        "from oisp.tokens import have_pyjwt\n"
+        "assert not have_pyjwt()\n"
+        "from oisp.__main__ import demo\n"
+        "rows = []\n"
+        "demo(0.5, lambda p, n, v: rows.append((p, n, v)))\n"
+        "assert ('oisp', 'demo-001 registered', 'yes') in rows, rows\n"
+        "print('ok', len(rows))\n"
+    )
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("ok")
