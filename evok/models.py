@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
@@ -131,19 +130,29 @@ def _range(v: Any) -> Any:
     return _BAD
 
 
+#: Recently parsed ``modes`` objects: EVOK repeats the same ones in every event of an AI/AO.
+_MODES_CACHE: list[tuple[dict[str, Any], Mapping[str, ModeInfo]]] = []
+_MODES_CACHE_SIZE = 8
+
+
 def _modes(v: Any) -> Any:
-    """v3: ``{name: {value, unit?, range?}}``; v2: a list of names."""
+    """v3: ``{name: {value, unit?, range?}}``; v2: a list of names. Read-only mappings."""
     if v is None:
         return None
     if type(v) is dict:
+        for raw, parsed in _MODES_CACHE:
+            if raw == v:
+                return parsed
         out = {}
         for name, info in v.items():
             if type(info) is not dict:
                 return _BAD
             out[name] = ModeInfo.from_wire(info)
-        return out
+        result = MappingProxyType(out)
+        _MODES_CACHE[:] = [(v, result), *_MODES_CACHE[: _MODES_CACHE_SIZE - 1]]
+        return result
     if type(v) is list and all(type(x) is str for x in v):
-        return {name: ModeInfo() for name in v}
+        return MappingProxyType({name: ModeInfo() for name in v})
     return _BAD
 
 
@@ -158,7 +167,7 @@ def _aliases(v: Any) -> Any:
 def _wire(v: Any) -> Any:
     if isinstance(v, tuple):
         return list(v)
-    if isinstance(v, dict):
+    if isinstance(v, Mapping):
         return {k: x.to_wire() if hasattr(x, "to_wire") else x for k, x in v.items()}
     return v
 
@@ -494,7 +503,7 @@ class AnalogInput(Device):
     value: float | None = None
     unit: str | None = None
     mode: str | None = None
-    modes: Mapping[str, ModeInfo] | None = None
+    modes: Mapping[str, ModeInfo] | None = attrs.field(default=None, repr=lambda m: repr(m and dict(m)))
     range: tuple[float, float] | None = None
 
 
@@ -791,7 +800,6 @@ class State(Mapping[tuple[str, str], Device]):
 
     def __init__(self) -> None:
         self._devices: dict[tuple[str, str], Device] = {}
-        self._lock = threading.Lock()
 
     def __getitem__(self, key: tuple[str, str]) -> Device:
         return self._devices[key]
@@ -807,17 +815,17 @@ class State(Mapping[tuple[str, str], Device]):
 
     def update(self, devices: list[Device]) -> list[Device | None]:
         """Upsert ``devices``; return each one's previous state (``None`` if new)."""
-        with self._lock:
-            cache = self._devices
-            previous = [cache.get(d.key) for d in devices]
-            for d in devices:
-                cache[d.key] = d
+        cache = self._devices
+        previous = []
+        for d in devices:
+            key = (d.dev, d.circuit)
+            previous.append(cache.get(key))
+            cache[key] = d  # one dict store: atomic for readers in other threads
         return previous
 
     def snapshot(self) -> dict[tuple[str, str], Device]:
         """A copy of the whole cache."""
-        with self._lock:
-            return dict(self._devices)
+        return self._devices.copy()
 
     def device(self, dev: str, circuit: str) -> Device | None:
         """The device of type ``dev`` (any of its names) and ``circuit`` (or alias), if known.
