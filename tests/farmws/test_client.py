@@ -228,3 +228,24 @@ async def test_dashboard_reconnects_and_keeps_receiving(flavour: str, sim: FarmS
         await dashboards_connected(sim, 1)
         await asyncio.wrap_future(sim.soon(sim.publish(Temperature(time=2, record=3))))
         assert await take_events(dash, 1, of_type=FarmEvent, timeout=5) == [Temperature(time=2, record=3)]
+
+
+async def test_dashboard_over_wss_with_a_custom_ca(flavour: str) -> None:
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    with FarmSimulator(emulate=False, ssl_context=server_ctx).run() as server:
+        assert server.url("/").startswith("wss://")
+        async with open_client(
+            flavour, DashboardClient, AsyncDashboardClient, server.url("/"), client_id="tls",
+            ssl_context=client_ctx, **FAST,
+        ) as dash:
+            await dashboards_connected(server, 1)
+            await asyncio.wrap_future(server.soon(server.publish(SensorDisconnected(time=1, sensor="rain"))))
+            assert await take_events(dash, 1, of_type=FarmEvent, timeout=5) == [SensorDisconnected(1, "rain")]
