@@ -256,11 +256,17 @@ _FORMAT: Final[dict[DataType, str]] = {
 # Big-endian (ABCD) struct per fixed type: the canonical form the slow path reorders.
 _BIG: Final[dict[DataType, struct.Struct]] = {dtype: struct.Struct(">" + code) for dtype, code in _FORMAT.items()}
 _F32: Final = _BIG[DataType.FLOAT]
+_FLOAT: Final = DataType.FLOAT
 _U32: Final = _BIG[DataType.UINT32]
 # Doubles of at least this magnitude round to infinity as float32 (half an ulp above FLOAT32_MAX).
 _F32_OVERFLOW: Final = 2.0**128 - 2.0**103
 _F32_FAST_MAX: Final = math.nextafter(_F32_OVERFLOW, 0.0)
 _FLOAT32_MAX_TEXT: Final = "3.4028235e+38"
+_INF: Final = math.inf
+# Half a float32 ulp is 2**28 double ulps (24 vs 53 significant bits), for normal float32s;
+# below _TWO_ULP_TINY (twice the smallest normal float32) that shortcut does not hold.
+_HALF_F32_ULP: Final = 2.0**28
+_TWO_ULP_TINY: Final = 2.0**-125
 
 
 # --- the hot-path tables -------------------------------------------------------------------------
@@ -559,6 +565,8 @@ def from_text(dtype: DataType, text: str, *, length: int | None = None) -> Value
         Traceback (most recent call last):
         common.errors.CodecError: int16: '2.5' is not a decimal integer
     """
+    if dtype is _FLOAT and length is None and text.__class__ is str:  # the common case, fast
+        return _parse_float32(text)
     dtype = _as_dtype(dtype)
     if length is not None:
         _check_length(dtype, length)
@@ -567,9 +575,7 @@ def from_text(dtype: DataType, text: str, *, length: int | None = None) -> Value
     if dtype is DataType.FLOAT:
         return _parse_float32(text)
     if dtype in _INT_RANGE:
-        if not _INT_TEXT.fullmatch(text):
-            raise CodecError(f"{dtype.short_name}: {excerpt(text)} is not a decimal integer")
-        return _check_int(dtype, int(text))
+        return _check_int(dtype, _parse_int(dtype, text))
     return _coerce(dtype, text, length)
 
 
@@ -665,11 +671,6 @@ def from_registers(
 
 # --- the checked (slow) path ---------------------------------------------------------------------
 
-_INT_TEXT: Final = re.compile(r"\s*[+-]?[0-9]+\s*")
-_FLOAT_TEXT: Final = re.compile(
-    r"\s*[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf|infinity|nan)\s*",
-    re.IGNORECASE,
-)
 _HEX_TEXT: Final = re.compile(r"[0-9A-Fa-f]*")
 
 
@@ -713,9 +714,12 @@ def _check_length(dtype: DataType, length: object) -> int:
 
 
 def _check_int(dtype: DataType, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if value.__class__ is int:
+        number: int = value
+    elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        number = operator.index(value)
+    else:
         raise CodecError(f"{dtype.short_name}: value {excerpt(value)} is {_kind(value)}, expected an int")
-    number = operator.index(value)
     lo, hi = _INT_RANGE[dtype]
     if not lo <= number <= hi:
         raise CodecError(f"{dtype.short_name}: value {number} is out of range, allowed {lo}..{hi}")
@@ -737,7 +741,7 @@ def _float32_out_of_range(value: object) -> CodecError:
 
 
 def _round_float32(dtype: DataType, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if value.__class__ is not float and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise CodecError(f"{dtype.short_name}: value {excerpt(value)} is {_kind(value)}, expected a float or an int")
     try:
         return _F32.unpack(_F32.pack(float(value)))[0]  # type: ignore[no-any-return]
@@ -866,40 +870,59 @@ def _pack_checked(buf: object, address: object, dtype: object, value: object, la
 # --- float32 text --------------------------------------------------------------------------------
 
 
+# On ASCII text without underscores, int() and float() take exactly the wire forms: optionally
+# signed decimal digits (and for float() a fraction, an exponent, inf, infinity or nan), with
+# surrounding whitespace. Underscores and non-ASCII digits they would also take are refused.
+
+
+def _parse_int(dtype: DataType, text: str) -> int:
+    try:
+        if text.isascii() and "_" not in text:
+            return int(text)
+    except ValueError:
+        pass
+    raise CodecError(f"{dtype.short_name}: {excerpt(text)} is not a decimal integer")
+
+
 def _parse_float32(text: str) -> float:
     """Check wire text and read it as the nearest float32."""
-    if not _FLOAT_TEXT.fullmatch(text):
-        raise CodecError(f"float: {excerpt(text)} is not a decimal number")
     try:
-        return _nearest_float32(text)
+        if text.isascii() and "_" not in text:
+            return _nearest_float32(text)
+    except ValueError:
+        pass
     except OverflowError:
         raise _float32_out_of_range(text.strip()) from None
+    raise CodecError(f"float: {excerpt(text)} is not a decimal number")
 
 
 def _nearest_float32(text: str) -> float:
     """Decimal text -> the nearest float32 (ties to even), exactly; OverflowError if too big.
 
     ``float()`` rounds to a double first, which can only go wrong when that double lands exactly
-    on the midpoint between two float32s; then the exact decimal decides.
+    on the midpoint between two float32s; then the exact decimal decides. A cheap test on the
+    gap to the float32 (half its ulp, or a quarter just below a power of two; anything tiny)
+    rules out the common case before the exact one runs.
     """
     double = float(text)
-    if math.isinf(double) and "inf" not in text.lower():
-        raise OverflowError(text)
     magnitude = abs(double)
+    if magnitude == _INF and "inf" not in text.lower():
+        raise OverflowError(text)
     try:
         nearest: float = _F32.unpack(_F32.pack(magnitude))[0]
     except OverflowError:  # at or above the midpoint between FLOAT32_MAX and 2**128
         if magnitude != _F32_OVERFLOW or Decimal(text).copy_abs() >= Decimal(_F32_OVERFLOW):
             raise
         nearest = FLOAT32_MAX
-    if nearest != magnitude and math.isfinite(magnitude):
-        bits = _U32.unpack(_F32.pack(nearest))[0]
-        step = 1 if magnitude > nearest else -1
-        other: float = _F32.unpack(_U32.pack(bits + step))[0]
-        if nearest + other == 2 * magnitude:  # a tie: decide with the exact decimal
-            exact = Decimal(text).copy_abs()
-            if exact != Decimal(magnitude):
-                nearest = max(nearest, other) if exact > Decimal(magnitude) else min(nearest, other)
+    if nearest != magnitude:  # (NaN too; the tests below are then false)
+        gap, half_ulp = abs(magnitude - nearest), math.ulp(nearest) * _HALF_F32_ULP
+        if gap == half_ulp or gap * 2 == half_ulp or magnitude < _TWO_ULP_TINY:
+            bits = _U32.unpack(_F32.pack(nearest))[0]
+            other: float = _F32.unpack(_U32.pack(bits + (1 if magnitude > nearest else -1)))[0]
+            if nearest + other == 2 * magnitude:  # a tie: decide with the exact decimal
+                exact = Decimal(text).copy_abs()
+                if exact != Decimal(magnitude):
+                    nearest = max(nearest, other) if exact > Decimal(magnitude) else min(nearest, other)
     return math.copysign(nearest, double)
 
 
@@ -921,20 +944,33 @@ def _float32_text(value: float) -> str:
 def _shortest_digits(magnitude: float) -> tuple[str, int]:
     """The fewest significant digits that read back as the float32 ``magnitude`` (> 0).
 
-    Returns the digits and the decimal exponent of the first one. At each precision the
-    correctly rounded decimal is tried first, then its two neighbours: near a power of two the
-    float32's rounding interval is lopsided and only the neighbour may fall inside it.
+    Returns the digits and the decimal exponent of the first one. Reading back only gets
+    easier with more digits, so the precision is found by bisection over 1..9 (9 always
+    suffice for a float32). At each precision the correctly rounded decimal is tried; at a power
+    of two, whose rounding interval is lopsided, also its two neighbours.
     """
     packed = _F32.pack(magnitude)
-    for precision in range(1, 10):  # 9 significant digits always identify a float32
-        mantissa, _, exp_text = f"{magnitude:.{precision - 1}e}".partition("e")
-        nearest, scale = int(mantissa.replace(".", "")), int(exp_text) - precision + 1
-        for candidate in (nearest, nearest - 1, nearest + 1):
-            try:
-                if _F32.pack(_nearest_float32(f"{candidate}e{scale}")) != packed:
-                    continue
-            except OverflowError:  # rounded up past FLOAT32_MAX
+    lopsided = _U32.unpack(packed)[0] & 0x7FFFFF == 0
+    low, high, found = 1, 9, None
+    while low < high:
+        precision = (low + high) // 2
+        attempt = _digits_that_read_back(magnitude, precision, packed, lopsided)
+        if attempt is None:
+            low = precision + 1
+        else:
+            found, high = attempt, precision
+    return found or _digits_that_read_back(magnitude, 9, packed, lopsided) or ("", 0)
+
+
+def _digits_that_read_back(magnitude: float, precision: int, packed: bytes, lopsided: bool) -> tuple[str, int] | None:
+    mantissa, _, exp_text = f"{magnitude:.{precision - 1}e}".partition("e")
+    nearest, scale = int(mantissa.replace(".", "")), int(exp_text) - precision + 1
+    for candidate in (nearest, nearest - 1, nearest + 1) if lopsided else (nearest,):
+        try:
+            if _F32.pack(_nearest_float32(f"{candidate}e{scale}")) != packed:
                 continue
-            text = str(candidate)
-            return text.rstrip("0"), scale + len(text) - 1
-    raise AssertionError(f"no decimal text found for {magnitude!r}")  # pragma: no cover
+        except OverflowError:  # rounded up past FLOAT32_MAX
+            continue
+        text = str(candidate)
+        return text.rstrip("0"), scale + len(text) - 1
+    return None
