@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import cbor2
 from cbor2 import CBORTag
@@ -38,15 +38,47 @@ def _tag4(value: Any, immutable: bool) -> Any:
 
 
 def _tag1001(value: Any, immutable: bool) -> Any:
+    # fast path for the canonical 1001({4: 4([exponent, mantissa])}); the rest is decode_time_tag's
+    try:
+        frac = value[4]
+        if type(frac) is CBORTag and frac.tag == 4:
+            exponent, mantissa = frac.value
+            if type(mantissa) is int and type(exponent) is int:
+                stamp = _new(Timestamp)
+                _set(stamp, "ns", mantissa * _SCALE[exponent])
+                return stamp
+    except (KeyError, TypeError, ValueError, IndexError):
+        pass
     return decode_time_tag(1001, value)
+
+
+def _uuid_from_bytes(data: bytes) -> UUID:
+    # what UUID(bytes=...) builds, without its argument checks (the hot path of every event)
+    value = _new(UUID)
+    _set(value, "int", _from_bytes(data, "big"))
+    _set(value, "is_safe", SafeUUID.unknown)
+    return value
+
+
+def _uuid_checked(data: bytes) -> UUID:
+    return UUID(bytes=data)
 
 
 def _tag37(value: Any, immutable: bool) -> Any:
     if type(value) is bytes and len(value) == 16:
-        return UUID(bytes=value)
+        return _make_uuid(value)
     return CBORTag(37, value)  # a broken UUID spoils only the packet holding it
 
 
+_new = object.__new__
+_set = object.__setattr__
+_SCALE = {-9: 1, -6: 1000, -3: 1_000_000}
+_from_bytes = int.from_bytes
+_SAMPLE = bytes(range(16))
+try:
+    _make_uuid = _uuid_from_bytes if _uuid_from_bytes(_SAMPLE) == UUID(bytes=_SAMPLE) else _uuid_checked
+except (AttributeError, TypeError):  # another Python's UUID layout: take the slow, safe way
+    _make_uuid = _uuid_checked
 _SEMANTIC = {1: _tag1, 4: _tag4, 37: _tag37, 1001: _tag1001}
 _loads = cbor2.loads
 _dumps = cbor2.dumps

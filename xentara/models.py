@@ -755,6 +755,11 @@ def _value_item(value: Any) -> CBORTag:
 # -- events --------------------------------------------------------------------
 
 
+_new_object = object.__new__
+_set_slot = object.__setattr__
+_NO_SUBSCRIPTIONS: frozenset[uuid.UUID] = frozenset()
+
+
 @attrs.frozen(slots=True, eq=False)
 class DataChange:
     """A data-change event: at ``timestamp``, ``element``'s attributes changed.
@@ -799,7 +804,14 @@ class DataChange:
                     value = Failure.from_wire(value.value)
             values[key] = value
         extra = {k: v for k, v in item.items() if k not in (0, 1, 2)} if len(item) > 3 else {}
-        return cls(item.get(0), element, values, frozenset(), extra)
+        # the hot path of every event: fill the slots directly (attrs' frozen __init__ is slower)
+        event = _new_object(cls)
+        _set_slot(event, "timestamp", item.get(0))
+        _set_slot(event, "element", element)
+        _set_slot(event, "values", values)
+        _set_slot(event, "subscriptions", _NO_SUBSCRIPTIONS)
+        _set_slot(event, "extra", extra)
+        return event
 
     def to_wire(self) -> dict[Any, Any]:
         stamp = self.timestamp.to_wire() if isinstance(self.timestamp, Timestamp) else self.timestamp

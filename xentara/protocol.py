@@ -219,6 +219,8 @@ class XentaraCommand(Command[R]):
     """
 
     opcode: ClassVar[Opcode]
+    #: Whether the core must update its subscription registry for this command.
+    touches_subscriptions: ClassVar[bool] = False
 
     def params(self) -> Any:
         """The request's parameter map (``None``: no parameter element)."""
@@ -426,6 +428,7 @@ class SubscribeCommand(XentaraCommand[SubscriptionInfo]):
     """
 
     opcode = Opcode.SUBSCRIBE
+    touches_subscriptions = True
 
     def __init__(self, info: SubscriptionInfo) -> None:
         if not info.items:
@@ -453,6 +456,7 @@ class UnsubscribeCommand(XentaraCommand[None]):
     """
 
     opcode = Opcode.UNSUBSCRIBE
+    touches_subscriptions = True
 
     def __init__(self, subscription: uuid.UUID) -> None:
         self.subscription = _optional_uuid(subscription, "subscription") or NIL_UUID
@@ -627,6 +631,7 @@ class BatchCommand(XentaraCommand[list[Any]]):
         for command in self.commands:
             if not isinstance(command, XentaraCommand):
                 raise UsageError(f"not a Xentara command: {command!r}")
+        self.touches_subscriptions = any(c.touches_subscriptions for c in self.commands)  # type: ignore[misc]
         self._sizes = [len(c.requests()) for c in self.commands]
 
     def requests(self) -> list[tuple[int, Any]]:
@@ -710,9 +715,10 @@ class XentaraCore(ProtocolCore):
     # -- commands --------------------------------------------------------------
     def submit(self, command: Command[Any]) -> Submission:
         """Give every request its message id; all of a command's requests share one message."""
-        if not isinstance(command, XentaraCommand):
+        make_requests = getattr(command, "requests", None)
+        if make_requests is None:
             raise UsageError(f"not a Xentara command: {command!r}")
-        requests = command.requests()
+        requests = make_requests()
         token = self.pending.add(command)
         ids = []
         packets = []
@@ -722,7 +728,8 @@ class XentaraCore(ProtocolCore):
             ids.append(message_id)
             packets.append(request_packet(message_id, opcode, params))
         self._waiting[token] = [[None] * len(requests), len(requests), ids]
-        self._forget_unsubscribed(command)
+        if command.touches_subscriptions:  # type: ignore[attr-defined]
+            self._forget_unsubscribed(command)  # type: ignore[arg-type]
         return Submission(frames=[encode_message(packets)], token=token)
 
     def cancel(self, token: int) -> None:
@@ -822,7 +829,8 @@ class XentaraCore(ProtocolCore):
         except Exception as exc:  # a reply shaped so oddly that decoding tripped
             out.append(Reply(token, error=ProtocolError(f"cannot decode the reply: {exc!r}", frame=packet)))
             return
-        self._remember_subscriptions(command, value)
+        if command.touches_subscriptions:
+            self._remember_subscriptions(command, value)
         out.append(Reply(token, value=value))
 
     # -- hello and subscriptions -------------------------------------------------
