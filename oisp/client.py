@@ -22,6 +22,9 @@ Example (async)::
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Self, TypeVar, cast
 
@@ -31,7 +34,7 @@ import attrs
 from common.async_driver import AsyncDriver
 from common.client import AsyncClientBase, SyncClientBase
 from common.commands import Commands
-from common.errors import UsageError
+from common.errors import IotwsError, RequestTimeout, UsageError
 from common.logs import package_logger
 from common.options import ConnectOptions
 from oisp.models import Actuation, InvalidTokenError, Pong
@@ -48,6 +51,8 @@ from oisp.protocol import (
 __all__ = ["AsyncClient", "Client", "OispCommands"]
 
 T = TypeVar("T")
+
+log = package_logger("oisp")
 
 _UNSET: Any = object()
 
@@ -67,6 +72,12 @@ class OispCommands(Commands[T]):
         seconds (default: the client's ``request_timeout``).
         """
         return self._execute(PingCommand(timeout=timeout))
+
+
+def _check_interval(value: float | None) -> float | None:
+    if value is not None and not value > 0:
+        raise UsageError(f"app_ping_interval must be positive, got {value!r}")
+    return value
 
 
 def _prepare(core: OispCore, url: str, options: dict[str, Any]) -> ConnectOptions:
@@ -109,6 +120,9 @@ class Client(SyncClientBase[OispCore], OispCommands[Any]):
       when the server rejects the current one.
     * ``dedup_window``: drop actuations identical to one received within this many
       seconds (real servers send one copy per earlier registration); default off.
+    * ``app_ping_interval``: send the application ping every this many seconds and
+      reconnect when no PONG came back within the interval (liveness through proxies);
+      default off (transport-level WebSocket pings are always on).
     * other keyword options: :class:`common.options.ConnectOptions` (``headers``,
       ``reconnect``, ``request_timeout``, ``ca_file``...).
 
@@ -134,11 +148,15 @@ class Client(SyncClientBase[OispCore], OispCommands[Any]):
         grace: float = DEFAULT_GRACE,
         token_refresh: TokenRefresh | None = None,
         dedup_window: float | None = None,
+        app_ping_interval: float | None = None,
         **options: Any,
     ) -> None:
         core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window, grace=grace)
         super().__init__(core, url, options=_prepare(core, url, options))
         install_log_redaction(package_logger(self.logger_name))
+        self.app_ping_interval = _check_interval(app_ping_interval)
+        self._pinger: threading.Thread | None = None
+        self._stop_pinger = threading.Event()
 
     def __repr__(self) -> str:
         state = "connected" if self.connected else "not connected"
@@ -152,11 +170,40 @@ class Client(SyncClientBase[OispCore], OispCommands[Any]):
     def connect(self) -> Self:
         """Connect and register; after a refreshed token, one more attempt is made."""
         try:
-            return super().connect()
+            super().connect()
         except InvalidTokenError as exc:
             if not exc.refreshed:
                 raise
-        return super().connect()
+            super().connect()
+        if self.app_ping_interval is not None and self._pinger is None:
+            self._stop_pinger.clear()
+            self._pinger = threading.Thread(target=self._ping_loop, name="iotws-oisp-app-ping", daemon=True)
+            self._pinger.start()
+        return self
+
+    def close(self) -> None:
+        """Close the connection, stop reconnecting and stop the application pings."""
+        self._stop_pinger.set()
+        pinger, self._pinger = self._pinger, None
+        super().close()
+        if pinger is not None and pinger is not threading.current_thread():
+            pinger.join(timeout=5)
+
+    def _ping_loop(self) -> None:
+        interval = self.app_ping_interval
+        assert interval is not None
+        while not self._stop_pinger.wait(interval):
+            if not self.connected:
+                continue
+            try:
+                self.ping(timeout=interval)
+            except RequestTimeout:
+                log.warning("no PONG within %g s: reconnecting", interval)
+                ws = self._driver._ws  # common offers no "reconnect now" hook (see report)
+                if ws is not None:
+                    self._driver._close_socket(ws, graceful=True, status=1001)
+            except IotwsError:
+                continue
 
     def ping(self, timeout: float | None = None) -> Pong:
         """Application ping: returns the :class:`~oisp.models.Pong` (``RequestTimeout`` if none)."""
@@ -208,12 +255,15 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands[Awaitable[Any]]):
         token_refresh: TokenRefresh | None = None,
         dedup_window: float | None = None,
         session: aiohttp.ClientSession | None = None,
+        app_ping_interval: float | None = None,
         **options: Any,
     ) -> None:
         core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window, grace=grace)
         super().__init__(core, url, options=_prepare(core, url, options))
         self._session = session
         install_log_redaction(package_logger(self.logger_name))
+        self.app_ping_interval = _check_interval(app_ping_interval)
+        self._pinger: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         state = "connected" if self.connected else "not connected"
@@ -235,11 +285,38 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands[Awaitable[Any]]):
     async def connect(self) -> Self:
         """Connect and register; after a refreshed token, one more attempt is made."""
         try:
-            return await super().connect()
+            await super().connect()
         except InvalidTokenError as exc:
             if not exc.refreshed:
                 raise
-        return await super().connect()
+            await super().connect()
+        if self.app_ping_interval is not None and self._pinger is None:
+            self._pinger = asyncio.create_task(self._ping_loop(self.app_ping_interval), name="iotws-oisp-app-ping")
+        return self
+
+    async def close(self) -> None:
+        """Close the connection, stop reconnecting and stop the application pings."""
+        pinger, self._pinger = self._pinger, None
+        if pinger is not None and pinger is not asyncio.current_task():
+            pinger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pinger
+        await super().close()
+
+    async def _ping_loop(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            if not self.connected:
+                continue
+            try:
+                await self.ping(timeout=interval)
+            except RequestTimeout:
+                log.warning("no PONG within %g s: reconnecting", interval)
+                ws = self._driver._ws  # common offers no "reconnect now" hook (see report)
+                if ws is not None:
+                    await ws.close(code=1001)
+            except IotwsError:
+                continue
 
     async def ping(self, timeout: float | None = None) -> Pong:
         """Application ping: returns the :class:`~oisp.models.Pong` (``RequestTimeout`` if none)."""

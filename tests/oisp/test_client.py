@@ -327,3 +327,17 @@ async def test_token_not_in_repr(flavour: str, oisp_simulator: OispSimulator) ->
     async with device(flavour, sim.url(), DEVICE, token) as dev:
         assert token not in repr(dev) and token not in repr(dev.core) and token not in repr(dev.options)
         assert DEVICE in repr(dev)
+
+
+async def test_app_ping_liveness_reconnects_when_pong_stops(flavour: str, oisp_simulator: OispSimulator) -> None:
+    sim = oisp_simulator
+    token = sim.issue_token(DEVICE, ACCOUNT)
+    async with device(flavour, sim.url(), DEVICE, token, app_ping_interval=0.2) as dev:
+        await wait_until(lambda: sim.pings >= 2)  # PONGs flow: nothing happens
+        assert dev.connected
+        sim.faults.silent = True  # the server swallows its PONGs (a dead proxy path)
+        (gone,) = await take_events(dev, 1, of_type=Disconnected)
+        assert gone.will_reconnect
+        sim.faults.silent = False
+        await take_events(dev, 1, of_type=Reconnected)
+        await wait_until(lambda: sim.registrations[DEVICE] >= 2)
