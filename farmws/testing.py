@@ -56,7 +56,8 @@ def json_values(max_leaves: int = 8) -> st.SearchStrategy[Any]:
     """Any JSON value (finite floats only).
 
     Example:
-        >>> json_values().example() is not ...
+        >>> from hypothesis import find
+        >>> find(json_values(), lambda x: True) is not ...
         True
     """
     scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _text
@@ -71,7 +72,8 @@ def numbers() -> st.SearchStrategy[int | float]:
     """A JSON number a reading may carry (ints and finite floats).
 
     Example:
-        >>> isinstance(numbers().example(), (int, float))
+        >>> from hypothesis import find
+        >>> isinstance(find(numbers(), lambda x: True), (int, float))
         True
     """
     return st.integers(-(2**53), 2**53) | st.floats(allow_nan=False, allow_infinity=False)
@@ -88,7 +90,8 @@ def typed_events() -> st.SearchStrategy[FarmEvent]:
     """The six typed Dialect D events, every field optional, unknown keys in ``extra``.
 
     Example:
-        >>> typed_events().example().event in EVENT_TYPES
+        >>> from hypothesis import find
+        >>> find(typed_events(), lambda x: True).event in EVENT_TYPES
         True
     """
     readings = st.sampled_from([Temperature, Humidity, SoilMoisture]).flatmap(
@@ -108,7 +111,8 @@ def generic_events() -> st.SearchStrategy[GenericEvent]:
     """Events with names farmws has no model for, and any data.
 
     Example:
-        >>> generic_events().example().event in EVENT_TYPES
+        >>> from hypothesis import find
+        >>> find(generic_events(), lambda x: True).event in EVENT_TYPES
         False
     """
     names = st.text(max_size=20).filter(lambda name: name not in EVENT_TYPES)
@@ -119,7 +123,8 @@ def farm_events() -> st.SearchStrategy[FarmEvent]:
     """Any Dialect D event, typed or generic.
 
     Example:
-        >>> isinstance(farm_events().example(), FarmEvent)
+        >>> from hypothesis import find
+        >>> isinstance(find(farm_events(), lambda x: True), FarmEvent)
         True
     """
     return typed_events() | generic_events()
@@ -129,7 +134,8 @@ def event_frames() -> st.SearchStrategy[str]:
     """Text frames carrying :func:`farm_events`.
 
     Example:
-        >>> event_frames().example().startswith('{"event":')
+        >>> from hypothesis import find
+        >>> find(event_frames(), lambda x: True).startswith('{"event":')
         True
     """
     from farmws.protocol import encode
@@ -144,7 +150,8 @@ def register_sensors() -> st.SearchStrategy[RegisterSensors]:
     """``register_sensors`` messages.
 
     Example:
-        >>> isinstance(register_sensors().example(), RegisterSensors)
+        >>> from hypothesis import find
+        >>> isinstance(find(register_sensors(), lambda x: True), RegisterSensors)
         True
     """
     info = st.builds(SensorInfo, name=st.none() | _text, extra=_extra("name"))
@@ -155,7 +162,8 @@ def sensor_updates() -> st.SearchStrategy[SensorUpdate]:
     """``sensor_update`` messages.
 
     Example:
-        >>> isinstance(sensor_updates().example(), SensorUpdate)
+        >>> from hypothesis import find
+        >>> isinstance(find(sensor_updates(), lambda x: True), SensorUpdate)
         True
     """
     return st.builds(SensorUpdate, values=st.dictionaries(_sensor_ids, numbers(), max_size=5))
@@ -165,7 +173,8 @@ def sensor_statuses() -> st.SearchStrategy[SensorStatus]:
     """``sensor_status`` messages.
 
     Example:
-        >>> isinstance(sensor_statuses().example(), SensorStatus)
+        >>> from hypothesis import find
+        >>> isinstance(find(sensor_statuses(), lambda x: True), SensorStatus)
         True
     """
     return st.builds(SensorStatus, connected=st.dictionaries(_sensor_ids, st.booleans(), max_size=5))
@@ -175,7 +184,8 @@ def device_commands() -> st.SearchStrategy[DeviceCommand]:
     """Server -> device ``command`` messages, with or without a 10-character return id.
 
     Example:
-        >>> isinstance(device_commands().example(), DeviceCommand)
+        >>> from hypothesis import find
+        >>> isinstance(find(device_commands(), lambda x: True), DeviceCommand)
         True
     """
     words = st.sampled_from(["irrigation", "drainage", "config", "status"])
@@ -189,7 +199,8 @@ def snapshots() -> st.SearchStrategy[Snapshot]:
     """Dashboard snapshots (device key = device name, as the reference server sends).
 
     Example:
-        >>> isinstance(snapshots().example(), Snapshot)
+        >>> from hypothesis import find
+        >>> isinstance(find(snapshots(), lambda x: True), Snapshot)
         True
     """
     sensor = st.builds(
