@@ -8,6 +8,7 @@ import struct
 from array import array
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -590,3 +591,10 @@ def test_to_registers_rejects_bad_values() -> None:
         to_registers(DataType.FLOAT, "x")
     with pytest.raises(CodecError, match="string: length is required"):
         to_registers(DataType.STRING, "x")
+
+
+def test_the_codec_page_examples_hold() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "codec.md"
+    result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 20
+    assert result.failed == 0
