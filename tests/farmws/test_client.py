@@ -249,3 +249,16 @@ async def test_dashboard_over_wss_with_a_custom_ca(flavour: str) -> None:
             await dashboards_connected(server, 1)
             await asyncio.wrap_future(server.soon(server.publish(SensorDisconnected(time=1, sensor="rain"))))
             assert await take_events(dash, 1, of_type=FarmEvent, timeout=5) == [SensorDisconnected(1, "rain")]
+
+
+def test_command_decorator_and_urls() -> None:
+    client = DeviceClient("ws://127.0.0.1:9", name="Esp 1")
+    assert client.options.url == "ws://127.0.0.1:9/controller/Esp%201"
+
+    @client.command("irrigation start")
+    def start(command: DeviceCommand) -> bool:
+        return True
+
+    assert client.core.handler_for(DeviceCommand("irrigation start now")) is start
+    assert client.core.handler_for(DeviceCommand("drainage start")) is None
+    assert LiveClient("ws://127.0.0.1:9/custom").options.url == "ws://127.0.0.1:9/custom"
