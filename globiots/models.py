@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Iterable, Mapping
+import struct
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -136,14 +137,64 @@ def decode_value(data_type: DataType | str, text: str, length: int | None = None
         >>> decode_value(DataType.FLOAT, "float") is None
         True
     """
-    if not isinstance(data_type, DataType) or not text:
+    if data_type.__class__ is not DataType or not text:
         return None
+    bounds = _INT_BOUNDS.get(data_type)
+    if bounds is not None:
+        # fast path for plain decimal digits; anything else goes through the codec
+        if text.isascii() and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+            number = int(text)
+            return number if bounds[0] <= number <= bounds[1] else None
+    elif data_type is DataType.FLOAT:
+        fast = _fast_float32(text)
+        if fast is not _SLOW:
+            return fast  # type: ignore[return-value]
+    elif data_type is DataType.STRING:
+        return text
+    elif data_type is DataType.HEXA and text.isascii() and text.isalnum():
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            return None
     try:
-        if data_type is DataType.STRING:
-            return text
         return from_text(data_type, text)
     except CodecError:
         return None
+
+
+_INT_BOUNDS: Final[dict[DataType, tuple[int, int]]] = {
+    t: (t.min, t.max) for t in DataType if t.min is not None and t.max is not None
+}
+_SLOW: Final = object()
+_F32: Final = struct.Struct("<f")
+_F64_BITS: Final = struct.Struct("<Q")
+_F64: Final = struct.Struct("<d")
+_F32_MIN_NORMAL: Final = 1.1754943508222875e-38
+_F32_MAX: Final = 3.4028234663852886e38
+
+
+def _fast_float32(text: str) -> float | object | None:
+    """``float(text)`` rounded to float32 when that is provably the exact answer, else ``_SLOW``.
+
+    Rounding decimal -> double -> float32 can only differ from rounding decimal -> float32
+    when the double is exactly halfway between two float32s (or is tiny/huge): those cases,
+    and texts ``float()`` reads but the codec does not (``1_0``, non-ASCII digits), go to
+    :func:`common.codec.from_text`.
+    """
+    if "_" in text or not text.isascii():
+        return _SLOW
+    try:
+        double = float(text)
+        single: float = _F32.unpack(_F32.pack(double))[0]
+    except ValueError:
+        return None
+    except OverflowError:
+        return _SLOW
+    if single == double or double != double:
+        return single
+    if abs(double) < _F32_MIN_NORMAL or _F64_BITS.unpack(_F64.pack(double))[0] & 0x1FFFFFFF == 0x10000000:
+        return _SLOW
+    return single
 
 
 # --- enums --------------------------------------------------------------------------------------
@@ -499,18 +550,41 @@ _VALUE_KEYS: Final = frozenset(
 
 
 @attrs.frozen(slots=True)
+class ReadDetails:
+    """The optional per-address fields only some deployments send with a realtime value.
+
+    Example:
+        >>> ReadDetails(status="message-request-fail").status
+        'message-request-fail'
+    """
+
+    timestamp: dt.datetime | None = None
+    status: str | None = None
+    response_code: ResponseCode | None = None
+    response_message: str | None = None
+    raw_code: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+
+_NO_EXTRA: Final[Mapping[str, Any]] = {}
+_COMMON_KEYS: Final = frozenset({"address", "dataType", "length", "value", "changeOfValue"})
+
+
+@attrs.frozen(slots=True)
 class PointValue:
     """One address of one realtime push: the raw text, its typed value and the metadata.
 
     ``value`` is ``None`` when the text is not a value of the type (a failed read carries
     ``status="message-request-fail"``; placeholders such as ``""`` also give ``None``).
     ``data_type`` is a plain string when the server names a type this library does not know.
+    The optional fields (``timestamp``, ``status``, ``response_code``, ``response_message``,
+    unknown fields in ``extra``) live in ``details`` and read as attributes too.
 
     Example:
         >>> pv = PointValue.from_wire("x.x.x.1", {"address": "2000", "dataType": "float",
         ...     "length": 4, "value": "21.5", "changeOfValue": "UNCHNAGED"})
-        >>> pv.value, pv.change, pv.ok
-        (21.5, <ChangeOfValue.UNCHANGED: 'UNCHANGED'>, True)
+        >>> pv.value, pv.change, pv.ok, pv.status
+        (21.5, <ChangeOfValue.UNCHANGED: 'UNCHANGED'>, True, None)
     """
 
     hostname: str
@@ -520,12 +594,7 @@ class PointValue:
     raw: str
     value: Value | None
     change: ChangeOfValue | None = None
-    timestamp: dt.datetime | None = None
-    status: str | None = None
-    response_code: ResponseCode | None = None
-    response_message: str | None = None
-    raw_code: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    details: ReadDetails | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -533,12 +602,43 @@ class PointValue:
         return (self.hostname, self.address.upper())
 
     @property
+    def timestamp(self) -> dt.datetime | None:
+        """The per-address time, when the server sends one."""
+        return None if self.details is None else self.details.timestamp
+
+    @property
+    def status(self) -> str | None:
+        """``"message-request-fail"`` when the read failed (some deployments only)."""
+        return None if self.details is None else self.details.status
+
+    @property
+    def response_code(self) -> ResponseCode | None:
+        """The per-address response code, when the server sends one."""
+        return None if self.details is None else self.details.response_code
+
+    @property
+    def response_message(self) -> str | None:
+        """The per-address response message, when the server sends one."""
+        return None if self.details is None else self.details.response_message
+
+    @property
+    def raw_code(self) -> str | None:
+        """The response code text as sent."""
+        return None if self.details is None else self.details.raw_code
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """Unknown fields of this entry."""
+        return _NO_EXTRA if self.details is None else self.details.extra
+
+    @property
     def ok(self) -> bool:
         """Whether the read worked: a typed value, no failure status or code."""
-        return (
-            self.value is not None
-            and self.status is None
-            and (self.response_code is None or self.response_code is ResponseCode.SUCCESS)
+        if self.value is None:
+            return False
+        details = self.details
+        return details is None or (
+            details.status is None and details.response_code in (None, ResponseCode.SUCCESS)
         )
 
     @classmethod
@@ -550,41 +650,36 @@ class PointValue:
         address = item.get("address")
         if address.__class__ is not str:
             raise ProtocolError(f"address must be a string, got {excerpt(address)}")
-        type_name = item.get("dataType")
-        data_type = _TYPES.get(type_name) if type_name.__class__ is str else None
-        if data_type is None:
-            data_type = _lookup_type(type_name)  # type: ignore[assignment]
+        data_type = _lookup_type(item.get("dataType"))
         length = item.get("length")
         if length.__class__ is not int:
             length = parse_length(length)
         text = item.get("value", "")
-        if text is None:
+        if text.__class__ is not str:
+            if text is not None:
+                raise ProtocolError(f"value must be a string, got {excerpt(text)}")
             text = ""
-        elif text.__class__ is not str:
-            raise ProtocolError(f"value must be a string, got {excerpt(text)}")
-        value = decode_value(data_type, text, length)  # type: ignore[arg-type]
-        if len(item) <= 5:  # the common shape: no optional fields, nothing unknown
-            change = item.get("changeOfValue")
-            return cls(
-                hostname, address, data_type, length, text, value,  # type: ignore[arg-type]
-                None if change is None else _CHANGES.get(change) or ChangeOfValue.from_wire(change),
-            )
         change = item.get("changeOfValue")
-        code = item.get("responseCode")
-        return cls(
-            hostname,
-            address,
-            data_type,  # type: ignore[arg-type]
-            length,
-            text,
-            value,
-            None if change is None else ChangeOfValue.from_wire(change),
-            _timestamp(item.get("timestamp")),
-            _optional_text(item.get("status"), "status"),
-            None if code is None else ResponseCode.from_wire(code),
-            _optional_text(item.get("responseMessage"), "responseMessage"),
-            None if code is None else str(code),
-            {k: v for k, v in item.items() if k not in _VALUE_KEYS},
+        if change is not None:
+            change = _CHANGES.get(change) or ChangeOfValue.from_wire(change) if change.__class__ is str else (
+                ChangeOfValue.UNKNOWN
+            )
+        details = None
+        if not item.keys() <= _COMMON_KEYS:
+            code = item.get("responseCode")
+            extra = {k: v for k, v in item.items() if k not in _VALUE_KEYS}
+            if code is not None and not isinstance(code, str):
+                raise ProtocolError(f"responseCode must be a string, got {excerpt(code)}")
+            details = ReadDetails(
+                _timestamp(item.get("timestamp")),
+                _optional_text(item.get("status"), "status"),
+                None if code is None else ResponseCode.from_wire(code),
+                _optional_text(item.get("responseMessage"), "responseMessage"),
+                code,
+                extra,
+            )
+        return _new_point_value(
+            hostname, address, data_type, length, text, decode_value(data_type, text, length), change, details
         )
 
     def to_wire(self) -> dict[str, Any]:
@@ -598,20 +693,116 @@ class PointValue:
         }
         if self.change is not None:
             data["changeOfValue"] = self.change.to_wire()
-        if self.timestamp is not None:
-            data["timestamp"] = _epoch_ms(self.timestamp)
-        if self.status is not None:
-            data["status"] = self.status
-        if self.response_code is not None:
-            data["responseCode"] = self.raw_code or self.response_code.value
-        if self.response_message is not None:
-            data["responseMessage"] = self.response_message
+        details = self.details
+        if details is not None:
+            if details.timestamp is not None:
+                data["timestamp"] = _epoch_ms(details.timestamp)
+            if details.status is not None:
+                data["status"] = details.status
+            if details.response_code is not None:
+                data["responseCode"] = details.raw_code or details.response_code.value
+            if details.response_message is not None:
+                data["responseMessage"] = details.response_message
         return data
+
+
+def _fast_constructor() -> Callable[..., PointValue]:
+    """A :class:`PointValue` constructor that fills the slots through their descriptors.
+
+    The frozen attrs ``__init__`` does the same through ``object.__setattr__``; the realtime
+    hot path builds dozens of these per push, so it skips that indirection.
+    """
+    slots = [getattr(PointValue, field.name).__set__ for field in attrs.fields(PointValue)]
+    hostname_, address_, type_, length_, raw_, value_, change_, details_ = slots
+    new = object.__new__
+
+    def make(
+        hostname: str,
+        address: str,
+        data_type: DataType | str,
+        length: int | None,
+        raw: str,
+        value: Value | None,
+        change: ChangeOfValue | None,
+        details: ReadDetails | None,
+    ) -> PointValue:
+        obj = new(PointValue)
+        hostname_(obj, hostname)
+        address_(obj, address)
+        type_(obj, data_type)
+        length_(obj, length)
+        raw_(obj, raw)
+        value_(obj, value)
+        change_(obj, change)
+        details_(obj, details)
+        return obj
+
+    return make
+
+
+_new_point_value: Final = _fast_constructor()
 
 
 _UPDATE_KEYS: Final = frozenset(
     {"updateTime", "timezone", "timestamp", "sessionId", "objects", "responseMessage"}
 )
+
+
+def _parse_values(hostname: str, entries: list[Any], out: list[PointValue]) -> None:
+    """Append the :class:`PointValue` of each entry to ``out``.
+
+    The realtime hot path: entries of the common shape (the five usual keys, well typed, a
+    known data type) are built inline; everything else goes through
+    :meth:`PointValue.from_wire`.
+    """
+    append, new, slow = out.append, _new_point_value, PointValue.from_wire
+    types_get, bounds_get, changes_get = _TYPES.get, _INT_BOUNDS.get, _CHANGES.get
+    f32_pack, f32_unpack, FLOAT = _F32.pack, _F32.unpack, DataType.FLOAT
+    for item in entries:
+        if item.__class__ is dict and len(item) == 5:  # with the checks below: exactly the usual keys
+            address = item.get("address")
+            text = item.get("value")
+            length = item.get("length")
+            try:
+                data_type = types_get(item.get("dataType"))  # type: ignore[arg-type]
+                change = changes_get(item.get("changeOfValue"))  # type: ignore[arg-type]
+            except TypeError:  # an unhashable dataType or changeOfValue: the general path reports it
+                data_type = change = None
+            if (
+                data_type is not None
+                and change is not None
+                and address.__class__ is str
+                and length.__class__ is int
+                and text.__class__ is str
+            ):
+                bounds = bounds_get(data_type)
+                if bounds is not None:
+                    if text.isascii() and (text.isdigit() or (text[1:].isdigit() and text[0] == "-")):
+                        number = int(text)
+                        value: Value | None = number if bounds[0] <= number <= bounds[1] else None
+                    else:
+                        value = decode_value(data_type, text, length)
+                elif data_type is FLOAT and text.isascii() and "_" not in text:
+                    try:
+                        double = float(text)
+                        single: float = f32_unpack(f32_pack(double))[0]
+                        value = single
+                    except (ValueError, OverflowError):
+                        value = decode_value(data_type, text, length)
+                    else:
+                        if single != double and single == single:
+                            # double rounding can only err when the double lies exactly halfway
+                            # between two float32s (then 2*double - value is the other float32)
+                            halfway = 2 * double - single
+                            if abs(double) < _F32_MIN_NORMAL or abs(halfway) > _F32_MAX or (
+                                f32_unpack(f32_pack(halfway))[0] == halfway
+                            ):
+                                value = decode_value(data_type, text, length)
+                else:
+                    value = decode_value(data_type, text, length)
+                append(new(hostname, address, data_type, length, text, value, change, None))
+                continue
+        append(slow(hostname, item))
 
 
 @attrs.frozen(slots=True)
@@ -649,14 +840,13 @@ class RealtimeUpdate:
         """Parse a realtime response object; raises ``ProtocolError`` on a malformed shape."""
         msg = _mapping(data, "realtime response")
         values: list[PointValue] = []
-        from_wire = PointValue.from_wire
         for obj in _objects(msg.get("objects", []), "objects"):
             if obj.__class__ is not dict:
                 raise ProtocolError(f"object must be an object, got {excerpt(obj)}")
             hostname = obj.get("hostname")
             if hostname.__class__ is not str:
                 raise ProtocolError(f"hostname must be a string, got {excerpt(hostname)}")
-            values.extend([from_wire(hostname, a) for a in _objects(obj.get("addresses", []), "addresses")])
+            _parse_values(hostname, _objects(obj.get("addresses", []), "addresses"), values)
         update_time = msg.get("updateTime")
         return cls(
             tuple(values),

@@ -215,7 +215,7 @@ class RealtimeCore(ProtocolCore):
         update: RealtimeUpdate = _wrap(RealtimeUpdate.from_wire, data, frame)
         latest = self.latest
         for item in update.values:
-            latest[item.key] = item
+            latest[(item.hostname, item.address.upper())] = item
         items: list[object] = [update]
         first = self.pending.pop_first()
         if first is not None:

@@ -22,6 +22,7 @@ from globiots.models import (
     Point,
     PointValue,
     PointWrite,
+    ReadDetails,
     RealtimeRequest,
     RealtimeUpdate,
     ResponseCode,
@@ -102,6 +103,9 @@ def point_values() -> st.SearchStrategy[PointValue]:
         text = point.text(value)
         failed = draw(st.booleans()) and draw(st.booleans())
         code = draw(st.sampled_from([c for c in ResponseCode if c is not ResponseCode.UNKNOWN]))
+        details = None
+        if failed:
+            details = ReadDetails(None, "message-request-fail", code, code.meaning, code.value)
         return PointValue(
             point.hostname,
             point.address,
@@ -110,10 +114,7 @@ def point_values() -> st.SearchStrategy[PointValue]:
             "" if failed else text,
             None if failed else point.parse(text),
             draw(st.sampled_from(list(ChangeOfValue))),
-            status="message-request-fail" if failed else None,
-            response_code=code if failed else None,
-            response_message=code.meaning if failed else None,
-            raw_code=code.value if failed else None,
+            details,
         )
 
     return build()

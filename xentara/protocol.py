@@ -331,7 +331,7 @@ class MetaDataCommand(XentaraCommand[MetaData]):
     """Opcode 2: an element's meta data.
 
     Example:
-        >>> MetaDataCommand(NIL_UUID, [MetaDataId.PRIMARY_KEY]).params()[1]
+        >>> MetaDataCommand(NIL_UUID, [MetaDataId.PRIMARY_KEY]).ids
         [0]
     """
 
@@ -375,7 +375,7 @@ class ReadCommand(XentaraCommand[ReadResult]):
     """Opcode 4: read attributes of an element; each attribute is a value or a Failure.
 
     Example:
-        >>> ReadCommand(NIL_UUID, [Attribute.VALUE, Attribute.QUALITY]).params()[1]
+        >>> ReadCommand(NIL_UUID, [Attribute.VALUE, Attribute.QUALITY]).attributes
         [11, 9]
     """
 
@@ -423,8 +423,8 @@ class SubscribeCommand(XentaraCommand[SubscriptionInfo]):
 
     Example:
         >>> info = SubscriptionInfo(NIL_UUID, ((NIL_UUID, (Attribute.VALUE,)),), min_rate=100)
-        >>> SubscribeCommand(info).params()[0]
-        [{0: UUID('00000000-0000-0000-0000-000000000000'), 1: [11]}]
+        >>> SubscribeCommand(info).params() == {0: [{0: NIL_UUID, 1: [11]}], 3: NIL_UUID, 2: 100}
+        True
     """
 
     opcode = Opcode.SUBSCRIBE
@@ -551,7 +551,7 @@ class CloseSubSessionCommand(XentaraCommand[None]):
     """Opcode 13: close a sub-session.
 
     Example:
-        >>> CloseSubSessionCommand(NIL_UUID).requests()[0][0]
+        >>> CloseSubSessionCommand(NIL_UUID).opcode
         <Opcode.CLOSE_SUB_SESSION: 13>
     """
 

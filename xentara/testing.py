@@ -61,8 +61,12 @@ def uuids() -> st.SearchStrategy[uuid.UUID]:
     """Any UUID (including nil).
 
     Example:
-        >>> isinstance(uuids().example(), uuid.UUID)
-        True
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=5)
+        ... @given(uuids())
+        ... def check(x):
+        ...     assert isinstance(x, uuid.UUID)
+        >>> check()
     """
     return st.builds(uuid.UUID, int=st.integers(0, 2**128 - 1))
 
@@ -71,8 +75,12 @@ def timestamps() -> st.SearchStrategy[Timestamp]:
     """Time stamps over the whole int64 nanosecond range.
 
     Example:
-        >>> isinstance(timestamps().example(), Timestamp)
-        True
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=5)
+        ... @given(timestamps())
+        ... def check(x):
+        ...     assert isinstance(x, Timestamp)
+        >>> check()
     """
     return st.builds(Timestamp, st.integers(-(2**63), 2**63 - 1))
 
@@ -81,8 +89,12 @@ def attribute_ids() -> st.SearchStrategy[AttributeId]:
     """Known attributes, other ints, and attribute UUIDs.
 
     Example:
-        >>> attribute_ids().example() is not None
-        True
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=5)
+        ... @given(attribute_ids())
+        ... def check(x):
+        ...     assert x is not None
+        >>> check()
     """
     return st.one_of(st.sampled_from(list(Attribute)), st.integers(14, 2**32), uuids())
 
@@ -91,8 +103,12 @@ def attribute_values() -> st.SearchStrategy[Any]:
     """Attribute values as the wire carries them (no NaN: it never equals itself).
 
     Example:
-        >>> attribute_values().example() is not None or True
-        True
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=5)
+        ... @given(attribute_values())
+        ... def check(x):
+        ...     assert x is not None or x is None
+        >>> check()
     """
     return st.one_of(
         st.booleans(),
@@ -108,8 +124,12 @@ def failures() -> st.SearchStrategy[Failure]:
     """Per-attribute errors.
 
     Example:
-        >>> isinstance(failures().example(), Failure)
-        True
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=5)
+        ... @given(failures())
+        ... def check(x):
+        ...     assert isinstance(x, Failure)
+        >>> check()
     """
     return st.builds(Failure, st.integers(-32768, -32000), st.text(max_size=30))
 
@@ -118,8 +138,12 @@ def data_changes() -> st.SearchStrategy[DataChange]:
     """Data-change events (no subscriptions attached).
 
     Example:
-        >>> isinstance(data_changes().example(), DataChange)
-        True
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=5)
+        ... @given(data_changes())
+        ... def check(x):
+        ...     assert isinstance(x, DataChange)
+        >>> check()
     """
     values = st.dictionaries(attribute_ids(), st.one_of(attribute_values(), failures()), min_size=1, max_size=5)
     return st.builds(DataChange, timestamps(), uuids(), values)
@@ -137,8 +161,12 @@ def commands() -> st.SearchStrategy[XentaraCommand[Any]]:
     """Valid commands of every kind that takes parameters from the caller.
 
     Example:
-        >>> isinstance(commands().example(), XentaraCommand)
-        True
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=5)
+        ... @given(commands())
+        ... def check(x):
+        ...     assert isinstance(x, XentaraCommand)
+        >>> check()
     """
     not_nil = uuids().filter(lambda u: u.int != 0)
     attrs_ = st.lists(attribute_ids(), min_size=1, max_size=4)
@@ -174,8 +202,12 @@ def cbor_items(max_leaves: int = 20, tags: tuple[int, ...] = FUZZ_TAGS) -> st.Se
     """Arbitrary CBOR data, including tags (default :data:`FUZZ_TAGS`) with random (often wrong) content.
 
     Example:
-        >>> cbor_items().example() is not None or True
-        True
+        >>> from hypothesis import given, settings
+        >>> @settings(max_examples=5)
+        ... @given(cbor_items())
+        ... def check(x):
+        ...     assert x is not None or x is None
+        >>> check()
     """
     scalars = st.one_of(
         st.none(),

@@ -118,3 +118,49 @@ def test_fuzz_mutated_messages_yield_only_protocol_error(
     _feed_only_protocol_errors(realtime, json.dumps(_mutate(update.to_wire(), path, replacement)))
     _feed_only_protocol_errors(set_data, json.dumps(_mutate(response.to_wire(), path, replacement)))
     assert len(realtime.receive(GOOD_PUSH)) == 1
+
+
+def _codec_decode(data_type: DataType, text: str) -> Value | None:
+    from common.codec import from_text
+    from common.errors import CodecError
+
+    try:
+        return text if data_type is DataType.STRING else from_text(data_type, text)
+    except CodecError:
+        return None
+
+
+NUMBER_TEXT = st.one_of(
+    st.floats(width=32).map(repr),
+    st.floats().map(repr),
+    st.integers(-(2**40), 2**40).map(str),
+    st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str),
+    st.from_regex(r"\A[ +-]?[0-9_]{0,12}(\.[0-9]{0,12})?([eE][+-]?[0-9]{1,3})?\Z"),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(list(DataType)), NUMBER_TEXT)
+def test_fast_decode_matches_the_codec(data_type: DataType, text: str) -> None:
+    from globiots.models import decode_value
+
+    expected = _codec_decode(data_type, text) if text else None
+    got = decode_value(data_type, text)
+    if isinstance(expected, float) and expected != expected:
+        assert isinstance(got, float) and got != got
+    else:
+        assert got == expected and type(got) is type(expected)
+
+
+@settings(max_examples=100)
+@given(st.lists(st.tuples(st.sampled_from(list(DataType)), NUMBER_TEXT), min_size=1, max_size=6))
+def test_fast_entry_path_matches_the_general_path(entries: list[tuple[DataType, str]]) -> None:
+    from globiots.models import PointValue
+
+    wire = [{"address": f"{i:04X}", "dataType": t.value, "length": t.size or 4, "value": v, "changeOfValue": "DECREASE"}
+            for i, (t, v) in enumerate(entries)]
+    update = RealtimeUpdate.from_wire({"objects": [{"hostname": "h", "addresses": wire}]})
+    for parsed, raw in zip(update.values, wire, strict=True):
+        general = PointValue.from_wire("h", raw)
+        assert repr(parsed) == repr(general)

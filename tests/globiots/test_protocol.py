@@ -464,3 +464,30 @@ def test_loads_rejects_non_objects() -> None:
     with pytest.raises(ProtocolError):
         loads(b"\xff\xfe")
     assert loads(b'{"a": 1}') == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1.0000000596046447753906251",  # just above a float32 midpoint: naive double rounding errs
+        "1.0000000596046447753906249",
+        "1.000000059604644775390625",  # exactly the midpoint: ties to even
+        "3.4028235677973366e38",  # above FLOAT32_MAX, rounds to it
+        "3.4028236e38",  # overflows float32
+        "1e-45",  # float32 subnormal
+        "-0.0",
+        "1_0",
+        "nan",
+        "-inf",
+    ],
+)
+def test_float_hot_path_is_exact(text: str) -> None:
+    from common.codec import from_text
+
+    try:
+        expected: object = from_text(DataType.FLOAT, text)
+    except CodecError:
+        expected = None
+    entry = {"address": "2000", "dataType": "float", "length": 4, "value": text, "changeOfValue": "INCREASE"}
+    got = RealtimeUpdate.from_wire({"objects": [{"hostname": "h", "addresses": [entry]}]}).values[0].value
+    assert repr(got) == repr(expected)
