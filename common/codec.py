@@ -531,12 +531,14 @@ def to_text(dtype: DataType, value: Value, *, length: int | None = None) -> str:
     dtype = _as_dtype(dtype)
     if length is not None:
         _check_length(dtype, length)
-    normal = _coerce(dtype, value, length)
     if dtype is DataType.FLOAT:
-        return _float32_text(normal)  # type: ignore[arg-type]
+        return _float32_text(_round_float32(dtype, value))
     if dtype is DataType.HEXA:
-        return normal.hex().upper()  # type: ignore[union-attr]
-    return str(normal)
+        return _hexa_bytes(value, length).hex().upper()
+    if dtype is DataType.STRING:
+        _encode_text(value, length)
+        return str(value)
+    return str(_check_int(dtype, value))
 
 
 @overload

@@ -247,9 +247,9 @@ class MemoryMap:
         data = bytes(self._view(block))
         try:
             parsed = self._parser.parse(data)
-        except (cs.ConstructError, UnicodeError):
+        except (cs.ConstructError, UnicodeError) as exc:
             self._explain_failed_read(data)
-            raise
+            raise CodecError(f"block could not be parsed: {exc}") from exc
         return {name: parsed[name] for name in self._fields}
 
     def write(self, block: WritableBuffer, values: Mapping[str, object]) -> None:
