@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from common.backoff import ReconnectPolicy
-from common.errors import ConnectionClosed, HandshakeError
+from common.errors import ConnectionClosed, HandshakeError, UsageError
 from common.events import Disconnected, ProtocolViolation, Reconnected
 from common.testing import resolve, take_events, wait_until
 from oisp import (
@@ -341,3 +342,26 @@ async def test_app_ping_liveness_reconnects_when_pong_stops(flavour: str, oisp_s
         sim.faults.silent = False
         await take_events(dev, 1, of_type=Reconnected)
         await wait_until(lambda: sim.registrations[DEVICE] >= 2)
+
+
+async def test_token_never_logged_even_at_debug(
+    flavour: str, oisp_simulator: OispSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim = oisp_simulator
+    token = sim.issue_token(DEVICE, ACCOUNT)
+    with caplog.at_level(logging.DEBUG):
+        async with device(flavour, sim.url(), DEVICE, token) as dev:
+            await resolve(dev.ping())
+        with pytest.raises(InvalidTokenError):
+            await connect_fails(flavour, sim.url(), "other-device", token)
+    assert "deviceToken" in caplog.text  # the registration frame was logged...
+    assert token not in caplog.text  # ...without the token
+    assert token.split(".")[2] not in caplog.text
+
+
+def test_grace_must_fit_in_connect_timeout() -> None:
+    with pytest.raises(UsageError, match="longer than the grace"):
+        Client("ws://127.0.0.1:9/", DEVICE, "t", grace=5, connect_timeout=2)
+    with pytest.raises(UsageError, match="app_ping_interval"):
+        AsyncClient("ws://127.0.0.1:9/", DEVICE, "t", app_ping_interval=0)
+    assert Client("ws://127.0.0.1:9/", DEVICE, "t", grace=30).options.connect_timeout == 40
