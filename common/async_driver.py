@@ -164,16 +164,22 @@ class AsyncDriver:
             raise ConnectionClosed(f"cannot send: the link dropped ({exc})") from exc
         if future is None or token is None:
             return command.sent_result()
+        # a timer that fails the future is much cheaper than wait_for(shield(...)) per call
+        timer = asyncio.get_running_loop().call_later(wait, self._expire, token, wait)
         try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout=wait)
-        except TimeoutError:
-            self._futures.pop(token, None)
-            self.core.cancel(token)
-            raise RequestTimeout(f"{self.core.name}: no reply within {wait:g} s") from None
+            return await future
         except asyncio.CancelledError:
             self._futures.pop(token, None)
             self.core.cancel(token)
             raise
+        finally:
+            timer.cancel()
+
+    def _expire(self, token: int, wait: float) -> None:
+        future = self._futures.pop(token, None)
+        if future is not None and not future.done():
+            self.core.cancel(token)
+            future.set_exception(RequestTimeout(f"{self.core.name}: no reply within {wait:g} s"))
 
     async def send_frames(self, frames: list[Frame]) -> None:
         """Send raw frames on the current connection."""

@@ -15,7 +15,6 @@ Examples:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import enum
 import importlib
 import json
@@ -42,10 +41,11 @@ def to_jsonable(obj: Any) -> Any:
     """Turn a typed event or model into plain JSON data (for ``--json`` output).
 
     Examples:
-        >>> import datetime as dt
-        >>> to_jsonable({"at": dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), "raw": b"\\x01"})
+        >>>         >>> to_jsonable({"at": dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), "raw": b"\\x01"})
         {'at': '2026-01-02T00:00:00+00:00', 'raw': '01'}
     """
+    if hasattr(obj, "isoformat") and not isinstance(obj, type):
+        return obj.isoformat()
     if attrs.has(type(obj)):
         data = {"type": type(obj).__name__}
         for field in attrs.fields(type(obj)):
@@ -57,16 +57,12 @@ def to_jsonable(obj: Any) -> Any:
         return [to_jsonable(v) for v in obj]
     if isinstance(obj, enum.Enum):
         return to_jsonable(obj.value)
-    if isinstance(obj, (dt.datetime, dt.date, dt.time)):
-        return obj.isoformat()
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return bytes(obj).hex().upper()
     if isinstance(obj, BaseException):
         return f"{type(obj).__name__}: {obj}"
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()
     return str(obj)
 
 
@@ -117,7 +113,11 @@ def _protocol_modules() -> dict[str, ModuleType]:
         except ModuleNotFoundError as exc:
             if exc.name in (f"{name}.__main__", name):
                 continue
-            raise
+            print(f"warning: iotws {name} is unavailable: {exc}", file=sys.stderr)
+            continue
+        except ImportError as exc:  # one broken package must not take the others down
+            print(f"warning: iotws {name} is unavailable: {exc}", file=sys.stderr)
+            continue
         if hasattr(module, "register"):
             modules[name] = module
     return modules

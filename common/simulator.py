@@ -271,6 +271,21 @@ class SimulatorBase:
 
         return asyncio.run_coroutine_threadsafe(wrap(), loop).result(timeout)
 
+    def soon(self, awaitable: Awaitable[R]) -> concurrent.futures.Future[R]:
+        """From another thread, start ``awaitable`` in the simulator's loop without waiting.
+
+        Use it where the caller must stay free to answer the simulator (a blocking
+        :meth:`call` would deadlock); the returned future gives the result later.
+        """
+        loop = self._loop
+        if loop is None:
+            raise UsageError("the simulator is not running")
+
+        async def wrap() -> R:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(wrap(), loop)
+
     # -- faults ----------------------------------------------------------------
     async def drop_connections(self) -> int:
         """Cut every live connection abruptly (no close frame); returns how many."""
