@@ -190,7 +190,9 @@ def _fast_float32(text: str) -> float | object | None:
         return None
     except OverflowError:
         return _SLOW
-    if single == double or double != double:
+    if double - double != 0.0:  # inf or nan: the codec checks the spelling
+        return _SLOW
+    if single == double:
         return single
     if abs(double) < _F32_MIN_NORMAL or _F64_BITS.unpack(_F64.pack(double))[0] & 0x1FFFFFFF == 0x10000000:
         return _SLOW
@@ -472,8 +474,9 @@ class RealtimeRequest:
     Example:
         >>> req = RealtimeRequest((Point("0.0.0.0", "6000", DataType.INT16),), update_time=5,
         ...                       timezone="GMT+07:00")
-        >>> req.to_wire()["objects"]
-        [{'hostname': '0.0.0.0', 'addresses': [{'address': '6000', 'dataType': 'integer_16', 'length': 2}]}]
+        >>> wire = req.to_wire()
+        >>> wire["updateTime"], wire["timezone"], len(wire["objects"])
+        (5, 'GMT+07:00', 1)
     """
 
     points: tuple[Point, ...] = attrs.field(converter=_point_tuple)
@@ -790,7 +793,9 @@ def _parse_values(hostname: str, entries: list[Any], out: list[PointValue]) -> N
                     except (ValueError, OverflowError):
                         value = decode_value(data_type, text, length)
                     else:
-                        if single != double and single == single:
+                        if double - double != 0.0:  # inf or nan: the codec checks the spelling
+                            value = decode_value(data_type, text, length)
+                        elif single != double:
                             # double rounding can only err when the double lies exactly halfway
                             # between two float32s (then 2*double - value is the other float32)
                             halfway = 2 * double - single
@@ -907,8 +912,9 @@ class SetRequest:
 
     Example:
         >>> req = SetRequest([PointWrite.of(Point("0.0.0.0", "2010", DataType.FLOAT), 3.3)])
-        >>> req.to_wire()["services"]["objects"][0]["type"]
-        'any-data'
+        >>> services = req.to_wire()["services"]
+        >>> services["serviceName"], len(services["objects"])
+        ('set-data', 1)
     """
 
     writes: tuple[PointWrite, ...] = attrs.field(converter=_write_tuple)

@@ -13,7 +13,7 @@ Example:
     >>> core = RealtimeCore()
     >>> sub = Subscribe(RealtimeRequest([Point("0.0.0.1", "2000", DataType.FLOAT)], update_time=1))
     >>> frames = core.submit(sub).frames
-    >>> frames[0][:40]
+    >>> frames.pop()[:40]
     '{"updateTime":1,"timezone":"","objects":'
     >>> events = core.receive('{"timestamp": 0, "objects": [{"hostname": "0.0.0.1", "addresses": '
     ...     '[{"address": "2000", "dataType": "float", "length": 4, "value": "1.5"}]}]}')
@@ -150,7 +150,7 @@ class SetData(Command[SetResponse]):
         >>> from common.codec import DataType
         >>> from globiots.models import Point, PointWrite
         >>> cmd = SetData(SetRequest([PointWrite.of(Point("h", "3000", DataType.BYTE), 7)]))
-        >>> cmd.encode(1)[0][:30]
+        >>> cmd.encode(1).pop()[:30]
         '{"services":{"serviceName":"se'
     """
 

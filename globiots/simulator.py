@@ -291,7 +291,9 @@ class GlobiotsSimulator(SimulatorBase):
         Example:
             >>> sim = GlobiotsSimulator()
             >>> req = RealtimeRequest([Point("0.0.0.1", "3000", DataType.BYTE)])
-            >>> sim.snapshot(req)["objects"][0]["addresses"][0]["changeOfValue"]
+            >>> (obj,) = sim.snapshot(req)["objects"]
+            >>> (entry,) = obj["addresses"]
+            >>> entry["changeOfValue"]
             'UNCHNAGED'
         """
         self.tick()
@@ -354,7 +356,10 @@ class GlobiotsSimulator(SimulatorBase):
             >>> from globiots.models import PointWrite
             >>> sim = GlobiotsSimulator()
             >>> req = SetRequest([PointWrite.of(Point("0.0.0.9", "3000", DataType.BYTE), 1)])
-            >>> sim.apply(req)["services"]["objects"][0]["addresses"][0]["responseCode"]
+            >>> services = sim.apply(req)["services"]
+            >>> (obj,) = services["objects"]
+            >>> (entry,) = obj["addresses"]
+            >>> entry["responseCode"]
             '04'
         """
         objects: dict[str, list[dict[str, Any]]] = {}

@@ -479,6 +479,8 @@ def test_loads_rejects_non_objects() -> None:
         "1_0",
         "nan",
         "-inf",
+        "1E400",
+        "-1e400",
     ],
 )
 def test_float_hot_path_is_exact(text: str) -> None:
