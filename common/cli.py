@@ -40,15 +40,21 @@ Report = Callable[[str, str, str], None]
 def to_jsonable(obj: Any) -> Any:
     """Turn a typed event or model into plain JSON data (for ``--json`` output).
 
+    An attrs model becomes an object with its class name under ``"type"`` (or under
+    ``"_type"`` when the model has a field called ``type``) and its fields.
+
     Examples:
-        >>>         >>> to_jsonable({"at": dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), "raw": b"\\x01"})
+        >>> import datetime as dt
+        >>> to_jsonable({"at": dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), "raw": b"\\x01"})
         {'at': '2026-01-02T00:00:00+00:00', 'raw': '01'}
     """
     if hasattr(obj, "isoformat") and not isinstance(obj, type):
         return obj.isoformat()
     if attrs.has(type(obj)):
-        data = {"type": type(obj).__name__}
-        for field in attrs.fields(type(obj)):
+        fields = attrs.fields(type(obj))
+        key = "_type" if any(f.name == "type" for f in fields) else "type"
+        data = {key: type(obj).__name__}
+        for field in fields:
             data[field.name] = to_jsonable(getattr(obj, field.name))
         return data
     if isinstance(obj, dict):
