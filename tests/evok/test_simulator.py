@@ -40,6 +40,16 @@ class Raw:
         return reply
 
 
+def poke_together(sim: EvokSimulator, *pokes: tuple[str, str, dict[str, Any]]) -> None:
+    """Poke several devices within one turn of the simulator's loop (so one scan sees them all)."""
+
+    async def run() -> None:
+        for dev, circuit, fields in pokes:
+            sim.poke(dev, circuit, **fields)
+
+    sim.call(run())
+
+
 @pytest.fixture
 def raw(sim: EvokSimulator) -> Iterator[Raw]:
     conn = Raw(sim.url())
@@ -63,8 +73,7 @@ def test_nothing_is_sent_on_connect_and_commands_get_no_reply(sim: EvokSimulator
 
 def test_changes_of_one_scan_arrive_as_one_array(sim: EvokSimulator, raw: Raw) -> None:
     raw.all()
-    for circuit in ("2_01", "2_02", "2_03", "2_04"):
-        sim.poke("ro", circuit, value=1)
+    poke_together(sim, *[("ro", circuit, {"value": 1}) for circuit in ("2_01", "2_02", "2_03", "2_04")])
     frame = raw.recv()
     assert [(o["dev"], o["circuit"], o["value"]) for o in frame] == [("ro", f"2_0{i}", 1) for i in range(1, 5)]
 
@@ -88,8 +97,7 @@ def test_default_alone_is_rejected_and_invalid_filters_keep_the_old_one(sim: Evo
     assert [o["dev"] for o in raw.recv()] == ["led"]
     raw.send({"cmd": "filter", "devices": ["default", "led"]})  # restores everything
     raw.all()
-    sim.poke("ro", "2_01", value=0)
-    sim.poke("led", "1_01", value=0)
+    poke_together(sim, ("ro", "2_01", {"value": 0}), ("led", "1_01", {"value": 0}))
     assert sorted(o["dev"] for o in raw.recv()) == ["led", "ro"]
 
 
