@@ -5,7 +5,7 @@ and never answers commands. This package keeps a state cache of every device,
 streams typed :class:`DeviceChanged` events, sends ``set`` safely (value-dict
 form), and confirms a write, when asked, by the next event showing it.
 
-Example:
+Examples:
     >>> from evok import Client, EvokSimulator
     >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
     ...     relay = evok.set_relay("2_01", True, confirm=True)

@@ -7,7 +7,7 @@
   one JSON object per device state.
 * ``iotws evok set URL DEV CIRCUIT [VALUE] [--param k=v ...] [--confirm]``.
 
-Example:
+Examples:
     >>> parse_value("1"), parse_value("2.5"), parse_value("on"), parse_value("Current")
     (1, 2.5, 1, 'Current')
 """
@@ -38,7 +38,7 @@ _TRUE = {"on": 1, "true": 1, "off": 0, "false": 0}
 def parse_value(text: str) -> int | float | str:
     """A command-line value: an int, a float, ``on``/``off``/``true``/``false`` (1/0), else text.
 
-    Example:
+    Examples:
         >>> parse_value("-3"), parse_value("OFF")
         (-3, 0)
     """
@@ -58,7 +58,7 @@ def parse_value(text: str) -> int | float | str:
 def describe(device: Device) -> str:
     """A short text of a device's state for tables: its value (with unit) and notable fields.
 
-    Example:
+    Examples:
         >>> from evok.models import AnalogInput, Relay
         >>> describe(AnalogInput(dev="ai", circuit="1_01", value=8.7, unit="V"))
         '8.7 V'
@@ -177,7 +177,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
     """Run the simulator and a client for ``seconds``, reporting live values; toggles a relay.
 
-    Example:
+    Examples:
         >>> rows = {}
         >>> demo(0.5, lambda p, name, value: rows.__setitem__(name, value))
         >>> "ro 2_01" in rows

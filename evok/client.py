@@ -5,7 +5,7 @@ Both keep a state cache (``client.state``) resynced with ``all`` on every
 server (EVOK never pings; nginx in front cuts idle links after 180 s) and
 reconnect with backoff, re-sending the filter.
 
-Example:
+Examples:
     >>> from evok.simulator import EvokSimulator
     >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
     ...     evok.set_relay("2_01", True, confirm=True).value
@@ -48,7 +48,7 @@ class EvokCommands(Commands[T]):
     client's ``request_timeout``). Confirmation needs events of that type to pass
     the connection's filter.
 
-    Example:
+    Examples:
         >>> from evok.simulator import EvokSimulator
         >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
         ...     evok.set("do", "1_02", value=1, confirm=True).value
@@ -67,7 +67,7 @@ class EvokCommands(Commands[T]):
     ) -> T:
         """Generic ``set``: ``params`` are sent as the value dict (``value``, ``timeout``...).
 
-        Example:
+        Examples:
             >>> SetCommand("do", "1_04", {"pwm_duty": 50}).encode(None)[0]
             '{"cmd":"set","dev":"do","circuit":"1_04","value":{"pwm_duty":50}}'
         """
@@ -76,7 +76,7 @@ class EvokCommands(Commands[T]):
     def set_relay(self, circuit: str, on: bool, *, confirm: bool = False, confirm_timeout: float | None = None) -> T:
         """Switch relay output ``ro`` ``circuit`` on or off.
 
-        Example:
+        Examples:
             >>> from evok.simulator import EvokSimulator
             >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
             ...     evok.set_relay("2_02", False) is None
@@ -95,7 +95,7 @@ class EvokCommands(Commands[T]):
     ) -> T:
         """Switch digital output ``do`` ``circuit``; with ``timeout`` s, the opposite is written after it.
 
-        Example:
+        Examples:
             >>> SetCommand("do", "1_01", {"value": 1, "timeout": 1.5}).encode(None)[0]
             '{"cmd":"set","dev":"do","circuit":"1_01","value":{"value":1,"timeout":1.5}}'
         """
@@ -117,7 +117,7 @@ class EvokCommands(Commands[T]):
     ) -> T:
         """Set PWM ``duty`` (0-100 %) and/or ``freq`` (Hz, > 0, shared by the board group) of a ``do``.
 
-        Example:
+        Examples:
             >>> SetCommand("do", "1_04", {"pwm_duty": 25.0, "pwm_freq": 100.0}).params
             {'pwm_duty': 25.0, 'pwm_freq': 100.0}
         """
@@ -139,7 +139,7 @@ class EvokCommands(Commands[T]):
     ) -> T:
         """Set analog output ``ao`` ``circuit`` to ``value`` (volts in voltage mode).
 
-        Example:
+        Examples:
             >>> SetCommand("ao", "1_01", {"value": 2.5}).encode(None)[0]
             '{"cmd":"set","dev":"ao","circuit":"1_01","value":{"value":2.5}}'
         """
@@ -152,7 +152,7 @@ class EvokCommands(Commands[T]):
     ) -> T:
         """Switch analog input ``ai`` ``circuit`` to ``mode`` (a key of its ``modes``).
 
-        Example:
+        Examples:
             >>> SetCommand("ai", "1_01", {"mode": "Current"}).encode(None)[0]
             '{"cmd":"set","dev":"ai","circuit":"1_01","value":{"mode":"Current"}}'
         """
@@ -163,7 +163,7 @@ class EvokCommands(Commands[T]):
     def set_led(self, circuit: str, on: bool, *, confirm: bool = False, confirm_timeout: float | None = None) -> T:
         """Switch user LED ``led`` ``circuit``.
 
-        Example:
+        Examples:
             >>> SetCommand("led", "1_01", {"value": True}).params
             {'value': 1}
         """
@@ -182,7 +182,7 @@ class EvokCommands(Commands[T]):
 
         Only ``enabled`` can be confirmed: EVOK pushes no event for a timeout change.
 
-        Example:
+        Examples:
             >>> SetCommand("wd", "1_01", {"value": 1, "timeout": 5000}).params
             {'value': 1, 'timeout': 5000}
         """
@@ -200,7 +200,7 @@ class EvokCommands(Commands[T]):
     def reset_watchdog(self, circuit: str) -> T:
         """Pulse the watchdog reset (keep-alive); cannot be confirmed.
 
-        Example:
+        Examples:
             >>> SetCommand("wd", "1_01", {"reset": 1}).encode(None)[0]
             '{"cmd":"set","dev":"wd","circuit":"1_01","value":{"reset":1}}'
         """
@@ -211,7 +211,7 @@ class EvokCommands(Commands[T]):
 
         Sent as ``{"debounce": N}`` in the value dict, never positionally.
 
-        Example:
+        Examples:
             >>> SetCommand("di", "1_01", {"debounce": 50}).encode(None)[0]
             '{"cmd":"set","dev":"di","circuit":"1_01","value":{"debounce":50}}'
         """
@@ -224,7 +224,7 @@ class EvokCommands(Commands[T]):
     ) -> T:
         """Set the pulse counter of digital input ``di`` ``circuit`` (to 0 by default).
 
-        Example:
+        Examples:
             >>> SetCommand("di", "1_01", {"counter": 0}).params
             {'counter': 0}
         """
@@ -235,7 +235,7 @@ class EvokCommands(Commands[T]):
     def set_alias(self, dev: str, circuit: str, alias: str) -> T:
         """Give device ``dev`` ``circuit`` a user alias (``""`` clears it); cannot be confirmed.
 
-        Example:
+        Examples:
             >>> SetCommand("relay", "1_01", {"alias": "lamp"}).encode(None)[0]
             '{"cmd":"set","dev":"ro","circuit":"1_01","value":{"alias":"lamp"}}'
         """
@@ -248,7 +248,7 @@ class EvokCommands(Commands[T]):
 
         Kept for reconnects. ``[]`` mutes the stream.
 
-        Example:
+        Examples:
             >>> FilterCommand(["relay", "input"]).devices
             ['ro', 'di']
         """
@@ -257,7 +257,7 @@ class EvokCommands(Commands[T]):
     def refresh(self, timeout: float | None = None) -> T:
         """Send ``all``; return every device EVOK knows (``{(dev, circuit): Device}``), cache updated.
 
-        Example:
+        Examples:
             >>> from evok.simulator import EvokSimulator
             >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
             ...     evok.refresh()["run", "alias"].dev
@@ -274,7 +274,7 @@ class Client(SyncClientBase[EvokCore], EvokCommands[Any]):
     arguments are :class:`~common.options.ConnectOptions` (``reconnect``,
     ``request_timeout``...). Defaults: pings every 30 s, 60 s pong timeout.
 
-    Example:
+    Examples:
         >>> from evok.simulator import EvokSimulator
         >>> with EvokSimulator().run() as sim, Client(sim.url(), filter=["relay"]) as evok:
         ...     evok.state.device("relay", "2_01").dev
@@ -295,7 +295,7 @@ class Client(SyncClientBase[EvokCore], EvokCommands[Any]):
 class AsyncClient(AsyncClientBase[EvokCore], EvokCommands[Any]):
     """The asyncio EVOK client (aiohttp); the same methods as :class:`Client`, awaited.
 
-    Example:
+    Examples:
         >>> import asyncio
         >>> from evok.simulator import EvokSimulator
         >>> async def main():

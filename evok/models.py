@@ -10,7 +10,7 @@ tolerated. An unknown ``dev`` becomes a :class:`GenericDevice`. Fields are
 unknown fields (and values of an unexpected type) are kept in ``extra``, so
 ``to_wire`` gives them back.
 
-Example:
+Examples:
     >>> d = device_from_wire({"dev": "ro", "circuit": "1_01", "value": 1, "glob_dev_id": 2})
     >>> d
     Relay(dev='ro', circuit='1_01', alias=None, extra={'glob_dev_id': 2}, value=1)
@@ -80,7 +80,7 @@ ALT_NAMES: Mapping[str, str] = {
 def emitted_name(dev: str) -> str:
     """The ``dev`` string EVOK v3 emits for a device type given by any of its names.
 
-    Example:
+    Examples:
         >>> emitted_name("relay"), emitted_name("watchdog"), emitted_name("ai")
         ('ro', 'wd', 'ai')
     """
@@ -176,7 +176,7 @@ def _wire(v: Any) -> Any:
 class ModeInfo:
     """One entry of a v3 ``modes`` mapping of an analog input or output.
 
-    Example:
+    Examples:
         >>> m = ModeInfo.from_wire({"value": 1, "unit": "V", "range": [0, 10]})
         >>> m.value, m.unit, m.range
         (1, 'V', (0, 10))
@@ -228,7 +228,7 @@ class ModeInfo:
 class AliasTarget:
     """Where a user alias points, as listed by the ``run`` object.
 
-    Example:
+    Examples:
         >>> AliasTarget.from_wire({"circuit": "ro_1_01", "devtype": "ro"}).devtype
         'ro'
     """
@@ -273,7 +273,7 @@ class Device:
     ``key`` is the ``(dev, circuit)`` the state cache uses; ``kind`` is the v3 type name
     (``ro`` for a v2 physical ``relay``, ``di`` for a v2 ``input``...).
 
-    Example:
+    Examples:
         >>> Led(dev="led", circuit="1_01", value=1).to_wire()
         {'dev': 'led', 'circuit': '1_01', 'value': 1}
     """
@@ -317,7 +317,7 @@ class Device:
     def from_wire(cls: type[D], data: Mapping[str, Any]) -> D:
         """Build from one JSON device object; raises ``ProtocolError`` without dev/circuit.
 
-        Example:
+        Examples:
             >>> Relay.from_wire({"dev": "ro", "circuit": "1_02", "value": 0}).value
             0
         """
@@ -377,7 +377,7 @@ def _spec(**checks: _Check) -> tuple[tuple[str, _Check], ...]:
 class GenericDevice(Device):
     """A device of a type this package does not model; every field is in ``extra``.
 
-    Example:
+    Examples:
         >>> device_from_wire({"dev": "uart", "circuit": "1_01", "parity": "N"}).extra
         {'parity': 'N'}
     """
@@ -387,7 +387,7 @@ class GenericDevice(Device):
 class Relay(Device):
     """A relay output (``ro``): ``value`` 0/1.
 
-    Example:
+    Examples:
         >>> Relay.from_wire({"dev": "ro", "circuit": "2_01", "value": 1}).value
         1
     """
@@ -401,7 +401,7 @@ class Relay(Device):
 class DigitalOutput(Device):
     """A digital output (``do``), optionally in PWM mode.
 
-    Example:
+    Examples:
         >>> d = DigitalOutput.from_wire({"dev": "do", "circuit": "1_01", "value": 0,
         ...     "mode": "PWM", "modes": ["Simple", "PWM"], "pwm_freq": 100.0, "pwm_duty": 25})
         >>> d.mode, d.modes, d.pwm_duty
@@ -422,7 +422,7 @@ class DigitalOutput(Device):
 class LegacyRelay(DigitalOutput):
     """EVOK v2's ``relay``: a relay (``relay_type`` "physical") or a digital output ("digital").
 
-    Example:
+    Examples:
         >>> LegacyRelay.from_wire({"dev": "relay", "circuit": "1_01", "relay_type": "digital"}).kind
         'do'
     """
@@ -441,7 +441,7 @@ class LegacyRelay(DigitalOutput):
 class DigitalInput(Device):
     """A digital input (``di``) with its debounce and pulse counter.
 
-    Example:
+    Examples:
         >>> DigitalInput.from_wire({"dev": "di", "circuit": "1_01", "value": 1, "counter": 7}).counter
         7
     """
@@ -473,7 +473,7 @@ class DigitalInput(Device):
 class LegacyInput(DigitalInput):
     """EVOK v2's ``input`` (a digital input).
 
-    Example:
+    Examples:
         >>> LegacyInput.from_wire({"dev": "input", "circuit": "1_01", "value": 0}).kind
         'di'
     """
@@ -490,7 +490,7 @@ class LegacyInput(DigitalInput):
 class AnalogInput(Device):
     """An analog input (``ai``); ``modes`` maps a mode name to its :class:`ModeInfo`.
 
-    Example:
+    Examples:
         >>> a = AnalogInput.from_wire({"dev": "ai", "circuit": "1_01", "value": 8.7, "unit": "V",
         ...     "mode": "Voltage", "modes": {"Voltage": {"value": 0, "unit": "V", "range": [0, 10]}},
         ...     "range": [0, 10]})
@@ -511,7 +511,7 @@ class AnalogInput(Device):
 class AnalogOutput(AnalogInput):
     """An analog output (``ao``); ``value`` in volts (or its mode's unit).
 
-    Example:
+    Examples:
         >>> AnalogOutput.from_wire({"dev": "ao", "circuit": "2_03", "value": 5.9}).value
         5.9
     """
@@ -523,7 +523,7 @@ class AnalogOutput(AnalogInput):
 class Led(Device):
     """A user LED (``led``): ``value`` 0/1.
 
-    Example:
+    Examples:
         >>> Led.from_wire({"dev": "led", "circuit": "1_01", "value": 0}).value
         0
     """
@@ -537,7 +537,7 @@ class Led(Device):
 class Watchdog(Device):
     """The board watchdog (``wd``): ``value`` bit 0 = enabled, ``timeout`` in ms.
 
-    Example:
+    Examples:
         >>> Watchdog.from_wire({"dev": "wd", "circuit": "1_01", "value": 1, "timeout": 5000}).timeout
         5000
     """
@@ -554,7 +554,7 @@ class Watchdog(Device):
 class Register(Device):
     """A Modbus register (``register``), 0..65535; circuits ``<dev>_<addr>[_inp]``.
 
-    Example:
+    Examples:
         >>> Register.from_wire({"dev": "register", "circuit": "1_1000", "value": 513}).value
         513
     """
@@ -570,7 +570,7 @@ class DataPoint(Device):
 
     ``value`` may be a number, the string ``"NaN"`` or ``None``.
 
-    Example:
+    Examples:
         >>> DataPoint.from_wire({"dev": "data_point", "circuit": "IAQ_0", "value": 21.5,
         ...     "unit": "°C", "valid": True}).unit
         '°C'
@@ -595,7 +595,7 @@ class Temperature(Device):
 
     v2 sends ``typ`` instead of ``type``: it fills ``type`` too (and stays in ``extra``).
 
-    Example:
+    Examples:
         >>> t = Temperature.from_wire({"dev": "temp", "circuit": "2895DCD509000035",
         ...     "address": "2895DCD509000035", "value": 21.25, "lost": False, "time": 12.5,
         ...     "interval": 15, "type": "DS18B20"})
@@ -618,7 +618,7 @@ class Temperature(Device):
 class OneWireDevice(Device):
     """A DS2438 / DS2408 / DS2413 1-Wire device (``1wdevice``); never passes a filter.
 
-    Example:
+    Examples:
         >>> OneWireDevice.from_wire({"dev": "1wdevice", "circuit": "26A1", "humidity": 40.5,
         ...     "type": "DS2438"}).humidity
         40.5
@@ -655,7 +655,7 @@ class OneWireDevice(Device):
 class OneWireBus(Device):
     """The 1-Wire bus (``owbus``); never pushed, only in ``all``.
 
-    Example:
+    Examples:
         >>> OneWireBus.from_wire({"dev": "owbus", "circuit": "OWFS", "scan_interval": 300}).scan_interval
         300
     """
@@ -673,7 +673,7 @@ class OneWireBus(Device):
 class OneWirePower(Device):
     """The 1-Wire power switch (``owpower``): the last written ``value``.
 
-    Example:
+    Examples:
         >>> OneWirePower.from_wire({"dev": "owpower", "circuit": "1", "value": 1}).value
         1
     """
@@ -687,7 +687,7 @@ class OneWirePower(Device):
 class NvSave(Device):
     """The NV-save trigger of a board (``nv_save``).
 
-    Example:
+    Examples:
         >>> NvSave.from_wire({"dev": "nv_save", "circuit": "1", "value": 0}).value
         0
     """
@@ -701,7 +701,7 @@ class NvSave(Device):
 class ModbusSlave(Device):
     """A Modbus slave EVOK polls (``modbus_slave``).
 
-    Example:
+    Examples:
         >>> ModbusSlave.from_wire({"dev": "modbus_slave", "circuit": "1", "slave_id": 1,
         ...     "modbus_type": "TCP"}).modbus_type
         'TCP'
@@ -720,7 +720,7 @@ class ModbusSlave(Device):
 class DeviceInfo(Device):
     """The PLC model (``device_info``); only in the ``all`` reply.
 
-    Example:
+    Examples:
         >>> DeviceInfo.from_wire({"dev": "device_info", "circuit": "L533", "family": "Neuron",
         ...     "model": "L533", "sn": 123, "board_count": 3}).model
         'L533'
@@ -738,7 +738,7 @@ class DeviceInfo(Device):
 class Board(Device):
     """EVOK v2's board objects (``neuron``, ``extension``).
 
-    Example:
+    Examples:
         >>> Board.from_wire({"dev": "neuron", "circuit": "1", "model": "L203", "sn": 42}).model
         'L203'
     """
@@ -754,7 +754,7 @@ class Board(Device):
 class Run(Device):
     """The alias table (``run``, circuit ``alias``); only in the ``all`` reply.
 
-    Example:
+    Examples:
         >>> r = Run.from_wire({"dev": "run", "circuit": "alias", "save": False,
         ...     "aliases": {"lamp": {"circuit": "ro_1_01", "devtype": "ro"}}})
         >>> r.aliases["lamp"].circuit
@@ -773,7 +773,7 @@ def device_from_wire(data: Any) -> Device:
     Raises ``ProtocolError`` when ``data`` is not an object with string ``dev`` and
     ``circuit``. An unknown ``dev`` gives a :class:`GenericDevice`.
 
-    Example:
+    Examples:
         >>> type(device_from_wire({"dev": "wd", "circuit": "1_01", "value": 0})).__name__
         'Watchdog'
     """
@@ -790,7 +790,7 @@ class State(Mapping[tuple[str, str], Device]):
     Updated by the client's reader as events arrive; safe to read from any thread
     (reads see a consistent dict; iterate :meth:`snapshot` for a frozen copy).
 
-    Example:
+    Examples:
         >>> s = State()
         >>> s.update([Relay(dev="ro", circuit="1_01", value=1, alias="lamp")])
         [None]
@@ -830,7 +830,7 @@ class State(Mapping[tuple[str, str], Device]):
     def device(self, dev: str, circuit: str) -> Device | None:
         """The device of type ``dev`` (any of its names) and ``circuit`` (or alias), if known.
 
-        Example:
+        Examples:
             >>> s = State(); _ = s.update([Relay(dev="ro", circuit="1_01", value=0)])
             >>> s.device("relay", "1_01").value
             0
@@ -854,7 +854,7 @@ class State(Mapping[tuple[str, str], Device]):
     def of_type(self, dev: str) -> list[Device]:
         """Every known device of one type (any of its names), sorted by circuit.
 
-        Example:
+        Examples:
             >>> s = State(); _ = s.update([Led(dev="led", circuit="1_02"), Led(dev="led", circuit="1_01")])
             >>> [d.circuit for d in s.of_type("led")]
             ['1_01', '1_02']
@@ -870,7 +870,7 @@ class State(Mapping[tuple[str, str], Device]):
         EVOK boards keep 32-bit values low word first (``Layout.CDAB``). Raises
         ``UsageError`` when a register is unknown or has no value yet.
 
-        Example:
+        Examples:
             >>> s = State()
             >>> _ = s.update([Register(dev="register", circuit="1_100", value=0),
             ...               Register(dev="register", circuit="1_101", value=16256)])

@@ -14,7 +14,7 @@ and never errors. The core:
 * confirms a ``set`` (when asked) by the next device state of that circuit that
   shows the requested values.
 
-Example:
+Examples:
     >>> core = EvokCore()
     >>> core.on_connect()
     ['{"cmd":"all"}']
@@ -92,7 +92,7 @@ _TOLERANCE: Mapping[tuple[str, str], tuple[float, float]] = {
 def dumps(data: Any) -> str:
     """Compact JSON text of ``data`` (what the core sends).
 
-    Example:
+    Examples:
         >>> dumps({"cmd": "all"})
         '{"cmd":"all"}'
     """
@@ -107,7 +107,7 @@ class DeviceChanged:
     reconnect, or :meth:`~evok.Client.refresh`) rather than from a change event; such
     states are only emitted when they differ from the cache.
 
-    Example:
+    Examples:
         >>> from evok.models import Relay
         >>> ev = DeviceChanged(Relay(dev="ro", circuit="1_01", value=1), None)
         >>> ev.device.value, ev.resync
@@ -123,7 +123,7 @@ class DeviceChanged:
 class Snapshot:
     """The ``all`` reply: every device EVOK knows, keyed by ``(dev, circuit)``.
 
-    Example:
+    Examples:
         >>> Snapshot({}).devices
         {}
     """
@@ -137,7 +137,7 @@ def parse_frame(frame: Frame) -> list[Device]:
     Raises :class:`~common.errors.ProtocolError` when the frame is not JSON, not an
     array or object, or holds a malformed element.
 
-    Example:
+    Examples:
         >>> [d.circuit for d in parse_frame('{"dev": "temp", "circuit": "28AB", "value": 21.5}')]
         ['28AB']
         >>> parse_frame("[1]")
@@ -169,7 +169,7 @@ def normalize_filter(devices: Iterable[str]) -> list[str]:
     names that can never be streamed (``register``, ``1wdevice``...) or are unknown.
     An empty list mutes the connection.
 
-    Example:
+    Examples:
         >>> normalize_filter(["relay", "ai", "watchdog", "relay"])
         ['ro', 'ai', 'wd']
         >>> normalize_filter(["register"])
@@ -200,7 +200,7 @@ def confirmable_fields(dev: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
     Raises :class:`~common.errors.UsageError` when none can be confirmed by an event.
 
-    Example:
+    Examples:
         >>> confirmable_fields("do", {"value": 1, "timeout": 2.0})
         {'value': 1}
         >>> confirmable_fields("wd", {"timeout": 5000})  # doctest: +ELLIPSIS
@@ -251,7 +251,7 @@ class SetCommand(Command["Device | None"]):
     circuit showing the requested values (else ``RequestTimeout`` after
     ``timeout`` s); without, it completes once sent and returns ``None``.
 
-    Example:
+    Examples:
         >>> SetCommand("relay", "1_01", {"value": True}).encode(None)
         ['{"cmd":"set","dev":"ro","circuit":"1_01","value":{"value":1}}']
     """
@@ -305,7 +305,7 @@ class SetCommand(Command["Device | None"]):
 class RefreshCommand(Command[dict[tuple[str, str], Device]]):
     """``{"cmd": "all"}``; completes with the snapshot EVOK answers.
 
-    Example:
+    Examples:
         >>> RefreshCommand().encode(1)
         ['{"cmd":"all"}']
     """
@@ -327,7 +327,7 @@ class FilterCommand(Command[None]):
 
     ``None`` restores the default (everything): it sends ``["default", "ro"]``.
 
-    Example:
+    Examples:
         >>> FilterCommand(["relay", "sensor"]).encode(None)
         ['{"cmd":"filter","devices":["ro","temp"]}']
     """
@@ -355,7 +355,7 @@ class EvokCore(ProtocolCore):
     ``resync=False`` skips the ``all`` request on (re)connect (the cache then fills
     from events only).
 
-    Example:
+    Examples:
         >>> core = EvokCore(filter=["relay", "di"])
         >>> core.on_connect()
         ['{"cmd":"filter","devices":["ro","di"]}', '{"cmd":"all"}']

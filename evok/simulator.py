@@ -24,7 +24,7 @@ Switches beyond the common faults: ``v2`` (v2 names: ``relay``, ``input``,
 :meth:`EvokSimulator.hold_commands` (a blocked Modbus write: commands queue and no
 pongs are sent until :meth:`EvokSimulator.release_commands`).
 
-Example:
+Examples:
     >>> import json
     >>> from websocket import create_connection
     >>> with EvokSimulator(di_toggle_period=None).run() as sim:
@@ -124,7 +124,7 @@ class BoardConfig:
     Circuits: ``1_01``... for DI, DO, AI, AO, LED, WD; ``2_01``... for relays;
     registers ``1_0``...; data points ``IAQ_0``...; 1-Wire sensors by ROM id.
 
-    Example:
+    Examples:
         >>> BoardConfig(ro=2).ro
         2
     """
@@ -281,7 +281,7 @@ class EvokSimulator(SimulatorBase):
     ``all_filtered``, ``seed``. Test helpers: :meth:`device`, :meth:`poke`,
     ``received`` (every parsed command, in order).
 
-    Example:
+    Examples:
         >>> sim = EvokSimulator(scan_rate=100, di_toggle_period=None)
         >>> sim.device("ro", "2_01")["value"]
         0
@@ -328,7 +328,7 @@ class EvokSimulator(SimulatorBase):
     def device(self, dev: str, circuit: str) -> dict[str, Any]:
         """A copy of the current (v3) state of one device.
 
-        Example:
+        Examples:
             >>> EvokSimulator().device("relay", "2_01")["dev"]
             'ro'
         """
@@ -339,7 +339,7 @@ class EvokSimulator(SimulatorBase):
 
         ``report=False`` changes it silently (as if it changed while nobody listened).
 
-        Example:
+        Examples:
             >>> sim = EvokSimulator()
             >>> sim.poke("di", "1_02", counter=5)
             >>> sim.device("di", "1_02")["counter"]

@@ -5,7 +5,7 @@
 * :func:`frames`: whole frames as EVOK sends them (a JSON array, or a bare object);
 * :func:`filters`: lists of device type names the client accepts for a filter.
 
-Example:
+Examples:
     >>> from hypothesis import given
     >>> @given(devices())
     ... def test_round_trip(device):
@@ -100,7 +100,7 @@ _FIELDS: Mapping[str, Mapping[str, _S]] = {
 def device_objects(dev: str | None = None, *, unknown_fields: bool = True) -> _S:
     """JSON objects of devices as EVOK v3 emits them (every field optional; extra fields too).
 
-    Example:
+    Examples:
         >>> obj = device_objects("ro").example()
         >>> obj["dev"]
         'ro'
@@ -124,7 +124,7 @@ def device_objects(dev: str | None = None, *, unknown_fields: bool = True) -> _S
 def devices(dev: str | None = None) -> _S:
     """Typed :class:`~evok.models.Device` models built from :func:`device_objects`.
 
-    Example:
+    Examples:
         >>> from evok.models import Device
         >>> isinstance(devices("led").example(), Device)
         True
@@ -135,7 +135,7 @@ def devices(dev: str | None = None) -> _S:
 def frames(dev: str | None = None) -> _S:
     """EVOK frames: a JSON array of device objects, or (as for 1-Wire events) a bare object.
 
-    Example:
+    Examples:
         >>> import json
         >>> isinstance(json.loads(frames().example()), (list, dict))
         True
@@ -150,7 +150,7 @@ def frames(dev: str | None = None) -> _S:
 def filters() -> _S:
     """Lists of device type names a client filter accepts (emitted and friendly names).
 
-    Example:
+    Examples:
         >>> from evok.protocol import normalize_filter
         >>> isinstance(normalize_filter(filters().example()), list)
         True
