@@ -230,3 +230,31 @@ async def test_v2_simulator_is_understood(flavour: str) -> None:
             assert client.state["input", "1_01"].kind == "di"
             relay = await resolve(client.set_relay("2_01", True, confirm=True))
             assert relay.dev == "relay" and relay.value == 1
+
+
+async def test_silent_server_refresh_times_out_and_connect_carries_on(flavour: str, sim: EvokSimulator) -> None:
+    sim.faults.silent = True
+    async with evok(flavour, sim.url(), connect_timeout=0.5) as client:
+        assert client.connected and len(client.state) == 0  # no `all` reply: the cache fills from events
+        with pytest.raises(RequestTimeout):
+            await resolve(client.refresh(timeout=0.3))
+        sim.faults.silent = False
+        snapshot = await resolve(client.refresh())
+        assert len(client.state) == len(snapshot) == len(sim.devices)
+
+
+async def test_callbacks_see_device_changes(flavour: str, sim: EvokSimulator) -> None:
+    seen: list[DeviceChanged] = []
+    async with evok(flavour, sim.url()) as client:
+        client.on(DeviceChanged, seen.append)
+        await resolve(client.set_led("1_04", True, confirm=True))
+        await wait_until(lambda: any(e.device.key == ("led", "1_04") for e in seen))
+        client.off(DeviceChanged, seen.append)
+
+
+async def test_dropped_link_reconnects_and_resyncs(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        sim.call(sim.drop_connections())
+        await take_events(client, 1, of_type=Reconnected, timeout=10)
+        assert [m["cmd"] for m in sim.received].count("all") == 2
+        assert (await resolve(client.set_relay("2_02", True, confirm=True))).value == 1
