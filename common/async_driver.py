@@ -36,7 +36,7 @@ from common.errors import (
     TLSError,
 )
 from common.events import Connected, Disconnected, Reconnected
-from common.logs import describe_frame, package_logger
+from common.logs import package_logger
 from common.options import ConnectOptions, redact_headers
 from common.sansio import Frame, ProtocolCore, Reply
 
@@ -181,6 +181,17 @@ class AsyncDriver:
             self.core.cancel(token)
             future.set_exception(RequestTimeout(f"{self.core.name}: no reply within {wait:g} s"))
 
+    def drop(self, reason: str = "dropped by the client") -> None:
+        """Cut the current link (e.g. a liveness check failed); the reconnect policy applies."""
+        ws = self._ws
+        if ws is not None and self._task is not None:
+            self.log.warning("dropping the link to %s: %s", self.options.safe_url, reason)
+            transport = ws._response.connection.transport if ws._response.connection else None
+            if transport is not None:
+                transport.abort()
+            else:
+                self._spawn(ws.close(code=1001))
+
     async def send_frames(self, frames: list[Frame]) -> None:
         """Send raw frames on the current connection."""
         ws = self._ws
@@ -311,7 +322,11 @@ class AsyncDriver:
                 await self._flush(ws)
 
     async def _recv(self, ws: aiohttp.ClientWebSocketResponse) -> Frame | None:
-        msg = await ws.receive()
+        idle = self.core.idle_timeout()
+        try:
+            msg = await ws.receive(timeout=idle)
+        except TimeoutError:
+            raise ConnectionClosed(f"no data from the server for {idle:g} s: the link is stale", code=1011) from None
         if msg.type is aiohttp.WSMsgType.TEXT:
             return str(msg.data)
         if msg.type is aiohttp.WSMsgType.BINARY:
@@ -334,7 +349,7 @@ class AsyncDriver:
 
     async def _send(self, ws: aiohttp.ClientWebSocketResponse, frame: Frame) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug(">> %s", describe_frame(frame))
+            self.log.debug(">> %s", self.core.describe(frame))
         if isinstance(frame, str):
             await ws.send_str(frame)
         else:

@@ -20,6 +20,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+import aiohttp
+
 from common.async_driver import AsyncDriver
 from common.commands import Command
 from common.dispatch import EndOfStream
@@ -156,16 +158,19 @@ class AsyncClientBase(Generic[CoreT]):
 
     logger_name = "common"
 
-    def __init__(self, core: CoreT, url: str, **options: Any) -> None:
+    def __init__(self, core: CoreT, url: str, *, session: aiohttp.ClientSession | None = None, **options: Any) -> None:
         self.core = core
         self.options = _options(url, options)
+        self._session = session
         self._driver_obj: AsyncDriver | None = None
 
     @property
     def _driver(self) -> AsyncDriver:
         # the driver owns asyncio objects, so it is made inside the running loop
         if self._driver_obj is None:
-            self._driver_obj = AsyncDriver(self.core, self.options, package_logger(self.logger_name))
+            self._driver_obj = AsyncDriver(
+                self.core, self.options, package_logger(self.logger_name), session=self._session
+            )
         return self._driver_obj
 
     def __repr__(self) -> str:

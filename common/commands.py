@@ -59,7 +59,12 @@ class Command(abc.ABC, Generic[R]):
         return None
 
     def decode(self, payload: Any) -> R:
-        """Turn the reply payload into the command's result."""
+        """Turn the reply payload into the command's result.
+
+        The protocol core calls it when the reply arrives and puts the result (or
+        the error it raised) into the :class:`~common.sansio.Reply`; the drivers
+        hand that over unchanged.
+        """
         return payload  # type: ignore[no-any-return]
 
     def sent_result(self) -> R:

@@ -25,9 +25,9 @@ import queue
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from common.errors import ProtocolError
+from common.errors import IotwsError, ProtocolError
 from common.events import ProtocolViolation
-from common.logs import describe_frame, package_logger
+from common.logs import package_logger
 from common.sansio import Frame, ProtocolCore, Reply
 
 __all__ = ["END_OF_STREAM", "Dispatcher", "EndOfStream"]
@@ -87,12 +87,14 @@ class Dispatcher:
     def feed(self, frame: Frame) -> None:
         """Hand one received frame to the core and route what comes out."""
         if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug("<< %s", describe_frame(frame))
+            self.log.debug("<< %s", self.core.describe(frame))
         try:
             items = self.core.receive(frame)
         except ProtocolError as exc:
             self.violation(exc)
             return
+        except IotwsError:
+            raise  # the core says this connection cannot go on (e.g. credentials refused)
         except Exception as exc:  # a core bug must not kill the reader
             self.log.exception("%s core failed on a frame", self.core.name)
             self.violation(ProtocolError(f"cannot process frame: {exc!r}", frame=frame))

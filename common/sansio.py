@@ -15,7 +15,9 @@ The contract between a core and a driver:
   when it calls :meth:`ProtocolCore.handshake_timed_out`.
 * :meth:`ProtocolCore.receive` parses one frame into a list of items: typed
   events for the user, and :class:`Reply` objects that complete a command. It
-  raises :class:`~common.errors.ProtocolError` for malformed input.
+  raises :class:`~common.errors.ProtocolError` for malformed input (reported,
+  the link stays up); any other :class:`~common.errors.IotwsError` it raises
+  ends the connection (during the handshake, ``connect()`` raises it).
 * :meth:`ProtocolCore.submit` turns a :class:`~common.commands.Command` into a
   :class:`Submission` (frames plus the token its reply will carry).
 * :meth:`ProtocolCore.data_to_send` hands over frames the core wants sent on its
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from common.errors import HandshakeError
+from common.logs import describe_frame
 
 if TYPE_CHECKING:
     from common.commands import Command
@@ -187,6 +190,15 @@ class ProtocolCore:
         """Whether the opening exchange is over and user commands may go out."""
         return True
 
+    def idle_timeout(self) -> float | None:
+        """Seconds of silence from the server after which the link counts as dead.
+
+        ``None`` (the default): rely on WebSocket pings. A protocol whose server
+        pushes on a known period (Globiots) returns a few periods; the driver then
+        reconnects when nothing arrives for that long.
+        """
+        return None
+
     def handshake_wait(self) -> float | None:
         """Seconds to wait for the opening exchange before :meth:`handshake_timed_out`.
 
@@ -221,6 +233,10 @@ class ProtocolCore:
     def cancel(self, token: int) -> None:
         """The caller stopped waiting for ``token`` (timeout): forget it."""
         self.pending.discard(token)
+
+    def describe(self, frame: Frame) -> str:
+        """A short text of ``frame`` for DEBUG logs; override to hide credentials it carries."""
+        return describe_frame(frame)
 
     def send_later(self, frame: Frame) -> None:
         """Queue a frame for the driver to send (for automatic answers)."""

@@ -126,12 +126,12 @@ class SimulatorBase:
     #: Paths served; each may hold aiohttp route patterns such as ``/clients/{id}``.
     paths: ClassVar[tuple[str, ...]] = ("/",)
     #: Subprotocols the server accepts (``None``: whatever the client offers is ignored).
-    subprotocols: ClassVar[tuple[str, ...]] = ()
+    subprotocols: tuple[str, ...] = ()
     #: The package logger name.
     logger_name: ClassVar[str] = "common"
     #: Server-side WebSocket pings (``None``: none) and the largest incoming message.
-    heartbeat: ClassVar[float | None] = None
-    max_message_size: ClassVar[int] = 4 * 1024 * 1024
+    heartbeat: float | None = None
+    max_message_size: int = 4 * 1024 * 1024
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self.host = host
@@ -153,6 +153,9 @@ class SimulatorBase:
     async def check_upgrade(self, request: web.Request) -> web.StreamResponse | None:
         """Return an HTTP response to refuse an upgrade (auth, subprotocol), else ``None``."""
         return None
+
+    def add_routes(self, app: web.Application) -> None:
+        """Add plain HTTP routes (control endpoints) before the WebSocket paths."""
 
     async def on_start(self) -> None:
         """Called in the server loop after the server starts (start background tasks here)."""
@@ -178,6 +181,7 @@ class SimulatorBase:
         if self._runner is not None:
             return self
         app = web.Application()
+        self.add_routes(app)
         for path in self.paths:
             app.router.add_get(path, self._serve)
         runner = web.AppRunner(app, handle_signals=False, access_log=None)

@@ -38,7 +38,7 @@ from common.errors import (
     TLSError,
 )
 from common.events import Connected, Disconnected, Reconnected
-from common.logs import describe_frame, package_logger
+from common.logs import package_logger
 from common.options import ConnectOptions, redact_headers
 from common.sansio import Frame, ProtocolCore, Reply
 
@@ -124,6 +124,8 @@ class SyncDriver:
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_error: BaseException | None = None
+        self._last_rx = self._last_ping = 0.0
+        self._awaiting_pong = False
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
 
@@ -198,6 +200,13 @@ class SyncDriver:
             self.core.cancel(token)  # type: ignore[arg-type]
         raise RequestTimeout(f"{self.core.name}: no reply within {wait:g} s")
 
+    def drop(self, reason: str = "dropped by the client") -> None:
+        """Cut the current link (e.g. a liveness check failed); the reconnect policy applies."""
+        ws = self._ws
+        if ws is not None:
+            self.log.warning("dropping the link to %s: %s", self.options.safe_url, reason)
+            self._close_socket(ws, graceful=False)
+
     def send_frames(self, frames: list[Frame]) -> None:
         """Send raw frames on the current connection (for cores' automatic answers)."""
         with self._lock:
@@ -241,6 +250,8 @@ class SyncDriver:
         """Open a socket, send the core's opening frames, wait for its handshake."""
         ws = self._open()
         deadline = time.monotonic() + self.options.connect_timeout
+        self._last_rx = self._last_ping = time.monotonic()
+        self._awaiting_pong = False
         try:
             with self._lock:
                 self.core.connection_lost()
@@ -324,36 +335,27 @@ class SyncDriver:
 
     def _recv(self, ws: websocket.WebSocket, deadline: float | None) -> Frame | None:
         """Receive one data frame, sending pings when due. ``None``: nothing yet, look again."""
-        opts = self.options
-        interval = opts.ping_interval
         sock = ws.sock
         if sock is None:
             raise ConnectionClosed("socket closed")
-        pending = isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
-        if not pending:
+        if not (isinstance(sock, ssl.SSLSocket) and sock.pending() > 0):
             now = time.monotonic()
-            wait = None if deadline is None else max(0.0, deadline - now)
-            if interval is not None:
-                last = getattr(ws, "_iotws_last_ping", None)
-                if last is None:
-                    ws._iotws_last_ping = now  # type: ignore[attr-defined]
-                    ws._iotws_last_pong = now  # type: ignore[attr-defined]
-                    last = now
-                due = last + interval - now
-                wait = due if wait is None else min(wait, due)
+            wait = self._next_timer(now) - now
+            if deadline is not None:
+                wait = min(wait, deadline - now)
             wake = self._wake_r
-            readable, _, _ = select.select([sock] if wake is None else [sock, wake], [], [], wait)
+            readable, _, _ = select.select([sock] if wake is None else [sock, wake], [], [], max(0.0, wait))
             if wake is not None and wake in readable:
                 self._drain_wake()
             if self._closing.is_set():
                 raise ConnectionClosed("client closed")
             if sock not in readable:
-                if interval is not None:
-                    self._maybe_ping(ws)
+                self._on_quiet(ws)
                 return None
         opcode, data = ws.recv_data(control_frame=True)
+        self._last_rx = time.monotonic()
         if opcode == websocket.ABNF.OPCODE_PONG:
-            ws._iotws_last_pong = time.monotonic()  # type: ignore[attr-defined]
+            self._awaiting_pong = False
             return None
         if opcode == websocket.ABNF.OPCODE_PING:
             return None
@@ -362,11 +364,10 @@ class SyncDriver:
             reason = data[2:].decode("utf-8", "replace") if len(data) > 2 else ""
             detail = f", {reason}" if reason else ""
             raise ConnectionClosed(f"server closed the connection (code {code}{detail})", code=code)
-        if len(data) > opts.max_message_size:
+        limit = self.options.max_message_size
+        if len(data) > limit:
             self._close_socket(ws, graceful=True, status=1009)
-            raise ConnectionClosed(
-                f"message of {len(data)} bytes exceeds max_message_size={opts.max_message_size}", code=1009
-            )
+            raise ConnectionClosed(f"message of {len(data)} bytes exceeds max_message_size={limit}", code=1009)
         if opcode == websocket.ABNF.OPCODE_TEXT:
             try:
                 return bytes(data).decode("utf-8")
@@ -375,21 +376,38 @@ class SyncDriver:
                 return None
         return bytes(data)
 
-    def _maybe_ping(self, ws: websocket.WebSocket) -> None:
+    def _next_timer(self, now: float) -> float:
+        """When the reader must wake up on its own: next ping, pong deadline, idle limit."""
+        when = now + 3600.0
+        interval, timeout = self.options.ping_interval, self.options.ping_timeout
+        if interval is not None:
+            when = min(when, max(self._last_rx, self._last_ping) + interval)
+        if self._awaiting_pong and timeout is not None:
+            when = min(when, self._last_ping + timeout)
+        idle = self.core.idle_timeout()
+        if idle is not None:
+            when = min(when, self._last_rx + idle)
+        return when
+
+    def _on_quiet(self, ws: websocket.WebSocket) -> None:
+        """Nothing arrived in time: check liveness and send a ping when one is due."""
         now = time.monotonic()
         timeout = self.options.ping_timeout
-        last_ping: float = ws._iotws_last_ping  # type: ignore[attr-defined]
-        last_pong: float = ws._iotws_last_pong  # type: ignore[attr-defined]
-        if timeout is not None and last_ping > last_pong and now - last_ping > timeout:
+        if self._awaiting_pong and timeout is not None and now - self._last_ping >= timeout:
             raise ConnectionClosed(f"no pong within {timeout:g} s: the link is dead", code=1011)
-        if self.options.ping_interval is not None and now - last_ping >= self.options.ping_interval:
+        idle = self.core.idle_timeout()
+        if idle is not None and now - self._last_rx >= idle:
+            raise ConnectionClosed(f"no data from the server for {idle:g} s: the link is stale", code=1011)
+        interval = self.options.ping_interval
+        if interval is not None and not self._awaiting_pong and now - max(self._last_rx, self._last_ping) >= interval:
             with self._send_lock:
                 ws.ping()
-            ws._iotws_last_ping = now  # type: ignore[attr-defined]
+            self._last_ping = now
+            self._awaiting_pong = True
 
     def _send(self, ws: websocket.WebSocket, frame: Frame) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug(">> %s", describe_frame(frame))
+            self.log.debug(">> %s", self.core.describe(frame))
         with self._send_lock:
             if isinstance(frame, str):
                 ws.send(frame, websocket.ABNF.OPCODE_TEXT)
@@ -447,6 +465,12 @@ class SyncDriver:
                     ws.send_close(status=status)
         except Exception:  # the link may already be gone; closing must not fail
             self.log.debug("close frame not sent", exc_info=True)
+        sock = ws.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a reader blocked in select()
+            except OSError:
+                pass
         try:
             ws.shutdown()  # type: ignore[no-untyped-call]
         except Exception:

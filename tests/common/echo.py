@@ -17,7 +17,7 @@ import attrs
 
 from common.client import AsyncClientBase, SyncClientBase
 from common.commands import Command, Commands
-from common.errors import ProtocolError, RemoteError
+from common.errors import AuthenticationError, ProtocolError, RemoteError
 from common.sansio import Frame, ProtocolCore, Reply
 from common.simulator import SimConnection, SimulatorBase
 
@@ -61,6 +61,8 @@ class EchoCore(ProtocolCore):
             raise ProtocolError(f"not JSON: {exc}", frame=frame) from None
         if not isinstance(data, dict):
             raise ProtocolError("not an object", frame=frame)
+        if "denied" in data:
+            raise AuthenticationError(f"server refused: {data['denied']}")
         if "welcome" in data:
             self.welcomed = True
             return []
@@ -107,13 +109,15 @@ class EchoSimulator(SimulatorBase):
         super().__init__(**kwargs)
         self.hellos: list[int] = []
         self.sleeping = 0
+        self.deny = False
 
     async def handle(self, conn: SimConnection) -> None:
         async for frame in conn:
             data = json.loads(frame)
             if "hello" in data:
                 self.hellos.append(data["hello"])
-                await conn.send(json.dumps({"welcome": data["hello"]}))
+                reply = {"denied": "bad credentials"} if self.deny else {"welcome": data["hello"]}
+                await conn.send(json.dumps(reply))
             elif "sleep" in data:
                 self.sleeping += 1
                 await asyncio.sleep(data["sleep"])
@@ -148,3 +152,20 @@ class SilentEchoClient(SyncClientBase[EchoCore], EchoCommands):
 class AsyncSilentEchoClient(AsyncClientBase[EchoCore], EchoCommands):
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(SilentSuccessCore(), url, **options)
+
+
+class IdleCore(EchoCore):
+    """A core that expects the server to speak at least every 0.3 s."""
+
+    def idle_timeout(self) -> float:
+        return 0.3
+
+
+class IdleEchoClient(SyncClientBase[EchoCore], EchoCommands):
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(IdleCore(), url, **options)
+
+
+class AsyncIdleEchoClient(AsyncClientBase[EchoCore], EchoCommands):
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(IdleCore(), url, **options)

@@ -322,3 +322,49 @@ async def test_handshake_grace_period_silence_means_success(flavour: str, sim: E
         assert time.monotonic() - started < 10  # the grace period, not connect_timeout, ended the wait
         sim.faults.silent = False
         assert await resolve(c.echo("registered")) == "registered"
+
+
+async def test_core_refusal_during_handshake_fails_connect(flavour: str, sim: EchoSimulator) -> None:
+    sim.deny = True
+    with pytest.raises(AuthenticationError, match="bad credentials"):
+        async with client(flavour, sim.url()):
+            pass
+
+
+async def test_core_refusal_after_reconnect_is_final(flavour: str, sim: EchoSimulator) -> None:
+    async with client(flavour, sim.url()) as c:
+        await take_events(c, 1, of_type=Connected)
+        sim.deny = True
+        sim.call(sim.drop_connections())
+        with pytest.raises(ConnectionClosed, match="bad credentials"):
+            await take_events(c, 10, timeout=5)  # not retried: credentials are not transient
+        assert sim.hellos == [1, 2]
+
+
+async def test_drop_forces_a_reconnect(flavour: str, sim: EchoSimulator) -> None:
+    async with client(flavour, sim.url()) as c:
+        await take_events(c, 1, of_type=Connected)
+        c._driver.drop("liveness check failed")
+        await take_events(c, 1, of_type=Reconnected)
+        assert await resolve(c.echo("again")) == "again"
+        assert sim.hellos == [1, 2]
+
+
+async def test_idle_timeout_reconnects_a_stale_link(flavour: str, sim: EchoSimulator) -> None:
+    from .echo import AsyncIdleEchoClient, IdleEchoClient
+
+    async with open_client(flavour, IdleEchoClient, AsyncIdleEchoClient, sim.url(), reconnect=FAST) as c:
+        await take_events(c, 1, of_type=Connected)
+        disconnected = (await take_events(c, 1, of_type=Disconnected, timeout=5))[0]
+        assert "stale" in str(disconnected.error)
+        await take_events(c, 1, of_type=Reconnected, timeout=5)
+        assert sim.hellos[:2] == [1, 2]
+
+
+async def test_pings_keep_a_quiet_link_alive(flavour: str, sim: EchoSimulator) -> None:
+    async with client(flavour, sim.url(), ping_interval=0.05, ping_timeout=1) as c:
+        await take_events(c, 1, of_type=Connected)
+        await asyncio.sleep(0.5)  # ~10 ping/pong rounds with no data
+        assert c.connected
+        assert await resolve(c.echo("alive")) == "alive"
+        assert sim.hellos == [1]
