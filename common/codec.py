@@ -214,17 +214,47 @@ class Layout(enum.StrEnum):
         raise CodecError(f"unknown byte order {byte_order!r} or word order {word_order!r}")
 
 
-#: A Python value of some data type: ``int``, ``float``, ``str`` (string) or ``bytes`` (hexa).
 Value: TypeAlias = int | float | str | bytes
-#: A buffer :func:`unpack` reads from.
-Buffer: TypeAlias = bytes | bytearray | memoryview
-#: A buffer :func:`pack` writes into.
-WritableBuffer: TypeAlias = bytearray | memoryview
-#: The integer data types, for precise type hints.
-IntType: TypeAlias = Literal[DataType.BYTE, DataType.UINT16, DataType.INT16, DataType.UINT32, DataType.INT32]
+"""A Python value of some data type: ``int``, ``float``, ``str`` (string) or ``bytes`` (hexa).
 
-#: The largest finite float32, 3.4028235e+38.
-FLOAT32_MAX: Final = struct.unpack(">f", b"\x7f\x7f\xff\xff")[0]
+Examples:
+    >>> isinstance(unpack(bytes([0, 42]), 0, DataType.UINT16), int)
+    True
+"""
+
+Buffer: TypeAlias = bytes | bytearray | memoryview
+"""A buffer :func:`unpack` reads from (any bytes-like object works at run time).
+
+Examples:
+    >>> unpack(memoryview(bytes([42])), 0, DataType.BYTE)
+    42
+"""
+
+WritableBuffer: TypeAlias = bytearray | memoryview
+"""A buffer :func:`pack` writes into.
+
+Examples:
+    >>> buf = bytearray(1)
+    >>> pack(memoryview(buf), 0, DataType.BYTE, 42)
+    >>> buf
+    bytearray(b'*')
+"""
+
+IntType: TypeAlias = Literal[DataType.BYTE, DataType.UINT16, DataType.INT16, DataType.UINT32, DataType.INT32]
+"""The integer data types, for precise type hints (``unpack`` with one of them returns ``int``).
+
+Examples:
+    >>> DataType.INT16.min is not None
+    True
+"""
+
+FLOAT32_MAX: Final[float] = struct.unpack(">f", b"\x7f\x7f\xff\xff")[0]
+"""The largest finite float32.
+
+Examples:
+    >>> FLOAT32_MAX, to_text(DataType.FLOAT, FLOAT32_MAX)
+    (3.4028234663852886e+38, '3.4028235e+38')
+"""
 
 _SIZE: Final[dict[DataType, int]] = {
     DataType.BYTE: 1,
