@@ -259,6 +259,82 @@ class AliasTarget:
         return out
 
 
+def _slow_from_wire(cls: Any, data: Mapping[str, Any]) -> Any:
+    """The general decoder: any shape, wrongly typed fields kept in ``extra``."""
+    get = data.get
+    dev, circuit, alias = get("dev"), get("circuit"), get("alias")
+    if type(dev) is not str or type(circuit) is not str:
+        raise ProtocolError("a device object needs string 'dev' and 'circuit'", frame=repr(data))
+    kwargs: dict[str, Any] = {}
+    bad: list[str] = []
+    seen = 2 if alias is None else 3
+    for name, check in cls._fields:
+        raw = get(name, _BAD)
+        if raw is not _BAD:
+            seen += 1
+            value = check(raw)
+            if value is _BAD:
+                bad.append(name)
+            else:
+                kwargs[name] = value
+    for name, old in cls._fallbacks.items():
+        if name not in kwargs and type(get(old)) is str:
+            kwargs[name] = data[old]
+    if alias is not None and type(alias) is not str:
+        bad.append("alias")
+        alias = None
+    if "alias" in data and data["alias"] is None:
+        seen += 1  # an explicit null alias is kept as extra
+    if seen == len(data) and not bad:
+        extra: Mapping[str, Any] = _NO_EXTRA
+    else:
+        known = cls._known
+        extra = {k: v for k, v in data.items() if k not in known}
+        for name in bad:
+            extra[name] = data[name]
+        if "alias" in data and data["alias"] is None:
+            extra["alias"] = None
+    return cls(dev, circuit, alias=alias, extra=extra, **kwargs)
+
+
+_INLINE_CHECKS: dict[Any, str] = {
+    _num: "{v} is None or type({v}) is int or type({v}) is float or type({v}) is bool",
+    _str: "{v} is None or type({v}) is str",
+    _bool: "{v} is None or type({v}) is bool or type({v}) is int",
+}
+
+
+def _compile_decoder(cls: Any) -> Callable[[Any, Mapping[str, Any]], Any]:
+    """A decoder specialised for ``cls``: the well-typed shape fast, anything else via the general one."""
+    lines = [
+        "def decode(cls, data):",
+        "    get = data.get",
+        "    dev = get('dev'); circuit = get('circuit'); alias = get('alias', _BAD)",
+        "    if type(dev) is not str or type(circuit) is not str: return _slow(cls, data)",
+        "    if alias is _BAD: alias = None; n = 2",
+        "    elif type(alias) is str: n = 3",
+        "    else: return _slow(cls, data)",
+    ]
+    namespace: dict[str, Any] = {"_BAD": _BAD, "_slow": _slow_from_wire, "_NO_EXTRA": _NO_EXTRA, "known": cls._known}
+    args = []
+    for i, (name, check) in enumerate(cls._fields):
+        v = f"f{i}"
+        lines += [f"    {v} = get({name!r}, _BAD)", f"    if {v} is _BAD: {v} = None", "    else:", "        n += 1"]
+        if check in _INLINE_CHECKS:
+            lines.append(f"        if not ({_INLINE_CHECKS[check].format(v=v)}): return _slow(cls, data)")
+        else:
+            namespace[f"c{i}"] = check
+            lines += [f"        {v} = c{i}({v})", f"        if {v} is _BAD: return _slow(cls, data)"]
+        args.append(f"{name}={v}")
+    for old in cls._fallbacks.values():
+        lines.append(f"    if {old!r} in data: return _slow(cls, data)")
+    lines.append("    extra = _NO_EXTRA if n == len(data) else {k: x for k, x in data.items() if k not in known}")
+    lines.append(f"    return cls(dev, circuit, alias=alias, extra=extra{''.join(', ' + a for a in args)})")
+    exec("\n".join(lines), namespace)  # the code comes from the class's own field table, nothing else
+    decode: Callable[[Any, Mapping[str, Any]], Any] = namespace["decode"]
+    return decode
+
+
 _REGISTRY: dict[str, type[Device]] = {}
 
 
@@ -285,6 +361,8 @@ class Device:
     _known: ClassVar[frozenset[str]] = frozenset(("dev", "circuit", "alias"))
     #: ``{field: older wire name}`` read when the field itself is missing (v2 ``typ``).
     _fallbacks: ClassVar[Mapping[str, str]] = {}
+    #: The decoder compiled for this class (see ``_compile_decoder``).
+    _decode: ClassVar[Callable[[Any, Mapping[str, Any]], Any]]
 
     dev: str
     circuit: str
@@ -294,6 +372,7 @@ class Device:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._known = frozenset(("dev", "circuit", "alias", *(name for name, _ in cls._fields)))
+        cls._decode = staticmethod(_compile_decoder(cls))
         for dev in cls.__dict__.get("devs", ()):
             _REGISTRY[dev] = cls
 
@@ -321,40 +400,7 @@ class Device:
             >>> Relay.from_wire({"dev": "ro", "circuit": "1_02", "value": 0}).value
             0
         """
-        get = data.get
-        dev, circuit, alias = get("dev"), get("circuit"), get("alias")
-        if type(dev) is not str or type(circuit) is not str:
-            raise ProtocolError("a device object needs string 'dev' and 'circuit'", frame=repr(data))
-        kwargs: dict[str, Any] = {}
-        bad: list[str] = []
-        seen = 2 if alias is None else 3
-        for name, check in cls._fields:
-            raw = get(name, _BAD)
-            if raw is not _BAD:
-                seen += 1
-                value = check(raw)
-                if value is _BAD:
-                    bad.append(name)
-                else:
-                    kwargs[name] = value
-        for name, old in cls._fallbacks.items():
-            if name not in kwargs and type(get(old)) is str:
-                kwargs[name] = data[old]
-        if alias is not None and type(alias) is not str:
-            bad.append("alias")
-            alias = None
-        if "alias" in data and data["alias"] is None:
-            seen += 1  # an explicit null alias is kept as extra
-        if seen == len(data) and not bad:
-            extra: Mapping[str, Any] = _NO_EXTRA
-        else:
-            known = cls._known
-            extra = {k: v for k, v in data.items() if k not in known}
-            for name in bad:
-                extra[name] = data[name]
-            if "alias" in data and data["alias"] is None:
-                extra["alias"] = None
-        return cls(dev, circuit, alias=alias, extra=extra, **kwargs)
+        return cls._decode(cls, data)  # type: ignore[no-any-return]
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON object, as EVOK sends it (``None`` fields left out, ``extra`` kept)."""
@@ -371,6 +417,9 @@ class Device:
 
 def _spec(**checks: _Check) -> tuple[tuple[str, _Check], ...]:
     return tuple(checks.items())
+
+
+Device._decode = staticmethod(_compile_decoder(Device))  # subclasses get theirs in __init_subclass__
 
 
 @attrs.frozen(slots=True)
@@ -781,7 +830,7 @@ def device_from_wire(data: Any) -> Device:
         raise ProtocolError(f"a device object must be a JSON object, not {type(data).__name__}", frame=repr(data))
     dev = data.get("dev")
     cls = _REGISTRY.get(dev, GenericDevice) if type(dev) is str else GenericDevice
-    return cls.from_wire(data)
+    return cls._decode(cls, data)  # type: ignore[no-any-return]
 
 
 class State(Mapping[tuple[str, str], Device]):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.errors import ProtocolError
-from evok.models import Device, GenericDevice, device_from_wire
+from evok.models import _REGISTRY, Device, GenericDevice, _slow_from_wire, device_from_wire
 from evok.protocol import FILTER_NAMES, DeviceChanged, EvokCore, SetCommand, normalize_filter, parse_frame
 from evok.testing import device_objects, devices, filters, frames
 
@@ -113,3 +113,15 @@ def test_set_is_always_the_value_dict_form(dev: str, params: dict[str, Any]) -> 
     message = json.loads(frame)
     assert list(message) == ["cmd", "dev", "circuit", "value"]
     assert isinstance(message["value"], dict) and message["value"].keys() == params.keys()
+
+
+@FUZZ
+@given(
+    st.one_of(device_objects(), evokish.filter(lambda o: isinstance(o["dev"], str) and isinstance(o["circuit"], str)))
+)
+def test_compiled_decoder_agrees_with_the_general_one(obj: dict[str, Any]) -> None:
+    cls = _REGISTRY.get(obj["dev"], GenericDevice)
+    fast = device_from_wire(obj)
+    slow = _slow_from_wire(cls, obj)
+    assert fast == slow and type(fast) is type(slow)
+    assert fast.to_wire() == slow.to_wire()
