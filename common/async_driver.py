@@ -1,8 +1,8 @@
 """The asyncio driver: aiohttp, one receive task, ``asyncio.Future`` results.
 
 Behaves like :class:`common.sync_driver.SyncDriver`: the same options, the same
-exceptions, the same lifecycle events. aiohttp's heartbeat only works while a
-receive loop runs; here one always does.
+exceptions, the same lifecycle events, the same ping and idle timers
+(:class:`common.liveness.Liveness`; aiohttp's own heartbeat is not used).
 
 Examples:
     >>> from common.sansio import ProtocolCore
@@ -36,6 +36,7 @@ from common.errors import (
     TLSError,
 )
 from common.events import Connected, Disconnected, Reconnected
+from common.liveness import Liveness
 from common.logs import package_logger
 from common.options import ConnectOptions, redact_headers
 from common.sansio import Frame, ProtocolCore, Reply
@@ -95,6 +96,7 @@ class AsyncDriver:
         self._task: asyncio.Task[None] | None = None
         self._last_error: BaseException | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._live = Liveness(options.ping_interval, options.ping_timeout, core.idle_timeout())
 
     @property
     def connected(self) -> bool:
@@ -222,9 +224,8 @@ class AsyncDriver:
                 protocols=tuple(opts.subprotocols),
                 headers=headers,
                 ssl=ctx if ctx is not None else True,
-                heartbeat=opts.ping_interval,
                 max_msg_size=opts.max_message_size,
-                autoping=True,
+                autoping=False,  # pings and pongs go through Liveness, as in the sync driver
             )
         except Exception as exc:
             raise translate_aiohttp_error(exc, opts.safe_url) from exc
@@ -234,6 +235,8 @@ class AsyncDriver:
         try:
             async with asyncio.timeout(self.options.connect_timeout) as budget:
                 ws = await self._open()
+                self._live = Liveness(self.options.ping_interval, self.options.ping_timeout, self.core.idle_timeout())
+                self._live.reset(asyncio.get_running_loop().time())
                 self.core.connection_lost()
                 assert self._send_lock is not None
                 async with self._send_lock:
@@ -322,11 +325,22 @@ class AsyncDriver:
                 await self._flush(ws)
 
     async def _recv(self, ws: aiohttp.ClientWebSocketResponse) -> Frame | None:
-        idle = self.core.idle_timeout()
+        live = self._live
+        loop = asyncio.get_running_loop()
+        now = loop.time()
         try:
-            msg = await ws.receive(timeout=idle)
+            msg = await ws.receive(timeout=max(0.0, live.deadline(now) - now))
         except TimeoutError:
-            raise ConnectionClosed(f"no data from the server for {idle:g} s: the link is stale", code=1011) from None
+            if live.quiet(loop.time()):
+                await ws.ping()
+            return None
+        if msg.type is aiohttp.WSMsgType.PONG:
+            live.ponged(loop.time())
+            return None
+        live.received(loop.time())
+        if msg.type is aiohttp.WSMsgType.PING:
+            await ws.pong(msg.data)
+            return None
         if msg.type is aiohttp.WSMsgType.TEXT:
             return str(msg.data)
         if msg.type is aiohttp.WSMsgType.BINARY:
@@ -342,8 +356,6 @@ class AsyncDriver:
             if isinstance(exc, UnicodeDecodeError):
                 self.dispatcher.violation(ProtocolError(f"text frame is not valid UTF-8: {exc}"))
                 return None
-            if isinstance(exc, asyncio.TimeoutError) or (exc is not None and "heartbeat" in str(exc).lower()):
-                raise ConnectionClosed("no pong within the ping interval: the link is dead", code=1011)
             raise ConnectionClosed(f"link error: {exc}", code=ws.close_code)
         return None
 

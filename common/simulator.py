@@ -8,6 +8,7 @@ own loop in a background thread) and from the CLI (:func:`serve_cli`).
 Fault switches, settable at any time: ``faults.silent`` (swallow every outgoing
 frame), ``faults.delay`` (seconds before each outgoing frame),
 ``faults.refuse_upgrade`` (answer upgrades with this HTTP status),
+``faults.no_pongs`` (new connections never answer WebSocket pings),
 :meth:`SimulatorBase.drop_connections` and :meth:`SimulatorBase.send_garbage`.
 
 Examples:
@@ -58,12 +59,13 @@ class Faults:
         >>> f = Faults()
         >>> f.silent = True
         >>> f
-        Faults(silent=True, delay=0.0, refuse_upgrade=None)
+        Faults(silent=True, delay=0.0, refuse_upgrade=None, no_pongs=False)
     """
 
     silent: bool = False
     delay: float = 0.0
     refuse_upgrade: int | None = None
+    no_pongs: bool = False
 
 
 class SimConnection:
@@ -326,6 +328,7 @@ class SimulatorBase:
             protocols=self.subprotocols,
             heartbeat=self.heartbeat,
             max_msg_size=self.max_message_size,
+            autoping=not self.faults.no_pongs,
         )
         await ws.prepare(request)
         conn = SimConnection(self, request, ws)

@@ -38,6 +38,7 @@ from common.errors import (
     TLSError,
 )
 from common.events import Connected, Disconnected, Reconnected
+from common.liveness import Liveness
 from common.logs import package_logger
 from common.options import ConnectOptions, redact_headers
 from common.sansio import Frame, ProtocolCore, Reply
@@ -124,8 +125,7 @@ class SyncDriver:
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_error: BaseException | None = None
-        self._last_rx = self._last_ping = 0.0
-        self._awaiting_pong = False
+        self._live = Liveness(options.ping_interval, options.ping_timeout, core.idle_timeout())
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
 
@@ -250,8 +250,8 @@ class SyncDriver:
         """Open a socket, send the core's opening frames, wait for its handshake."""
         ws = self._open()
         deadline = time.monotonic() + self.options.connect_timeout
-        self._last_rx = self._last_ping = time.monotonic()
-        self._awaiting_pong = False
+        self._live = Liveness(self.options.ping_interval, self.options.ping_timeout, self.core.idle_timeout())
+        self._live.reset(time.monotonic())
         try:
             with self._lock:
                 self.core.connection_lost()
@@ -340,7 +340,7 @@ class SyncDriver:
             raise ConnectionClosed("socket closed")
         if not (isinstance(sock, ssl.SSLSocket) and sock.pending() > 0):
             now = time.monotonic()
-            wait = self._next_timer(now) - now
+            wait = self._live.deadline(now) - now
             if deadline is not None:
                 wait = min(wait, deadline - now)
             wake = self._wake_r
@@ -350,13 +350,15 @@ class SyncDriver:
             if self._closing.is_set():
                 raise ConnectionClosed("client closed")
             if sock not in readable:
-                self._on_quiet(ws)
+                if self._live.quiet(time.monotonic()):
+                    with self._send_lock:
+                        ws.ping()
                 return None
         opcode, data = ws.recv_data(control_frame=True)
-        self._last_rx = time.monotonic()
         if opcode == websocket.ABNF.OPCODE_PONG:
-            self._awaiting_pong = False
+            self._live.ponged(time.monotonic())
             return None
+        self._live.received(time.monotonic())
         if opcode == websocket.ABNF.OPCODE_PING:
             return None
         if opcode == websocket.ABNF.OPCODE_CLOSE:
@@ -375,35 +377,6 @@ class SyncDriver:
                 self.dispatcher.violation(ProtocolError(f"text frame is not valid UTF-8: {exc}", frame=data))
                 return None
         return bytes(data)
-
-    def _next_timer(self, now: float) -> float:
-        """When the reader must wake up on its own: next ping, pong deadline, idle limit."""
-        when = now + 3600.0
-        interval, timeout = self.options.ping_interval, self.options.ping_timeout
-        if interval is not None:
-            when = min(when, max(self._last_rx, self._last_ping) + interval)
-        if self._awaiting_pong and timeout is not None:
-            when = min(when, self._last_ping + timeout)
-        idle = self.core.idle_timeout()
-        if idle is not None:
-            when = min(when, self._last_rx + idle)
-        return when
-
-    def _on_quiet(self, ws: websocket.WebSocket) -> None:
-        """Nothing arrived in time: check liveness and send a ping when one is due."""
-        now = time.monotonic()
-        timeout = self.options.ping_timeout
-        if self._awaiting_pong and timeout is not None and now - self._last_ping >= timeout:
-            raise ConnectionClosed(f"no pong within {timeout:g} s: the link is dead", code=1011)
-        idle = self.core.idle_timeout()
-        if idle is not None and now - self._last_rx >= idle:
-            raise ConnectionClosed(f"no data from the server for {idle:g} s: the link is stale", code=1011)
-        interval = self.options.ping_interval
-        if interval is not None and not self._awaiting_pong and now - max(self._last_rx, self._last_ping) >= interval:
-            with self._send_lock:
-                ws.ping()
-            self._last_ping = now
-            self._awaiting_pong = True
 
     def _send(self, ws: websocket.WebSocket, frame: Frame) -> None:
         if self.log.isEnabledFor(logging.DEBUG):

@@ -125,7 +125,7 @@ class FarmSimulator(SimulatorBase):
 
     paths: ClassVar[tuple[str, ...]] = ("/", DASHBOARD_PATH, DEVICE_PATH, LIVE_PATH)
     logger_name: ClassVar[str] = "farmws"
-    heartbeat: ClassVar[float | None] = 25.0
+    heartbeat: float | None = 25.0
 
     def __init__(
         self,

@@ -82,10 +82,10 @@ class OispSimulator(SimulatorBase):
     """
 
     paths: ClassVar[tuple[str, ...]] = ("/{tail:.*}",)
-    subprotocols: ClassVar[tuple[str, ...]] = (SUBPROTOCOL,)
+    subprotocols: tuple[str, ...] = (SUBPROTOCOL,)
     logger_name: ClassVar[str] = "oisp"
-    heartbeat: ClassVar[float | None] = 20.0
-    max_message_size: ClassVar[int] = 64 * 1024
+    heartbeat: float | None = 20.0
+    max_message_size: int = 64 * 1024
 
     def __init__(
         self,

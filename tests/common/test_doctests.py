@@ -15,6 +15,7 @@ MODULES = [
     "common.backoff",
     "common.logs",
     "common.sansio",
+    "common.liveness",
     "common.commands",
     "common.dispatch",
     "common.sync_driver",

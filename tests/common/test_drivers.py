@@ -368,3 +368,13 @@ async def test_pings_keep_a_quiet_link_alive(flavour: str, sim: EchoSimulator) -
         assert c.connected
         assert await resolve(c.echo("alive")) == "alive"
         assert sim.hellos == [1]
+
+
+async def test_unanswered_pings_mark_the_link_dead(flavour: str, sim: EchoSimulator) -> None:
+    sim.faults.no_pongs = True
+    async with client(flavour, sim.url(), ping_interval=0.1, ping_timeout=0.2) as c:
+        disconnected = (await take_events(c, 1, of_type=Disconnected, timeout=5))[0]
+        assert "no pong within 0.2 s" in str(disconnected.error)
+        sim.faults.no_pongs = False
+        await take_events(c, 1, of_type=Reconnected, timeout=5)
+        assert await resolve(c.echo("alive again")) == "alive again"
