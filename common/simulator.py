@@ -31,7 +31,7 @@ import logging
 import ssl
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -349,8 +349,12 @@ class SimulatorBase:
         return ws
 
 
-def serve_cli(sim: SimulatorBase, path: str | None = None) -> int:
+def serve_cli(
+    sim: SimulatorBase, path: str | None = None, banner: Callable[[SimulatorBase], str] | None = None
+) -> int:
     """Run ``sim`` in the foreground for the CLI: first stdout line is its URL; until Ctrl-C.
+
+    ``banner(sim)`` may add lines after the URL (ready-to-run client commands).
 
     Examples:
         >>> callable(serve_cli)
@@ -360,6 +364,8 @@ def serve_cli(sim: SimulatorBase, path: str | None = None) -> int:
     async def main() -> None:
         async with sim:
             print(sim.url(path), flush=True)
+            if banner is not None:
+                print(banner(sim), flush=True)
             await asyncio.Event().wait()
 
     try:

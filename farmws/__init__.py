@@ -7,7 +7,7 @@ answering ``command`` messages, dashboards at ``/client/live_hardware_infor``
 receiving snapshots). :class:`Client`/:class:`AsyncClient` are the Dialect D
 dashboard clients.
 
-Example:
+Examples:
     >>> import farmws
     >>> with farmws.FarmSimulator(time_scale=0.05).run() as sim:
     ...     with farmws.Client(sim.url("/"), client_id="me") as dash:

@@ -10,7 +10,7 @@
   emulated controller against any server (``--device`` or a
   ``/controller/<name>`` URL: as a Dialect I device answering commands).
 
-Example:
+Examples:
     >>> from common.cli import main
     >>> main(["farmws", "emit", "ws://127.0.0.1:9/", "temperature", "--data", "{oops"])
     1
@@ -200,7 +200,7 @@ def _steps(args: argparse.Namespace) -> Any:
 def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
     """Run the reference server with its emulated controller and a dashboard for ``seconds``.
 
-    Example:
+    Examples:
         >>> rows = []
         >>> demo(1.0, lambda p, n, v: rows.append(n))
         >>> "temperature" in rows

@@ -9,7 +9,7 @@ The command methods are written once (``*Commands`` classes) and bound to plain
 results in the sync clients and awaitables in the async ones. farmws never
 acknowledges a message, so sending completes once the frame is written.
 
-Example:
+Examples:
     >>> from farmws import FarmSimulator
     >>> with FarmSimulator(emulate=False).run() as sim:
     ...     with DashboardClient(sim.url("/"), client_id="7") as dash, ControllerClient(sim.url("/")) as ctl:
@@ -81,7 +81,7 @@ def _with_path(url: str, path: str) -> str:
 def dashboard_url(base: str, client_id: str | int) -> str:
     """The Dialect D dashboard URL for ``client_id`` under ``base``.
 
-    Example:
+    Examples:
         >>> dashboard_url("ws://farm.local/", 42)
         'ws://farm.local/clients/42'
     """
@@ -91,7 +91,7 @@ def dashboard_url(base: str, client_id: str | int) -> str:
 def device_url(base: str, name: str) -> str:
     """The Dialect I device URL for ``name`` under ``base``.
 
-    Example:
+    Examples:
         >>> device_url("ws://farm.local:5000", "Esp8266")
         'ws://farm.local:5000/controller/Esp8266'
     """
@@ -101,7 +101,7 @@ def device_url(base: str, name: str) -> str:
 def live_url(base: str) -> str:
     """The Dialect I dashboard URL under ``base``.
 
-    Example:
+    Examples:
         >>> live_url("ws://farm.local:5000/")
         'ws://farm.local:5000/client/live_hardware_infor'
     """
@@ -126,7 +126,7 @@ def _t(time: int | None) -> int:
 class EventCommands(Commands[T]):
     """Sending Dialect D events, for both sides.
 
-    Example:
+    Examples:
         >>> "emit" in dir(EventCommands)
         True
     """
@@ -143,7 +143,7 @@ class EventCommands(Commands[T]):
 class ControllerCommands(EventCommands[T]):
     """The controller's events; ``time`` defaults to :func:`device_time`.
 
-    Example:
+    Examples:
         >>> "irrigation_started" in dir(ControllerCommands)
         True
     """
@@ -187,7 +187,7 @@ class _NamedCallback:
 class DashboardCommands(EventCommands[T]):
     """The dashboard surface: callbacks per event name, and sending (rarely used).
 
-    Example:
+    Examples:
         >>> "on_event" in dir(DashboardCommands)
         True
     """
@@ -209,7 +209,7 @@ class DashboardCommands(EventCommands[T]):
 class ControllerClient(SyncClientBase[EventCore], ControllerCommands[None]):
     """Sync Dialect D controller: connect to ``ws://HOST/`` and send events.
 
-    Example:
+    Examples:
         >>> ControllerClient("ws://127.0.0.1:9/").connected
         False
     """
@@ -223,7 +223,7 @@ class ControllerClient(SyncClientBase[EventCore], ControllerCommands[None]):
 class AsyncControllerClient(AsyncClientBase[EventCore], ControllerCommands[Awaitable[None]]):
     """Async Dialect D controller; the same methods as :class:`ControllerClient`, awaited.
 
-    Example:
+    Examples:
         >>> AsyncControllerClient("ws://127.0.0.1:9/").connected
         False
     """
@@ -239,7 +239,7 @@ class DashboardClient(SyncClientBase[EventCore], DashboardCommands[None]):
 
     With ``client_id``, ``url`` is the server's base URL; without, the full URL.
 
-    Example:
+    Examples:
         >>> DashboardClient("ws://127.0.0.1:9/", client_id=7).options.url
         'ws://127.0.0.1:9/clients/7'
     """
@@ -253,7 +253,7 @@ class DashboardClient(SyncClientBase[EventCore], DashboardCommands[None]):
 class AsyncDashboardClient(AsyncClientBase[EventCore], DashboardCommands[Awaitable[None]]):
     """Async Dialect D dashboard; the same methods as :class:`DashboardClient`.
 
-    Example:
+    Examples:
         >>> AsyncDashboardClient("ws://127.0.0.1:9/", client_id="a b").options.url
         'ws://127.0.0.1:9/clients/a%20b'
     """
@@ -270,7 +270,7 @@ class AsyncDashboardClient(AsyncClientBase[EventCore], DashboardCommands[Awaitab
 class DeviceCommands(Commands[T]):
     """The device surface: sensor messages out, command handlers in.
 
-    Example:
+    Examples:
         >>> "sensor_update" in dir(DeviceCommands)
         True
     """
@@ -333,7 +333,7 @@ class DeviceClient(SyncClientBase[DeviceCore], DeviceCommands[None]):
     firmware's four); ``handlers`` map command patterns to handlers. Reconnects
     quickly by default (:data:`DEVICE_RECONNECT`), inside the server's 5 s grace.
 
-    Example:
+    Examples:
         >>> DeviceClient("ws://127.0.0.1:9", name="Esp8266").options.url
         'ws://127.0.0.1:9/controller/Esp8266'
     """
@@ -356,7 +356,7 @@ class DeviceClient(SyncClientBase[DeviceCore], DeviceCommands[None]):
 class AsyncDeviceClient(AsyncClientBase[DeviceCore], DeviceCommands[Awaitable[None]]):
     """Async Dialect I device; the same methods as :class:`DeviceClient`, awaited.
 
-    Example:
+    Examples:
         >>> AsyncDeviceClient("ws://127.0.0.1:9", name="pump").options.url
         'ws://127.0.0.1:9/controller/pump'
     """
@@ -381,7 +381,7 @@ class LiveClient(SyncClientBase[LiveCore]):
 
     A ``url`` without a path gets ``/client/live_hardware_infor``.
 
-    Example:
+    Examples:
         >>> LiveClient("ws://127.0.0.1:9").options.url
         'ws://127.0.0.1:9/client/live_hardware_infor'
     """
@@ -400,7 +400,7 @@ class LiveClient(SyncClientBase[LiveCore]):
 class AsyncLiveClient(AsyncClientBase[LiveCore]):
     """Async Dialect I dashboard; the same as :class:`LiveClient`.
 
-    Example:
+    Examples:
         >>> AsyncLiveClient("ws://127.0.0.1:9/").state
         Snapshot(devices={})
     """

@@ -8,7 +8,7 @@ moisture reading each step, ``irrigation_started`` when the soil gets dry and
 and :meth:`FarmEmulator.handlers` serve the Dialect I device side. The
 simulator, ``iotws farmws controller`` and the demo all run it.
 
-Example:
+Examples:
     >>> emu = FarmEmulator(seed=1)
     >>> [type(e).__name__ for e in emu.step(1.0)]
     ['Temperature', 'Humidity', 'SoilMoisture']
@@ -42,7 +42,7 @@ class FarmEmulator:
     higher is wetter). Irrigation starts below
     ``dry_below`` and stops above ``wet_above``.
 
-    Example:
+    Examples:
         >>> emu = FarmEmulator(seed=3, soil_moisture=380)
         >>> any(isinstance(e, IrrigationStarted) for e in emu.step(1.0))
         True
@@ -107,7 +107,7 @@ class FarmEmulator:
     def sensor_values(self) -> dict[str, Number]:
         """The Dialect I ``sensor_update`` map of the reference firmware's sensors.
 
-        Example:
+        Examples:
             >>> sorted(FarmEmulator(seed=0).sensor_values())
             ['Humidity', 'RainDrop', 'SoilMoisture', 'Temperature']
         """
@@ -127,7 +127,7 @@ class FarmEmulator:
 
         Start/stop answer ``True``; status answers the relay pin (``0``/``1``).
 
-        Example:
+        Examples:
             >>> emu = FarmEmulator()
             >>> emu.handlers()["irrigation"](DeviceCommand("irrigation start"))
             True

@@ -3,7 +3,7 @@
 ``farmws_simulator`` is a running :class:`~farmws.simulator.FarmSimulator`
 (both dialects, emulated controller on, ten times faster than real time).
 
-Example:
+Examples:
     >>> def test_dashboard_sees_readings(farmws_simulator):
     ...     from farmws import Client, Temperature
     ...     with Client(farmws_simulator.url("/"), client_id="test") as dash:

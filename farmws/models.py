@@ -16,7 +16,7 @@ sends :class:`DeviceCommand` and :class:`ServerError`; dashboards get
 Peer input that does not fit raises :class:`~common.errors.ProtocolError`;
 values a caller cannot send raise :class:`~common.errors.CodecError`.
 
-Example:
+Examples:
     >>> ev = event_from_wire({"event": "temperature", "data": {"time": 8273663, "record": 223}})
     >>> ev
     Temperature(time=8273663, record=223, extra={})
@@ -111,7 +111,7 @@ def _put(out: dict[str, Any], key: str, value: object) -> None:
 class FarmEvent:
     """Base of the documented (Dialect D) events: ``{"event": NAME, "data": ...}``.
 
-    Example:
+    Examples:
         >>> Temperature(time=1, record=20).event
         'temperature'
     """
@@ -131,7 +131,7 @@ class FarmEvent:
     def to_wire(self) -> dict[str, Any]:
         """The whole message as JSON data.
 
-        Example:
+        Examples:
             >>> SensorDisconnected(time=1122, sensor="humidity").to_wire()["data"]
             {'time': 1122, 'sensor': 'humidity'}
         """
@@ -145,7 +145,7 @@ class Reading(FarmEvent):
     ``time`` is device time (its unit is undocumented; not a Unix epoch) and
     ``record`` is passed through unscaled (``223`` may mean 22.3 degrees).
 
-    Example:
+    Examples:
         >>> Humidity.from_data({"time": 5, "record": 61, "unit": "%"})
         Humidity(time=5, record=61, extra={'unit': '%'})
     """
@@ -179,7 +179,7 @@ class Reading(FarmEvent):
 class Temperature(Reading):
     """``temperature``: a new temperature record.
 
-    Example:
+    Examples:
         >>> Temperature(time=8273663, record=223).to_wire()
         {'event': 'temperature', 'data': {'time': 8273663, 'record': 223}}
     """
@@ -191,7 +191,7 @@ class Temperature(Reading):
 class Humidity(Reading):
     """``humidity``: a new humidity record (data shape assumed like ``temperature``).
 
-    Example:
+    Examples:
         >>> Humidity(time=1, record=61).event
         'humidity'
     """
@@ -203,7 +203,7 @@ class Humidity(Reading):
 class SoilMoisture(Reading):
     """``soil_moisture``: a new soil moisture record (shape assumed like ``temperature``).
 
-    Example:
+    Examples:
         >>> SoilMoisture(time=1, record=512).event
         'soil_moisture'
     """
@@ -215,7 +215,7 @@ class SoilMoisture(Reading):
 class IrrigationEvent(FarmEvent):
     """Irrigation started or stopped: ``data = {"time": int, "zones": [str]}``.
 
-    Example:
+    Examples:
         >>> IrrigationStarted.from_data({"time": 1, "zones": ["zone1"]}).zones
         ('zone1',)
     """
@@ -249,7 +249,7 @@ class IrrigationEvent(FarmEvent):
 class IrrigationStarted(IrrigationEvent):
     """``irrigation_started``: irrigation is starting in ``zones``.
 
-    Example:
+    Examples:
         >>> IrrigationStarted(time=8273663, zones=["zone1", "zone2"]).to_data()
         {'time': 8273663, 'zones': ['zone1', 'zone2']}
     """
@@ -261,7 +261,7 @@ class IrrigationStarted(IrrigationEvent):
 class IrrigationStopped(IrrigationEvent):
     """``irrigation_stopped``: irrigation stopped (data undocumented; shape assumed).
 
-    Example:
+    Examples:
         >>> IrrigationStopped(time=9).to_data()
         {'time': 9}
     """
@@ -273,7 +273,7 @@ class IrrigationStopped(IrrigationEvent):
 class SensorDisconnected(FarmEvent):
     """``sensor_disconnected``: a sensor was lost: ``data = {"time": int, "sensor": str}``.
 
-    Example:
+    Examples:
         >>> SensorDisconnected.from_data({"time": 1122, "sensor": "humidity and sensor"}).sensor
         'humidity and sensor'
     """
@@ -309,7 +309,7 @@ class SensorDisconnected(FarmEvent):
 class GenericEvent(FarmEvent):
     """Any event name without a typed model, with its raw ``data`` (never an error).
 
-    Example:
+    Examples:
         >>> event_from_wire({"event": "valve_opened", "data": {"valve": 3}})
         GenericEvent(event='valve_opened', data={'valve': 3})
     """
@@ -342,7 +342,7 @@ def _envelope(obj: object) -> tuple[str, Any]:
 def event_from_wire(obj: object) -> FarmEvent:
     """Turn a decoded ``{"event", "data"}`` message into a typed event.
 
-    Example:
+    Examples:
         >>> event_from_wire({"event": "humidity", "data": {"record": 40}}).record
         40
     """
@@ -360,7 +360,7 @@ def event_from_wire(obj: object) -> FarmEvent:
 class SensorInfo:
     """Metadata a device registers for one sensor (an optional display ``name``).
 
-    Example:
+    Examples:
         >>> SensorInfo.from_wire({"name": "Rainfall"})
         SensorInfo(name='Rainfall', extra={})
     """
@@ -388,7 +388,7 @@ class SensorInfo:
 class RegisterSensors:
     """``register_sensors``: the sensors a device has (sent right after each connect).
 
-    Example:
+    Examples:
         >>> RegisterSensors({"Humidity": SensorInfo(), "RainDrop": SensorInfo("Rainfall")}).to_wire()
         {'event': 'register_sensors', 'data': {'Humidity': {}, 'RainDrop': {'name': 'Rainfall'}}}
     """
@@ -411,7 +411,7 @@ class RegisterSensors:
 class SensorUpdate:
     """``sensor_update``: new values, sensor id -> number.
 
-    Example:
+    Examples:
         >>> SensorUpdate.from_data({"Temperature": 24.5, "Humidity": 61}).values["Humidity"]
         61
     """
@@ -440,7 +440,7 @@ class SensorUpdate:
 class SensorStatus:
     """``sensor_status``: sensor id -> connected (``True``/``False``).
 
-    Example:
+    Examples:
         >>> SensorStatus({"RainDrop": False}).to_wire()
         {'event': 'sensor_status', 'data': {'RainDrop': False}}
     """
@@ -470,7 +470,7 @@ def parse_cmd(cmd: str) -> tuple[tuple[str, ...], dict[str, str | bool]]:
 
     A ``--flag`` followed by another option (or nothing) is ``True``.
 
-    Example:
+    Examples:
         >>> parse_cmd("config --socket_send_data_seconds 3 --send_sensor_status_seconds 2")
         (('config',), {'socket_send_data_seconds': '3', 'send_sensor_status_seconds': '2'})
         >>> parse_cmd("irrigation start")
@@ -501,7 +501,7 @@ class DeviceCommand:
     ``cmd`` is CLI-like: ``irrigation start``, ``drainage status``,
     ``config --key value ...``; :attr:`words` and :attr:`options` parse it.
 
-    Example:
+    Examples:
         >>> msg = {"event": "command", "data": {"cmd": "irrigation start"}, "return": "a1B2c3D4e5"}
         >>> c = DeviceCommand.from_wire(msg)
         >>> c.words, c.return_id
@@ -539,7 +539,7 @@ class DeviceCommand:
     def to_wire(self) -> dict[str, Any]:
         """The whole message.
 
-        Example:
+        Examples:
             >>> DeviceCommand("irrigation status", "x" * 10).to_wire()["return"]
             'xxxxxxxxxx'
         """
@@ -554,7 +554,7 @@ class CommandReply:
 
     ``result`` is ``True`` for start/stop, ``0``/``1`` for status, a string for errors.
 
-    Example:
+    Examples:
         >>> CommandReply("a1B2c3D4e5", True).to_wire()
         {'event': 'a1B2c3D4e5', 'data': True}
     """
@@ -573,7 +573,7 @@ class CommandReply:
 class ServerError:
     """``error`` from the server: it could not handle a frame the device sent.
 
-    Example:
+    Examples:
         >>> ServerError.from_data("Error in the data sent").message
         'Error in the data sent'
     """
@@ -598,7 +598,7 @@ class ServerError:
 class SensorState:
     """One sensor in a :class:`Snapshot`: connected ``status`` and ``last_value``.
 
-    Example:
+    Examples:
         >>> SensorState.from_wire({"name": "Soil Moisture", "status": True, "last_value": 512})
         SensorState(status=True, last_value=512, name='Soil Moisture', extra={})
     """
@@ -633,7 +633,7 @@ class SensorState:
 class DeviceState:
     """One device in a :class:`Snapshot`.
 
-    Example:
+    Examples:
         >>> DeviceState.from_wire({"name": "Esp8266", "sensors": {}}).name
         'Esp8266'
     """
@@ -665,7 +665,7 @@ class Snapshot:
 
     Each snapshot replaces the previous one (no diff semantics).
 
-    Example:
+    Examples:
         >>> snap = Snapshot.from_wire({"Esp8266": {"name": "Esp8266", "sensors": {
         ...     "Temperature": {"status": True, "last_value": 24.5}}}})
         >>> snap.value("Esp8266", "Temperature")

@@ -12,7 +12,7 @@ Three cores cover both dialects:
 * :class:`LiveCore` (Dialect I, ``/client/live_hardware_infor``): bare snapshot
   objects become :class:`~farmws.models.Snapshot` events; the latest is ``state``.
 
-Example:
+Examples:
     >>> core = EventCore()
     >>> core.receive('{"event": "temperature", "data": {"time": 8273663, "record": 223}}')
     [Temperature(time=8273663, record=223, extra={})]
@@ -67,7 +67,7 @@ DEFAULT_SENSORS: Mapping[str, SensorInfo] = {
 def decode(frame: Frame) -> Any:
     """Parse a text frame as JSON; :class:`ProtocolError` for anything else.
 
-    Example:
+    Examples:
         >>> decode('{"a": 1}')
         {'a': 1}
         >>> decode(b"\\x00")
@@ -85,7 +85,7 @@ def decode(frame: Frame) -> Any:
 def encode(message: Mapping[str, Any]) -> str:
     """Serialise a message as compact JSON; :class:`CodecError` if it cannot be sent.
 
-    Example:
+    Examples:
         >>> encode({"event": "humidity", "data": {"record": 61}})
         '{"event":"humidity","data":{"record":61}}'
         >>> encode({"event": "x", "data": float("nan")})
@@ -101,7 +101,7 @@ def encode(message: Mapping[str, Any]) -> str:
 def parse_event(frame: Frame) -> FarmEvent:
     """One Dialect D frame -> a typed event (:class:`~farmws.models.GenericEvent` if unknown).
 
-    Example:
+    Examples:
         >>> parse_event('{"event": "pump", "data": "on"}')
         GenericEvent(event='pump', data='on')
     """
@@ -118,7 +118,7 @@ class SendCommand(Command[None]):
     The message is encoded when the command is made, so a value that cannot be
     sent raises :class:`CodecError` before anything goes out.
 
-    Example:
+    Examples:
         >>> SendCommand({"event": "temperature", "data": {"record": 20}}).encode(None)
         ['{"event":"temperature","data":{"record":20}}']
     """
@@ -141,7 +141,7 @@ class EventCore(ProtocolCore):
     frame becomes one event (unexpected frames on the controller side are
     surfaced, not fatal).
 
-    Example:
+    Examples:
         >>> EventCore().receive('{"event": "irrigation_stopped", "data": {}}')
         [IrrigationStopped(time=None, zones=None, extra={})]
     """
@@ -169,7 +169,7 @@ class DeviceCore(ProtocolCore):
     * ``error`` messages become :class:`ServerError` events; other names become
       :class:`GenericEvent`.
 
-    Example:
+    Examples:
         >>> core = DeviceCore()
         >>> core.handle("irrigation start", lambda command: True)
         >>> msg = '{"event": "command", "data": {"cmd": "irrigation start"}, "return": "abcdefghij"}'
@@ -307,7 +307,7 @@ class LiveCore(ProtocolCore):
     ``{"event", "data"}`` message (not sent by the reference server) is surfaced
     as a :class:`ServerError` or :class:`GenericEvent` instead.
 
-    Example:
+    Examples:
         >>> core = LiveCore()
         >>> core.receive('{"Esp8266": {"name": "Esp8266", "sensors": {}}}')
         [Snapshot(devices={'Esp8266': DeviceState(name='Esp8266', sensors={}, extra={})})]

@@ -18,7 +18,7 @@ Dialect D events to dashboards every ``emulate_interval`` seconds and appears
 as the device ``emulated_device`` in snapshots. ``time_scale`` multiplies every
 interval (``0.1`` = ten times faster) for tests.
 
-Example:
+Examples:
     >>> with FarmSimulator(emulate=False).run() as sim:
     ...     sim.url("/clients/7").endswith("/clients/7")
     True
@@ -76,7 +76,7 @@ _ALPHABET = string.ascii_letters + string.digits
 class DeviceRecord:
     """A Dialect I device in the simulator's registry (kept through the reconnect grace).
 
-    Example:
+    Examples:
         >>> DeviceRecord("Esp8266").connects
         0
     """
@@ -117,7 +117,7 @@ class FarmSimulator(SimulatorBase):
     ``devices`` (registry), ``replies`` (return id -> every reply received),
     ``sends`` (return id -> how many times it was sent), ``errors_sent``.
 
-    Example:
+    Examples:
         >>> sim = FarmSimulator(time_scale=0.1)
         >>> sim.scaled(sim.resend_interval)
         0.05
@@ -339,7 +339,7 @@ class FarmSimulator(SimulatorBase):
     def snapshot(self) -> Snapshot:
         """The live state of every registered device.
 
-        Example:
+        Examples:
             >>> FarmSimulator(emulate=False).snapshot()
             Snapshot(devices={})
         """

@@ -1,6 +1,6 @@
 """Hypothesis strategies for farmws messages, for this package's tests and yours.
 
-Example:
+Examples:
     >>> from hypothesis import given
     >>> from farmws.protocol import encode, parse_event
     >>> @given(farm_events())
@@ -55,7 +55,7 @@ _text = st.text(max_size=12)
 def json_values(max_leaves: int = 8) -> st.SearchStrategy[Any]:
     """Any JSON value (finite floats only).
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> find(json_values(), lambda x: True) is not ...
         True
@@ -71,7 +71,7 @@ def json_values(max_leaves: int = 8) -> st.SearchStrategy[Any]:
 def numbers() -> st.SearchStrategy[int | float]:
     """A JSON number a reading may carry (ints and finite floats).
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> isinstance(find(numbers(), lambda x: True), (int, float))
         True
@@ -89,7 +89,7 @@ _times = st.none() | st.integers(0, 2**53)
 def typed_events() -> st.SearchStrategy[FarmEvent]:
     """The six typed Dialect D events, every field optional, unknown keys in ``extra``.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> find(typed_events(), lambda x: True).event in EVENT_TYPES
         True
@@ -110,7 +110,7 @@ def typed_events() -> st.SearchStrategy[FarmEvent]:
 def generic_events() -> st.SearchStrategy[GenericEvent]:
     """Events with names farmws has no model for, and any data.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> find(generic_events(), lambda x: True).event in EVENT_TYPES
         False
@@ -122,7 +122,7 @@ def generic_events() -> st.SearchStrategy[GenericEvent]:
 def farm_events() -> st.SearchStrategy[FarmEvent]:
     """Any Dialect D event, typed or generic.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> isinstance(find(farm_events(), lambda x: True), FarmEvent)
         True
@@ -133,7 +133,7 @@ def farm_events() -> st.SearchStrategy[FarmEvent]:
 def event_frames() -> st.SearchStrategy[str]:
     """Text frames carrying :func:`farm_events`.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> find(event_frames(), lambda x: True).startswith('{"event":')
         True
@@ -149,7 +149,7 @@ _sensor_ids = st.text(min_size=1, max_size=12)
 def register_sensors() -> st.SearchStrategy[RegisterSensors]:
     """``register_sensors`` messages.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> isinstance(find(register_sensors(), lambda x: True), RegisterSensors)
         True
@@ -161,7 +161,7 @@ def register_sensors() -> st.SearchStrategy[RegisterSensors]:
 def sensor_updates() -> st.SearchStrategy[SensorUpdate]:
     """``sensor_update`` messages.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> isinstance(find(sensor_updates(), lambda x: True), SensorUpdate)
         True
@@ -172,7 +172,7 @@ def sensor_updates() -> st.SearchStrategy[SensorUpdate]:
 def sensor_statuses() -> st.SearchStrategy[SensorStatus]:
     """``sensor_status`` messages.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> isinstance(find(sensor_statuses(), lambda x: True), SensorStatus)
         True
@@ -183,7 +183,7 @@ def sensor_statuses() -> st.SearchStrategy[SensorStatus]:
 def device_commands() -> st.SearchStrategy[DeviceCommand]:
     """Server -> device ``command`` messages, with or without a 10-character return id.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> isinstance(find(device_commands(), lambda x: True), DeviceCommand)
         True
@@ -198,7 +198,7 @@ def device_commands() -> st.SearchStrategy[DeviceCommand]:
 def snapshots() -> st.SearchStrategy[Snapshot]:
     """Dashboard snapshots (device key = device name, as the reference server sends).
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> isinstance(find(snapshots(), lambda x: True), Snapshot)
         True

@@ -4,7 +4,7 @@ Stream live values of iConnector devices (``/data-engine/realtime``) and set val
 (``/data-engine/set-data``) with :class:`Client` or :class:`AsyncClient`; test without
 hardware against :class:`GlobiotsSimulator`.
 
-Example:
+Examples:
     >>> from globiots import Client, DataType, GlobiotsSimulator, Point
     >>> with GlobiotsSimulator(time_scale=20).run() as sim, Client(sim.base_url) as client:
     ...     first = client.subscribe([Point("0.0.0.1", "2004", DataType.UINT16)], update_time=1)

@@ -1,6 +1,6 @@
 """``iotws globiots ...`` (and ``python -m globiots ...``): simulate, watch, set.
 
-Example:
+Examples:
     >>> import argparse
     >>> parser = argparse.ArgumentParser(prog="iotws")
     >>> register(parser.add_subparsers())
@@ -34,7 +34,7 @@ __all__ = ["demo", "parse_point", "points_of", "register"]
 def parse_point(hostname: str, spec: str) -> Point:
     """``ADDRESS:TYPE[:LENGTH]`` on ``hostname`` -> a :class:`Point` (``UsageError`` if bad).
 
-    Example:
+    Examples:
         >>> parse_point("0.0.0.1", "2308:string:16")
         Point(hostname='0.0.0.1', address='2308', data_type=<DataType.STRING: 'string'>, length=16)
         >>> parse_point("0.0.0.1", "2000:uint16").data_type
@@ -148,7 +148,11 @@ def _set(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     sim = GlobiotsSimulator(args.device or ("0.0.0.1", "0.0.0.2"), time_scale=args.time_scale,
                             host=args.host, port=args.port)
-    return serve_cli(sim, "/data-engine")
+    def banner(running: object) -> str:
+        hosts = " ".join(f"--host {h}" for h in (args.device or ("0.0.0.1", "0.0.0.2")))
+        return f"watch: iotws globiots watch {sim.url('/data-engine')} {hosts} --point 2000:float --point 2006:uint32"
+
+    return serve_cli(sim, "/data-engine", banner)
 
 
 def _client_arguments(parser: argparse.ArgumentParser) -> None:

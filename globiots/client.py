@@ -14,7 +14,7 @@ Connect options are those of :class:`common.options.ConnectOptions` (``ca_file``
 vendor's PEM certificate, ``connect_timeout``, ``request_timeout``, ``headers``,
 ``reconnect``...); ``query`` adds query parameters to both endpoint URLs.
 
-Example:
+Examples:
     >>> from globiots import DataType, GlobiotsSimulator
     >>> with GlobiotsSimulator(time_scale=20).run() as sim:
     ...     with Client(sim.base_url) as client:
@@ -70,7 +70,7 @@ def endpoint_url(base_url: str, path: str, query: Mapping[str, str] | None = Non
 
     A base URL that already names an endpoint (``.../realtime``) is reduced to its base.
 
-    Example:
+    Examples:
         >>> endpoint_url("wss://dataengine.globiots.com:443/data-engine", "/set-data", {"site": "a"})
         'wss://dataengine.globiots.com:443/data-engine/set-data?site=a'
         >>> endpoint_url("ws://127.0.0.1:8080/data-engine/realtime", "/set-data")
@@ -107,7 +107,7 @@ class _SetOne(SetData):
 class GlobiotsCommands(Commands[T], Generic[T]):
     """The command surface of both clients, written once.
 
-    Example:
+    Examples:
         >>> "subscribe" in dir(GlobiotsCommands) and "set_many" in dir(GlobiotsCommands)
         True
     """
@@ -172,7 +172,7 @@ def _realtime_url(base_url: str, mobile: bool, query: Mapping[str, str] | None) 
 class Client(SyncClientBase[RealtimeCore], GlobiotsCommands[Any]):
     """The synchronous client (websocket-client and a reader thread per link; no asyncio).
 
-    Example:
+    Examples:
         >>> client = Client("ws://127.0.0.1:9/data-engine", query={"site": "north"})
         >>> client.options.url
         'ws://127.0.0.1:9/data-engine/realtime?site=north'
@@ -242,7 +242,7 @@ class Client(SyncClientBase[RealtimeCore], GlobiotsCommands[Any]):
 class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands[Awaitable[Any]]):
     """The asyncio client (aiohttp); the same methods as :class:`Client`, awaited.
 
-    Example:
+    Examples:
         >>> AsyncClient("ws://127.0.0.1:9/data-engine", mobile=True).options.url
         'ws://127.0.0.1:9/data-engine/mobile/realtime'
     """

@@ -2,7 +2,7 @@
 
 Loaded automatically by the iotws pytest plugin.
 
-Example:
+Examples:
     >>> def test_my_dashboard(globiots_simulator):
     ...     with Client(globiots_simulator.base_url) as client:
     ...         client.subscribe([Point("0.0.0.1", "2000", DataType.FLOAT)], update_time=1)

@@ -5,7 +5,7 @@ through :mod:`common.codec`. Unknown fields are kept in ``extra`` and written ba
 ``to_wire``; the server's quirks (``length`` as text, the ``UNCHNAGED`` spelling, hex response
 codes, placeholder values) are absorbed here.
 
-Example:
+Examples:
     >>> from common.codec import DataType
     >>> point = Point("0.0.0.1", "2000", DataType.FLOAT)
     >>> point.length, point.to_wire()
@@ -75,7 +75,7 @@ _TYPES: Final[dict[str, DataType]] = {member.value: member for member in DataTyp
 def parse_length(raw: object) -> int | None:
     """Parse a wire ``length``: an int, or decimal text such as ``"2"``; ``""``/``None`` -> None.
 
-    Example:
+    Examples:
         >>> parse_length("2"), parse_length(4), parse_length("")
         (2, 4, None)
     """
@@ -131,7 +131,7 @@ def decode_value(data_type: DataType | str, text: str, length: int | None = None
     Placeholder texts of the vendor templates (``"float"``, ``""``) and unknown types give
     ``None`` rather than an error: the raw text is always kept beside it.
 
-    Example:
+    Examples:
         >>> decode_value(DataType.FLOAT, "21.5"), decode_value(DataType.HEXA, "0aff")
         (21.5, b'\\n\\xff')
         >>> decode_value(DataType.FLOAT, "float") is None
@@ -208,7 +208,7 @@ class ChangeOfValue(enum.Enum):
     The real server spells the unchanged case ``UNCHNAGED``; both spellings parse, unknown
     words give :attr:`UNKNOWN`, and :meth:`to_wire` writes the server's spelling.
 
-    Example:
+    Examples:
         >>> ChangeOfValue.from_wire("UNCHNAGED") is ChangeOfValue.from_wire("unchanged")
         True
         >>> ChangeOfValue.UNCHANGED.to_wire(), ChangeOfValue.from_wire("SIDEWAYS")
@@ -235,7 +235,7 @@ class ChangeOfValue(enum.Enum):
     def between(cls, previous: Value | None, current: Value | None) -> ChangeOfValue:
         """Compare two successive values of one point (numbers by size, others by equality).
 
-        Example:
+        Examples:
             >>> ChangeOfValue.between(1, 2), ChangeOfValue.between(b"a", b"a")
             (<ChangeOfValue.INCREASE: 'INCREASE'>, <ChangeOfValue.UNCHANGED: 'UNCHANGED'>)
         """
@@ -260,7 +260,7 @@ class ResponseCode(enum.Enum):
     Codes compare case-insensitively as hex text (``0a`` is ``0A``), never as decimals.
     ``01`` means "device identify / serial number not found" (the two sources disagree).
 
-    Example:
+    Examples:
         >>> ResponseCode.from_wire("0a"), ResponseCode.from_wire("10").meaning
         (<ResponseCode.DEVICE_LOCKED: '0A'>, 'timeout')
         >>> ResponseCode.from_wire("7F")
@@ -297,7 +297,7 @@ class ResponseCode(enum.Enum):
     def meaning(self) -> str:
         """What the code means, in words.
 
-        Example:
+        Examples:
             >>> ResponseCode.AREA_NOT_WRITABLE.meaning
             'memory area is not allowed writing'
         """
@@ -360,7 +360,7 @@ class Point:
     ``length`` (bytes) defaults from the type and is required for ``string`` and ``hexa``;
     addresses are normalised to upper-case hex (an ``int`` is accepted too).
 
-    Example:
+    Examples:
         >>> Point("0.0.0.1", 0x3000, "unsigned_integer_16")
         Point(hostname='0.0.0.1', address='3000', data_type=<DataType.UINT16: 'unsigned_integer_16'>, length=2)
         >>> Point("0.0.0.1", "2100", DataType.STRING)
@@ -394,7 +394,7 @@ class Point:
     def key(self) -> tuple[str, str]:
         """``(hostname, ADDRESS)``: how values of this point are looked up.
 
-        Example:
+        Examples:
             >>> Point("0.0.0.1", "201a", DataType.BYTE).key
             ('0.0.0.1', '201A')
         """
@@ -407,7 +407,7 @@ class Point:
     def text(self, value: Value) -> str:
         """The wire text of ``value`` for this point, or ``CodecError`` if it does not fit.
 
-        Example:
+        Examples:
             >>> Point("h", "3000", DataType.FLOAT).text(3.3)
             '3.3'
             >>> Point("h", "3000", DataType.BYTE).text(256)
@@ -419,7 +419,7 @@ class Point:
     def parse(self, text: str) -> Value:
         """The typed value of wire ``text`` for this point, or ``CodecError``.
 
-        Example:
+        Examples:
             >>> Point("h", "3000", DataType.INT16).parse("-5")
             -5
         """
@@ -471,7 +471,7 @@ class RealtimeRequest:
     ``update_time`` is in seconds; ``session_id`` and ``keep_alive_time`` are only sent when
     given (the Android demos send them, the vendor document does not).
 
-    Example:
+    Examples:
         >>> req = RealtimeRequest((Point("0.0.0.0", "6000", DataType.INT16),), update_time=5,
         ...                       timezone="GMT+07:00")
         >>> wire = req.to_wire()
@@ -495,7 +495,7 @@ class RealtimeRequest:
     def merged(self, points: Iterable[Point]) -> RealtimeRequest:
         """This request with ``points`` added (duplicates by key are replaced).
 
-        Example:
+        Examples:
             >>> a = RealtimeRequest([Point("h", "2000", DataType.FLOAT)])
             >>> len(a.merged([Point("h", "2004", DataType.BYTE)]).points)
             2
@@ -518,7 +518,7 @@ class RealtimeRequest:
     def from_wire(cls, data: object) -> RealtimeRequest:
         """Parse a request (the simulator's side); ``length`` may be text.
 
-        Example:
+        Examples:
             >>> RealtimeRequest.from_wire({"updateTime": 3, "objects": [{"hostname": "h",
             ...     "addresses": [{"address": "2000", "dataType": "float", "length": "4"}]}]}).points[0].length
             4
@@ -556,7 +556,7 @@ _VALUE_KEYS: Final = frozenset(
 class ReadDetails:
     """The optional per-address fields only some deployments send with a realtime value.
 
-    Example:
+    Examples:
         >>> ReadDetails(status="message-request-fail").status
         'message-request-fail'
     """
@@ -583,7 +583,7 @@ class PointValue:
     The optional fields (``timestamp``, ``status``, ``response_code``, ``response_message``,
     unknown fields in ``extra``) live in ``details`` and read as attributes too.
 
-    Example:
+    Examples:
         >>> pv = PointValue.from_wire("x.x.x.1", {"address": "2000", "dataType": "float",
         ...     "length": 4, "value": "21.5", "changeOfValue": "UNCHNAGED"})
         >>> pv.value, pv.change, pv.ok, pv.status
@@ -816,7 +816,7 @@ class RealtimeUpdate:
 
     ``timestamp`` is the server time (epoch ms on the wire) as an aware UTC datetime.
 
-    Example:
+    Examples:
         >>> up = RealtimeUpdate.from_wire({"updateTime": 5, "timezone": "", "timestamp": 1451380750978,
         ...     "sessionId": "", "objects": [{"hostname": "x.x.x.1", "addresses": [{"address": "2000",
         ...     "dataType": "float", "length": 4, "value": "21.5", "changeOfValue": "INCREASE"}]}]})
@@ -887,7 +887,7 @@ class RealtimeUpdate:
 class PointWrite:
     """One value to set: the point and the wire text (checked when made with :meth:`of`).
 
-    Example:
+    Examples:
         >>> PointWrite.of(Point("0.0.0.0", "2010", DataType.FLOAT), 3.3).to_wire()
         {'address': '2010', 'value': '3.3', 'dataType': 'float', 'length': 4}
     """
@@ -910,7 +910,7 @@ class PointWrite:
 class SetRequest:
     """A set-data request for one or many points (grouped per hostname on the wire).
 
-    Example:
+    Examples:
         >>> req = SetRequest([PointWrite.of(Point("0.0.0.0", "2010", DataType.FLOAT), 3.3)])
         >>> services = req.to_wire()["services"]
         >>> services["serviceName"], len(services["objects"])
@@ -933,7 +933,7 @@ class SetRequest:
     def from_wire(cls, data: object) -> SetRequest:
         """Parse a request (the simulator's side); ``length`` may be text.
 
-        Example:
+        Examples:
             >>> SetRequest.from_wire({"services": {"serviceName": "set-data", "objects": [{"type":
             ...     "any-data", "hostname": "h", "addresses": [{"address": "2010", "value": "3.3",
             ...     "dataType": "float", "length": "4"}]}]}}).writes[0].text
@@ -964,7 +964,7 @@ class SetResult:
     ``raw_code`` keeps the code text as sent (``code`` is :attr:`ResponseCode.UNKNOWN` for
     codes outside 00-10).
 
-    Example:
+    Examples:
         >>> r = SetResult.from_wire("x.x.x.x", {"address": "xxxx", "value": "byte", "dataType": "byte",
         ...     "responseCode": "10", "responseMessage": "Sets value to the device[0A000006] is timeout."})
         >>> r.code, r.ok, r.message
@@ -1035,7 +1035,7 @@ class SetResult:
 class SetResponse:
     """The answer to a set-data request: one :class:`SetResult` per address.
 
-    Example:
+    Examples:
         >>> resp = SetResponse.from_wire({"sessionId": "", "services": {"serviceName": "set-data",
         ...     "objects": [{"type": "any-data", "hostname": "h", "addresses": [{"address": "3000",
         ...     "responseCode": "00", "responseMessage": "ok"}]}]}})
@@ -1106,7 +1106,7 @@ class SetDataError(RemoteError):
     ``result`` is the failed :class:`SetResult`, ``response`` the whole answer (so every
     address can be inspected). Subclasses name the common failures.
 
-    Example:
+    Examples:
         >>> r = SetResult("0.0.0.1", "2000", ResponseCode.AREA_NOT_WRITABLE, "08", "not allowed")
         >>> err = SetDataError.from_result(r)
         >>> type(err).__name__, err.code.value, err.meaning

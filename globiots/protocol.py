@@ -7,7 +7,7 @@
 
 Neither core does I/O; the common drivers run them.
 
-Example:
+Examples:
     >>> from common.codec import DataType
     >>> from globiots.models import Point
     >>> core = RealtimeCore()
@@ -69,7 +69,7 @@ try:  # orjson is an optional speed-up (the ``speedups`` extra)
     def dumps(obj: Any) -> str:
         """Compact JSON text of ``obj``.
 
-        Example:
+        Examples:
             >>> dumps({"a": 1})
             '{"a":1}'
         """
@@ -82,7 +82,7 @@ except ImportError:  # pragma: no cover - exercised only without orjson
     def dumps(obj: Any) -> str:
         """Compact JSON text of ``obj``.
 
-        Example:
+        Examples:
             >>> dumps({"a": 1})
             '{"a":1}'
         """
@@ -92,7 +92,7 @@ except ImportError:  # pragma: no cover - exercised only without orjson
 def loads(frame: Frame) -> dict[str, Any]:
     """Parse one frame into a JSON object, or raise ``ProtocolError``.
 
-    Example:
+    Examples:
         >>> loads('{"sessionId": ""}')
         {'sessionId': ''}
         >>> loads("[1]")
@@ -125,7 +125,7 @@ def _wrap(parse: Callable[[object], Any], data: object, frame: Frame) -> Any:
 class Subscribe(Command[RealtimeUpdate]):
     """Subscribe to points; completes with the first push that follows.
 
-    Example:
+    Examples:
         >>> from common.codec import DataType
         >>> from globiots.models import Point
         >>> Subscribe(RealtimeRequest([Point("h", "2000", DataType.FLOAT)])).expects_reply
@@ -146,7 +146,7 @@ class SetData(Command[SetResponse]):
     With ``check`` (the default) a failed code raises the matching
     :class:`~globiots.models.SetDataError`; without it the answer is returned for inspection.
 
-    Example:
+    Examples:
         >>> from common.codec import DataType
         >>> from globiots.models import Point, PointWrite
         >>> cmd = SetData(SetRequest([PointWrite.of(Point("h", "3000", DataType.BYTE), 7)]))
@@ -178,7 +178,7 @@ class RealtimeCore(ProtocolCore):
     does with a second request is undocumented). ``latest`` holds the newest value per
     ``(hostname, ADDRESS)``.
 
-    Example:
+    Examples:
         >>> core = RealtimeCore()
         >>> core.on_connect()  # nothing subscribed yet
         []
@@ -225,7 +225,7 @@ class RealtimeCore(ProtocolCore):
     def value(self, hostname: str, address: str) -> PointValue | None:
         """The newest value of ``(hostname, address)``, if any push carried it.
 
-        Example:
+        Examples:
             >>> RealtimeCore().value("0.0.0.1", "2000") is None
             True
         """
@@ -237,7 +237,7 @@ class SetDataCore(ProtocolCore):
 
     An answer nobody waits for (its request timed out) is surfaced as an event.
 
-    Example:
+    Examples:
         >>> core = SetDataCore()
         >>> core.receive('{"sessionId": "", "services": {"objects": []}}')
         [SetResponse(results=(), session_id='', service_name='set-data', extra={})]

@@ -13,7 +13,7 @@ come every ``updateTime / time_scale`` s), ``pushing`` (False: stop pushing),
 ``Device.fault``), ``failing_reads`` (``(hostname, ADDRESS)`` pairs answered with
 ``status: "message-request-fail"``), plus the common ``faults`` and ``drop_connections()``.
 
-Example:
+Examples:
     >>> from globiots import Client, DataType, Point
     >>> with GlobiotsSimulator(time_scale=20).run() as sim:
     ...     with Client(sim.base_url) as client:
@@ -52,7 +52,7 @@ __all__ = ["AREAS", "SIGNALS", "Area", "Device", "GlobiotsSimulator", "Signal"]
 class Area:
     """One region of the iConnector memory map.
 
-    Example:
+    Examples:
         >>> AREAS[3].writable, AREAS[3].contains(0x30FE, 2), AREAS[3].contains(0x30FF, 2)
         (True, True, False)
     """
@@ -84,7 +84,7 @@ MEMORY_SIZE: Final = 0x7000
 class Signal:
     """A live value in a read-only area: ``compute(t, phase)`` at simulated time ``t``.
 
-    Example:
+    Examples:
         >>> SIGNALS[0].name, SIGNALS[0].point("0.0.0.1").address
         ('sine', '2000')
     """
@@ -138,7 +138,7 @@ class Device:
     ``fault`` (a response code such as ``"0A"``) makes every write to it fail with that code;
     ``flash_writes`` counts writes to the wear-limited flash area.
 
-    Example:
+    Examples:
         >>> dev = Device("0.0.0.1", index=0)
         >>> dev.write(Point("0.0.0.1", "3000", DataType.FLOAT), "3.3")
         '00'
@@ -202,7 +202,7 @@ class GlobiotsSimulator(SimulatorBase):
     ``hostnames`` name the devices (default ``0.0.0.1`` and ``0.0.0.2``); ``base_url`` is what
     clients take. See the module documentation for the switches.
 
-    Example:
+    Examples:
         >>> sim = GlobiotsSimulator(["0.0.0.254"], time_scale=10)
         >>> sorted(sim.devices), sim.time_scale
         (['0.0.0.254'], 10.0)
@@ -288,7 +288,7 @@ class GlobiotsSimulator(SimulatorBase):
     ) -> dict[str, Any]:
         """The realtime response for ``request`` now; ``previous`` tracks ``changeOfValue``.
 
-        Example:
+        Examples:
             >>> sim = GlobiotsSimulator()
             >>> req = RealtimeRequest([Point("0.0.0.1", "3000", DataType.BYTE)])
             >>> (obj,) = sim.snapshot(req)["objects"]
@@ -352,7 +352,7 @@ class GlobiotsSimulator(SimulatorBase):
     def apply(self, request: SetRequest) -> dict[str, Any]:
         """Write ``request`` into the devices and return the set-data response.
 
-        Example:
+        Examples:
             >>> from globiots.models import PointWrite
             >>> sim = GlobiotsSimulator()
             >>> req = SetRequest([PointWrite.of(Point("0.0.0.9", "3000", DataType.BYTE), 1)])

@@ -1,6 +1,6 @@
 """Hypothesis strategies for Globiots messages, for users' property tests and ours.
 
-Example:
+Examples:
     >>> from hypothesis import given
     >>> @given(typed_values())
     ... def test_text_round_trip(item):

@@ -3,7 +3,7 @@
 A device opens a WebSocket (subprotocol ``echo-protocol``), registers with its device token,
 and then receives actuations (commands) pushed by the platform.
 
-Example:
+Examples:
     >>> from oisp import Client, OispSimulator
     >>> with OispSimulator().run() as sim:
     ...     token = sim.issue_token("dev-1", "acc-1")

@@ -11,7 +11,7 @@
   push a command through a running simulator's platform side; without a URL, run an
   in-process simulator and a device, and print the actuation the device received.
 
-Example:
+Examples:
     >>> from common.cli import main
     >>> main(["oisp", "actuate", "ws://127.0.0.1:9/", "--account-id", "a", "--device-id", "d",
     ...       "--param", "oops"])
@@ -124,7 +124,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def event_json(event: object) -> Any:
     """JSON data for one event; an actuation keeps its wire form under ``wire``.
 
-    Example:
+    Examples:
         >>> act = Actuation.from_wire({"type": "command", "content": {"command": "X", "params": []}})
         >>> event_json(act)["command"]
         'X'
@@ -182,7 +182,7 @@ def _params(pairs: list[str]) -> list[tuple[str, str]]:
 def control_url(url: str) -> str:
     """The simulator's platform-side URL for a device URL on the same server.
 
-    Example:
+    Examples:
         >>> control_url("ws://127.0.0.1:5000/any/path?x=1")
         'ws://127.0.0.1:5000/_simulator/platform'
     """
@@ -195,7 +195,7 @@ def control_url(url: str) -> str:
 def push_actuation(url: str, account_id: str, device_id: str, body: dict[str, Any], timeout: float = 10.0) -> int:
     """Send one actuation through a running simulator's platform side; returns frames delivered.
 
-    Example:
+    Examples:
         >>> push_actuation("ws://127.0.0.1:9/", "a", "d", {})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         common.errors.ConnectError: cannot reach the simulator at ws://127.0.0.1:9/_simulator/platform: ...

@@ -60,7 +60,7 @@ _UNSET: Any = object()
 class OispCommands(Commands[T]):
     """The OISP command surface, written once for both clients.
 
-    Example:
+    Examples:
         >>> hasattr(OispCommands, "ping")
         True
     """
@@ -126,7 +126,7 @@ class Client(SyncClientBase[OispCore], OispCommands[Any]):
     * other keyword options: :class:`common.options.ConnectOptions` (``headers``,
       ``reconnect``, ``request_timeout``, ``ca_file``...).
 
-    Example:
+    Examples:
         >>> from oisp import OispSimulator
         >>> with OispSimulator().run() as sim:
         ...     token = sim.issue_token("dev-1", "acc-1")
@@ -229,7 +229,7 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands[Awaitable[Any]]):
     ``session``: an :class:`aiohttp.ClientSession` to share between many devices (the
     client then does not close it).
 
-    Example:
+    Examples:
         >>> import asyncio
         >>> from oisp import OispSimulator
         >>> async def main():

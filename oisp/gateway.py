@@ -4,7 +4,7 @@ Every device is an :class:`~oisp.client.AsyncClient` sharing one :class:`aiohttp
 their events flow into ONE bounded queue (no per-device queue or task), tagged with the
 device id, so the memory cost per connection stays small (see ``tests/bench/bench_oisp.py``).
 
-Example:
+Examples:
     >>> import asyncio
     >>> from oisp import OispSimulator
     >>> async def main():
@@ -44,7 +44,7 @@ log = package_logger("oisp")
 class DeviceEvent:
     """An event of one gateway device: ``device_id`` and the event (Actuation, Disconnected...).
 
-    Example:
+    Examples:
         >>> DeviceEvent("dev-1", "x").device_id
         'dev-1'
     """

@@ -5,7 +5,7 @@ Server messages are ``{"code": int, "content": ...}``: 1024 carries an :class:`A
 other code becomes :class:`UnknownMessage`. Ids are optional strings and unknown keys are
 kept in ``extra`` so that nothing the platform forwards is lost.
 
-Example:
+Examples:
     >>> msg = parse_server_message('{"code":1024,"content":{"type":"command","transport":"ws",'
     ...     '"content":{"deviceId":"d1","command":"LED.v1.0","params":[{"name":"LED","value":"1"}]}}}')
     >>> msg.command, msg.param("LED")
@@ -68,7 +68,7 @@ JsonScalar = str | int | float | bool | None
 def dumps(data: Any) -> str:
     """Compact JSON text, as the server writes it.
 
-    Example:
+    Examples:
         >>> dumps({"code": 202, "content": "PONG"})
         '{"code":202,"content":"PONG"}'
     """
@@ -91,7 +91,7 @@ class InvalidTokenError(AuthenticationError):
     ``refreshed`` is true when the token-refresh callback supplied a new token, so one
     more attempt is worth making.
 
-    Example:
+    Examples:
         >>> err = InvalidTokenError("Invalid device token for device")
         >>> err.status, err.refreshed
         (401, False)
@@ -105,7 +105,7 @@ class InvalidTokenError(AuthenticationError):
 class OispServerError(RemoteError):
     """The server answered with an error code (401 "Wrong message format", or 500).
 
-    Example:
+    Examples:
         >>> OispServerError(500, "Internal server error").code
         500
     """
@@ -116,7 +116,7 @@ class WrongMessageFormat(OispServerError):
 
     Against a real server this also means a token without an ``accounts`` claim.
 
-    Example:
+    Examples:
         >>> WrongMessageFormat(401, "Wrong message format").message
         'Wrong message format'
     """
@@ -125,7 +125,7 @@ class WrongMessageFormat(OispServerError):
 class InternalServerError(OispServerError):
     """500 from a legacy server that could not store the registration (close 1000; retried).
 
-    Example:
+    Examples:
         >>> isinstance(InternalServerError(500, "db down"), OispServerError)
         True
     """
@@ -138,7 +138,7 @@ class DeviceRegistration:
 
     The token never shows in a repr.
 
-    Example:
+    Examples:
         >>> reg = DeviceRegistration("dev-1", "eyJhbGciOi.secret.sig")
         >>> reg
         DeviceRegistration(device_id='dev-1', token='***')
@@ -170,7 +170,7 @@ class DeviceRegistration:
 class Param:
     """One actuation parameter ``{"name": ..., "value": ...}``; values are usually strings.
 
-    Example:
+    Examples:
         >>> p = Param("LED", "1")
         >>> p.as_bool(), p.as_float()
         (True, 1.0)
@@ -238,7 +238,7 @@ _CONTENT_KEYS = {
 class ActuationContent:
     """The platform's command as forwarded verbatim: ids, ``command`` and ``params``.
 
-    Example:
+    Examples:
         >>> ActuationContent(device_id="d1", command="LED.v1.0").to_wire()
         {'deviceId': 'd1', 'command': 'LED.v1.0', 'params': []}
     """
@@ -284,7 +284,7 @@ class ActuationContent:
 class Actuation:
     """A command pushed by the platform (code 1024): the event a device waits for.
 
-    Example:
+    Examples:
         >>> act = Actuation.from_wire({"type": "command", "transport": "ws", "content": {
         ...     "accountId": "acc", "deviceId": "d1", "componentId": "c1",
         ...     "command": "LED.v1.0", "params": [{"name": "LED", "value": "1"}]}})
@@ -364,7 +364,7 @@ class Actuation:
 class Pong:
     """The answer to the application ping (code 202, content ``"PONG"``).
 
-    Example:
+    Examples:
         >>> parse_server_message('{"code":202,"content":"PONG"}')
         Pong(content='PONG')
     """
@@ -376,7 +376,7 @@ class Pong:
 class Registered:
     """A legacy server's registration confirmation (code 200). Modern servers stay silent.
 
-    Example:
+    Examples:
         >>> parse_server_message('{"code":200,"content":"Record in database update for device"}').code
         200
     """
@@ -389,7 +389,7 @@ class Registered:
 class ServerError:
     """A 401 or 500 message (as an event when it arrives after registration).
 
-    Example:
+    Examples:
         >>> parse_server_message('{"code":401,"content":"Wrong message format"}').is_invalid_token
         False
     """
@@ -418,7 +418,7 @@ class ServerError:
 class UnknownMessage:
     """A server message with a code this library does not know (surfaced, not failed).
 
-    Example:
+    Examples:
         >>> parse_server_message('{"code":7,"content":null}')
         UnknownMessage(code=7, content=None)
     """
@@ -433,7 +433,7 @@ ServerMessage = Actuation | Pong | Registered | ServerError | UnknownMessage
 def parse_server_message(frame: str | bytes) -> ServerMessage:
     """Parse one server frame; raise :class:`~common.errors.ProtocolError` if it is malformed.
 
-    Example:
+    Examples:
         >>> parse_server_message(b"\\x00")
         Traceback (most recent call last):
         common.errors.ProtocolError: binary frame from the server (OISP uses text frames) (frame: b'\\x00')

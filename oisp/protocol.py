@@ -5,7 +5,7 @@ nothing on success, so the handshake completes when the grace period
 (:meth:`OispCore.handshake_wait`) runs out in silence (:meth:`OispCore.handshake_timed_out`),
 or at once on a legacy server's 200. A 401 or 500 during the grace period fails the connect.
 
-Example:
+Examples:
     >>> core = OispCore("dev-1", "eyJ.token.sig")
     >>> core.on_connect()
     ['{"type":"device","deviceId":"dev-1","deviceToken":"eyJ.token.sig"}']
@@ -70,7 +70,7 @@ TokenRefresh = Callable[[str], "str | None"]
 def default_reconnect_policy() -> ReconnectPolicy:
     """The reference client's timing: 2.5 s doubling to 600 s, jittered, reset after 60 s up.
 
-    Example:
+    Examples:
         >>> p = default_reconnect_policy()
         >>> p.initial_delay, p.max_delay
         (2.5, 600.0)
@@ -84,7 +84,7 @@ _TOKEN_RE = re.compile(r'("deviceToken"\s*:\s*")[^"]*|eyJ[A-Za-z0-9_\-]*\.[A-Za-
 def redact_tokens(text: str) -> str:
     """Replace device tokens and anything JWT-shaped in ``text`` with ``***``.
 
-    Example:
+    Examples:
         >>> redact_tokens('{"deviceId":"d","deviceToken":"eyJhb.cd.ef"}')
         '{"deviceId":"d","deviceToken":"***"}'
     """
@@ -94,7 +94,7 @@ def redact_tokens(text: str) -> str:
 class TokenRedactingFilter(logging.Filter):
     """A logging filter that removes device tokens from records (installed on the ``oisp`` logger).
 
-    Example:
+    Examples:
         >>> rec = logging.LogRecord("oisp", 10, "", 0, ">> %s", ('{"deviceToken":"eyJa.b.c"}',), None)
         >>> TokenRedactingFilter().filter(rec), rec.getMessage()
         (True, '>> {"deviceToken":"***"}')
@@ -120,7 +120,7 @@ def install_log_redaction(logger: logging.Logger) -> None:
 class PingCommand(Command[Pong]):
     """The application ping ``{"type":"ping"}``; its reply is the next 202 ``PONG``.
 
-    Example:
+    Examples:
         >>> PingCommand().encode(1)
         ['{"type":"ping"}']
     """
@@ -144,7 +144,7 @@ class OispCore(ProtocolCore):
     * ``grace``: seconds of silence after the registration that mean success (default 1.5).
     * ``clock``: the time source for the dedup window (injected; default ``time.monotonic``).
 
-    Example:
+    Examples:
         >>> core = OispCore("d", "t", dedup_window=5.0, clock=lambda: 0.0)
         >>> frame = '{"code":1024,"content":{"type":"command","content":{"command":"X"}}}'
         >>> len(core.receive(frame)), len(core.receive(frame)), core.duplicates_suppressed
@@ -253,7 +253,7 @@ class OispCore(ProtocolCore):
         A rejected token is final unless the refresh callback supplied a new one; a
         "Wrong message format" (close 1003) is final; a legacy 500 is retried.
 
-        Example:
+        Examples:
             >>> OispCore("d", "t").should_retry(InvalidTokenError("rejected"))
             False
         """

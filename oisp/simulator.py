@@ -17,7 +17,7 @@
   socket); :meth:`OispSimulator.issue_token` issues device tokens. Other processes push
   through the control path :data:`CONTROL_PATH` (see ``iotws oisp actuate``).
 
-Example:
+Examples:
     >>> with OispSimulator().run() as sim:
     ...     token = sim.issue_token("dev-1", "acc-1")
     ...     sim.url().startswith("ws://127.0.0.1:")
@@ -75,7 +75,7 @@ def _params(params: ParamsLike) -> list[dict[str, Any]]:
 class OispSimulator(SimulatorBase):
     """The OISP WebSocket server on loopback, with switches for its real-world quirks.
 
-    Example:
+    Examples:
         >>> sim = OispSimulator(legacy_200=True, duplicates=True)
         >>> sim.legacy_200, sim.duplicates, sim.blind_window
         (True, True, 0.0)
@@ -186,7 +186,7 @@ class OispSimulator(SimulatorBase):
     def stats(self) -> dict[str, int]:
         """Counters: registrations, rejections, bound devices, open connections, pings.
 
-        Example:
+        Examples:
             >>> OispSimulator(keys=TokenKeys(3233, 17, None)).stats()["registrations"]
             0
         """

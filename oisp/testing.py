@@ -1,6 +1,6 @@
 """Hypothesis strategies for OISP messages, public for users' own property tests.
 
-Example:
+Examples:
     >>> from hypothesis import given, settings
     >>> @settings(max_examples=20)
     ... @given(actuations())
@@ -35,7 +35,7 @@ _ids = st.text(st.characters(codec="utf-8"), min_size=1, max_size=40)
 def json_values(max_leaves: int = 10) -> st.SearchStrategy[Any]:
     """Any JSON value that survives a round trip exactly (finite floats, 64-bit ints).
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> find(json_values(), lambda v: isinstance(v, list))
         []
@@ -58,7 +58,7 @@ def _extra(reserved: set[str]) -> st.SearchStrategy[dict[str, Any]]:
 def params() -> st.SearchStrategy[Param]:
     """An actuation parameter; values are mostly strings, like the platform sends.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> find(params(), lambda p: isinstance(p.value, str))
         Param(name='', value='')
@@ -72,7 +72,7 @@ def params() -> st.SearchStrategy[Param]:
 def actuation_contents() -> st.SearchStrategy[ActuationContent]:
     """The inner ``content`` of an actuation, with optional ids and unknown keys.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> find(actuation_contents(), lambda c: c.command is not None).command
         'LED.v1.0'
@@ -96,7 +96,7 @@ def actuation_contents() -> st.SearchStrategy[ActuationContent]:
 def actuations() -> st.SearchStrategy[Actuation]:
     """A whole actuation (the ``content`` of a 1024 message).
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> find(actuations(), lambda a: len(a.params) == 1).params[0].name
         ''
@@ -113,7 +113,7 @@ def actuations() -> st.SearchStrategy[Actuation]:
 def registrations() -> st.SearchStrategy[DeviceRegistration]:
     """A device registration with an arbitrary (opaque) token.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> find(registrations(), lambda r: True)
         DeviceRegistration(device_id='0', token='***')
@@ -124,7 +124,7 @@ def registrations() -> st.SearchStrategy[DeviceRegistration]:
 def server_frames() -> st.SearchStrategy[str]:
     """Valid server frames of every kind: actuations, PONG, 200, 401, 500 and unknown codes.
 
-    Example:
+    Examples:
         >>> from hypothesis import find
         >>> find(server_frames(), lambda f: "PONG" in f)
         '{"code":202,"content":"PONG"}'

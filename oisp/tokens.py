@@ -6,7 +6,7 @@ otherwise a small standard-library RSA implementation (RS256/384/512, PKCS#1 v1.
 so ``iotws demo`` works after a plain ``pip install iotws``. PS256-family tokens are only
 accepted with PyJWT installed.
 
-Example:
+Examples:
     >>> keys = TokenKeys.generate()
     >>> token = keys.issue("dev-1", "acc-1", ttl=60)
     >>> claims = keys.verify(token, now=0 + __import__("time").time())
@@ -42,7 +42,7 @@ _DIGEST_INFO = {
 class InvalidToken(Exception):
     """The token failed verification (signature, algorithm, ``exp``, ``nbf``, shape).
 
-    Example:
+    Examples:
         >>> str(InvalidToken("expired"))
         'expired'
     """
@@ -51,7 +51,7 @@ class InvalidToken(Exception):
 def have_pyjwt() -> bool:
     """Whether PyJWT with ``cryptography`` is importable (else the stdlib fallback is used).
 
-    Example:
+    Examples:
         >>> isinstance(have_pyjwt(), bool)
         True
     """
@@ -131,7 +131,7 @@ class TokenKeys:
     ``exp`` (in **milliseconds**, as the platform does, unless ``exp_in_ms=False``),
     ``accounts: [{"id": account_id, "role": "device"}]`` and ``type: "device"``.
 
-    Example:
+    Examples:
         >>> keys = TokenKeys.generate()
         >>> keys.verify(keys.issue("d", "a", ttl=-5, exp_in_ms=False))
         Traceback (most recent call last):

@@ -3,7 +3,7 @@
 Xentara's built-in HTTP server speaks binary CBOR over ``wss://HOST:8080/api/ws``:
 requests with message ids, several per message, and data-change events.
 
-Example:
+Examples:
     >>> from xentara import Client, XentaraSimulator
     >>> with XentaraSimulator().run() as sim, Client(sim.url()) as client:
     ...     client.get_stage()

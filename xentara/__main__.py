@@ -9,7 +9,7 @@
 
 Client verbs take ``--user/--password`` or ``--token``, and ``--cafile`` or ``--insecure``.
 
-Example:
+Examples:
     >>> from common.cli import main
     >>> main(["xentara", "read", "ws://127.0.0.1:9/api/ws", "Group 1.Setpoint"])
     1
@@ -283,7 +283,7 @@ def _default_policy() -> Any:
 def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
     """Run the simulator and a client for ``seconds``, reporting live values.
 
-    Example:
+    Examples:
         >>> demo(0.3, lambda protocol, name, value: None)
     """
     deadline = time.monotonic() + seconds

@@ -9,7 +9,7 @@
 
 :func:`loads` turns every decoding failure into :class:`~common.errors.ProtocolError`.
 
-Example:
+Examples:
     >>> data = dumps([[1, 7, Timestamp(1704107471111587983)]])
     >>> loads(data)
     [[1, 7, Timestamp(ns=1704107471111587983)]]
@@ -87,7 +87,7 @@ _dumps = cbor2.dumps
 def loads(data: bytes | bytearray | memoryview) -> Any:
     """Decode one CBOR data item with Xentara's tags; any failure is a ProtocolError.
 
-    Example:
+    Examples:
         >>> loads(b"\\xff")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         common.errors.ProtocolError: not a valid CBOR message: ... (frame: b'\\xff')
@@ -111,7 +111,7 @@ def _default(encoder: Any, value: Any) -> None:
 def dumps(item: Any) -> bytes:
     """Encode ``item``; :class:`Timestamp` and other models with ``to_wire`` are converted.
 
-    Example:
+    Examples:
         >>> dumps([[0, 66, 8]]).hex()
         '818300184208'
     """

@@ -82,7 +82,7 @@ class Subscription:
     Events carry no subscription id; :meth:`matches` tells whether a
     :class:`~xentara.models.DataChange` was routed to this subscription.
 
-    Example:
+    Examples:
         >>> from xentara import XentaraSimulator
         >>> with XentaraSimulator().run() as sim, Client(sim.url()) as client:
         ...     sub = client.watch("Group 1.Data Point 1")
@@ -295,7 +295,7 @@ class Client(SyncClientBase[XentaraCore], XentaraCommands[Any]):
     other keyword arguments are :class:`~common.options.ConnectOptions`
     (``ca_file``, ``ssl_context``, ``verify``, ``request_timeout``, ``reconnect``...).
 
-    Example:
+    Examples:
         >>> Client("wss://127.0.0.1:8080/api/ws", user="op", password="pw").options.auth
         BasicAuth(username='op', password='***')
     """
@@ -332,7 +332,7 @@ class AsyncClient(AsyncClientBase[XentaraCore], XentaraCommands[Awaitable[Any]])
     Concurrent calls are pipelined: each goes out at once and replies are matched
     by message id.
 
-    Example:
+    Examples:
         >>> AsyncClient("wss://127.0.0.1:8080/api/ws", token="abc").options.auth
         BearerAuth(token='***')
     """

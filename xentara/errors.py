@@ -11,7 +11,7 @@ page calls them "Write Only" and "Read Error", its *write* page "Read Only" and
 write only, -32108 read error, -32109 write error) and always keeps the
 server's message, which tells the cases apart.
 
-Example:
+Examples:
     >>> err = error_for(-32103, "value is read only")
     >>> type(err).__name__, err.code, err.message
     ('ReadOnly', -32103, 'value is read only')
@@ -54,7 +54,7 @@ __all__ = [
 class XentaraError(RemoteError):
     """An error response from a Xentara server; ``code`` is the int error code.
 
-    Example:
+    Examples:
         >>> XentaraError(-32099, "").message
         'unknown Xentara WebSocket error'
     """
@@ -227,7 +227,7 @@ _BY_CODE: dict[int, type[XentaraError]] = {
 def error_for(code: int, message: str | None = None) -> XentaraError:
     """The exception for an error ``code``; ``message`` defaults to the official client's text.
 
-    Example:
+    Examples:
         >>> error_for(-32100)
         UnknownElement(-32100, 'unknown element')
         >>> type(error_for(-32050)).__name__

@@ -2,7 +2,7 @@
 
 Loaded automatically by the iotws pytest plugin.
 
-Example:
+Examples:
     >>> def test_my_app(xentara_simulator):
     ...     from xentara import Client
     ...     with Client(xentara_simulator.url()) as client:

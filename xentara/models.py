@@ -6,7 +6,7 @@ sent nonsense) and ``to_wire`` gives the CBOR item back; keys a model does not
 know are kept in ``extra``. Enumerations map unknown wire values to the plain
 ``int`` (see :func:`enum_or_int`), so a newer server never breaks a client.
 
-Example:
+Examples:
     >>> ts = Timestamp(1704107471111587983)
     >>> str(ts)
     '2024-01-01T11:11:11.111587983Z'
@@ -78,7 +78,7 @@ NIL_UUID = uuid.UUID(int=0)
 def enum_or_int(cls: type[E], value: Any) -> E | int:
     """``cls(value)`` for a known value, the plain ``int`` for an unknown one.
 
-    Example:
+    Examples:
         >>> enum_or_int(Stage, 2), enum_or_int(Stage, 9)
         (<Stage.OPERATIONAL: 2>, 9)
     """
@@ -184,7 +184,7 @@ class ElementCategory(enum.IntEnum):
 class Attribute(enum.IntEnum):
     """The known attribute ids; other attributes are addressed by UUID.
 
-    Example:
+    Examples:
         >>> Attribute.VALUE, Attribute.VALUE.uuid
         (<Attribute.VALUE: 11>, UUID('4aa0e4e0-521e-4599-a985-e454baa59f89'))
     """
@@ -233,7 +233,7 @@ AttributeId = Attribute | int | uuid.UUID
 def attribute_from_wire(key: Any) -> AttributeId:
     """Turn a wire attribute id (int or UUID) into an :data:`AttributeId`.
 
-    Example:
+    Examples:
         >>> attribute_from_wire(11), attribute_from_wire(99)
         (<Attribute.VALUE: 11>, 99)
     """
@@ -305,7 +305,7 @@ class Timestamp:
     :attr:`MIN` and :attr:`MAX` stand for the minimum / maximum time stamp (the
     wire's -inf / +inf).
 
-    Example:
+    Examples:
         >>> ts = Timestamp.from_datetime(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
         >>> ts.ns, ts.to_datetime().isoformat()
         (1704067200000000000, '2024-01-01T00:00:00+00:00')
@@ -328,7 +328,7 @@ class Timestamp:
     def from_seconds(cls, seconds: float) -> Timestamp:
         """From (fractional) epoch seconds; infinities give :attr:`MIN` / :attr:`MAX`.
 
-        Example:
+        Examples:
             >>> Timestamp.from_seconds(1.5).ns, Timestamp.from_seconds(float("inf")) == Timestamp.MAX
             (1500000000, True)
         """
@@ -395,7 +395,7 @@ _EXPONENT_SCALE = {-9: 1, -6: 1000, -3: 1_000_000}
 def decode_time_tag(tag: int, value: Any) -> Timestamp | CBORTag:
     """Decode tag 1 or 1001 content into a :class:`Timestamp`, or give the tag back unchanged.
 
-    Example:
+    Examples:
         >>> decode_time_tag(1001, {4: CBORTag(4, [-3, 1500])}).ns
         1500000000
         >>> decode_time_tag(1, 2).ns
@@ -434,7 +434,7 @@ def decode_time_tag(tag: int, value: Any) -> Timestamp | CBORTag:
 class Failure:
     """A per-attribute error (``122({0: code, 1: text})``) in a read result or an event.
 
-    Example:
+    Examples:
         >>> f = Failure(-32101, "missing attribute")
         >>> f.error
         MissingAttribute(-32101, 'missing attribute')
@@ -476,7 +476,7 @@ def value_to_wire(value: Any) -> Any:
 
     Accepted: bool, int, float, str, UUID, :class:`Timestamp`, aware datetime.
 
-    Example:
+    Examples:
         >>> value_to_wire(21.5), value_to_wire(Timestamp(5)).tag
         (21.5, 1001)
     """
@@ -508,7 +508,7 @@ def _extra(data: Mapping[Any, Any], known: tuple[int, ...]) -> dict[Any, Any]:
 class Element:
     """A Xentara element: its UUID, and its primary key (dotted path) when known.
 
-    Example:
+    Examples:
         >>> Element(NIL_UUID, "Group 1").primary_key
         'Group 1'
     """
@@ -521,7 +521,7 @@ class Element:
 class BrowseEntry:
     """One element found by browse: ``{0: primary key, 1: UUID, 2: category}``.
 
-    Example:
+    Examples:
         >>> e = BrowseEntry.from_wire({0: "Group 1", 1: NIL_UUID, 2: 1})
         >>> e.category, e.element.primary_key
         (<ElementCategory.ELEMENT_GROUP: 1>, 'Group 1')
@@ -556,7 +556,7 @@ ElementRef = uuid.UUID | Element | BrowseEntry
 def element_uuid(ref: Any) -> uuid.UUID:
     """The UUID of an element reference (UUID, Element or BrowseEntry), else UsageError.
 
-    Example:
+    Examples:
         >>> element_uuid(Element(NIL_UUID)) == NIL_UUID
         True
     """
@@ -571,7 +571,7 @@ def element_uuid(ref: Any) -> uuid.UUID:
 class AttributeInfo:
     """One attribute in meta data: name, id, access and data type.
 
-    Example:
+    Examples:
         >>> AttributeInfo.from_wire({0: "value", 1: 11, 2: 2, 3: 10}).data_type
         <ValueType.FLOAT64: 10>
     """
@@ -605,7 +605,7 @@ class AttributeInfo:
 class MetaData:
     """An element's meta data (opcode 2); fields not asked for are ``None``.
 
-    Example:
+    Examples:
         >>> MetaData.from_wire({0: "Group 1", 3: True}).has_children
         True
     """
@@ -650,7 +650,7 @@ class MetaData:
 class ServerInformation:
     """Server information (opcode 0); values are passed through as sent.
 
-    Example:
+    Examples:
         >>> ServerInformation.from_wire({0: "2.0.3"}).version
         '2.0.3'
     """
@@ -670,7 +670,7 @@ class ServerInformation:
 class AccessRights:
     """A sub-session's access (opcode 15).
 
-    Example:
+    Examples:
         >>> AccessRights.from_wire({0: True, 1: False})
         AccessRights(read=True, write=False)
     """
@@ -694,7 +694,7 @@ class ReadResult:
     One bad attribute does not fail the read: indexing a failed attribute raises
     its error; :attr:`values` and :attr:`failures` split them.
 
-    Example:
+    Examples:
         >>> r = ReadResult.from_wire(NIL_UUID, {11: CBORTag(121, 42.5),
         ...                                     12: CBORTag(122, {0: -32101, 1: "missing attribute"})})
         >>> r[Attribute.VALUE], r.ok, list(r.failures)
@@ -769,7 +769,7 @@ class DataChange:
     these attributes (events carry no subscription id; they are routed by
     element and attribute).
 
-    Example:
+    Examples:
         >>> ev = DataChange.from_wire({0: Timestamp(0), 1: NIL_UUID, 2: {11: CBORTag(121, 1.5)}})
         >>> ev.value, ev.quality
         (1.5, None)
@@ -849,7 +849,7 @@ class DataChange:
 class UnknownEvent:
     """An event packet whose type this client does not know (e.g. 1, stage change).
 
-    Example:
+    Examples:
         >>> UnknownEvent(1, {0: 2}).event_type
         1
     """
@@ -862,7 +862,7 @@ class UnknownEvent:
 class UnknownPacket:
     """A packet of a type this client does not know, passed on as received.
 
-    Example:
+    Examples:
         >>> UnknownPacket([9, 1]).packet
         [9, 1]
     """
@@ -874,7 +874,7 @@ class UnknownPacket:
 class SubscriptionLost:
     """A subscription could not be restored after a reconnect; it is forgotten.
 
-    Example:
+    Examples:
         >>> from xentara.errors import UnknownElement
         >>> SubscriptionLost(NIL_UUID, UnknownElement(-32100)).error.code
         -32100
@@ -888,7 +888,7 @@ class SubscriptionLost:
 class UnmatchedError:
     """An error response no request is waiting for (e.g. -32700 for a whole message).
 
-    Example:
+    Examples:
         >>> UnmatchedError(0, Failure(-32700, "payload not well formed")).failure.code
         -32700
     """
@@ -904,7 +904,7 @@ class UnmatchedError:
 class SubscriptionInfo:
     """What a subscription covers: its id, (element, attributes) pairs and rates in ms.
 
-    Example:
+    Examples:
         >>> info = SubscriptionInfo(NIL_UUID, ((NIL_UUID, (Attribute.VALUE,)),), min_rate=100)
         >>> info.to_wire()[2], info.covers(NIL_UUID, 11)
         (100, True)
@@ -936,7 +936,7 @@ class SubscriptionInfo:
 class SubSessionToken:
     """Sub-session authentication by OAuth 2.0 token: ``121({0: token})``.
 
-    Example:
+    Examples:
         >>> SubSessionToken("eyJ...")
         SubSessionToken(token='***')
     """
@@ -954,7 +954,7 @@ class SubSessionToken:
 class SubSessionCertificate:
     """Sub-session authentication by DER certificate: ``122({0: der})``.
 
-    Example:
+    Examples:
         >>> SubSessionCertificate(b"0...").to_wire().tag
         122
     """
@@ -969,7 +969,7 @@ class SubSessionCertificate:
 class SubSessionPassword:
     """Sub-session authentication by user and password: ``123({0: user, 1: password})``.
 
-    Example:
+    Examples:
         >>> SubSessionPassword("op", "secret")
         SubSessionPassword(user='op', password='***')
     """

@@ -10,7 +10,7 @@ message and the command completes when every answer is in. On every connection
 the core sends the Client Hello first, waits for its answer, then re-subscribes
 every live subscription with its own id, before user commands are released.
 
-Example:
+Examples:
     >>> core = XentaraCore()
     >>> hello = core.on_connect()[0]
     >>> loads(hello)
@@ -107,7 +107,7 @@ MAX_MESSAGE_ID = 2**31 - 1
 def request_packet(message_id: int, opcode: int, params: Any = None) -> list[Any]:
     """``[0, id, opcode]`` or ``[0, id, opcode, params]``.
 
-    Example:
+    Examples:
         >>> request_packet(66, Opcode.GET_STAGE)
         [0, 66, 8]
     """
@@ -119,7 +119,7 @@ def request_packet(message_id: int, opcode: int, params: Any = None) -> list[Any
 def success_packet(message_id: int, item: Any = None, *, has_item: bool = True) -> list[Any]:
     """``[1, id, item]`` (or ``[1, id]`` when there is no item).
 
-    Example:
+    Examples:
         >>> success_packet(66, 2), success_packet(5, has_item=False)
         ([1, 66, 2], [1, 5])
     """
@@ -129,7 +129,7 @@ def success_packet(message_id: int, item: Any = None, *, has_item: bool = True) 
 def error_packet(message_id: int, code: int, message: str | None = None) -> list[Any]:
     """``[2, id, {0: code, 1: text}]``.
 
-    Example:
+    Examples:
         >>> error_packet(67, -32602, "invalid meta data identifier")
         [2, 67, {0: -32602, 1: 'invalid meta data identifier'}]
     """
@@ -142,7 +142,7 @@ def error_packet(message_id: int, code: int, message: str | None = None) -> list
 def event_packet(payload: Any, event_type: int = 0) -> list[Any]:
     """``[8, event_type, payload]``.
 
-    Example:
+    Examples:
         >>> event_packet({0: 1}, 1)
         [8, 1, {0: 1}]
     """
@@ -152,7 +152,7 @@ def event_packet(payload: Any, event_type: int = 0) -> list[Any]:
 def encode_message(packets: Sequence[Any]) -> bytes:
     """One WebSocket message: the CBOR outer array of ``packets``.
 
-    Example:
+    Examples:
         >>> encode_message([request_packet(66, 8)]).hex()
         '818300184208'
     """
@@ -162,7 +162,7 @@ def encode_message(packets: Sequence[Any]) -> bytes:
 def decode_message(data: Frame) -> list[Any]:
     """The packets of one message (ProtocolError for text frames or a non-array).
 
-    Example:
+    Examples:
         >>> decode_message(bytes.fromhex("818300184208"))
         [[0, 66, 8]]
     """
@@ -178,7 +178,7 @@ def decode_message(data: Frame) -> list[Any]:
 class Request:
     """A parsed request packet (what a server sees).
 
-    Example:
+    Examples:
         >>> Request.from_wire([0, 65, 3, {0: "Group 1.Data Point 1"}]).opcode
         <Opcode.LOOKUP: 3>
     """
@@ -213,7 +213,7 @@ class XentaraCommand(Command[R]):
     Subclasses set :attr:`opcode`, and implement :meth:`params` and :meth:`decode`.
     Arguments are checked when the command is built, before anything is sent.
 
-    Example:
+    Examples:
         >>> LookupCommand("Group 1.Data Point 1").requests()
         [(<Opcode.LOOKUP: 3>, {0: 'Group 1.Data Point 1'})]
     """
@@ -274,7 +274,7 @@ def _optional_uuid(value: Any, what: str) -> uuid.UUID | None:
 class ServerInformationCommand(XentaraCommand[ServerInformation]):
     """Opcode 0: server version, user name, model file path.
 
-    Example:
+    Examples:
         >>> ServerInformationCommand().params()
         {0: [0, 1, 2]}
     """
@@ -294,7 +294,7 @@ class ServerInformationCommand(XentaraCommand[ServerInformation]):
 class BrowseCommand(XentaraCommand[list[BrowseEntry]]):
     """Opcode 1: the descendants of an element (``None``: the whole model).
 
-    Example:
+    Examples:
         >>> BrowseCommand(depth=1).params()
         {0: UUID('00000000-0000-0000-0000-000000000000'), 1: 1}
     """
@@ -330,7 +330,7 @@ class BrowseCommand(XentaraCommand[list[BrowseEntry]]):
 class MetaDataCommand(XentaraCommand[MetaData]):
     """Opcode 2: an element's meta data.
 
-    Example:
+    Examples:
         >>> MetaDataCommand(NIL_UUID, [MetaDataId.PRIMARY_KEY]).ids
         [0]
     """
@@ -351,7 +351,7 @@ class MetaDataCommand(XentaraCommand[MetaData]):
 class LookupCommand(XentaraCommand[uuid.UUID]):
     """Opcode 3: the UUID of the element with a primary key (dotted model path).
 
-    Example:
+    Examples:
         >>> LookupCommand("").params()
         Traceback (most recent call last):
         common.errors.UsageError: lookup needs a non-empty primary key, got ''
@@ -374,7 +374,7 @@ class LookupCommand(XentaraCommand[uuid.UUID]):
 class ReadCommand(XentaraCommand[ReadResult]):
     """Opcode 4: read attributes of an element; each attribute is a value or a Failure.
 
-    Example:
+    Examples:
         >>> ReadCommand(NIL_UUID, [Attribute.VALUE, Attribute.QUALITY]).attributes
         [11, 9]
     """
@@ -395,7 +395,7 @@ class ReadCommand(XentaraCommand[ReadResult]):
 class WriteCommand(XentaraCommand[None]):
     """Opcode 5: write one attribute (optionally checked against a sub-session).
 
-    Example:
+    Examples:
         >>> WriteCommand(NIL_UUID, Attribute.VALUE, 21.5).params()
         {0: UUID('00000000-0000-0000-0000-000000000000'), 1: 11, 2: 21.5}
     """
@@ -421,7 +421,7 @@ class WriteCommand(XentaraCommand[None]):
 class SubscribeCommand(XentaraCommand[SubscriptionInfo]):
     """Opcode 6: subscribe; the id is chosen by the client and always sent (key 3).
 
-    Example:
+    Examples:
         >>> info = SubscriptionInfo(NIL_UUID, ((NIL_UUID, (Attribute.VALUE,)),), min_rate=100)
         >>> SubscribeCommand(info).params() == {0: [{0: NIL_UUID, 1: [11]}], 3: NIL_UUID, 2: 100}
         True
@@ -450,7 +450,7 @@ class SubscribeCommand(XentaraCommand[SubscriptionInfo]):
 class UnsubscribeCommand(XentaraCommand[None]):
     """Opcode 7: end a subscription.
 
-    Example:
+    Examples:
         >>> UnsubscribeCommand(NIL_UUID).params()
         {0: UUID('00000000-0000-0000-0000-000000000000')}
     """
@@ -471,7 +471,7 @@ class UnsubscribeCommand(XentaraCommand[None]):
 class GetStageCommand(XentaraCommand[Stage | int]):
     """Opcode 8: the operational stage (no parameter element).
 
-    Example:
+    Examples:
         >>> GetStageCommand().requests()
         [(<Opcode.GET_STAGE: 8>, None)]
     """
@@ -496,7 +496,7 @@ class _StageChange(XentaraCommand[None]):
 class SuspendCommand(_StageChange):
     """Opcode 10: suspend the runtime.
 
-    Example:
+    Examples:
         >>> SuspendCommand().requests()
         [(<Opcode.SUSPEND: 10>, None)]
     """
@@ -507,7 +507,7 @@ class SuspendCommand(_StageChange):
 class ShutdownCommand(_StageChange):
     """Opcode 11: shut the runtime down.
 
-    Example:
+    Examples:
         >>> ShutdownCommand(NIL_UUID).params()
         {0: UUID('00000000-0000-0000-0000-000000000000')}
     """
@@ -518,7 +518,7 @@ class ShutdownCommand(_StageChange):
 class CreateSubSessionCommand(XentaraCommand[uuid.UUID]):
     """Opcode 12: create a sub-session by token, certificate or user/password.
 
-    Example:
+    Examples:
         >>> from xentara.models import SubSessionPassword
         >>> CreateSubSessionCommand(SubSessionPassword("op", "pw")).params()[0].tag
         123
@@ -550,7 +550,7 @@ class CreateSubSessionCommand(XentaraCommand[uuid.UUID]):
 class CloseSubSessionCommand(XentaraCommand[None]):
     """Opcode 13: close a sub-session.
 
-    Example:
+    Examples:
         >>> CloseSubSessionCommand(NIL_UUID).opcode
         <Opcode.CLOSE_SUB_SESSION: 13>
     """
@@ -570,7 +570,7 @@ class CloseSubSessionCommand(XentaraCommand[None]):
 class ClientHelloCommand(XentaraCommand[int]):
     """Opcode 14: the Client Hello (the core sends it itself; a second one fails with -32001).
 
-    Example:
+    Examples:
         >>> ClientHelloCommand(0, 1).params()
         {0: 0, 1: 1}
     """
@@ -595,7 +595,7 @@ class ClientHelloCommand(XentaraCommand[int]):
 class CheckAccessCommand(XentaraCommand[AccessRights]):
     """Opcode 15: a sub-session's read and write access.
 
-    Example:
+    Examples:
         >>> CheckAccessCommand(uuid.UUID(int=1)).params()
         {0: UUID('00000000-0000-0000-0000-000000000001')}
     """
@@ -618,7 +618,7 @@ class CheckAccessCommand(XentaraCommand[AccessRights]):
 class BatchCommand(XentaraCommand[list[Any]]):
     """Several commands in one message; the result lists each one's result or exception.
 
-    Example:
+    Examples:
         >>> batch = BatchCommand([LookupCommand("Group 1.Data Point 1"), GetStageCommand()])
         >>> loads(batch.encode(65)[0])
         [[0, 65, 3, {0: 'Group 1.Data Point 1'}], [0, 66, 8]]
@@ -661,7 +661,7 @@ class XentaraCore(ProtocolCore):
     ``subscriptions`` holds every live subscription (replayed after a reconnect);
     ``protocol_version`` is the version the server's hello answer named.
 
-    Example:
+    Examples:
         >>> XentaraCore().subscriptions
         {}
     """

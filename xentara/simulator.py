@@ -14,7 +14,7 @@ to prove correlation by id), ``stage``, plus the base faults (``faults.silent``,
 ``faults.delay``, ``faults.refuse_upgrade``, ``drop_connections()``,
 ``send_garbage()``).
 
-Example:
+Examples:
     >>> from xentara import Client
     >>> with XentaraSimulator().run() as sim:
     ...     with Client(sim.url(), reconnect=None) as client:
@@ -96,7 +96,7 @@ class SimAttribute:
 class SimElement:
     """A simulated element; data points move with ``motion(t)`` when given.
 
-    Example:
+    Examples:
         >>> SimModel.default().find("Group 1.Setpoint").attributes[11].value
         50.0
     """
@@ -124,7 +124,7 @@ class SimElement:
 class SimModel:
     """The simulated element tree, by UUID and by primary key.
 
-    Example:
+    Examples:
         >>> model = SimModel.default()
         >>> model.find("Group 1.Data Point 1").category
         <ElementCategory.DATA_POINT: 2>
@@ -238,7 +238,7 @@ class _ConnState:
 class XentaraSimulator(SimulatorBase):
     """The Xentara simulator (see the module docstring for its switches).
 
-    Example:
+    Examples:
         >>> sim = XentaraSimulator(users={"operator": "secret"})
         >>> sim.paths
         ('/api/ws',)
@@ -689,7 +689,7 @@ _NO_ITEM = object()
 def self_signed_context(host: str = "127.0.0.1") -> ssl.SSLContext:
     """A server SSL context with a fresh self-signed certificate for ``host`` (needs ``cryptography``).
 
-    Example:
+    Examples:
         >>> self_signed_context().protocol is not None
         True
     """

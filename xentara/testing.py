@@ -1,6 +1,6 @@
 """Hypothesis strategies for Xentara messages, public for users' own property tests.
 
-Example:
+Examples:
     >>> from hypothesis import given
     >>> @given(timestamps())
     ... def test_round_trip(ts):
@@ -60,7 +60,7 @@ __all__ = [
 def uuids() -> st.SearchStrategy[uuid.UUID]:
     """Any UUID (including nil).
 
-    Example:
+    Examples:
         >>> from hypothesis import given, settings
         >>> @settings(max_examples=5)
         ... @given(uuids())
@@ -74,7 +74,7 @@ def uuids() -> st.SearchStrategy[uuid.UUID]:
 def timestamps() -> st.SearchStrategy[Timestamp]:
     """Time stamps over the whole int64 nanosecond range.
 
-    Example:
+    Examples:
         >>> from hypothesis import given, settings
         >>> @settings(max_examples=5)
         ... @given(timestamps())
@@ -88,7 +88,7 @@ def timestamps() -> st.SearchStrategy[Timestamp]:
 def attribute_ids() -> st.SearchStrategy[AttributeId]:
     """Known attributes, other ints, and attribute UUIDs.
 
-    Example:
+    Examples:
         >>> from hypothesis import given, settings
         >>> @settings(max_examples=5)
         ... @given(attribute_ids())
@@ -102,7 +102,7 @@ def attribute_ids() -> st.SearchStrategy[AttributeId]:
 def attribute_values() -> st.SearchStrategy[Any]:
     """Attribute values as the wire carries them (no NaN: it never equals itself).
 
-    Example:
+    Examples:
         >>> from hypothesis import given, settings
         >>> @settings(max_examples=5)
         ... @given(attribute_values())
@@ -123,7 +123,7 @@ def attribute_values() -> st.SearchStrategy[Any]:
 def failures() -> st.SearchStrategy[Failure]:
     """Per-attribute errors.
 
-    Example:
+    Examples:
         >>> from hypothesis import given, settings
         >>> @settings(max_examples=5)
         ... @given(failures())
@@ -137,7 +137,7 @@ def failures() -> st.SearchStrategy[Failure]:
 def data_changes() -> st.SearchStrategy[DataChange]:
     """Data-change events (no subscriptions attached).
 
-    Example:
+    Examples:
         >>> from hypothesis import given, settings
         >>> @settings(max_examples=5)
         ... @given(data_changes())
@@ -160,7 +160,7 @@ def _subscriptions() -> st.SearchStrategy[SubscriptionInfo]:
 def commands() -> st.SearchStrategy[XentaraCommand[Any]]:
     """Valid commands of every kind that takes parameters from the caller.
 
-    Example:
+    Examples:
         >>> from hypothesis import given, settings
         >>> @settings(max_examples=5)
         ... @given(commands())
@@ -201,7 +201,7 @@ XENTARA_TAGS = (1, 4, 37, 121, 122, 123, 1001)
 def cbor_items(max_leaves: int = 20, tags: tuple[int, ...] = FUZZ_TAGS) -> st.SearchStrategy[Any]:
     """Arbitrary CBOR data, including tags (default :data:`FUZZ_TAGS`) with random (often wrong) content.
 
-    Example:
+    Examples:
         >>> from hypothesis import given, settings
         >>> @settings(max_examples=5)
         ... @given(cbor_items())
