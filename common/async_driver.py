@@ -97,6 +97,9 @@ class AsyncDriver:
         self._last_error: BaseException | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._live = Liveness(options.ping_interval, options.ping_timeout, core.idle_timeout())
+        self._timer: asyncio.TimerHandle | None = None
+        self._dead: ConnectionClosed | None = None
+        self._clock = time.monotonic
 
     @property
     def connected(self) -> bool:
@@ -137,6 +140,7 @@ class AsyncDriver:
                 await task
         for pending in list(self._tasks):
             pending.cancel()
+        self._unwatch()
         self._fail_all(ConnectionClosed("client closed"))
         await self._close_session()
         if was_up:
@@ -188,11 +192,55 @@ class AsyncDriver:
         ws = self._ws
         if ws is not None and self._task is not None:
             self.log.warning("dropping the link to %s: %s", self.options.safe_url, reason)
-            transport = ws._response.connection.transport if ws._response.connection else None
-            if transport is not None:
-                transport.abort()
-            else:
-                self._spawn(ws.close(code=1001))
+            self._abort(ws, ConnectionClosed(reason))
+
+    def _abort(self, ws: aiohttp.ClientWebSocketResponse, reason: ConnectionClosed) -> None:
+        """Cut ``ws`` at once; its reader then fails with ``reason``."""
+        self._dead = reason
+        connection = ws._response.connection
+        if connection is not None and connection.transport is not None:
+            connection.transport.abort()
+        else:
+            self._spawn(ws.close(code=1001))
+
+    # -- liveness: a timer per connection, so the per-frame path only stamps the time --
+    def _watch(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self._unwatch()
+        self._dead = None
+        self._live = Liveness(self.options.ping_interval, self.options.ping_timeout, self.core.idle_timeout())
+        now = self._clock()
+        self._live.reset(now)
+        self._arm(ws, now)
+
+    def _arm(self, ws: aiohttp.ClientWebSocketResponse, now: float) -> None:
+        delay = self._live.deadline(now) - now
+        self._timer = asyncio.get_running_loop().call_later(max(0.0, delay), self._tick, ws)
+
+    async def _ping(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await ws.ping()  # a link too broken to ping is caught by the pong timeout
+
+    def _unwatch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _tick(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        if ws.closed:
+            return
+        now = self._clock()
+        if self._live.deadline(now) > now:
+            self._arm(ws, now)  # traffic moved the deadline: look again then
+            return
+        try:
+            ping_due = self._live.quiet(now)
+        except ConnectionClosed as exc:
+            self.log.warning("%s: %s", self.options.safe_url, exc)
+            self._abort(ws, exc)
+            return
+        if ping_due:
+            self._spawn(self._ping(ws))
+        self._arm(ws, now)
 
     async def send_frames(self, frames: list[Frame]) -> None:
         """Send raw frames on the current connection."""
@@ -235,8 +283,7 @@ class AsyncDriver:
         try:
             async with asyncio.timeout(self.options.connect_timeout) as budget:
                 ws = await self._open()
-                self._live = Liveness(self.options.ping_interval, self.options.ping_timeout, self.core.idle_timeout())
-                self._live.reset(asyncio.get_running_loop().time())
+                self._watch(ws)
                 self.core.connection_lost()
                 assert self._send_lock is not None
                 async with self._send_lock:
@@ -258,9 +305,11 @@ class AsyncDriver:
             try:
                 self.core.handshake_timed_out()
             except BaseException:
+                self._unwatch()
                 await ws.close()
                 raise
         except BaseException as exc:
+            self._unwatch()
             if ws is not None:
                 with contextlib.suppress(Exception):
                     await ws.close()
@@ -325,19 +374,12 @@ class AsyncDriver:
                 await self._flush(ws)
 
     async def _recv(self, ws: aiohttp.ClientWebSocketResponse) -> Frame | None:
+        msg = await ws.receive()
         live = self._live
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        try:
-            msg = await ws.receive(timeout=max(0.0, live.deadline(now) - now))
-        except TimeoutError:
-            if live.quiet(loop.time()):
-                await ws.ping()
-            return None
         if msg.type is aiohttp.WSMsgType.PONG:
-            live.ponged(loop.time())
+            live.ponged(self._clock())
             return None
-        live.received(loop.time())
+        live.last_rx = self._clock()
         if msg.type is aiohttp.WSMsgType.PING:
             await ws.pong(msg.data)
             return None
@@ -345,6 +387,8 @@ class AsyncDriver:
             return str(msg.data)
         if msg.type is aiohttp.WSMsgType.BINARY:
             return bytes(msg.data)
+        if self._dead is not None:
+            raise self._dead
         if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
             code = ws.close_code
             extra = f", {msg.extra}" if msg.extra else ""
@@ -393,6 +437,7 @@ class AsyncDriver:
                 future.set_exception(error)
 
     async def _lost(self, ws: aiohttp.ClientWebSocketResponse | None, error: BaseException | None) -> None:
+        self._unwatch()
         self._ready = False
         self._ws = None
         if ws is not None:

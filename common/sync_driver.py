@@ -118,7 +118,7 @@ class SyncDriver:
         self.events: queue.Queue[object] = queue.Queue(maxsize=options.event_queue_size)
         self.dispatcher = Dispatcher(core, self.events, self.log, self._complete)
         self._lock = threading.RLock()
-        self._send_lock = threading.Lock()
+        # websocket-client's own lock (enable_multithread=True) serialises writes
         self._futures: dict[int, _Waiter] = {}
         self._ws: websocket.WebSocket | None = None
         self._ready = False
@@ -351,8 +351,7 @@ class SyncDriver:
                 raise ConnectionClosed("client closed")
             if sock not in readable:
                 if self._live.quiet(time.monotonic()):
-                    with self._send_lock:
-                        ws.ping()
+                    ws.ping()
                 return None
         opcode, data = ws.recv_data(control_frame=True)
         if opcode == websocket.ABNF.OPCODE_PONG:
@@ -381,11 +380,10 @@ class SyncDriver:
     def _send(self, ws: websocket.WebSocket, frame: Frame) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
             self.log.debug(">> %s", self.core.describe(frame))
-        with self._send_lock:
-            if isinstance(frame, str):
-                ws.send(frame, websocket.ABNF.OPCODE_TEXT)
-            else:
-                ws.send_bytes(frame)
+        if isinstance(frame, str):
+            ws.send(frame, websocket.ABNF.OPCODE_TEXT)
+        else:
+            ws.send_bytes(frame)
 
     def _flush(self, ws: websocket.WebSocket) -> None:
         for frame in self.core.data_to_send():
@@ -434,8 +432,7 @@ class SyncDriver:
     def _close_socket(self, ws: websocket.WebSocket, graceful: bool, status: int = 1000) -> None:
         try:
             if graceful:
-                with self._send_lock:
-                    ws.send_close(status=status)
+                ws.send_close(status=status)
         except Exception:  # the link may already be gone; closing must not fail
             self.log.debug("close frame not sent", exc_info=True)
         sock = ws.sock
