@@ -31,7 +31,6 @@ from typing import Any, Self, TypeVar, cast
 import aiohttp
 import attrs
 
-from common.async_driver import AsyncDriver
 from common.client import AsyncClientBase, SyncClientBase
 from common.commands import Commands
 from common.errors import IotwsError, RequestTimeout, UsageError
@@ -198,10 +197,7 @@ class Client(SyncClientBase[OispCore], OispCommands[Any]):
             try:
                 self.ping(timeout=interval)
             except RequestTimeout:
-                log.warning("no PONG within %g s: reconnecting", interval)
-                ws = self._driver._ws  # common offers no "reconnect now" hook (see report)
-                if ws is not None:
-                    self._driver._close_socket(ws, graceful=True, status=1001)
+                self._driver.drop(f"no PONG within {interval:g} s")
             except IotwsError:
                 continue
 
@@ -259,8 +255,7 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands[Awaitable[Any]]):
         **options: Any,
     ) -> None:
         core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window, grace=grace)
-        super().__init__(core, url, options=_prepare(core, url, options))
-        self._session = session
+        super().__init__(core, url, session=session, options=_prepare(core, url, options))
         install_log_redaction(package_logger(self.logger_name))
         self.app_ping_interval = _check_interval(app_ping_interval)
         self._pinger: asyncio.Task[None] | None = None
@@ -268,14 +263,6 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands[Awaitable[Any]]):
     def __repr__(self) -> str:
         state = "connected" if self.connected else "not connected"
         return f"<AsyncClient {self.options.safe_url} device_id={self.core.device_id!r} {state}>"
-
-    @property
-    def _driver(self) -> AsyncDriver:
-        if self._driver_obj is None:
-            self._driver_obj = AsyncDriver(
-                self.core, self.options, package_logger(self.logger_name), session=self._session
-            )
-        return self._driver_obj
 
     @property
     def device_id(self) -> str:
@@ -311,10 +298,7 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands[Awaitable[Any]]):
             try:
                 await self.ping(timeout=interval)
             except RequestTimeout:
-                log.warning("no PONG within %g s: reconnecting", interval)
-                ws = self._driver._ws  # common offers no "reconnect now" hook (see report)
-                if ws is not None:
-                    await ws.close(code=1001)
+                self._driver.drop(f"no PONG within {interval:g} s")
             except IotwsError:
                 continue
 
