@@ -22,16 +22,17 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
 import attrs
 
 from common import PROTOCOLS, __version__
-from common.errors import IotwsError
+from common.errors import IotwsError, UsageError
+from common.events import Connected, LifecycleEvent
 
-__all__ = ["cli_errors", "main", "print_event", "to_jsonable"]
+__all__ = ["cli_errors", "main", "print_event", "print_stream", "to_jsonable"]
 
 #: ``report(protocol, name, value_text)``, the callback a protocol demo feeds.
 Report = Callable[[str, str, str], None]
@@ -84,6 +85,41 @@ def print_event(event: object, as_json: bool) -> None:
         print(json.dumps(to_jsonable(event), ensure_ascii=False), flush=True)
     else:
         print(event, flush=True)
+
+
+def print_stream(
+    events: Iterable[object],
+    *,
+    count: int | None,
+    label: str,
+    show: Callable[[object], None],
+) -> int:
+    """The ``watch``/``listen`` loop: show events, lifecycle changes to stderr, stop after ``count``.
+
+    Returns the exit status: 0, or 1 when the stream ended before ``count`` events.
+
+    Examples:
+        >>> from common.events import Connected
+        >>> print_stream([Connected(url="ws://127.0.0.1/"), "a", "b"], count=1, label="demo", show=print)
+        a
+        0
+    """
+    seen = 0
+    if count is not None and count <= 0:
+        raise UsageError("--count must be positive")
+    for event in events:
+        if isinstance(event, LifecycleEvent):
+            if not isinstance(event, Connected):
+                print(f"{label}: {event}", file=sys.stderr, flush=True)
+            continue
+        show(event)
+        seen += 1
+        if count is not None and seen >= count:
+            return 0
+    if count is not None:
+        print(f"error: got {seen} of {count} events", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cli_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

@@ -26,9 +26,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from common.cli import cli_errors, main, print_event
+from common.cli import cli_errors, main, print_event, print_stream
 from common.errors import ConnectionClosed, ProtocolError, UsageError
-from common.events import Connected, LifecycleEvent
 from common.simulator import serve_cli
 from farmws.client import (
     ControllerClient,
@@ -120,21 +119,13 @@ def _watch(args: argparse.Namespace) -> int:
         client = DashboardClient(args.url, client_id=args.client_id or DEFAULT_CLIENT_ID)
     else:
         client = DashboardClient(args.url)
-    seen = 0
     with client:
-        for event in client.events(timeout=args.timeout):
-            if isinstance(event, LifecycleEvent):
-                if not isinstance(event, Connected):
-                    print(f"farmws: {event}", file=sys.stderr, flush=True)
-                continue
-            print_event(event, args.json)
-            seen += 1
-            if args.count is not None and seen >= args.count:
-                return 0
-    if args.count is not None:
-        print(f"error: got {seen} of {args.count} events", file=sys.stderr)
-        return 1
-    return 0
+        return print_stream(
+            client.events(timeout=args.timeout),
+            count=args.count,
+            label="farmws",
+            show=lambda event: print_event(event, args.json),
+        )
 
 
 def _emit(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import websocket
 
-from common.cli import cli_errors, main, print_event, to_jsonable
+from common.cli import cli_errors, main, print_event, print_stream, to_jsonable
 from common.errors import ConnectError, ConnectionClosed, RemoteError, UsageError
 from oisp.client import Client
 from oisp.models import Actuation
@@ -157,15 +157,9 @@ def _listen(args: argparse.Namespace) -> int:
     if args.count is not None and args.count <= 0:
         raise UsageError("--count must be positive")
     every: bool = args.every_event
-    printed = 0
     with Client(args.url, args.device_id, args.token, grace=args.grace, dedup_window=args.dedup_window) as dev:
         stream: Iterator[object] = dev.events(timeout=args.timeout) if every else dev.actuations(timeout=args.timeout)
-        for event in stream:
-            _print(event, args.json)
-            printed += 1
-            if args.count is not None and printed >= args.count:
-                break
-    return 0
+        return print_stream(stream, count=args.count, label="oisp", show=lambda event: _print(event, args.json))
 
 
 # -- actuate ----------------------------------------------------------------------------------

@@ -25,9 +25,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from common.cli import cli_errors, main, print_event, to_jsonable
+from common.cli import cli_errors, main, print_event, print_stream, to_jsonable
 from common.errors import UsageError
-from common.events import Connected, LifecycleEvent
 from common.simulator import serve_cli
 from xentara.client import Client
 from xentara.models import Attribute, AttributeId, DataChange, Failure, Timestamp
@@ -256,22 +255,14 @@ def _write(args: argparse.Namespace) -> int:
 
 def _watch(args: argparse.Namespace) -> int:
     attributes = [_attribute(a) for a in args.attribute or ["VALUE"]]
-    seen = 0
     with _client(args, reconnect=None if args.count else _default_policy()) as client:
         client.subscribe(args.paths, attributes, min_rate=args.min_rate, max_rate=args.max_rate)
-        for event in client.events(timeout=args.idle):
-            if isinstance(event, LifecycleEvent) and not isinstance(event, DataChange):
-                if not isinstance(event, Connected):
-                    print(f"xentara: {event}", file=sys.stderr, flush=True)
-                continue
-            print_event(event, args.json)
-            seen += 1
-            if args.count is not None and seen >= args.count:
-                return 0
-    if args.count is not None:
-        print(f"error: got {seen} of {args.count} events", file=sys.stderr)
-        return 1
-    return 0
+        return print_stream(
+            client.events(timeout=args.idle),
+            count=args.count,
+            label="xentara",
+            show=lambda event: print_event(event, args.json),
+        )
 
 
 def _default_policy() -> Any:

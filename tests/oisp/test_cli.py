@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 
@@ -68,12 +69,23 @@ def test_simulate_listen_actuate_end_to_end(simulate_process: tuple[str, str, st
 def test_watch_json_count(capsys: pytest.CaptureFixture[str], oisp_simulator: OispSimulator) -> None:
     sim = oisp_simulator
     token = sim.issue_token("d1", "a1")
-    # watch prints every event: Connected comes first
+    # watch prints every typed event (lifecycle changes go to stderr); push one once registered
+    pusher = threading.Thread(target=_actuate_when_bound, args=(sim, "a1", "d1"), daemon=True)
+    pusher.start()
     code = main(["oisp", "watch", sim.url(), "--device-id", "d1", "--token", token, "--json", "--count", "1",
-                 "--grace", "0.1"])
+                 "--grace", "0.1", "--timeout", "10"])
+    pusher.join(timeout=10)
     assert code == 0
     (line,) = capsys.readouterr().out.strip().splitlines()
-    assert json.loads(line)["type"] == "Connected"
+    assert json.loads(line)["type"] == "Actuation"
+
+
+def _actuate_when_bound(sim: OispSimulator, account: str, device: str) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if sim.actuate_sync(account, device, "LED.v1.0", {"LED": "1"}) > 0:
+            return
+        time.sleep(0.05)
 
 
 def test_listen_timeout_text_output(capsys: pytest.CaptureFixture[str], oisp_simulator: OispSimulator) -> None:
