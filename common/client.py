@@ -23,7 +23,7 @@ from typing import Any, Generic, Self, TypeVar
 import aiohttp
 
 from common.async_driver import AsyncDriver
-from common.commands import Command
+from common.commands import AsyncSurface, Command, SyncSurface
 from common.dispatch import EndOfStream
 from common.errors import ConnectionClosed
 from common.logs import package_logger
@@ -44,7 +44,7 @@ def _options(url: str, options: dict[str, Any]) -> ConnectOptions:
     return ConnectOptions(url, **options)
 
 
-class SyncClientBase(Generic[CoreT]):
+class SyncClientBase(SyncSurface, Generic[CoreT]):
     """Shared lifecycle of the synchronous clients.
 
     ``options`` are the keyword arguments of :class:`~common.options.ConnectOptions`
@@ -147,7 +147,7 @@ class SyncClientBase(Generic[CoreT]):
         return self._driver.execute(command)
 
 
-class AsyncClientBase(Generic[CoreT]):
+class AsyncClientBase(AsyncSurface, Generic[CoreT]):
     """Shared lifecycle of the asyncio clients; the same methods as :class:`SyncClientBase`.
 
     Examples:

@@ -18,15 +18,17 @@ Examples:
 from __future__ import annotations
 
 import abc
-from collections.abc import Hashable
-from typing import Any, Generic, TypeVar
+import functools
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from common.sansio import Frame
 
-__all__ = ["Command", "Commands"]
+__all__ = ["AsyncSurface", "Command", "Commands", "SyncSurface", "command"]
 
 R = TypeVar("R")
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class Command(abc.ABC, Generic[R]):
@@ -95,3 +97,84 @@ class Commands(abc.ABC, Generic[T]):
     @abc.abstractmethod
     def _execute(self, command: Command[Any]) -> T:
         """Send ``command`` and return its reply (sync) or an awaitable of it (async)."""
+
+
+class SyncSurface(abc.ABC):
+    """Base of the synchronous clients: ``_execute`` returns the command's result.
+
+    Examples:
+        >>> issubclass(SyncSurface, AsyncSurface)
+        False
+    """
+
+    @abc.abstractmethod
+    def _execute(self, command: Command[R]) -> R:
+        """Send ``command`` and wait for its result."""
+
+
+class AsyncSurface(abc.ABC):
+    """Base of the asyncio clients: ``_execute`` returns an awaitable of the command's result.
+
+    Examples:
+        >>> issubclass(AsyncSurface, SyncSurface)
+        False
+    """
+
+    @abc.abstractmethod
+    def _execute(self, command: Command[R]) -> Awaitable[R]:
+        """Send ``command``; await the result."""
+
+
+class command(Generic[P, R]):
+    """Decorator for a surface method that builds one :class:`Command`: written once, typed twice.
+
+    The decorated function returns a ``Command[R]``. Looked up on a sync client the
+    method returns ``R``; on an async client it returns ``Awaitable[R]``; type
+    checkers see both precisely.
+
+    Examples:
+        >>> class Ping(Command[str]):
+        ...     def encode(self, token):
+        ...         return ["ping"]
+        >>> class PingSurface:
+        ...     @command
+        ...     def ping(self) -> Ping:
+        ...         "Ask the server whether it is alive."
+        ...         return Ping()
+        >>> class Loopback(SyncSurface, PingSurface):
+        ...     def _execute(self, cmd):
+        ...         return cmd.encode(None)[0]
+        >>> Loopback().ping()
+        'ping'
+        >>> Loopback.ping.__doc__
+        'Ask the server whether it is alive.'
+    """
+
+    def __init__(self, build: Callable[Concatenate[Any, P], Command[R]]) -> None:
+        self.build = build
+        self.__doc__ = build.__doc__
+        self.__name__ = getattr(build, "__name__", "command")
+        self.__qualname__ = getattr(build, "__qualname__", self.__name__)
+        self.__module__ = build.__module__
+        self.__wrapped__ = build
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> command[P, R]: ...
+
+    @overload
+    def __get__(self, obj: SyncSurface, owner: type[Any]) -> Callable[P, R]: ...
+
+    @overload
+    def __get__(self, obj: AsyncSurface, owner: type[Any]) -> Callable[P, Awaitable[R]]: ...
+
+    def __get__(self, obj: object, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        build = self.build
+        execute = obj._execute  # type: ignore[attr-defined]
+
+        @functools.wraps(build)
+        def call(*args: P.args, **kwargs: P.kwargs) -> Any:
+            return execute(build(obj, *args, **kwargs))
+
+        return call

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from common.client import AsyncClientBase, SyncClientBase
-from common.commands import Command, Commands
+from common.commands import Command, command
 from common.errors import AuthenticationError, ProtocolError, RemoteError
 from common.sansio import Frame, ProtocolCore, Reply
 from common.simulator import SimConnection, SimulatorBase
@@ -78,18 +78,24 @@ class EchoCore(ProtocolCore):
         raise ProtocolError("unknown frame", frame=frame)
 
 
-class EchoCommands(Commands[Any]):
-    def echo(self, value: Any) -> Any:
-        return self._execute(Echo("echo", value))
+class EchoCommands:
+    """Written once with @command: Client returns the result, AsyncClient an awaitable of it."""
 
-    def sleep(self, seconds: float) -> Any:
-        return self._execute(Echo("sleep", seconds))
+    @command
+    def echo(self, value: Any) -> Echo:
+        return Echo("echo", value)
 
-    def push(self, items: list[Any]) -> Any:
-        return self._execute(Echo("push", items))
+    @command
+    def sleep(self, seconds: float) -> Echo:
+        return Echo("sleep", seconds)
 
-    def fail(self, message: str) -> Any:
-        return self._execute(Echo("fail", message))
+    @command
+    def push(self, items: list[Any]) -> Echo:
+        return Echo("push", items)
+
+    @command
+    def fail(self, message: str) -> Echo:
+        return Echo("fail", message)
 
 
 class EchoClient(SyncClientBase[EchoCore], EchoCommands):
