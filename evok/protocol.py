@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal, TypeVar, cast, overload
 
 import attrs
 
@@ -47,6 +47,8 @@ try:  # orjson is an optional speed-up (the ``speedups`` extra)
 except ImportError:  # pragma: no cover - depends on the environment
     _loads = json.loads
     _LOAD_ERRORS = (ValueError, RecursionError)
+
+_R = TypeVar("_R", bound="Device | None")
 
 __all__ = [
     "FILTER_NAMES",
@@ -244,17 +246,52 @@ def _check_param(name: str, value: Any) -> Any:
     raise UsageError(f"set: {name}={value!r} must be a number, a bool or a string")
 
 
-class SetCommand(Command["Device | None"]):
+class SetCommand(Command[_R]):
     """``{"cmd": "set", "dev": D, "circuit": C, "value": {...params}}``.
 
     With ``confirm`` the command completes with the first device state of that
     circuit showing the requested values (else ``RequestTimeout`` after
-    ``timeout`` s); without, it completes once sent and returns ``None``.
+    ``timeout`` s); without, it completes once sent and returns ``None``. The
+    result type follows ``confirm``: ``SetCommand[Device]`` with ``confirm=True``,
+    ``SetCommand[None]`` without, ``SetCommand[Device | None]`` for a plain ``bool``.
 
     Examples:
         >>> SetCommand("relay", "1_01", {"value": True}).encode(None)
         ['{"cmd":"set","dev":"ro","circuit":"1_01","value":{"value":1}}']
     """
+
+    @overload
+    def __init__(
+        self: SetCommand[None],
+        dev: str,
+        circuit: str | int,
+        params: Mapping[str, Any],
+        *,
+        confirm: Literal[False] = ...,
+        timeout: float | None = ...,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: SetCommand[Device],
+        dev: str,
+        circuit: str | int,
+        params: Mapping[str, Any],
+        *,
+        confirm: Literal[True],
+        timeout: float | None = ...,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: SetCommand[Device | None],
+        dev: str,
+        circuit: str | int,
+        params: Mapping[str, Any],
+        *,
+        confirm: bool,
+        timeout: float | None = ...,
+    ) -> None: ...
 
     def __init__(
         self,
@@ -297,9 +334,9 @@ class SetCommand(Command["Device | None"]):
             and _shows(device, self.dev, self.expected)
         )
 
-    def decode(self, payload: Any) -> Device | None:
-        """The confirming device state."""
-        return payload if isinstance(payload, Device) else None
+    def decode(self, payload: Any) -> _R:
+        """The confirming device state (the core only completes a confirmed ``set`` with one)."""
+        return cast(_R, payload if isinstance(payload, Device) else None)
 
 
 class RefreshCommand(Command[dict[tuple[str, str], Device]]):
