@@ -29,7 +29,7 @@ from common.cli import cli_errors, main, print_event, print_stream, to_jsonable
 from common.errors import UsageError
 from common.simulator import serve_cli
 from xentara.client import Client
-from xentara.models import Attribute, AttributeId, DataChange, Failure, Timestamp
+from xentara.models import Attribute, AttributeId, DataChange, Failure, Timestamp, element_uuid
 from xentara.simulator import XentaraSimulator, self_signed_context
 
 __all__ = ["demo", "register"]
@@ -279,7 +279,8 @@ def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
     """
     deadline = time.monotonic() + seconds
     with XentaraSimulator().run() as sim, Client(sim.url(), reconnect=None) as client:
-        paths = dict(zip(client.batch(_lookups(list(DEMO_POINTS))), DEMO_POINTS, strict=True))
+        found = client.batch(_lookups(list(DEMO_POINTS)))
+        paths = {element_uuid(u): name for u, name in zip(found, DEMO_POINTS, strict=True)}
         client.watch(*paths, min_rate=500)
         while (remaining := deadline - time.monotonic()) > 0:
             for event in client.events(timeout=remaining):

@@ -26,21 +26,26 @@ Example (async, pipelined):
 
 from __future__ import annotations
 
-import inspect
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeAlias, TypeVar, cast, overload
 
 from common.client import AsyncClientBase, SyncClientBase
-from common.commands import Commands
-from common.errors import UsageError
+from common.commands import AsyncSurface, SyncSurface, command
+from common.errors import IotwsError, UsageError
 from common.options import BasicAuth, BearerAuth
+from xentara.flow import Flow, flow, run_async, run_sync, step
 from xentara.models import (
     Attribute,
     AttributeId,
+    BrowseEntry,
     DataChange,
+    Element,
     ElementCategory,
+    MetaData,
     MetaDataId,
+    ReadResult,
     ServerInfoId,
     SubscriptionInfo,
     SubSessionAuth,
@@ -68,19 +73,25 @@ from xentara.protocol import (
     XentaraCore,
 )
 
-__all__ = ["AsyncClient", "Client", "Subscription", "XentaraCommands"]
+__all__ = ["AsyncClient", "Client", "ElementArg", "Subscription", "XentaraCommands"]
 
-T = TypeVar("T")
+P = ParamSpec("P")
+U = TypeVar("U", covariant=True)
 
 #: An element argument: UUID, Element, BrowseEntry, or a primary key to look up.
-ElementArg = Any
+ElementArg: TypeAlias = uuid.UUID | Element | BrowseEntry | str
+
+#: What ``subscribe`` takes: elements (with the default attributes) or ``(element, attributes)`` pairs.
+Target: TypeAlias = ElementArg | tuple[ElementArg, Iterable[AttributeId]]
 
 
-class Subscription:
+class Subscription(Generic[U]):
     """A live subscription: its id, what it covers, and ``unsubscribe()``.
 
-    Events carry no subscription id; :meth:`matches` tells whether a
-    :class:`~xentara.models.DataChange` was routed to this subscription.
+    ``U`` is what :meth:`unsubscribe` returns: ``None`` on the sync client, an
+    awaitable of ``None`` on the async one. Events carry no subscription id;
+    :meth:`matches` tells whether a :class:`~xentara.models.DataChange` was
+    routed to this subscription.
 
     Examples:
         >>> from xentara import XentaraSimulator
@@ -92,8 +103,8 @@ class Subscription:
         True
     """
 
-    def __init__(self, client: XentaraCommands[Any], info: SubscriptionInfo) -> None:
-        self._client = client
+    def __init__(self, unsubscribe: Callable[[uuid.UUID], U], info: SubscriptionInfo) -> None:
+        self._unsubscribe = unsubscribe
         self.info = info
 
     @property
@@ -105,178 +116,265 @@ class Subscription:
         """Whether ``event`` is a data change covered by this subscription."""
         return isinstance(event, DataChange) and self.info.id in event.subscriptions
 
-    def unsubscribe(self) -> Any:
+    def unsubscribe(self) -> U:
         """End the subscription (returns ``None``, or an awaitable of it on the async client)."""
-        return self._client.unsubscribe(self.info.id)
+        return self._unsubscribe(self.info.id)
 
     def __repr__(self) -> str:
         return f"<Subscription {self.info.id} on {len(self.info.items)} element(s)>"
 
 
-class XentaraCommands(Commands[T]):
-    """Every Xentara command, written once for both clients (``T``: result or awaitable)."""
+class subscribing(Generic[P]):
+    """Decorator for a flow that subscribes: the method returns a :class:`Subscription`.
 
-    # -- flavour hooks -------------------------------------------------------------
-    def _then(self, result: T, fn: Callable[[Any], Any]) -> T:
-        """Apply ``fn`` to a result (``fn`` may return another result to wait for)."""
-        raise NotImplementedError
+    A sync client returns ``Subscription[None]``; an async client an awaitable
+    of ``Subscription[Awaitable[None]]`` (its ``unsubscribe()`` is awaited too).
 
-    def _now(self, value: Any) -> T:
-        """A ready result."""
-        raise NotImplementedError
+    Examples:
+        >>> XentaraCommands.watch.__doc__.startswith("Subscribe")
+        True
+    """
 
-    def _with_elements(self, refs: Sequence[ElementArg], fn: Callable[[list[uuid.UUID]], Any]) -> T:
-        keys = [ref for ref in refs if isinstance(ref, str)]
-        if not keys:
-            return self._now(fn([element_uuid(ref) for ref in refs]))
-        known = {id(ref): element_uuid(ref) for ref in refs if not isinstance(ref, str)}
+    def __init__(self, steps: Callable[Concatenate[Any, P], Flow[SubscriptionInfo]]) -> None:
+        self.steps = steps
+        self.__doc__ = steps.__doc__
+        self.__name__ = steps.__name__
+        self.__qualname__ = steps.__qualname__
+        self.__module__ = steps.__module__
+        self.__wrapped__ = steps
 
-        def resolved(found: list[Any]) -> Any:
-            for result in found:
-                if isinstance(result, BaseException):
-                    raise result
-            lookup = dict(zip(keys, found, strict=True))
-            return fn([lookup[ref] if isinstance(ref, str) else known[id(ref)] for ref in refs])
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> subscribing[P]: ...
 
-        if len(keys) == 1:
-            return self._then(self._execute(LookupCommand(keys[0])), lambda u: resolved([u]))
-        return self._then(self._execute(BatchCommand([LookupCommand(k) for k in keys])), resolved)
+    @overload
+    def __get__(self, obj: SyncSurface, owner: type[Any]) -> Callable[P, Subscription[None]]: ...
 
-    def _with_element(self, ref: ElementArg, fn: Callable[[uuid.UUID], Any]) -> T:
-        if isinstance(ref, str):
-            return self._then(self._execute(LookupCommand(ref)), fn)
-        return self._now(fn(element_uuid(ref)))
+    @overload
+    def __get__(self, obj: AsyncSurface, owner: type[Any]) -> Callable[P, Awaitable[Subscription[Awaitable[None]]]]: ...
+
+    def __get__(self, obj: object, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        steps = self.steps
+        execute = obj._execute  # type: ignore[attr-defined]
+        run: Callable[[Any, Flow[Subscription[Any]]], Any] = run_async if isinstance(obj, AsyncSurface) else run_sync
+
+        def subscribed(*args: P.args, **kwargs: P.kwargs) -> Flow[Subscription[Any]]:
+            info = yield from steps(obj, *args, **kwargs)
+            return Subscription(obj.unsubscribe, info)  # type: ignore[attr-defined]
+
+        @functools.wraps(steps)
+        def call(*args: P.args, **kwargs: P.kwargs) -> Any:
+            return run(execute, subscribed(*args, **kwargs))
+
+        return call
+
+
+# -- flows: the logic of the methods that look elements up first ---------------------
+
+
+def _element(ref: ElementArg) -> Flow[uuid.UUID]:
+    if isinstance(ref, str):
+        return (yield from step(LookupCommand(ref)))
+    return element_uuid(ref)
+
+
+def _elements(refs: Sequence[ElementArg]) -> Flow[list[uuid.UUID]]:
+    """Resolve the primary keys among ``refs``: one lookup, or one batch of lookups."""
+    keys = [ref for ref in refs if isinstance(ref, str)]
+    if not keys:
+        return [element_uuid(ref) for ref in refs]
+    known = {id(ref): element_uuid(ref) for ref in refs if not isinstance(ref, str)}
+    found: list[object]
+    if len(keys) == 1:
+        found = [(yield from step(LookupCommand(keys[0])))]
+    else:
+        found = yield from step(BatchCommand([LookupCommand(k) for k in keys]))
+    for result in found:
+        if isinstance(result, BaseException):
+            raise result
+    lookup = cast(dict[str, uuid.UUID], dict(zip(keys, found, strict=True)))  # every outcome is a UUID now
+    return [lookup[ref] if isinstance(ref, str) else known[id(ref)] for ref in refs]
+
+
+def _read(element: ElementArg, attributes: Iterable[AttributeId]) -> Flow[ReadResult]:
+    attributes = list(attributes)
+    ReadCommand(uuid.UUID(int=0), attributes)  # check the arguments before any lookup
+    found = yield from _element(element)
+    return (yield from step(ReadCommand(found, attributes)))
+
+
+def _write(element: ElementArg, attribute: AttributeId, value: Any, sub_session: uuid.UUID | None) -> Flow[None]:
+    WriteCommand(uuid.UUID(int=0), attribute, value, sub_session)  # checked before sending
+    found = yield from _element(element)
+    yield from step(WriteCommand(found, attribute, value, sub_session))
+
+
+def _subscribe(
+    targets: Iterable[Target],
+    attributes: Iterable[AttributeId],
+    max_rate: int | None,
+    min_rate: int | None,
+    subscription_id: uuid.UUID | None,
+) -> Flow[SubscriptionInfo]:
+    default = tuple(attributes)
+    pairs = [t if isinstance(t, tuple) else (t, default) for t in targets]
+    sub_id = subscription_id or uuid.uuid4()
+    if not pairs:
+        raise UsageError("subscribe to at least one element")
+    SubscribeCommand(SubscriptionInfo(sub_id, ((uuid.UUID(int=0), default),), max_rate, min_rate))
+    uuids = yield from _elements([ref for ref, _ in pairs])
+    items = tuple((u, tuple(attrs_)) for u, (_, attrs_) in zip(uuids, pairs, strict=True))
+    return (yield from step(SubscribeCommand(SubscriptionInfo(sub_id, items, max_rate, min_rate))))
+
+
+class XentaraCommands:
+    """Every Xentara command, written once for both clients.
+
+    On :class:`Client` each method returns its result; on :class:`AsyncClient`
+    an awaitable of it (``@command`` for one command, ``@flow`` when primary
+    keys are looked up first).
+    """
 
     # -- commands ------------------------------------------------------------------
-    def server_information(self, ids: Iterable[ServerInfoId | int] = tuple(ServerInfoId)) -> T:
+    @command
+    def server_information(self, ids: Iterable[ServerInfoId | int] = tuple(ServerInfoId)) -> ServerInformationCommand:
         """Server version, user name and model file path (opcode 0) -> ServerInformation."""
-        return self._execute(ServerInformationCommand(ids))
+        return ServerInformationCommand(ids)
 
+    @flow
     def browse(
         self,
-        element: ElementArg = None,
+        element: ElementArg | None = None,
         depth: int | None = None,
         categories: Iterable[ElementCategory | int] | None = None,
-    ) -> T:
+    ) -> Flow[list[BrowseEntry]]:
         """The descendants of ``element`` (``None``: the whole model) -> list[BrowseEntry]."""
         if element is None:
-            return self._execute(BrowseCommand(None, depth, categories))
-        return self._with_element(element, lambda u: self._execute(BrowseCommand(u, depth, categories)))
+            return (yield from step(BrowseCommand(None, depth, categories)))
+        found = yield from _element(element)
+        return (yield from step(BrowseCommand(found, depth, categories)))
 
-    def meta_data(self, element: ElementArg, ids: Iterable[MetaDataId | int] = tuple(MetaDataId)) -> T:
+    @flow
+    def meta_data(self, element: ElementArg, ids: Iterable[MetaDataId | int] = tuple(MetaDataId)) -> Flow[MetaData]:
         """An element's meta data (opcode 2) -> MetaData."""
         ids = list(ids)
-        return self._with_element(element, lambda u: self._execute(MetaDataCommand(u, ids)))
+        found = yield from _element(element)
+        return (yield from step(MetaDataCommand(found, ids)))
 
-    def lookup(self, primary_key: str) -> T:
+    @command
+    def lookup(self, primary_key: str) -> LookupCommand:
         """The UUID of the element with ``primary_key`` (opcode 3)."""
-        return self._execute(LookupCommand(primary_key))
+        return LookupCommand(primary_key)
 
-    def read(self, element: ElementArg, attributes: Iterable[AttributeId] = (Attribute.VALUE,)) -> T:
+    @flow
+    def read(self, element: ElementArg, attributes: Iterable[AttributeId] = (Attribute.VALUE,)) -> Flow[ReadResult]:
         """Read attributes (opcode 4) -> ReadResult (a value or a Failure per attribute)."""
-        attributes = list(attributes)
-        ReadCommand(uuid.UUID(int=0), attributes)  # check the arguments before any lookup
-        return self._with_element(element, lambda u: self._execute(ReadCommand(u, attributes)))
+        return (yield from _read(element, attributes))
 
+    @flow
     def write(
         self, element: ElementArg, attribute: AttributeId, value: Any, sub_session: uuid.UUID | None = None
-    ) -> T:
+    ) -> Flow[None]:
         """Write one attribute (opcode 5) -> None; errors raise (ReadOnly, ValueOutOfRange...)."""
-        WriteCommand(uuid.UUID(int=0), attribute, value, sub_session)  # checked before sending
-        return self._with_element(element, lambda u: self._execute(WriteCommand(u, attribute, value, sub_session)))
+        yield from _write(element, attribute, value, sub_session)
 
+    @subscribing
     def subscribe(
         self,
-        targets: Iterable[ElementArg | tuple[ElementArg, Iterable[AttributeId]]],
+        targets: Iterable[Target],
         attributes: Iterable[AttributeId] = (Attribute.VALUE,),
         *,
         max_rate: int | None = None,
         min_rate: int | None = None,
         subscription_id: uuid.UUID | None = None,
-    ) -> T:
+    ) -> Flow[SubscriptionInfo]:
         """Subscribe (opcode 6) -> :class:`Subscription`. Rates are in ms; the id is chosen here.
 
         ``targets`` are elements (with ``attributes``) or ``(element, attributes)`` pairs.
         """
-        default = tuple(attributes)
-        pairs = [t if isinstance(t, tuple) else (t, default) for t in targets]
-        refs = [ref for ref, _ in pairs]
-        sub_id = subscription_id or uuid.uuid4()
+        return (yield from _subscribe(targets, attributes, max_rate, min_rate, subscription_id))
 
-        def build(uuids: list[uuid.UUID]) -> SubscriptionInfo:
-            items = tuple((u, tuple(attrs_)) for u, (_, attrs_) in zip(uuids, pairs, strict=True))
-            return SubscriptionInfo(sub_id, items, max_rate, min_rate)
-
-        if not pairs:
-            raise UsageError("subscribe to at least one element")
-        SubscribeCommand(SubscriptionInfo(sub_id, ((uuid.UUID(int=0), default),), max_rate, min_rate))
-        return self._then(
-            self._with_elements(refs, lambda uuids: self._execute(SubscribeCommand(build(uuids)))),
-            lambda info: Subscription(self, info),
-        )
-
-    def unsubscribe(self, subscription: uuid.UUID | Subscription) -> T:
+    @command
+    def unsubscribe(self, subscription: uuid.UUID | Subscription[object]) -> UnsubscribeCommand:
         """End a subscription (opcode 7) -> None; it is no longer restored after reconnects."""
         sub_id = subscription.id if isinstance(subscription, Subscription) else subscription
-        return self._execute(UnsubscribeCommand(sub_id))
+        return UnsubscribeCommand(sub_id)
 
-    def get_stage(self) -> T:
+    @command
+    def get_stage(self) -> GetStageCommand:
         """The operational stage (opcode 8) -> Stage (or an int for stages this client does not know)."""
-        return self._execute(GetStageCommand())
+        return GetStageCommand()
 
-    def suspend(self, sub_session: uuid.UUID | None = None) -> T:
+    @command
+    def suspend(self, sub_session: uuid.UUID | None = None) -> SuspendCommand:
         """Suspend the runtime (opcode 10) -> None."""
-        return self._execute(SuspendCommand(sub_session))
+        return SuspendCommand(sub_session)
 
-    def shutdown(self, sub_session: uuid.UUID | None = None) -> T:
+    @command
+    def shutdown(self, sub_session: uuid.UUID | None = None) -> ShutdownCommand:
         """Shut the runtime down (opcode 11) -> None."""
-        return self._execute(ShutdownCommand(sub_session))
+        return ShutdownCommand(sub_session)
 
-    def create_sub_session(self, auth: SubSessionAuth, desired_id: uuid.UUID | None = None) -> T:
+    @command
+    def create_sub_session(self, auth: SubSessionAuth, desired_id: uuid.UUID | None = None) -> CreateSubSessionCommand:
         """Create a sub-session (opcode 12) by token, certificate or password -> its UUID."""
-        return self._execute(CreateSubSessionCommand(auth, desired_id))
+        return CreateSubSessionCommand(auth, desired_id)
 
-    def close_sub_session(self, sub_session: uuid.UUID) -> T:
+    @command
+    def close_sub_session(self, sub_session: uuid.UUID) -> CloseSubSessionCommand:
         """Close a sub-session (opcode 13) -> None."""
-        return self._execute(CloseSubSessionCommand(sub_session))
+        return CloseSubSessionCommand(sub_session)
 
-    def client_hello(self, min_version: int = PROTOCOL_VERSION, max_version: int = PROTOCOL_VERSION) -> T:
+    @command
+    def client_hello(
+        self, min_version: int = PROTOCOL_VERSION, max_version: int = PROTOCOL_VERSION
+    ) -> ClientHelloCommand:
         """Send another Client Hello (opcode 14); servers answer DuplicateClientHello."""
-        return self._execute(ClientHelloCommand(min_version, max_version))
+        return ClientHelloCommand(min_version, max_version)
 
-    def check_access(self, sub_session: uuid.UUID) -> T:
+    @command
+    def check_access(self, sub_session: uuid.UUID) -> CheckAccessCommand:
         """A sub-session's access (opcode 15) -> AccessRights."""
-        return self._execute(CheckAccessCommand(sub_session))
+        return CheckAccessCommand(sub_session)
 
-    def batch(self, commands: Iterable[XentaraCommand[Any]]) -> T:
+    @command
+    def batch(self, commands: Iterable[XentaraCommand[Any]]) -> BatchCommand:
         """Send several commands in one message -> a list of each result or exception."""
-        return self._execute(BatchCommand(commands))
+        return BatchCommand(commands)
 
     # -- friendly helpers ----------------------------------------------------------
-    def read_value(self, element: ElementArg, attribute: AttributeId = Attribute.VALUE) -> T:
+    @flow
+    def read_value(self, element: ElementArg, attribute: AttributeId = Attribute.VALUE) -> Flow[object]:
         """One attribute's value; its error raises (e.g. ``read_value("Group 1.Data Point 1")``)."""
-        return self._then(self.read(element, (attribute,)), lambda result: result[attribute])
+        result = yield from _read(element, (attribute,))
+        return result[attribute]
 
-    def write_value(self, element: ElementArg, value: Any, attribute: AttributeId = Attribute.VALUE) -> T:
+    @flow
+    def write_value(self, element: ElementArg, value: Any, attribute: AttributeId = Attribute.VALUE) -> Flow[None]:
         """Write ``value`` to an attribute (the Value attribute by default)."""
-        return self.write(element, attribute, value)
+        yield from _write(element, attribute, value, None)
 
-    def read_many(self, elements: Sequence[ElementArg], attributes: Iterable[AttributeId] = (Attribute.VALUE,)) -> T:
+    @flow
+    def read_many(
+        self, elements: Sequence[ElementArg], attributes: Iterable[AttributeId] = (Attribute.VALUE,)
+    ) -> Flow[list[ReadResult | IotwsError]]:
         """Read several elements in one message -> list of ReadResult or exception."""
         attributes = list(attributes)
-        return self._with_elements(
-            list(elements), lambda uuids: self._execute(BatchCommand([ReadCommand(u, attributes) for u in uuids]))
-        )
+        uuids = yield from _elements(list(elements))
+        results = yield from step(BatchCommand([ReadCommand(u, attributes) for u in uuids]))
+        return cast(list[ReadResult | IotwsError], results)  # a batch of reads: a result or its error each
 
+    @subscribing
     def watch(
         self,
         *elements: ElementArg,
         attributes: Iterable[AttributeId] = (Attribute.VALUE,),
         max_rate: int | None = None,
         min_rate: int | None = None,
-    ) -> T:
+    ) -> Flow[SubscriptionInfo]:
         """Subscribe to the Value (or ``attributes``) of each element -> :class:`Subscription`."""
-        return self.subscribe(elements, attributes, max_rate=max_rate, min_rate=min_rate)
+        return (yield from _subscribe(elements, attributes, max_rate, min_rate, None))
 
 
 def _auth(options: dict[str, Any], user: str | None, password: str | None, token: str | None) -> None:
@@ -288,7 +386,7 @@ def _auth(options: dict[str, Any], user: str | None, password: str | None, token
         options["auth"] = BearerAuth(token)
 
 
-class Client(SyncClientBase[XentaraCore], XentaraCommands[Any]):
+class Client(SyncClientBase[XentaraCore], XentaraCommands):
     """The synchronous Xentara client (see the module docstring).
 
     ``user``/``password`` (Basic) or ``token`` (Bearer) authenticate the upgrade;
@@ -319,14 +417,8 @@ class Client(SyncClientBase[XentaraCore], XentaraCommands[Any]):
         """The live subscriptions (restored after every reconnect)."""
         return dict(self.core.subscriptions)
 
-    def _then(self, result: Any, fn: Callable[[Any], Any]) -> Any:
-        return fn(result)
 
-    def _now(self, value: Any) -> Any:
-        return value
-
-
-class AsyncClient(AsyncClientBase[XentaraCore], XentaraCommands[Awaitable[Any]]):
+class AsyncClient(AsyncClientBase[XentaraCore], XentaraCommands):
     """The asyncio Xentara client; the same methods as :class:`Client`, awaited.
 
     Concurrent calls are pipelined: each goes out at once and replies are matched
@@ -356,19 +448,3 @@ class AsyncClient(AsyncClientBase[XentaraCore], XentaraCommands[Awaitable[Any]])
         """The live subscriptions (restored after every reconnect)."""
         return dict(self.core.subscriptions)
 
-    def _then(self, result: Awaitable[Any], fn: Callable[[Any], Any]) -> Awaitable[Any]:
-        async def chain() -> Any:
-            value = fn(await result)
-            if inspect.isawaitable(value):
-                value = await value
-            return value
-
-        return chain()
-
-    def _now(self, value: Any) -> Awaitable[Any]:
-        async def ready() -> Any:
-            if inspect.isawaitable(value):
-                return await value
-            return value
-
-        return ready()

@@ -615,7 +615,7 @@ class CheckAccessCommand(XentaraCommand[AccessRights]):
         return AccessRights.from_wire(payload)
 
 
-class BatchCommand(XentaraCommand[list[Any]]):
+class BatchCommand(XentaraCommand[list[object]]):
     """Several commands in one message; the result lists each one's result or exception.
 
     Examples:
@@ -637,8 +637,8 @@ class BatchCommand(XentaraCommand[list[Any]]):
     def requests(self) -> list[tuple[int, Any]]:
         return [request for command in self.commands for request in command.requests()]
 
-    def complete(self, outcomes: list[Any]) -> list[Any]:
-        results: list[Any] = []
+    def complete(self, outcomes: list[Any]) -> list[object]:
+        results: list[object] = []
         start = 0
         for command, size in zip(self.commands, self._sizes, strict=True):
             try:
