@@ -24,29 +24,19 @@ Examples:
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import threading
-from collections.abc import Awaitable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import attrs
 
 from common.client import AsyncClientBase, SyncClientBase
 from common.codec import Value
-from common.commands import Command, Commands
+from common.commands import Command, command
 from common.errors import UsageError
-from globiots.models import (
-    Point,
-    PointValue,
-    PointWrite,
-    RealtimeRequest,
-    RealtimeUpdate,
-    SetRequest,
-    SetResponse,
-    SetResult,
-)
+from globiots.models import Point, PointValue, PointWrite, RealtimeRequest, SetRequest
 from globiots.protocol import (
     DEFAULT_BASE_URL,
     MOBILE_REALTIME_PATH,
@@ -54,13 +44,15 @@ from globiots.protocol import (
     SET_DATA_PATH,
     RealtimeCore,
     SetData,
+    SetDataCommand,
     SetDataCore,
+    SetOne,
     Subscribe,
 )
 
 __all__ = ["AsyncClient", "Client", "GlobiotsCommands", "endpoint_url"]
 
-T = TypeVar("T")
+R = TypeVar("R")
 
 _ENDPOINT_SUFFIXES = (MOBILE_REALTIME_PATH, REALTIME_PATH, SET_DATA_PATH)
 
@@ -93,29 +85,19 @@ def _writes(writes: Mapping[Point, Value] | Iterable[tuple[Point, Value]]) -> li
     return [PointWrite.of(point, value) for point, value in items]
 
 
-class _SetOne(SetData):
-    """Set one value; completes with its :class:`SetResult`."""
-
-    def decode(self, payload: Any) -> SetResult:  # type: ignore[override]
-        response = super().decode(payload)
-        return response.results[0] if response.results else SetResult.from_wire(
-            self.request.writes[0].point.hostname,
-            {"address": self.request.writes[0].point.address, "responseCode": "??"},
-        )
-
-
-class GlobiotsCommands(Commands[T], Generic[T]):
+class GlobiotsCommands:
     """The command surface of both clients, written once.
+
+    Each method builds one command: :class:`Client` returns its result,
+    :class:`AsyncClient` an awaitable of it. Set-data commands travel on the
+    set-data link (opened on first use), the rest on the realtime link.
 
     Examples:
         >>> "subscribe" in dir(GlobiotsCommands) and "set_many" in dir(GlobiotsCommands)
         True
     """
 
-    @abc.abstractmethod
-    def _execute_set(self, command: Command[Any]) -> T:
-        """Run ``command`` on the set-data link."""
-
+    @command
     def subscribe(
         self,
         points: Iterable[Point],
@@ -123,38 +105,62 @@ class GlobiotsCommands(Commands[T], Generic[T]):
         update_time: int = 5,
         timezone: str = "",
         timeout: float | None = None,
-    ) -> T:
+    ) -> Subscribe:
         """Subscribe to ``points`` (one or many hostnames); returns the first push.
 
-        Every later push arrives in ``events()`` as a :class:`RealtimeUpdate`. Calling it
+        Every later push arrives in ``events()`` as a :class:`~globiots.models.RealtimeUpdate`. Calling it
         again adds points to the subscription (``update_time``/``timezone`` of the last call
         win). The request is re-sent after every reconnect.
+
+        Examples:
+            >>> from globiots import DataType, GlobiotsSimulator
+            >>> with GlobiotsSimulator(time_scale=20).run() as sim, Client(sim.base_url) as client:
+            ...     update = client.subscribe([Point("0.0.0.1", "2000", DataType.FLOAT)], update_time=1)
+            >>> [value.address for value in update.values]
+            ['2000']
         """
         request = RealtimeRequest(tuple(points), update_time=update_time, timezone=timezone)
-        return self._execute(Subscribe(request, timeout))
+        return Subscribe(request, timeout)
 
-    def set(self, point: Point, value: Value, *, check: bool = True, timeout: float | None = None) -> T:
-        """Set one value; returns its :class:`SetResult`.
+    @command
+    def set(self, point: Point, value: Value, *, check: bool = True, timeout: float | None = None) -> SetOne:
+        """Set one value; returns its :class:`~globiots.models.SetResult`.
 
         ``value`` is checked against the point's type before anything is sent
         (``CodecError``). A failed code raises the matching ``SetDataError`` unless
         ``check=False``, which returns the result for inspection.
-        """
-        return self._execute_set(_SetOne(SetRequest([PointWrite.of(point, value)]), check=check, timeout=timeout))
 
+        Examples:
+            >>> from globiots import DataType, GlobiotsSimulator
+            >>> with GlobiotsSimulator(time_scale=20).run() as sim, Client(sim.base_url) as client:
+            ...     result = client.set(Point("0.0.0.1", "3000", DataType.FLOAT), 3.3)
+            >>> result.ok
+            True
+        """
+        return SetOne(SetRequest([PointWrite.of(point, value)]), check=check, timeout=timeout)
+
+    @command
     def set_many(
         self,
         writes: Mapping[Point, Value] | Iterable[tuple[Point, Value]],
         *,
         check: bool = True,
         timeout: float | None = None,
-    ) -> T:
-        """Set many values (any hostnames) in one request; returns the :class:`SetResponse`.
+    ) -> SetData:
+        """Set many values (any hostnames) in one request; returns the :class:`~globiots.models.SetResponse`.
 
         With ``check`` the first failed address raises its ``SetDataError`` (the whole
         answer is on ``error.response``); ``check=False`` returns it for inspection.
+
+        Examples:
+            >>> from globiots import DataType, GlobiotsSimulator
+            >>> a, b = Point("0.0.0.1", "3000", DataType.FLOAT), Point("0.0.0.1", "3004", DataType.FLOAT)
+            >>> with GlobiotsSimulator(time_scale=20).run() as sim, Client(sim.base_url) as client:
+            ...     response = client.set_many({a: 1.5, b: 2.5})
+            >>> response.ok, len(response.results)
+            (True, 2)
         """
-        return self._execute_set(SetData(SetRequest(_writes(writes)), check=check, timeout=timeout))
+        return SetData(SetRequest(_writes(writes)), check=check, timeout=timeout)
 
 
 class _SetDataLink(SyncClientBase[SetDataCore]):
@@ -169,7 +175,7 @@ def _realtime_url(base_url: str, mobile: bool, query: Mapping[str, str] | None) 
     return endpoint_url(base_url, MOBILE_REALTIME_PATH if mobile else REALTIME_PATH, query)
 
 
-class Client(SyncClientBase[RealtimeCore], GlobiotsCommands[Any]):
+class Client(SyncClientBase[RealtimeCore], GlobiotsCommands):
     """The synchronous client (websocket-client and a reader thread per link; no asyncio).
 
     Examples:
@@ -213,7 +219,16 @@ class Client(SyncClientBase[RealtimeCore], GlobiotsCommands[Any]):
             if link is not None:
                 link.close()
 
-    def _execute_set(self, command: Command[Any]) -> Any:
+    def _execute(self, command: Command[R]) -> R:
+        result: R
+        if isinstance(command, SetDataCommand):
+            result = self._set_data_link()._execute(command)
+        else:
+            result = super()._execute(command)
+        return result
+
+    def _set_data_link(self) -> _SetDataLink:
+        """The open set-data link, opened (again) if needed."""
         with self._set_lock:
             link = self._set_link
             if link is None or not link.connected:
@@ -222,24 +237,10 @@ class Client(SyncClientBase[RealtimeCore], GlobiotsCommands[Any]):
                 link = _SetDataLink(SetDataCore(), self._set_url, options=attrs.evolve(self.options, url=self._set_url))
                 link.connect()
                 self._set_link = link
-        return link._execute(command)
-
-    if TYPE_CHECKING:
-
-        def subscribe(
-            self, points: Iterable[Point], *, update_time: int = 5, timezone: str = "", timeout: float | None = None
-        ) -> RealtimeUpdate: ...
-        def set(self, point: Point, value: Value, *, check: bool = True, timeout: float | None = None) -> SetResult: ...
-        def set_many(
-            self,
-            writes: Mapping[Point, Value] | Iterable[tuple[Point, Value]],
-            *,
-            check: bool = True,
-            timeout: float | None = None,
-        ) -> SetResponse: ...
+        return link
 
 
-class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands[Awaitable[Any]]):
+class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands):
     """The asyncio client (aiohttp); the same methods as :class:`Client`, awaited.
 
     Examples:
@@ -281,7 +282,17 @@ class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands[Awaitable[Any]
             if link is not None:
                 await link.close()
 
-    async def _execute_set(self, command: Command[Any]) -> Any:
+    async def _execute(self, command: Command[R]) -> R:
+        result: R
+        if isinstance(command, SetDataCommand):
+            link = await self._set_data_link()
+            result = await link._execute(command)
+        else:
+            result = await super()._execute(command)
+        return result
+
+    async def _set_data_link(self) -> _AsyncSetDataLink:
+        """The open set-data link, opened (again) if needed."""
         if self._set_lock is None:
             self._set_lock = asyncio.Lock()
         async with self._set_lock:
@@ -294,21 +305,4 @@ class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands[Awaitable[Any]
                 )
                 await link.connect()
                 self._set_link = link
-        return await link._execute(command)
-
-    if TYPE_CHECKING:
-
-        async def subscribe(
-            self, points: Iterable[Point], *, update_time: int = 5, timezone: str = "", timeout: float | None = None
-        ) -> RealtimeUpdate: ...
-        async def set(
-            self, point: Point, value: Value, *, check: bool = True, timeout: float | None = None
-        ) -> SetResult: ...
-        async def set_many(
-            self,
-            writes: Mapping[Point, Value] | Iterable[tuple[Point, Value]],
-            *,
-            check: bool = True,
-            timeout: float | None = None,
-        ) -> SetResponse: ...
-
+        return link

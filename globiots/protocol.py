@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -38,6 +38,7 @@ from globiots.models import (
     RealtimeUpdate,
     SetRequest,
     SetResponse,
+    SetResult,
 )
 
 __all__ = [
@@ -47,7 +48,9 @@ __all__ = [
     "SET_DATA_PATH",
     "RealtimeCore",
     "SetData",
+    "SetDataCommand",
     "SetDataCore",
+    "SetOne",
     "Subscribe",
     "dumps",
     "loads",
@@ -59,6 +62,8 @@ DEFAULT_BASE_URL: Final = "wss://dataengine.globiots.com:443/data-engine"
 REALTIME_PATH: Final = "/realtime"
 MOBILE_REALTIME_PATH: Final = "/mobile/realtime"
 SET_DATA_PATH: Final = "/set-data"
+
+R = TypeVar("R")
 
 try:  # orjson is an optional speed-up (the ``speedups`` extra)
     import orjson
@@ -140,7 +145,32 @@ class Subscribe(Command[RealtimeUpdate]):
         return [dumps(self.request.to_wire())]
 
 
-class SetData(Command[SetResponse]):
+class SetDataCommand(Command[R]):
+    """A request for the set-data endpoint; the clients send it on their set-data link.
+
+    ``check`` (the default) makes a failed code raise the matching
+    :class:`~globiots.models.SetDataError`. Subclasses choose the result type.
+
+    Examples:
+        >>> issubclass(SetData, SetDataCommand) and issubclass(SetOne, SetDataCommand)
+        True
+    """
+
+    def __init__(self, request: SetRequest, *, check: bool = True, timeout: float | None = None) -> None:
+        self.request = request
+        self.check = check
+        self.timeout = timeout
+
+    def encode(self, token: int | None) -> list[Frame]:
+        return [dumps(self.request.to_wire())]
+
+    def checked(self, payload: Any) -> SetResponse:
+        """The answer, raising its ``SetDataError`` for a failed code when ``check`` is set."""
+        response: SetResponse = payload
+        return response.raise_for_code() if self.check else response
+
+
+class SetData(SetDataCommand[SetResponse]):
     """Set one or many values; completes with the server's per-address answer.
 
     With ``check`` (the default) a failed code raises the matching
@@ -154,17 +184,27 @@ class SetData(Command[SetResponse]):
         '{"services":{"serviceName":"se'
     """
 
-    def __init__(self, request: SetRequest, *, check: bool = True, timeout: float | None = None) -> None:
-        self.request = request
-        self.check = check
-        self.timeout = timeout
-
-    def encode(self, token: int | None) -> list[Frame]:
-        return [dumps(self.request.to_wire())]
-
     def decode(self, payload: Any) -> SetResponse:
-        response: SetResponse = payload
-        return response.raise_for_code() if self.check else response
+        return self.checked(payload)
+
+
+class SetOne(SetDataCommand[SetResult]):
+    """Set one value; completes with its :class:`~globiots.models.SetResult`.
+
+    Examples:
+        >>> from common.codec import DataType
+        >>> from globiots.models import Point, PointWrite
+        >>> cmd = SetOne(SetRequest([PointWrite.of(Point("h", "3000", DataType.BYTE), 7)]))
+        >>> cmd.decode(SetResponse(())).code  # an answer without the address
+        <ResponseCode.UNKNOWN: '??'>
+    """
+
+    def decode(self, payload: Any) -> SetResult:
+        response = self.checked(payload)
+        if response.results:
+            return response.results[0]
+        write = self.request.writes[0]
+        return SetResult.from_wire(write.point.hostname, {"address": write.point.address, "responseCode": "??"})
 
 
 # --- cores --------------------------------------------------------------------------------------
