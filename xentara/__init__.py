@@ -26,7 +26,7 @@ from common.errors import (
 )
 from common.events import Connected, Disconnected, ProtocolViolation, Reconnected
 from common.options import BasicAuth, BearerAuth
-from xentara.client import AsyncClient, Client, Subscription, XentaraCommands
+from xentara.client import AsyncClient, Client, ElementArg, Subscription, XentaraCommands
 from xentara.errors import (
     AccessDenied,
     DuplicateClientHello,
@@ -131,6 +131,7 @@ __all__ = [
     "Disconnected",
     "DuplicateClientHello",
     "Element",
+    "ElementArg",
     "ElementCategory",
     "EventType",
     "Failure",
