@@ -25,18 +25,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Self, TypeVar, cast
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Self
 
 import aiohttp
 import attrs
 
 from common.client import AsyncClientBase, SyncClientBase
-from common.commands import Commands
+from common.commands import command
 from common.errors import IotwsError, RequestTimeout, UsageError
 from common.logs import package_logger
 from common.options import ConnectOptions
-from oisp.models import Actuation, InvalidTokenError, Pong
+from oisp.models import Actuation, InvalidTokenError
 from oisp.protocol import (
     DEFAULT_GRACE,
     SUBPROTOCOL,
@@ -49,28 +49,38 @@ from oisp.protocol import (
 
 __all__ = ["AsyncClient", "Client", "OispCommands"]
 
-T = TypeVar("T")
-
 log = package_logger("oisp")
 
 _UNSET: Any = object()
 
 
-class OispCommands(Commands[T]):
+class OispCommands:
     """The OISP command surface, written once for both clients.
+
+    :class:`Client` returns each command's result, :class:`AsyncClient` an awaitable of it.
 
     Examples:
         >>> hasattr(OispCommands, "ping")
         True
     """
 
-    def ping(self, timeout: float | None = None) -> T:
-        """Send the application ping ``{"type":"ping"}`` and wait for the 202 ``PONG``.
+    @command
+    def ping(self, timeout: float | None = None) -> PingCommand:
+        """Send the application ping ``{"type":"ping"}``; returns the 202 :class:`~oisp.models.Pong`.
 
         Raises :class:`~common.errors.RequestTimeout` when no PONG comes in ``timeout``
         seconds (default: the client's ``request_timeout``).
+
+        Examples:
+            >>> from oisp import OispSimulator
+            >>> with OispSimulator().run() as sim:
+            ...     token = sim.issue_token("dev-1", "acc-1")
+            ...     with Client(sim.url(), "dev-1", token, grace=0.2) as dev:
+            ...         pong = dev.ping(timeout=5)
+            >>> pong
+            Pong(content='PONG')
         """
-        return self._execute(PingCommand(timeout=timeout))
+        return PingCommand(timeout=timeout)
 
 
 def _check_interval(value: float | None) -> float | None:
@@ -109,7 +119,7 @@ def _prepare(core: OispCore, url: str, options: dict[str, Any]) -> ConnectOption
     return opts
 
 
-class Client(SyncClientBase[OispCore], OispCommands[Any]):
+class Client(SyncClientBase[OispCore], OispCommands):
     """A synchronous OISP device: registers, then receives actuations.
 
     * ``grace``: seconds of silence after the registration that count as success
@@ -201,10 +211,6 @@ class Client(SyncClientBase[OispCore], OispCommands[Any]):
             except IotwsError:
                 continue
 
-    def ping(self, timeout: float | None = None) -> Pong:
-        """Application ping: returns the :class:`~oisp.models.Pong` (``RequestTimeout`` if none)."""
-        return cast(Pong, super().ping(timeout))
-
     def actuations(self, timeout: float | None = None) -> Iterator[Actuation]:
         """Yield actuations as they arrive (other events are skipped).
 
@@ -219,7 +225,7 @@ class Client(SyncClientBase[OispCore], OispCommands[Any]):
         self.on(Actuation, callback)
 
 
-class AsyncClient(AsyncClientBase[OispCore], OispCommands[Awaitable[Any]]):
+class AsyncClient(AsyncClientBase[OispCore], OispCommands):
     """An asyncio OISP device; the same options as :class:`Client`, plus ``session``.
 
     ``session``: an :class:`aiohttp.ClientSession` to share between many devices (the
@@ -301,10 +307,6 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands[Awaitable[Any]]):
                 self._driver.drop(f"no PONG within {interval:g} s")
             except IotwsError:
                 continue
-
-    async def ping(self, timeout: float | None = None) -> Pong:
-        """Application ping: returns the :class:`~oisp.models.Pong` (``RequestTimeout`` if none)."""
-        return cast(Pong, await super().ping(timeout))
 
     async def actuations(self, timeout: float | None = None) -> AsyncIterator[Actuation]:
         """Yield actuations as they arrive; ends after ``timeout`` s of silence or on close."""
