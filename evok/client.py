@@ -14,18 +14,18 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Iterable
+from typing import Any, Literal, Protocol, TypeAlias, TypeVar, overload
 
 from common.client import AsyncClientBase, SyncClientBase
-from common.commands import Commands
+from common.commands import Command, command
 from common.errors import UsageError
-from evok.models import State
+from evok.models import Device, State
 from evok.protocol import EvokCore, FilterCommand, RefreshCommand, SetCommand
 
 __all__ = ["AsyncClient", "Client", "EvokCommands"]
 
-T = TypeVar("T")
+_R = TypeVar("_R")
 
 #: Defaults that differ from the common ones: EVOK's pongs can lag behind a blocked
 #: Modbus write, and an ``all`` reply of a big installation is large.
@@ -38,7 +38,32 @@ def _on(on: bool) -> int:
     return int(on)
 
 
-class EvokCommands(Commands[T]):
+# The self types of the overloads below. They are protocols, not common's
+# SyncSurface/AsyncSurface ABCs: mypy only accepts a self type that is not a
+# supertype of the class (EvokCommands is a plain mixin) when it is a protocol.
+class _Sync(Protocol):
+    """A synchronous client (``SyncClientBase``): ``_execute`` returns the result."""
+
+    def _execute(self, command: Command[_R]) -> _R: ...
+
+
+class _Async(Protocol):
+    """An asyncio client (``AsyncClientBase``): ``_execute`` returns an awaitable of it."""
+
+    def _execute(self, command: Command[_R]) -> Awaitable[_R]: ...
+
+
+class _Surface(Protocol):
+    """Either client: what the one implementation of a confirmable helper sees."""
+
+    def _execute(self, command: Command[_R]) -> _R | Awaitable[_R]: ...
+
+
+#: What a confirmable helper's one implementation returns (its overloads are precise).
+_Confirmed: TypeAlias = "Device | Awaitable[Device | None] | None"
+
+
+class EvokCommands:
     """The EVOK command surface, shared by :class:`Client` and :class:`AsyncClient`.
 
     Every ``set`` helper returns once the command is sent (EVOK never replies) and
@@ -48,6 +73,12 @@ class EvokCommands(Commands[T]):
     client's ``request_timeout``). Confirmation needs events of that type to pass
     the connection's filter.
 
+    Written once, typed per client: on :class:`Client` a helper returns ``None``, or
+    the confirming :class:`~evok.models.Device` with ``confirm=True`` (``Device |
+    None`` when ``confirm`` is a ``bool`` known only at run time); on
+    :class:`AsyncClient` an awaitable of the same. The helpers that cannot be
+    confirmed, ``set_filter`` and ``refresh`` build one command each (``@command``).
+
     Examples:
         >>> from evok.simulator import EvokSimulator
         >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
@@ -55,8 +86,66 @@ class EvokCommands(Commands[T]):
         1
     """
 
+    @overload
     def set(
-        self,
+        self: _Sync,
+        dev: str,
+        circuit: str,
+        /,
+        *,
+        confirm: Literal[True],
+        confirm_timeout: float | None = ...,
+        **params: Any,
+    ) -> Device: ...
+
+    @overload
+    def set(
+        self: _Sync,
+        dev: str,
+        circuit: str,
+        /,
+        *,
+        confirm: Literal[False] = ...,
+        confirm_timeout: float | None = ...,
+        **params: Any,
+    ) -> None: ...
+
+    @overload
+    def set(
+        self: _Sync, dev: str, circuit: str, /, *, confirm: bool, confirm_timeout: float | None = ..., **params: Any
+    ) -> Device | None: ...
+
+    @overload
+    def set(
+        self: _Async,
+        dev: str,
+        circuit: str,
+        /,
+        *,
+        confirm: Literal[True],
+        confirm_timeout: float | None = ...,
+        **params: Any,
+    ) -> Awaitable[Device]: ...
+
+    @overload
+    def set(
+        self: _Async,
+        dev: str,
+        circuit: str,
+        /,
+        *,
+        confirm: Literal[False] = ...,
+        confirm_timeout: float | None = ...,
+        **params: Any,
+    ) -> Awaitable[None]: ...
+
+    @overload
+    def set(
+        self: _Async, dev: str, circuit: str, /, *, confirm: bool, confirm_timeout: float | None = ..., **params: Any
+    ) -> Awaitable[Device | None]: ...
+
+    def set(
+        self: _Surface,
         dev: str,
         circuit: str,
         /,
@@ -64,7 +153,7 @@ class EvokCommands(Commands[T]):
         confirm: bool = False,
         confirm_timeout: float | None = None,
         **params: Any,
-    ) -> T:
+    ) -> _Confirmed:
         """Generic ``set``: ``params`` are sent as the value dict (``value``, ``timeout``...).
 
         Examples:
@@ -73,7 +162,39 @@ class EvokCommands(Commands[T]):
         """
         return self._execute(SetCommand(dev, circuit, params, confirm=confirm, timeout=confirm_timeout))
 
-    def set_relay(self, circuit: str, on: bool, *, confirm: bool = False, confirm_timeout: float | None = None) -> T:
+    @overload
+    def set_relay(
+        self: _Sync, circuit: str, on: bool, *, confirm: Literal[True], confirm_timeout: float | None = ...
+    ) -> Device: ...
+
+    @overload
+    def set_relay(
+        self: _Sync, circuit: str, on: bool, *, confirm: Literal[False] = ..., confirm_timeout: float | None = ...
+    ) -> None: ...
+
+    @overload
+    def set_relay(
+        self: _Sync, circuit: str, on: bool, *, confirm: bool, confirm_timeout: float | None = ...
+    ) -> Device | None: ...
+
+    @overload
+    def set_relay(
+        self: _Async, circuit: str, on: bool, *, confirm: Literal[True], confirm_timeout: float | None = ...
+    ) -> Awaitable[Device]: ...
+
+    @overload
+    def set_relay(
+        self: _Async, circuit: str, on: bool, *, confirm: Literal[False] = ..., confirm_timeout: float | None = ...
+    ) -> Awaitable[None]: ...
+
+    @overload
+    def set_relay(
+        self: _Async, circuit: str, on: bool, *, confirm: bool, confirm_timeout: float | None = ...
+    ) -> Awaitable[Device | None]: ...
+
+    def set_relay(
+        self: _Surface, circuit: str, on: bool, *, confirm: bool = False, confirm_timeout: float | None = None
+    ) -> _Confirmed:
         """Switch relay output ``ro`` ``circuit`` on or off.
 
         Examples:
@@ -82,17 +203,83 @@ class EvokCommands(Commands[T]):
             ...     evok.set_relay("2_02", False) is None
             True
         """
-        return self.set("ro", circuit, confirm=confirm, confirm_timeout=confirm_timeout, value=_on(on))
+        return self._execute(SetCommand("ro", circuit, {"value": _on(on)}, confirm=confirm, timeout=confirm_timeout))
+
+    @overload
+    def set_output(
+        self: _Sync,
+        circuit: str,
+        on: bool,
+        *,
+        timeout: float | None = ...,
+        confirm: Literal[True],
+        confirm_timeout: float | None = ...,
+    ) -> Device: ...
+
+    @overload
+    def set_output(
+        self: _Sync,
+        circuit: str,
+        on: bool,
+        *,
+        timeout: float | None = ...,
+        confirm: Literal[False] = ...,
+        confirm_timeout: float | None = ...,
+    ) -> None: ...
+
+    @overload
+    def set_output(
+        self: _Sync,
+        circuit: str,
+        on: bool,
+        *,
+        timeout: float | None = ...,
+        confirm: bool,
+        confirm_timeout: float | None = ...,
+    ) -> Device | None: ...
+
+    @overload
+    def set_output(
+        self: _Async,
+        circuit: str,
+        on: bool,
+        *,
+        timeout: float | None = ...,
+        confirm: Literal[True],
+        confirm_timeout: float | None = ...,
+    ) -> Awaitable[Device]: ...
+
+    @overload
+    def set_output(
+        self: _Async,
+        circuit: str,
+        on: bool,
+        *,
+        timeout: float | None = ...,
+        confirm: Literal[False] = ...,
+        confirm_timeout: float | None = ...,
+    ) -> Awaitable[None]: ...
+
+    @overload
+    def set_output(
+        self: _Async,
+        circuit: str,
+        on: bool,
+        *,
+        timeout: float | None = ...,
+        confirm: bool,
+        confirm_timeout: float | None = ...,
+    ) -> Awaitable[Device | None]: ...
 
     def set_output(
-        self,
+        self: _Surface,
         circuit: str,
         on: bool,
         *,
         timeout: float | None = None,
         confirm: bool = False,
         confirm_timeout: float | None = None,
-    ) -> T:
+    ) -> _Confirmed:
         """Switch digital output ``do`` ``circuit``; with ``timeout`` s, the opposite is written after it.
 
         Examples:
@@ -104,17 +291,83 @@ class EvokCommands(Commands[T]):
             if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
                 raise UsageError(f"set_output: timeout must be a positive number of seconds, got {timeout!r}")
             params["timeout"] = float(timeout)
-        return self.set("do", circuit, confirm=confirm, confirm_timeout=confirm_timeout, **params)
+        return self._execute(SetCommand("do", circuit, params, confirm=confirm, timeout=confirm_timeout))
+
+    @overload
+    def set_pwm(
+        self: _Sync,
+        circuit: str,
+        *,
+        duty: float | None = ...,
+        freq: float | None = ...,
+        confirm: Literal[True],
+        confirm_timeout: float | None = ...,
+    ) -> Device: ...
+
+    @overload
+    def set_pwm(
+        self: _Sync,
+        circuit: str,
+        *,
+        duty: float | None = ...,
+        freq: float | None = ...,
+        confirm: Literal[False] = ...,
+        confirm_timeout: float | None = ...,
+    ) -> None: ...
+
+    @overload
+    def set_pwm(
+        self: _Sync,
+        circuit: str,
+        *,
+        duty: float | None = ...,
+        freq: float | None = ...,
+        confirm: bool,
+        confirm_timeout: float | None = ...,
+    ) -> Device | None: ...
+
+    @overload
+    def set_pwm(
+        self: _Async,
+        circuit: str,
+        *,
+        duty: float | None = ...,
+        freq: float | None = ...,
+        confirm: Literal[True],
+        confirm_timeout: float | None = ...,
+    ) -> Awaitable[Device]: ...
+
+    @overload
+    def set_pwm(
+        self: _Async,
+        circuit: str,
+        *,
+        duty: float | None = ...,
+        freq: float | None = ...,
+        confirm: Literal[False] = ...,
+        confirm_timeout: float | None = ...,
+    ) -> Awaitable[None]: ...
+
+    @overload
+    def set_pwm(
+        self: _Async,
+        circuit: str,
+        *,
+        duty: float | None = ...,
+        freq: float | None = ...,
+        confirm: bool,
+        confirm_timeout: float | None = ...,
+    ) -> Awaitable[Device | None]: ...
 
     def set_pwm(
-        self,
+        self: _Surface,
         circuit: str,
         *,
         duty: float | None = None,
         freq: float | None = None,
         confirm: bool = False,
         confirm_timeout: float | None = None,
-    ) -> T:
+    ) -> _Confirmed:
         """Set PWM ``duty`` (0-100 %) and/or ``freq`` (Hz, > 0, shared by the board group) of a ``do``.
 
         Examples:
@@ -132,11 +385,41 @@ class EvokCommands(Commands[T]):
             params["pwm_freq"] = freq
         if not params:
             raise UsageError("set_pwm: give duty and/or freq")
-        return self.set("do", circuit, confirm=confirm, confirm_timeout=confirm_timeout, **params)
+        return self._execute(SetCommand("do", circuit, params, confirm=confirm, timeout=confirm_timeout))
+
+    @overload
+    def set_analog_output(
+        self: _Sync, circuit: str, value: float, *, confirm: Literal[True], confirm_timeout: float | None = ...
+    ) -> Device: ...
+
+    @overload
+    def set_analog_output(
+        self: _Sync, circuit: str, value: float, *, confirm: Literal[False] = ..., confirm_timeout: float | None = ...
+    ) -> None: ...
+
+    @overload
+    def set_analog_output(
+        self: _Sync, circuit: str, value: float, *, confirm: bool, confirm_timeout: float | None = ...
+    ) -> Device | None: ...
+
+    @overload
+    def set_analog_output(
+        self: _Async, circuit: str, value: float, *, confirm: Literal[True], confirm_timeout: float | None = ...
+    ) -> Awaitable[Device]: ...
+
+    @overload
+    def set_analog_output(
+        self: _Async, circuit: str, value: float, *, confirm: Literal[False] = ..., confirm_timeout: float | None = ...
+    ) -> Awaitable[None]: ...
+
+    @overload
+    def set_analog_output(
+        self: _Async, circuit: str, value: float, *, confirm: bool, confirm_timeout: float | None = ...
+    ) -> Awaitable[Device | None]: ...
 
     def set_analog_output(
-        self, circuit: str, value: float, *, confirm: bool = False, confirm_timeout: float | None = None
-    ) -> T:
+        self: _Surface, circuit: str, value: float, *, confirm: bool = False, confirm_timeout: float | None = None
+    ) -> _Confirmed:
         """Set analog output ``ao`` ``circuit`` to ``value`` (volts in voltage mode).
 
         Examples:
@@ -145,11 +428,43 @@ class EvokCommands(Commands[T]):
         """
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise UsageError(f"set_analog_output: value must be a number, got {value!r}")
-        return self.set("ao", circuit, confirm=confirm, confirm_timeout=confirm_timeout, value=float(value))
+        return self._execute(
+            SetCommand("ao", circuit, {"value": float(value)}, confirm=confirm, timeout=confirm_timeout)
+        )
+
+    @overload
+    def set_analog_input_mode(
+        self: _Sync, circuit: str, mode: str, *, confirm: Literal[True], confirm_timeout: float | None = ...
+    ) -> Device: ...
+
+    @overload
+    def set_analog_input_mode(
+        self: _Sync, circuit: str, mode: str, *, confirm: Literal[False] = ..., confirm_timeout: float | None = ...
+    ) -> None: ...
+
+    @overload
+    def set_analog_input_mode(
+        self: _Sync, circuit: str, mode: str, *, confirm: bool, confirm_timeout: float | None = ...
+    ) -> Device | None: ...
+
+    @overload
+    def set_analog_input_mode(
+        self: _Async, circuit: str, mode: str, *, confirm: Literal[True], confirm_timeout: float | None = ...
+    ) -> Awaitable[Device]: ...
+
+    @overload
+    def set_analog_input_mode(
+        self: _Async, circuit: str, mode: str, *, confirm: Literal[False] = ..., confirm_timeout: float | None = ...
+    ) -> Awaitable[None]: ...
+
+    @overload
+    def set_analog_input_mode(
+        self: _Async, circuit: str, mode: str, *, confirm: bool, confirm_timeout: float | None = ...
+    ) -> Awaitable[Device | None]: ...
 
     def set_analog_input_mode(
-        self, circuit: str, mode: str, *, confirm: bool = False, confirm_timeout: float | None = None
-    ) -> T:
+        self: _Surface, circuit: str, mode: str, *, confirm: bool = False, confirm_timeout: float | None = None
+    ) -> _Confirmed:
         """Switch analog input ``ai`` ``circuit`` to ``mode`` (a key of its ``modes``).
 
         Examples:
@@ -158,26 +473,124 @@ class EvokCommands(Commands[T]):
         """
         if not isinstance(mode, str) or not mode:
             raise UsageError(f"set_analog_input_mode: mode must be a mode name, got {mode!r}")
-        return self.set("ai", circuit, confirm=confirm, confirm_timeout=confirm_timeout, mode=mode)
+        return self._execute(SetCommand("ai", circuit, {"mode": mode}, confirm=confirm, timeout=confirm_timeout))
 
-    def set_led(self, circuit: str, on: bool, *, confirm: bool = False, confirm_timeout: float | None = None) -> T:
+    @overload
+    def set_led(
+        self: _Sync, circuit: str, on: bool, *, confirm: Literal[True], confirm_timeout: float | None = ...
+    ) -> Device: ...
+
+    @overload
+    def set_led(
+        self: _Sync, circuit: str, on: bool, *, confirm: Literal[False] = ..., confirm_timeout: float | None = ...
+    ) -> None: ...
+
+    @overload
+    def set_led(
+        self: _Sync, circuit: str, on: bool, *, confirm: bool, confirm_timeout: float | None = ...
+    ) -> Device | None: ...
+
+    @overload
+    def set_led(
+        self: _Async, circuit: str, on: bool, *, confirm: Literal[True], confirm_timeout: float | None = ...
+    ) -> Awaitable[Device]: ...
+
+    @overload
+    def set_led(
+        self: _Async, circuit: str, on: bool, *, confirm: Literal[False] = ..., confirm_timeout: float | None = ...
+    ) -> Awaitable[None]: ...
+
+    @overload
+    def set_led(
+        self: _Async, circuit: str, on: bool, *, confirm: bool, confirm_timeout: float | None = ...
+    ) -> Awaitable[Device | None]: ...
+
+    def set_led(
+        self: _Surface, circuit: str, on: bool, *, confirm: bool = False, confirm_timeout: float | None = None
+    ) -> _Confirmed:
         """Switch user LED ``led`` ``circuit``.
 
         Examples:
             >>> SetCommand("led", "1_01", {"value": True}).params
             {'value': 1}
         """
-        return self.set("led", circuit, confirm=confirm, confirm_timeout=confirm_timeout, value=_on(on))
+        return self._execute(SetCommand("led", circuit, {"value": _on(on)}, confirm=confirm, timeout=confirm_timeout))
+
+    @overload
+    def set_watchdog(
+        self: _Sync,
+        circuit: str,
+        *,
+        enabled: bool | None = ...,
+        timeout: int | None = ...,
+        confirm: Literal[True],
+        confirm_timeout: float | None = ...,
+    ) -> Device: ...
+
+    @overload
+    def set_watchdog(
+        self: _Sync,
+        circuit: str,
+        *,
+        enabled: bool | None = ...,
+        timeout: int | None = ...,
+        confirm: Literal[False] = ...,
+        confirm_timeout: float | None = ...,
+    ) -> None: ...
+
+    @overload
+    def set_watchdog(
+        self: _Sync,
+        circuit: str,
+        *,
+        enabled: bool | None = ...,
+        timeout: int | None = ...,
+        confirm: bool,
+        confirm_timeout: float | None = ...,
+    ) -> Device | None: ...
+
+    @overload
+    def set_watchdog(
+        self: _Async,
+        circuit: str,
+        *,
+        enabled: bool | None = ...,
+        timeout: int | None = ...,
+        confirm: Literal[True],
+        confirm_timeout: float | None = ...,
+    ) -> Awaitable[Device]: ...
+
+    @overload
+    def set_watchdog(
+        self: _Async,
+        circuit: str,
+        *,
+        enabled: bool | None = ...,
+        timeout: int | None = ...,
+        confirm: Literal[False] = ...,
+        confirm_timeout: float | None = ...,
+    ) -> Awaitable[None]: ...
+
+    @overload
+    def set_watchdog(
+        self: _Async,
+        circuit: str,
+        *,
+        enabled: bool | None = ...,
+        timeout: int | None = ...,
+        confirm: bool,
+        confirm_timeout: float | None = ...,
+    ) -> Awaitable[Device | None]: ...
 
     def set_watchdog(
-        self,
+        self: _Surface,
         circuit: str,
         *,
         enabled: bool | None = None,
         timeout: int | None = None,
         confirm: bool = False,
         confirm_timeout: float | None = None,
-    ) -> T:
+    ) -> _Confirmed:
         """Enable/disable the watchdog and/or set its ``timeout`` (ms, <= 65535).
 
         Only ``enabled`` can be confirmed: EVOK pushes no event for a timeout change.
@@ -195,18 +608,20 @@ class EvokCommands(Commands[T]):
             params["timeout"] = timeout
         if not params:
             raise UsageError("set_watchdog: give enabled and/or timeout")
-        return self.set("wd", circuit, confirm=confirm, confirm_timeout=confirm_timeout, **params)
+        return self._execute(SetCommand("wd", circuit, params, confirm=confirm, timeout=confirm_timeout))
 
-    def reset_watchdog(self, circuit: str) -> T:
+    @command
+    def reset_watchdog(self, circuit: str) -> SetCommand[None]:
         """Pulse the watchdog reset (keep-alive); cannot be confirmed.
 
         Examples:
             >>> SetCommand("wd", "1_01", {"reset": 1}).encode(None)[0]
             '{"cmd":"set","dev":"wd","circuit":"1_01","value":{"reset":1}}'
         """
-        return self.set("wd", circuit, reset=1)
+        return SetCommand("wd", circuit, {"reset": 1})
 
-    def set_debounce(self, circuit: str, debounce: int) -> T:
+    @command
+    def set_debounce(self, circuit: str, debounce: int) -> SetCommand[None]:
         """Set the debounce (raw units) of digital input ``di`` ``circuit``; cannot be confirmed.
 
         Sent as ``{"debounce": N}`` in the value dict, never positionally.
@@ -217,11 +632,51 @@ class EvokCommands(Commands[T]):
         """
         if not isinstance(debounce, int) or isinstance(debounce, bool) or debounce < 0:
             raise UsageError(f"set_debounce: debounce must be a non-negative int, got {debounce!r}")
-        return self.set("di", circuit, debounce=debounce)
+        return SetCommand("di", circuit, {"debounce": debounce})
+
+    @overload
+    def reset_counter(
+        self: _Sync, circuit: str, value: int = ..., *, confirm: Literal[True], confirm_timeout: float | None = ...
+    ) -> Device: ...
+
+    @overload
+    def reset_counter(
+        self: _Sync,
+        circuit: str,
+        value: int = ...,
+        *,
+        confirm: Literal[False] = ...,
+        confirm_timeout: float | None = ...,
+    ) -> None: ...
+
+    @overload
+    def reset_counter(
+        self: _Sync, circuit: str, value: int = ..., *, confirm: bool, confirm_timeout: float | None = ...
+    ) -> Device | None: ...
+
+    @overload
+    def reset_counter(
+        self: _Async, circuit: str, value: int = ..., *, confirm: Literal[True], confirm_timeout: float | None = ...
+    ) -> Awaitable[Device]: ...
+
+    @overload
+    def reset_counter(
+        self: _Async,
+        circuit: str,
+        value: int = ...,
+        *,
+        confirm: Literal[False] = ...,
+        confirm_timeout: float | None = ...,
+    ) -> Awaitable[None]: ...
+
+    @overload
+    def reset_counter(
+        self: _Async, circuit: str, value: int = ..., *, confirm: bool, confirm_timeout: float | None = ...
+    ) -> Awaitable[Device | None]: ...
 
     def reset_counter(
-        self, circuit: str, value: int = 0, *, confirm: bool = False, confirm_timeout: float | None = None
-    ) -> T:
+        self: _Surface, circuit: str, value: int = 0, *, confirm: bool = False, confirm_timeout: float | None = None
+    ) -> _Confirmed:
         """Set the pulse counter of digital input ``di`` ``circuit`` (to 0 by default).
 
         Examples:
@@ -230,9 +685,10 @@ class EvokCommands(Commands[T]):
         """
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**32:
             raise UsageError(f"reset_counter: value must be a 32-bit unsigned int, got {value!r}")
-        return self.set("di", circuit, confirm=confirm, confirm_timeout=confirm_timeout, counter=value)
+        return self._execute(SetCommand("di", circuit, {"counter": value}, confirm=confirm, timeout=confirm_timeout))
 
-    def set_alias(self, dev: str, circuit: str, alias: str) -> T:
+    @command
+    def set_alias(self, dev: str, circuit: str, alias: str) -> SetCommand[None]:
         """Give device ``dev`` ``circuit`` a user alias (``""`` clears it); cannot be confirmed.
 
         Examples:
@@ -241,9 +697,10 @@ class EvokCommands(Commands[T]):
         """
         if not isinstance(alias, str):
             raise UsageError(f"set_alias: alias must be a string, got {alias!r}")
-        return self.set(dev, circuit, alias=alias)
+        return SetCommand(dev, circuit, {"alias": alias})
 
-    def set_filter(self, devices: Iterable[str] | None) -> T:
+    @command
+    def set_filter(self, devices: Iterable[str] | None) -> FilterCommand:
         """Stream only these device types (friendly names accepted; ``None`` = everything).
 
         Kept for reconnects. ``[]`` mutes the stream.
@@ -252,9 +709,10 @@ class EvokCommands(Commands[T]):
             >>> FilterCommand(["relay", "input"]).devices
             ['ro', 'di']
         """
-        return self._execute(FilterCommand(devices))
+        return FilterCommand(devices)
 
-    def refresh(self, timeout: float | None = None) -> T:
+    @command
+    def refresh(self, timeout: float | None = None) -> RefreshCommand:
         """Send ``all``; return every device EVOK knows (``{(dev, circuit): Device}``), cache updated.
 
         Examples:
@@ -263,10 +721,10 @@ class EvokCommands(Commands[T]):
             ...     evok.refresh()["run", "alias"].dev
             'run'
         """
-        return self._execute(RefreshCommand(timeout))
+        return RefreshCommand(timeout)
 
 
-class Client(SyncClientBase[EvokCore], EvokCommands[Any]):
+class Client(SyncClientBase[EvokCore], EvokCommands):
     """The synchronous EVOK client (websocket-client and one reader thread).
 
     ``filter`` (device type names, friendly names accepted) is sent on every
@@ -292,7 +750,7 @@ class Client(SyncClientBase[EvokCore], EvokCommands[Any]):
         return self.core.state
 
 
-class AsyncClient(AsyncClientBase[EvokCore], EvokCommands[Any]):
+class AsyncClient(AsyncClientBase[EvokCore], EvokCommands):
     """The asyncio EVOK client (aiohttp); the same methods as :class:`Client`, awaited.
 
     Examples:
