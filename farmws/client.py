@@ -5,8 +5,9 @@
 * Dialect I device (``/controller/<name>``): :class:`DeviceClient`, :class:`AsyncDeviceClient`
 * Dialect I dashboard (``/client/live_hardware_infor``): :class:`LiveClient`, :class:`AsyncLiveClient`
 
-The command methods are written once (``*Commands`` classes) and bound to plain
-results in the sync clients and awaitables in the async ones. farmws never
+The command methods are written once (``*Commands`` classes, each method building one
+:class:`~farmws.protocol.SendCommand` with :func:`common.commands.command`): the sync
+clients return ``None``, the async ones an ``Awaitable[None]``. farmws never
 acknowledges a message, so sending completes once the frame is written.
 
 Examples:
@@ -21,15 +22,15 @@ Examples:
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import attrs
 
+from common import commands
 from common.backoff import ReconnectPolicy
 from common.client import AsyncClientBase, SyncClientBase
-from common.commands import Commands
 from farmws.models import (
     CommandReply,
     FarmEvent,
@@ -65,7 +66,6 @@ __all__ = [
     "live_url",
 ]
 
-T = TypeVar("T")
 E = TypeVar("E")
 H = TypeVar("H", bound=CommandHandler)
 
@@ -120,10 +120,14 @@ def _t(time: int | None) -> int:
     return device_time() if time is None else time
 
 
+def _sending(event: FarmEvent) -> SendCommand:
+    return SendCommand(event.to_wire())
+
+
 # -- Dialect D --------------------------------------------------------------------------
 
 
-class EventCommands(Commands[T]):
+class EventCommands:
     """Sending Dialect D events, for both sides.
 
     Examples:
@@ -131,16 +135,27 @@ class EventCommands(Commands[T]):
         True
     """
 
-    def emit(self, event: FarmEvent) -> T:
-        """Send one typed event (:class:`CodecError` before sending if it cannot be encoded)."""
-        return self._execute(SendCommand(event.to_wire()))
+    @commands.command
+    def emit(self, event: FarmEvent) -> SendCommand:
+        """Send one typed event (:class:`CodecError` before sending if it cannot be encoded).
 
-    def send(self, event: str, data: Any) -> T:
+        Examples:
+            >>> from farmws import FarmSimulator
+            >>> with FarmSimulator(emulate=False).run() as sim:
+            ...     with DashboardClient(sim.url("/"), client_id=1) as dash, ControllerClient(sim.url("/")) as ctl:
+            ...         ctl.emit(Humidity(time=8273663, record=55))
+            ...         dash.next_event(Humidity, timeout=5)
+            Humidity(time=8273663, record=55, extra={})
+        """
+        return _sending(event)
+
+    @commands.command
+    def send(self, event: str, data: Any) -> SendCommand:
         """Send ``{"event": event, "data": data}`` for any event name."""
-        return self._execute(SendCommand({"event": event, "data": data}))
+        return SendCommand({"event": event, "data": data})
 
 
-class ControllerCommands(EventCommands[T]):
+class ControllerCommands(EventCommands):
     """The controller's events; ``time`` defaults to :func:`device_time`.
 
     Examples:
@@ -148,29 +163,35 @@ class ControllerCommands(EventCommands[T]):
         True
     """
 
-    def temperature(self, record: Number, time: int | None = None) -> T:
+    @commands.command
+    def temperature(self, record: Number, time: int | None = None) -> SendCommand:
         """Send a ``temperature`` record (unscaled, e.g. ``223``)."""
-        return self.emit(Temperature(time=_t(time), record=record))
+        return _sending(Temperature(time=_t(time), record=record))
 
-    def humidity(self, record: Number, time: int | None = None) -> T:
+    @commands.command
+    def humidity(self, record: Number, time: int | None = None) -> SendCommand:
         """Send a ``humidity`` record."""
-        return self.emit(Humidity(time=_t(time), record=record))
+        return _sending(Humidity(time=_t(time), record=record))
 
-    def soil_moisture(self, record: Number, time: int | None = None) -> T:
+    @commands.command
+    def soil_moisture(self, record: Number, time: int | None = None) -> SendCommand:
         """Send a ``soil_moisture`` record."""
-        return self.emit(SoilMoisture(time=_t(time), record=record))
+        return _sending(SoilMoisture(time=_t(time), record=record))
 
-    def irrigation_started(self, zones: Iterable[str], time: int | None = None) -> T:
+    @commands.command
+    def irrigation_started(self, zones: Iterable[str], time: int | None = None) -> SendCommand:
         """Send ``irrigation_started`` for ``zones``."""
-        return self.emit(IrrigationStarted(time=_t(time), zones=tuple(zones)))
+        return _sending(IrrigationStarted(time=_t(time), zones=tuple(zones)))
 
-    def irrigation_stopped(self, zones: Iterable[str] | None = None, time: int | None = None) -> T:
+    @commands.command
+    def irrigation_stopped(self, zones: Iterable[str] | None = None, time: int | None = None) -> SendCommand:
         """Send ``irrigation_stopped`` (``zones`` left out when ``None``)."""
-        return self.emit(IrrigationStopped(time=_t(time), zones=None if zones is None else tuple(zones)))
+        return _sending(IrrigationStopped(time=_t(time), zones=None if zones is None else tuple(zones)))
 
-    def sensor_disconnected(self, sensor: str, time: int | None = None) -> T:
+    @commands.command
+    def sensor_disconnected(self, sensor: str, time: int | None = None) -> SendCommand:
         """Send ``sensor_disconnected`` for ``sensor``."""
-        return self.emit(SensorDisconnected(time=_t(time), sensor=sensor))
+        return _sending(SensorDisconnected(time=_t(time), sensor=sensor))
 
 
 @attrs.frozen
@@ -184,7 +205,7 @@ class _NamedCallback:
         return None
 
 
-class DashboardCommands(EventCommands[T]):
+class DashboardCommands(EventCommands):
     """The dashboard surface: callbacks per event name, and sending (rarely used).
 
     Examples:
@@ -206,7 +227,7 @@ class DashboardCommands(EventCommands[T]):
         self.off(FarmEvent, _NamedCallback(name, callback))
 
 
-class ControllerClient(SyncClientBase[EventCore], ControllerCommands[None]):
+class ControllerClient(SyncClientBase[EventCore], ControllerCommands):
     """Sync Dialect D controller: connect to ``ws://HOST/`` and send events.
 
     Examples:
@@ -220,7 +241,7 @@ class ControllerClient(SyncClientBase[EventCore], ControllerCommands[None]):
         super().__init__(EventCore(), url, **options)
 
 
-class AsyncControllerClient(AsyncClientBase[EventCore], ControllerCommands[Awaitable[None]]):
+class AsyncControllerClient(AsyncClientBase[EventCore], ControllerCommands):
     """Async Dialect D controller; the same methods as :class:`ControllerClient`, awaited.
 
     Examples:
@@ -234,7 +255,7 @@ class AsyncControllerClient(AsyncClientBase[EventCore], ControllerCommands[Await
         super().__init__(EventCore(), url, **options)
 
 
-class DashboardClient(SyncClientBase[EventCore], DashboardCommands[None]):
+class DashboardClient(SyncClientBase[EventCore], DashboardCommands):
     """Sync Dialect D dashboard: typed events from ``/clients/<client_id>``.
 
     With ``client_id``, ``url`` is the server's base URL; without, the full URL.
@@ -250,7 +271,7 @@ class DashboardClient(SyncClientBase[EventCore], DashboardCommands[None]):
         super().__init__(EventCore(), url if client_id is None else dashboard_url(url, client_id), **options)
 
 
-class AsyncDashboardClient(AsyncClientBase[EventCore], DashboardCommands[Awaitable[None]]):
+class AsyncDashboardClient(AsyncClientBase[EventCore], DashboardCommands):
     """Async Dialect D dashboard; the same methods as :class:`DashboardClient`.
 
     Examples:
@@ -267,7 +288,7 @@ class AsyncDashboardClient(AsyncClientBase[EventCore], DashboardCommands[Awaitab
 # -- Dialect I --------------------------------------------------------------------------
 
 
-class DeviceCommands(Commands[T]):
+class DeviceCommands:
     """The device surface: sensor messages out, command handlers in.
 
     Examples:
@@ -275,8 +296,8 @@ class DeviceCommands(Commands[T]):
         True
     """
 
-    if TYPE_CHECKING:
-        core: DeviceCore
+    #: The client's protocol core (set by the client base).
+    core: DeviceCore
 
     def handle(self, pattern: str, handler: CommandHandler) -> None:
         """Answer server commands matching ``pattern`` with ``handler(command)``'s result.
@@ -295,26 +316,31 @@ class DeviceCommands(Commands[T]):
 
         return register
 
-    def register_sensors(self, sensors: Mapping[str, SensorInfo]) -> T:
+    @commands.command
+    def register_sensors(self, sensors: Mapping[str, SensorInfo]) -> SendCommand:
         """Replace the registered sensors (also re-sent on every reconnect)."""
         self.core.sensors = dict(sensors)
-        return self._execute(SendCommand(RegisterSensors(sensors).to_wire()))
+        return SendCommand(RegisterSensors(sensors).to_wire())
 
-    def sensor_update(self, values: Mapping[str, Number]) -> T:
+    @commands.command
+    def sensor_update(self, values: Mapping[str, Number]) -> SendCommand:
         """Send ``sensor_update``: sensor id -> value."""
-        return self._execute(SendCommand(SensorUpdate(values).to_wire()))
+        return SendCommand(SensorUpdate(values).to_wire())
 
-    def sensor_status(self, connected: Mapping[str, bool]) -> T:
+    @commands.command
+    def sensor_status(self, connected: Mapping[str, bool]) -> SendCommand:
         """Send ``sensor_status``: sensor id -> connected."""
-        return self._execute(SendCommand(SensorStatus(connected).to_wire()))
+        return SendCommand(SensorStatus(connected).to_wire())
 
-    def reply(self, return_id: str, result: Any) -> T:
+    @commands.command
+    def reply(self, return_id: str, result: Any) -> SendCommand:
         """Answer a command by hand (when no handler did); once per id, else ``UsageError``."""
-        return self._execute(SendCommand(CommandReply(return_id, result).to_wire()))
+        return SendCommand(CommandReply(return_id, result).to_wire())
 
-    def send(self, event: str, data: Any) -> T:
+    @commands.command
+    def send(self, event: str, data: Any) -> SendCommand:
         """Send any ``{"event", "data"}`` message."""
-        return self._execute(SendCommand({"event": event, "data": data}))
+        return SendCommand({"event": event, "data": data})
 
 
 def _device_args(
@@ -326,7 +352,7 @@ def _device_args(
     return DeviceCore(sensors, handlers), url if name is None else device_url(url, name)
 
 
-class DeviceClient(SyncClientBase[DeviceCore], DeviceCommands[None]):
+class DeviceClient(SyncClientBase[DeviceCore], DeviceCommands):
     """Sync Dialect I device at ``/controller/<name>`` (``name`` given: ``url`` is the base).
 
     ``sensors`` are registered on every connect (default: the reference
@@ -353,7 +379,7 @@ class DeviceClient(SyncClientBase[DeviceCore], DeviceCommands[None]):
         super().__init__(core, full, **options)
 
 
-class AsyncDeviceClient(AsyncClientBase[DeviceCore], DeviceCommands[Awaitable[None]]):
+class AsyncDeviceClient(AsyncClientBase[DeviceCore], DeviceCommands):
     """Async Dialect I device; the same methods as :class:`DeviceClient`, awaited.
 
     Examples:
