@@ -20,7 +20,18 @@ from typing import Any, Literal, Protocol, TypeAlias, TypeVar, overload
 from common.client import AsyncClientBase, SyncClientBase
 from common.commands import Command, command
 from common.errors import UsageError
-from evok.models import Device, State
+from evok.models import (
+    AnalogInput,
+    AnalogOutput,
+    Device,
+    DigitalInput,
+    DigitalOutput,
+    Led,
+    LegacyRelay,
+    Relay,
+    State,
+    Watchdog,
+)
 from evok.protocol import EvokCore, FilterCommand, RefreshCommand, SetCommand
 
 __all__ = ["AsyncClient", "Client", "EvokCommands"]
@@ -74,10 +85,11 @@ class EvokCommands:
     the connection's filter.
 
     Written once, typed per client: on :class:`Client` a helper returns ``None``, or
-    the confirming :class:`~evok.models.Device` with ``confirm=True`` (``Device |
-    None`` when ``confirm`` is a ``bool`` known only at run time); on
-    :class:`AsyncClient` an awaitable of the same. The helpers that cannot be
-    confirmed, ``set_filter`` and ``refresh`` build one command each (``@command``).
+    with ``confirm=True`` the confirming state as its model class (``set_led`` ->
+    :class:`~evok.models.Led`, ``set`` -> :class:`~evok.models.Device`), or either
+    when ``confirm`` is a ``bool`` known only at run time; on :class:`AsyncClient`
+    an awaitable of the same. The helpers that cannot be confirmed, ``set_filter``
+    and ``refresh`` build one command each (``@command``).
 
     Examples:
         >>> from evok.simulator import EvokSimulator
@@ -165,7 +177,7 @@ class EvokCommands:
     @overload
     def set_relay(
         self: _Sync, circuit: str, on: bool, *, confirm: Literal[True], confirm_timeout: float | None = ...
-    ) -> Device: ...
+    ) -> Relay | LegacyRelay: ...
 
     @overload
     def set_relay(
@@ -175,12 +187,12 @@ class EvokCommands:
     @overload
     def set_relay(
         self: _Sync, circuit: str, on: bool, *, confirm: bool, confirm_timeout: float | None = ...
-    ) -> Device | None: ...
+    ) -> Relay | LegacyRelay | None: ...
 
     @overload
     def set_relay(
         self: _Async, circuit: str, on: bool, *, confirm: Literal[True], confirm_timeout: float | None = ...
-    ) -> Awaitable[Device]: ...
+    ) -> Awaitable[Relay | LegacyRelay]: ...
 
     @overload
     def set_relay(
@@ -190,7 +202,7 @@ class EvokCommands:
     @overload
     def set_relay(
         self: _Async, circuit: str, on: bool, *, confirm: bool, confirm_timeout: float | None = ...
-    ) -> Awaitable[Device | None]: ...
+    ) -> Awaitable[Relay | LegacyRelay | None]: ...
 
     def set_relay(
         self: _Surface, circuit: str, on: bool, *, confirm: bool = False, confirm_timeout: float | None = None
@@ -214,7 +226,7 @@ class EvokCommands:
         timeout: float | None = ...,
         confirm: Literal[True],
         confirm_timeout: float | None = ...,
-    ) -> Device: ...
+    ) -> DigitalOutput: ...
 
     @overload
     def set_output(
@@ -236,7 +248,7 @@ class EvokCommands:
         timeout: float | None = ...,
         confirm: bool,
         confirm_timeout: float | None = ...,
-    ) -> Device | None: ...
+    ) -> DigitalOutput | None: ...
 
     @overload
     def set_output(
@@ -247,7 +259,7 @@ class EvokCommands:
         timeout: float | None = ...,
         confirm: Literal[True],
         confirm_timeout: float | None = ...,
-    ) -> Awaitable[Device]: ...
+    ) -> Awaitable[DigitalOutput]: ...
 
     @overload
     def set_output(
@@ -269,7 +281,7 @@ class EvokCommands:
         timeout: float | None = ...,
         confirm: bool,
         confirm_timeout: float | None = ...,
-    ) -> Awaitable[Device | None]: ...
+    ) -> Awaitable[DigitalOutput | None]: ...
 
     def set_output(
         self: _Surface,
@@ -302,7 +314,7 @@ class EvokCommands:
         freq: float | None = ...,
         confirm: Literal[True],
         confirm_timeout: float | None = ...,
-    ) -> Device: ...
+    ) -> DigitalOutput: ...
 
     @overload
     def set_pwm(
@@ -324,7 +336,7 @@ class EvokCommands:
         freq: float | None = ...,
         confirm: bool,
         confirm_timeout: float | None = ...,
-    ) -> Device | None: ...
+    ) -> DigitalOutput | None: ...
 
     @overload
     def set_pwm(
@@ -335,7 +347,7 @@ class EvokCommands:
         freq: float | None = ...,
         confirm: Literal[True],
         confirm_timeout: float | None = ...,
-    ) -> Awaitable[Device]: ...
+    ) -> Awaitable[DigitalOutput]: ...
 
     @overload
     def set_pwm(
@@ -357,7 +369,7 @@ class EvokCommands:
         freq: float | None = ...,
         confirm: bool,
         confirm_timeout: float | None = ...,
-    ) -> Awaitable[Device | None]: ...
+    ) -> Awaitable[DigitalOutput | None]: ...
 
     def set_pwm(
         self: _Surface,
@@ -390,7 +402,7 @@ class EvokCommands:
     @overload
     def set_analog_output(
         self: _Sync, circuit: str, value: float, *, confirm: Literal[True], confirm_timeout: float | None = ...
-    ) -> Device: ...
+    ) -> AnalogOutput: ...
 
     @overload
     def set_analog_output(
@@ -400,12 +412,12 @@ class EvokCommands:
     @overload
     def set_analog_output(
         self: _Sync, circuit: str, value: float, *, confirm: bool, confirm_timeout: float | None = ...
-    ) -> Device | None: ...
+    ) -> AnalogOutput | None: ...
 
     @overload
     def set_analog_output(
         self: _Async, circuit: str, value: float, *, confirm: Literal[True], confirm_timeout: float | None = ...
-    ) -> Awaitable[Device]: ...
+    ) -> Awaitable[AnalogOutput]: ...
 
     @overload
     def set_analog_output(
@@ -415,7 +427,7 @@ class EvokCommands:
     @overload
     def set_analog_output(
         self: _Async, circuit: str, value: float, *, confirm: bool, confirm_timeout: float | None = ...
-    ) -> Awaitable[Device | None]: ...
+    ) -> Awaitable[AnalogOutput | None]: ...
 
     def set_analog_output(
         self: _Surface, circuit: str, value: float, *, confirm: bool = False, confirm_timeout: float | None = None
@@ -435,7 +447,7 @@ class EvokCommands:
     @overload
     def set_analog_input_mode(
         self: _Sync, circuit: str, mode: str, *, confirm: Literal[True], confirm_timeout: float | None = ...
-    ) -> Device: ...
+    ) -> AnalogInput: ...
 
     @overload
     def set_analog_input_mode(
@@ -445,12 +457,12 @@ class EvokCommands:
     @overload
     def set_analog_input_mode(
         self: _Sync, circuit: str, mode: str, *, confirm: bool, confirm_timeout: float | None = ...
-    ) -> Device | None: ...
+    ) -> AnalogInput | None: ...
 
     @overload
     def set_analog_input_mode(
         self: _Async, circuit: str, mode: str, *, confirm: Literal[True], confirm_timeout: float | None = ...
-    ) -> Awaitable[Device]: ...
+    ) -> Awaitable[AnalogInput]: ...
 
     @overload
     def set_analog_input_mode(
@@ -460,7 +472,7 @@ class EvokCommands:
     @overload
     def set_analog_input_mode(
         self: _Async, circuit: str, mode: str, *, confirm: bool, confirm_timeout: float | None = ...
-    ) -> Awaitable[Device | None]: ...
+    ) -> Awaitable[AnalogInput | None]: ...
 
     def set_analog_input_mode(
         self: _Surface, circuit: str, mode: str, *, confirm: bool = False, confirm_timeout: float | None = None
@@ -478,7 +490,7 @@ class EvokCommands:
     @overload
     def set_led(
         self: _Sync, circuit: str, on: bool, *, confirm: Literal[True], confirm_timeout: float | None = ...
-    ) -> Device: ...
+    ) -> Led: ...
 
     @overload
     def set_led(
@@ -488,12 +500,12 @@ class EvokCommands:
     @overload
     def set_led(
         self: _Sync, circuit: str, on: bool, *, confirm: bool, confirm_timeout: float | None = ...
-    ) -> Device | None: ...
+    ) -> Led | None: ...
 
     @overload
     def set_led(
         self: _Async, circuit: str, on: bool, *, confirm: Literal[True], confirm_timeout: float | None = ...
-    ) -> Awaitable[Device]: ...
+    ) -> Awaitable[Led]: ...
 
     @overload
     def set_led(
@@ -503,7 +515,7 @@ class EvokCommands:
     @overload
     def set_led(
         self: _Async, circuit: str, on: bool, *, confirm: bool, confirm_timeout: float | None = ...
-    ) -> Awaitable[Device | None]: ...
+    ) -> Awaitable[Led | None]: ...
 
     def set_led(
         self: _Surface, circuit: str, on: bool, *, confirm: bool = False, confirm_timeout: float | None = None
@@ -525,7 +537,7 @@ class EvokCommands:
         timeout: int | None = ...,
         confirm: Literal[True],
         confirm_timeout: float | None = ...,
-    ) -> Device: ...
+    ) -> Watchdog: ...
 
     @overload
     def set_watchdog(
@@ -547,7 +559,7 @@ class EvokCommands:
         timeout: int | None = ...,
         confirm: bool,
         confirm_timeout: float | None = ...,
-    ) -> Device | None: ...
+    ) -> Watchdog | None: ...
 
     @overload
     def set_watchdog(
@@ -558,7 +570,7 @@ class EvokCommands:
         timeout: int | None = ...,
         confirm: Literal[True],
         confirm_timeout: float | None = ...,
-    ) -> Awaitable[Device]: ...
+    ) -> Awaitable[Watchdog]: ...
 
     @overload
     def set_watchdog(
@@ -580,7 +592,7 @@ class EvokCommands:
         timeout: int | None = ...,
         confirm: bool,
         confirm_timeout: float | None = ...,
-    ) -> Awaitable[Device | None]: ...
+    ) -> Awaitable[Watchdog | None]: ...
 
     def set_watchdog(
         self: _Surface,
@@ -637,7 +649,7 @@ class EvokCommands:
     @overload
     def reset_counter(
         self: _Sync, circuit: str, value: int = ..., *, confirm: Literal[True], confirm_timeout: float | None = ...
-    ) -> Device: ...
+    ) -> DigitalInput: ...
 
     @overload
     def reset_counter(
@@ -652,12 +664,12 @@ class EvokCommands:
     @overload
     def reset_counter(
         self: _Sync, circuit: str, value: int = ..., *, confirm: bool, confirm_timeout: float | None = ...
-    ) -> Device | None: ...
+    ) -> DigitalInput | None: ...
 
     @overload
     def reset_counter(
         self: _Async, circuit: str, value: int = ..., *, confirm: Literal[True], confirm_timeout: float | None = ...
-    ) -> Awaitable[Device]: ...
+    ) -> Awaitable[DigitalInput]: ...
 
     @overload
     def reset_counter(
@@ -672,7 +684,7 @@ class EvokCommands:
     @overload
     def reset_counter(
         self: _Async, circuit: str, value: int = ..., *, confirm: bool, confirm_timeout: float | None = ...
-    ) -> Awaitable[Device | None]: ...
+    ) -> Awaitable[DigitalInput | None]: ...
 
     def reset_counter(
         self: _Surface, circuit: str, value: int = 0, *, confirm: bool = False, confirm_timeout: float | None = None
