@@ -18,13 +18,13 @@ Examples:
 from __future__ import annotations
 
 import abc
-import functools
+import inspect
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from common.sansio import Frame
 
-__all__ = ["AsyncSurface", "Command", "Commands", "SyncSurface", "command"]
+__all__ = ["AsyncSurface", "BoundCommand", "Command", "Commands", "SyncSurface", "command"]
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -170,11 +170,49 @@ class command(Generic[P, R]):
     def __get__(self, obj: object, owner: type[Any]) -> Any:
         if obj is None:
             return self
-        build = self.build
-        execute = obj._execute  # type: ignore[attr-defined]
+        return BoundCommand(self, obj)
 
-        @functools.wraps(build)
-        def call(*args: P.args, **kwargs: P.kwargs) -> Any:
-            return execute(build(obj, *args, **kwargs))
+    def __call__(self, obj: Any, *args: P.args, **kwargs: P.kwargs) -> Any:
+        """Call through the class: ``Client.read(client, ...)``."""
+        return obj._execute(self.build(obj, *args, **kwargs))
 
-        return call
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return inspect.signature(self.build)
+
+    def __repr__(self) -> str:
+        return f"<command {self.__qualname__}>"
+
+
+class BoundCommand:
+    """A :func:`command` method looked up on a client: call it to send the command.
+
+    Light on purpose (it is made on every attribute lookup); ``help()`` and
+    ``inspect.signature`` show the method's own documentation and parameters.
+    """
+
+    __slots__ = ("_command", "_owner")
+
+    def __init__(self, method: command[Any, Any], owner: Any) -> None:
+        self._command = method
+        self._owner = owner
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        owner = self._owner
+        return owner._execute(self._command.build(owner, *args, **kwargs))
+
+    @property
+    def __doc__(self) -> str | None:  # type: ignore[override]
+        return self._command.__doc__
+
+    @property
+    def __name__(self) -> str:
+        return self._command.__name__
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        signature = inspect.signature(self._command.build)
+        return signature.replace(parameters=list(signature.parameters.values())[1:])
+
+    def __repr__(self) -> str:
+        return f"<bound command {self._command.__qualname__} of {self._owner!r}>"
