@@ -20,11 +20,11 @@ from __future__ import annotations
 import abc
 import inspect
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
 from common.sansio import Frame
 
-__all__ = ["AsyncSurface", "BoundCommand", "Command", "Commands", "SyncSurface", "command"]
+__all__ = ["AsyncSurface", "BoundMethod", "Command", "Commands", "SurfaceMethod", "SyncSurface", "command"]
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -125,7 +125,57 @@ class AsyncSurface(abc.ABC):
         """Send ``command``; await the result."""
 
 
-class command(Generic[P, R]):
+class SurfaceMethod(Generic[P, R]):
+    """What :func:`command` and :func:`common.flows.flow` share: a method written once.
+
+    Looked up on a sync client (:class:`SyncSurface`) it returns ``R``; on an async
+    client (:class:`AsyncSurface`) ``Awaitable[R]``. Subclasses say how to run the
+    decorated function on a client (:meth:`invoke`).
+
+    Examples:
+        >>> issubclass(command, SurfaceMethod)
+        True
+    """
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+        self.__doc__ = function.__doc__
+        self.__name__ = getattr(function, "__name__", "method")
+        self.__qualname__ = getattr(function, "__qualname__", self.__name__)
+        self.__module__ = function.__module__
+        self.__wrapped__ = function
+
+    def invoke(self, owner: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run the method on client ``owner``."""
+        raise NotImplementedError
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, obj: SyncSurface, owner: type[Any]) -> Callable[P, R]: ...
+
+    @overload
+    def __get__(self, obj: AsyncSurface, owner: type[Any]) -> Callable[P, Awaitable[R]]: ...
+
+    def __get__(self, obj: object, owner: type[Any]) -> Any:
+        if obj is None:
+            return self
+        return BoundMethod(self, obj)
+
+    def __call__(self, obj: Any, *args: P.args, **kwargs: P.kwargs) -> Any:
+        """Call through the class: ``Client.read(client, ...)``."""
+        return self.invoke(obj, *args, **kwargs)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return inspect.signature(self.function)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.__qualname__}>"
+
+
+class command(SurfaceMethod[P, R]):
     """Decorator for a surface method that builds one :class:`Command`: written once, typed twice.
 
     The decorated function returns a ``Command[R]``. Looked up on a sync client the
@@ -151,68 +201,57 @@ class command(Generic[P, R]):
     """
 
     def __init__(self, build: Callable[Concatenate[Any, P], Command[R]]) -> None:
+        super().__init__(build)
         self.build = build
-        self.__doc__ = build.__doc__
-        self.__name__ = getattr(build, "__name__", "command")
-        self.__qualname__ = getattr(build, "__qualname__", self.__name__)
-        self.__module__ = build.__module__
-        self.__wrapped__ = build
 
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> command[P, R]: ...
-
-    @overload
-    def __get__(self, obj: SyncSurface, owner: type[Any]) -> Callable[P, R]: ...
-
-    @overload
-    def __get__(self, obj: AsyncSurface, owner: type[Any]) -> Callable[P, Awaitable[R]]: ...
-
-    def __get__(self, obj: object, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-        return BoundCommand(self, obj)
-
-    def __call__(self, obj: Any, *args: P.args, **kwargs: P.kwargs) -> Any:
-        """Call through the class: ``Client.read(client, ...)``."""
-        return obj._execute(self.build(obj, *args, **kwargs))
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        return inspect.signature(self.build)
-
-    def __repr__(self) -> str:
-        return f"<command {self.__qualname__}>"
+    def invoke(self, owner: Any, *args: Any, **kwargs: Any) -> Any:
+        """Build the command and execute it on ``owner``."""
+        return owner._execute(self.build(owner, *args, **kwargs))
 
 
-class BoundCommand:
-    """A :func:`command` method looked up on a client: call it to send the command.
+class BoundMethod:
+    """A surface method looked up on a client: call it to run it.
 
     Light on purpose (it is made on every attribute lookup); ``help()`` and
     ``inspect.signature`` show the method's own documentation and parameters.
+
+    Examples:
+        >>> class Ping(Command[str]):
+        ...     def encode(self, token):
+        ...         return ["ping"]
+        >>> class Loopback(SyncSurface):
+        ...     @command
+        ...     def ping(self, times: int = 1) -> Ping:
+        ...         "Ping."
+        ...         return Ping()
+        ...     def _execute(self, cmd):
+        ...         return "pong"
+        >>> bound = Loopback().ping
+        >>> bound(), str(inspect.signature(bound))
+        ('pong', '(times: int = 1) -> Ping')
     """
 
-    __slots__ = ("_command", "_owner")
+    __slots__ = ("_method", "_owner")
 
-    def __init__(self, method: command[Any, Any], owner: Any) -> None:
-        self._command = method
+    def __init__(self, method: SurfaceMethod[Any, Any], owner: Any) -> None:
+        self._method = method
         self._owner = owner
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        owner = self._owner
-        return owner._execute(self._command.build(owner, *args, **kwargs))
+        return self._method.invoke(self._owner, *args, **kwargs)
 
     @property
     def __doc__(self) -> str | None:  # type: ignore[override]
-        return self._command.__doc__
+        return self._method.__doc__
 
     @property
     def __name__(self) -> str:
-        return self._command.__name__
+        return self._method.__name__
 
     @property
     def __signature__(self) -> inspect.Signature:
-        signature = inspect.signature(self._command.build)
+        signature = inspect.signature(self._method.function)
         return signature.replace(parameters=list(signature.parameters.values())[1:])
 
     def __repr__(self) -> str:
-        return f"<bound command {self._command.__qualname__} of {self._owner!r}>"
+        return f"<bound {self._method.__qualname__} of {self._owner!r}>"

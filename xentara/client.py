@@ -34,8 +34,8 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeAlias, TypeVar, cas
 from common.client import AsyncClientBase, SyncClientBase
 from common.commands import AsyncSurface, SyncSurface, command
 from common.errors import IotwsError, UsageError
+from common.flows import Flow, flow, run_async, run_sync, step
 from common.options import BasicAuth, BearerAuth
-from xentara.flow import Flow, flow, run_async, run_sync, step
 from xentara.models import (
     Attribute,
     AttributeId,

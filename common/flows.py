@@ -1,34 +1,37 @@
 """Surface methods that need several round trips, written once as generators of commands.
 
-:func:`common.commands.command` covers a method that builds ONE command. Some
-Xentara methods first look primary keys up and then send the real command; they
-are written as a *flow*: a generator that yields each :class:`~common.commands.Command`
-and receives its result (``result = yield from step(cmd)``). The :class:`flow`
+:func:`common.commands.command` covers a method that builds ONE command. A method
+that must, say, look a name up before sending the real command is written as a
+*flow*: a generator that yields each :class:`~common.commands.Command` and
+receives its result (``result = yield from step(cmd)``). The :class:`flow`
 decorator runs it on the client: a sync client returns the flow's result, an
-async client an awaitable of it, and type checkers see both precisely (the same
-contract as :func:`~common.commands.command`).
+async client an awaitable of it, and type checkers see both precisely.
 
 Everything up to the first command (argument checks, building it) runs when the
 method is called, on both flavours: bad arguments raise before anything is sent.
 
 Examples:
-    >>> from xentara.protocol import GetStageCommand, LookupCommand
+    >>> from common.commands import Command
+    >>> class Ask(Command[str]):
+    ...     def __init__(self, question):
+    ...         self.question = question
+    ...     def encode(self, token):
+    ...         return [self.question]
     >>> def two_steps() -> Flow[str]:
-    ...     found = yield from step(LookupCommand("Group 1"))
-    ...     stage = yield from step(GetStageCommand())
-    ...     return f"{found} {stage}"
-    >>> answers = {"LookupCommand": "uuid-1", "GetStageCommand": 2}
-    >>> run_sync(lambda cmd: answers[type(cmd).__name__], two_steps())
-    'uuid-1 2'
+    ...     name = yield from step(Ask("name?"))
+    ...     stage = yield from step(Ask("stage?"))
+    ...     return f"{name} {stage}"
+    >>> answers = {"name?": "pump-1", "stage?": "running"}
+    >>> run_sync(lambda cmd: answers[cmd.question], two_steps())
+    'pump-1 running'
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any, Concatenate, Generic, ParamSpec, TypeAlias, TypeVar, overload
+from typing import Any, Concatenate, ParamSpec, TypeAlias, TypeVar
 
-from common.commands import AsyncSurface, Command, SyncSurface
+from common.commands import AsyncSurface, Command, SurfaceMethod
 
 __all__ = ["Flow", "flow", "run_async", "run_sync", "step"]
 
@@ -43,8 +46,11 @@ def step(command: Command[R]) -> Flow[R]:
     """Send ``command`` from inside a flow: ``result = yield from step(command)``.
 
     Examples:
-        >>> from xentara.protocol import GetStageCommand
-        >>> run_sync(lambda cmd: 2, step(GetStageCommand()))
+        >>> from common.commands import Command
+        >>> class Stage(Command[int]):
+        ...     def encode(self, token):
+        ...         return ["stage"]
+        >>> run_sync(lambda cmd: 2, step(Stage()))
         2
     """
     result: R = yield command
@@ -55,11 +61,14 @@ def run_sync(execute: Callable[[Command[Any]], Any], steps: Flow[R]) -> R:
     """Run a flow to its end, each command through ``execute`` (returns the result).
 
     Examples:
-        >>> from xentara.protocol import GetStageCommand
-        >>> def flow_() -> Flow[int]:
-        ...     stage = yield from step(GetStageCommand())
+        >>> from common.commands import Command
+        >>> class Stage(Command[int]):
+        ...     def encode(self, token):
+        ...         return ["stage"]
+        >>> def next_stage() -> Flow[int]:
+        ...     stage = yield from step(Stage())
         ...     return stage + 1
-        >>> run_sync(lambda cmd: 2, flow_())
+        >>> run_sync(lambda cmd: 2, next_stage())
         3
     """
     try:
@@ -78,10 +87,13 @@ def run_async(execute: Callable[[Command[Any]], Awaitable[Any]], steps: Flow[R])
 
     Examples:
         >>> import asyncio
-        >>> from xentara.protocol import GetStageCommand
+        >>> from common.commands import Command
+        >>> class Stage(Command[int]):
+        ...     def encode(self, token):
+        ...         return ["stage"]
         >>> async def execute(cmd):
         ...     return 2
-        >>> asyncio.run(run_async(execute, step(GetStageCommand())))
+        >>> asyncio.run(run_async(execute, step(Stage())))
         2
     """
     try:
@@ -110,20 +122,22 @@ async def _finish(execute: Callable[[Command[Any]], Awaitable[Any]], steps: Flow
         steps.close()
 
 
-class flow(Generic[P, R]):
+class flow(SurfaceMethod[P, R]):
     """Decorator for a surface method written as a :data:`Flow`: written once, typed twice.
 
     On a sync client (:class:`~common.commands.SyncSurface`) the method returns ``R``,
     on an async client (:class:`~common.commands.AsyncSurface`) ``Awaitable[R]``.
 
     Examples:
-        >>> from common.commands import SyncSurface
-        >>> from xentara.protocol import GetStageCommand
+        >>> from common.commands import Command, SyncSurface
+        >>> class Stage(Command[int]):
+        ...     def encode(self, token):
+        ...         return ["stage"]
         >>> class Surface:
         ...     @flow
         ...     def next_stage(self) -> Flow[int]:
         ...         "The stage after the current one."
-        ...         stage = yield from step(GetStageCommand())
+        ...         stage = yield from step(Stage())
         ...         return stage + 1
         >>> class Loopback(SyncSurface, Surface):
         ...     def _execute(self, cmd):
@@ -135,31 +149,10 @@ class flow(Generic[P, R]):
     """
 
     def __init__(self, steps: Callable[Concatenate[Any, P], Flow[R]]) -> None:
+        super().__init__(steps)
         self.steps = steps
-        self.__doc__ = steps.__doc__
-        self.__name__ = getattr(steps, "__name__", "flow")
-        self.__qualname__ = getattr(steps, "__qualname__", self.__name__)
-        self.__module__ = steps.__module__
-        self.__wrapped__ = steps
 
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> flow[P, R]: ...
-
-    @overload
-    def __get__(self, obj: SyncSurface, owner: type[Any]) -> Callable[P, R]: ...
-
-    @overload
-    def __get__(self, obj: AsyncSurface, owner: type[Any]) -> Callable[P, Awaitable[R]]: ...
-
-    def __get__(self, obj: object, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-        steps = self.steps
-        execute = obj._execute  # type: ignore[attr-defined]
-        run: Callable[[Any, Flow[R]], Any] = run_async if isinstance(obj, AsyncSurface) else run_sync
-
-        @functools.wraps(steps)
-        def call(*args: P.args, **kwargs: P.kwargs) -> Any:
-            return run(execute, steps(obj, *args, **kwargs))
-
-        return call
+    def invoke(self, owner: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run the flow on ``owner``: to the end (sync) or as an awaitable (async)."""
+        run = run_async if isinstance(owner, AsyncSurface) else run_sync
+        return run(owner._execute, self.steps(owner, *args, **kwargs))
