@@ -11,7 +11,6 @@ Examples:
 from __future__ import annotations
 
 import base64
-import logging
 import os
 import ssl
 from collections.abc import Mapping, Sequence
@@ -22,10 +21,11 @@ import attrs
 
 from common.backoff import ReconnectPolicy
 from common.errors import TLSError, UsageError
+from common.logs import package_logger
 
 __all__ = ["BasicAuth", "BearerAuth", "ConnectOptions", "redact_headers"]
 
-log = logging.getLogger("common")
+log = package_logger("common")
 
 #: Header names whose values never reach a log line or a repr.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
