@@ -18,3 +18,11 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 #: The protocol packages, in the order the CLI and the demo list them.
 PROTOCOLS = ("globiots", "evok", "xentara", "oisp", "farmws")
+
+# Every iotws logger gets a NullHandler up front: the library prints nothing unless the
+# application configures logging (then frames at DEBUG, lifecycle at INFO, problems at WARNING).
+from common.logs import package_logger  # noqa: E402
+
+for _name in ("common", *PROTOCOLS):
+    package_logger(_name)
+del _name

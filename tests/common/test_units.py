@@ -165,3 +165,20 @@ def test_cli_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_unknown_command_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["no-such-command"]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_library_logs_nothing_unless_the_application_configures_logging() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from common.options import ConnectOptions\n"
+        "ConnectOptions('wss://127.0.0.1:1/', verify=False).tls_context()\n"
+        "import evok, globiots, xentara, oisp, farmws\n"
+        "import logging\n"
+        "for name in ('common', 'evok', 'globiots', 'xentara', 'oisp', 'farmws'):\n"
+        "    logging.getLogger(name).warning('would be printed by lastResort without a NullHandler')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
