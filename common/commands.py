@@ -125,7 +125,7 @@ class AsyncSurface(abc.ABC):
         """Send ``command``; await the result."""
 
 
-class SurfaceMethod(Generic[P, R]):
+class SurfaceMethod(abc.ABC, Generic[P, R]):
     """What :func:`command` and :func:`common.flows.flow` share: a method written once.
 
     Looked up on a sync client (:class:`SyncSurface`) it returns ``R``; on an async
@@ -145,9 +145,9 @@ class SurfaceMethod(Generic[P, R]):
         self.__module__ = function.__module__
         self.__wrapped__ = function
 
+    @abc.abstractmethod
     def invoke(self, owner: Any, *args: Any, **kwargs: Any) -> Any:
         """Run the method on client ``owner``."""
-        raise NotImplementedError
 
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> Self: ...

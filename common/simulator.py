@@ -266,16 +266,9 @@ class SimulatorBase:
 
     def call(self, awaitable: Awaitable[R], timeout: float = 10.0) -> R:
         """From another thread, run ``awaitable`` in the simulator's loop and return its result."""
-        loop = self._loop
-        if loop is None:
-            raise UsageError("the simulator is not running")
-        if self._thread is None:
+        if self._loop is not None and self._thread is None:
             raise UsageError("call() is for sync code: from async code, await directly")
-
-        async def wrap() -> R:
-            return await awaitable
-
-        return asyncio.run_coroutine_threadsafe(wrap(), loop).result(timeout)
+        return self.soon(awaitable).result(timeout)
 
     def soon(self, awaitable: Awaitable[R]) -> concurrent.futures.Future[R]:
         """From another thread, start ``awaitable`` in the simulator's loop without waiting.

@@ -27,17 +27,16 @@ Examples:
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import json
 import secrets
 import string
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 import attrs
 
-from common.errors import ProtocolError, RequestTimeout, UsageError
+from common.errors import ProtocolError, RequestTimeout
 from common.simulator import SimConnection, SimulatorBase
 from farmws.emulator import FarmEmulator
 from farmws.models import (
@@ -359,19 +358,3 @@ class FarmSimulator(SimulatorBase):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-
-    def soon(self, awaitable: Awaitable[R]) -> concurrent.futures.Future[R]:
-        """From another thread, start ``awaitable`` in the simulator's loop; return a future.
-
-        Unlike ``sim.call(...)`` it does not block, so the caller's own loop keeps
-        running (e.g. an async device client that must answer a command):
-        ``await asyncio.wrap_future(sim.soon(sim.send_command("irrigation status")))``.
-        """
-        loop = self._loop
-        if loop is None:
-            raise UsageError("the simulator is not running")
-
-        async def wrap() -> R:
-            return await awaitable
-
-        return asyncio.run_coroutine_threadsafe(wrap(), loop)

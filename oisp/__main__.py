@@ -21,7 +21,6 @@ Examples:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
@@ -33,6 +32,7 @@ import websocket
 
 from common.cli import cli_errors, main, print_event, print_stream, to_jsonable
 from common.errors import ConnectError, ConnectionClosed, RemoteError, UsageError
+from common.simulator import serve_cli
 from oisp.client import Client
 from oisp.models import Actuation
 from oisp.simulator import CONTROL_PATH, OispSimulator
@@ -95,29 +95,20 @@ def _simulate(args: argparse.Namespace) -> int:
     )
     token = sim.issue_token(args.device_id, args.account_id)
 
-    async def serve() -> None:
-        async with sim:
-            url = sim.url()
-            print(url, flush=True)
-            print(f"device-id: {args.device_id}", flush=True)
-            print(f"account-id: {args.account_id}", flush=True)
-            print(f"token: {token}", flush=True)
-            print(f"listen: iotws oisp listen {url} --device-id {args.device_id} --token {token}", flush=True)
-            print(
+    def banner(running: object) -> str:
+        url = sim.url()
+        return "\n".join(
+            [
+                f"device-id: {args.device_id}",
+                f"account-id: {args.account_id}",
+                f"token: {token}",
+                f"listen: iotws oisp listen {url} --device-id {args.device_id} --token {token}",
                 f"actuate: iotws oisp actuate {url} --account-id {args.account_id} "
                 f"--device-id {args.device_id} --param LED=1",
-                flush=True,
-            )
-            await asyncio.Event().wait()
+            ]
+        )
 
-    try:
-        asyncio.run(serve())
-    except KeyboardInterrupt:
-        pass
-    except OSError as exc:
-        print(f"error: cannot start the simulator on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    return 0
+    return serve_cli(sim, None, banner)
 
 
 # -- listen / watch ---------------------------------------------------------------------------
