@@ -1,28 +1,101 @@
-"""Shared plumbing of iotws: codec, errors, sans-I/O base, drivers, simulator base, CLI.
+"""iotws: typed sync and async clients, and simulators, for industrial IoT WebSocket APIs.
 
-Users import from the protocol packages (``globiots``, ``evok``, ``xentara``,
-``oisp``, ``farmws``), which re-export what they need from here.
+This package is the shared layer (codec, errors, lifecycle events, connection
+options, reconnect policy); each protocol is a subpackage with the same shape:
+:mod:`iotws.globiots`, :mod:`iotws.evok`, :mod:`iotws.xentara`, :mod:`iotws.oisp`
+and :mod:`iotws.farmws`. Importing :mod:`iotws` is cheap: the asyncio driver
+(aiohttp), the simulators, the memory map (construct) and the hypothesis
+strategies load the first time something uses them.
 
 Examples:
-    >>> import common
-    >>> common.__version__
+    >>> import iotws
+    >>> iotws.__version__
     '0.1.0'
+    >>> from iotws import DataType, Layout, pack, unpack
+    >>> buf = bytearray(4)
+    >>> pack(buf, 0, DataType.INT32, -2, layout=Layout.CDAB)
+    >>> buf.hex(" "), unpack(buf, 0, DataType.INT32, layout=Layout.CDAB)
+    ('ff fe ff ff', -2)
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from iotws._version import __version__
 
-try:
-    __version__ = version("iotws")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.1.0"
-
-#: The protocol packages, in the order the CLI and the demo list them.
+#: The protocol subpackages (``iotws.<name>``), in the order the CLI and the demo list them.
 PROTOCOLS = ("globiots", "evok", "xentara", "oisp", "farmws")
 
 # Every iotws logger gets a NullHandler up front: the library prints nothing unless the
 # application configures logging (then frames at DEBUG, lifecycle at INFO, problems at WARNING).
-from common.logs import package_logger  # noqa: E402
+from iotws.logs import package_logger  # noqa: E402
 
-for _name in ("common", *PROTOCOLS):
+for _name in ("iotws", *(f"iotws.{p}" for p in PROTOCOLS)):
     package_logger(_name)
 del _name
+
+from iotws.backoff import ReconnectPolicy, is_retryable  # noqa: E402
+from iotws.codec import (  # noqa: E402
+    ByteOrder,
+    DataType,
+    Layout,
+    WordOrder,
+    coerce,
+    from_registers,
+    from_text,
+    pack,
+    size_of,
+    to_registers,
+    to_text,
+    unpack,
+)
+from iotws.errors import (  # noqa: E402
+    AuthenticationError,
+    CodecError,
+    ConnectError,
+    ConnectionClosed,
+    HandshakeError,
+    IotwsError,
+    ProtocolError,
+    RemoteError,
+    RequestTimeout,
+    TLSError,
+    UsageError,
+)
+from iotws.events import Connected, Disconnected, LifecycleEvent, ProtocolViolation, Reconnected  # noqa: E402
+from iotws.options import BasicAuth, BearerAuth, ConnectOptions  # noqa: E402
+
+__all__ = [
+    "PROTOCOLS",
+    "AuthenticationError",
+    "BasicAuth",
+    "BearerAuth",
+    "ByteOrder",
+    "CodecError",
+    "ConnectError",
+    "ConnectOptions",
+    "Connected",
+    "ConnectionClosed",
+    "DataType",
+    "Disconnected",
+    "HandshakeError",
+    "IotwsError",
+    "Layout",
+    "LifecycleEvent",
+    "ProtocolError",
+    "ProtocolViolation",
+    "ReconnectPolicy",
+    "Reconnected",
+    "RemoteError",
+    "RequestTimeout",
+    "TLSError",
+    "UsageError",
+    "WordOrder",
+    "__version__",
+    "coerce",
+    "from_registers",
+    "from_text",
+    "is_retryable",
+    "pack",
+    "size_of",
+    "to_registers",
+    "to_text",
+    "unpack",
+]

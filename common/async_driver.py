@@ -1,12 +1,12 @@
 """The asyncio driver: aiohttp, one receive task, ``asyncio.Future`` results.
 
-Behaves like :class:`common.sync_driver.SyncDriver`: the same options, the same
+Behaves like :class:`iotws.sync_driver.SyncDriver`: the same options, the same
 exceptions, the same lifecycle events, the same ping and idle timers
-(:class:`common.liveness.Liveness`; aiohttp's own heartbeat is not used).
+(:class:`iotws.liveness.Liveness`; aiohttp's own heartbeat is not used).
 
 Examples:
-    >>> from common.sansio import ProtocolCore
-    >>> from common.options import ConnectOptions
+    >>> from iotws.sansio import ProtocolCore
+    >>> from iotws.options import ConnectOptions
     >>> AsyncDriver(ProtocolCore(), ConnectOptions("ws://127.0.0.1:9/")).connected
     False
 """
@@ -23,9 +23,9 @@ from typing import Any
 
 import aiohttp
 
-from common.commands import Command
-from common.dispatch import Dispatcher
-from common.errors import (
+from iotws.commands import Command
+from iotws.dispatch import Dispatcher
+from iotws.errors import (
     AuthenticationError,
     ConnectError,
     ConnectionClosed,
@@ -35,11 +35,11 @@ from common.errors import (
     RequestTimeout,
     TLSError,
 )
-from common.events import Connected, Disconnected, Reconnected
-from common.liveness import Liveness
-from common.logs import package_logger
-from common.options import ConnectOptions, redact_headers
-from common.sansio import Frame, ProtocolCore, Reply
+from iotws.events import Connected, Disconnected, Reconnected
+from iotws.liveness import Liveness
+from iotws.logs import package_logger
+from iotws.options import ConnectOptions, redact_headers
+from iotws.sansio import Frame, ProtocolCore, Reply
 
 __all__ = ["AsyncDriver", "translate_aiohttp_error"]
 
@@ -82,7 +82,7 @@ class AsyncDriver:
     ) -> None:
         self.core = core
         self.options = options
-        self.log = logger or package_logger("common")
+        self.log = logger or package_logger("iotws")
         self.events: asyncio.Queue[object] = asyncio.Queue(maxsize=options.event_queue_size)
         self.dispatcher = Dispatcher(core, self.events, self.log, self._complete)
         self.dispatcher.schedule = self._spawn

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import attrs
 
-from common.errors import (
+from iotws.errors import (
     AuthenticationError,
     ConnectError,
     ConnectionClosed,
@@ -60,7 +60,7 @@ class ReconnectPolicy:
     spread by ``jitter`` (0.5 = up to 50% shorter, never longer), so a fleet of
     clients does not reconnect in lock-step. After ``max_attempts`` failed attempts
     (``None`` = forever) the client gives up and its stream ends with
-    :class:`~common.errors.ConnectionClosed`. A connection that lived
+    :class:`~iotws.errors.ConnectionClosed`. A connection that lived
     ``reset_after`` seconds resets the count. ``retry_on`` decides which errors are
     worth retrying.
 

@@ -28,11 +28,12 @@ from typing import Any
 
 import attrs
 
-from common import PROTOCOLS, __version__
-from common.errors import IotwsError, UsageError
-from common.events import Connected, LifecycleEvent
+from iotws import PROTOCOLS
+from iotws._version import __version__
+from iotws.errors import IotwsError, UsageError
+from iotws.events import Connected, LifecycleEvent
 
-__all__ = ["cli_errors", "main", "print_event", "print_stream", "to_jsonable"]
+__all__ = ["cli_errors", "main", "print_event", "print_stream", "protocol_main", "to_jsonable"]
 
 #: ``report(protocol, name, value_text)``, the callback a protocol demo feeds.
 Report = Callable[[str, str, str], None]
@@ -77,7 +78,7 @@ def print_event(event: object, as_json: bool) -> None:
     """Print one event: a JSON object per line with ``as_json``, else its repr.
 
     Examples:
-        >>> from common.events import Reconnected
+        >>> from iotws.events import Reconnected
         >>> print_event(Reconnected(attempts=2), as_json=True)
         {"type": "Reconnected", "attempts": 2}
     """
@@ -99,7 +100,7 @@ def print_stream(
     Returns the exit status: 0, or 1 when the stream ended before ``count`` events.
 
     Examples:
-        >>> from common.events import Connected
+        >>> from iotws.events import Connected
         >>> print_stream([Connected(url="ws://127.0.0.1/"), "a", "b"], count=1, label="demo", show=print)
         a
         0
@@ -151,9 +152,9 @@ def _protocol_modules() -> dict[str, ModuleType]:
     modules: dict[str, ModuleType] = {}
     for name in PROTOCOLS:
         try:
-            module = importlib.import_module(f"{name}.__main__")
+            module = importlib.import_module(f"iotws.{name}.__main__")
         except ModuleNotFoundError as exc:
-            if exc.name in (f"{name}.__main__", name):
+            if exc.name in (f"iotws.{name}.__main__", f"iotws.{name}"):
                 continue
             print(f"warning: iotws {name} is unavailable: {exc}", file=sys.stderr)
             continue
@@ -165,10 +166,17 @@ def _protocol_modules() -> dict[str, ModuleType]:
     return modules
 
 
-def build_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
-    """The full ``iotws`` argument parser with every registered protocol."""
+def build_parser(
+    modules: dict[str, ModuleType], *, prog: str = "iotws", protocol_progs: Mapping[str, str] | None = None
+) -> argparse.ArgumentParser:
+    """The full ``iotws`` argument parser with every registered protocol.
+
+    ``protocol_progs`` names the program in a protocol's usage line (``python -m iotws.evok``
+    when that module is what runs); by default it is ``iotws <protocol>``.
+    """
+    progs = protocol_progs or {}
     parser = argparse.ArgumentParser(
-        prog="iotws",
+        prog=prog,
         description="Clients and simulators for industrial IoT WebSocket APIs.",
     )
     parser.add_argument("--version", action="version", version=f"iotws {__version__}")
@@ -180,15 +188,36 @@ def build_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
         "--only", action="append", choices=sorted(modules) or None, help="limit to these protocols"
     )
     demo.set_defaults(func=_demo, modules=modules)
-    for module in modules.values():
-        module.register(sub)
+    for name, module in modules.items():
+        module.register(sub, prog=progs.get(name))
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``iotws`` console script; returns the exit status."""
+def main(argv: Sequence[str] | None = None, *, prog: str = "iotws") -> int:
+    """Entry point of the ``iotws`` console script (and ``python -m iotws``); returns the exit status."""
     modules = _protocol_modules()
-    parser = build_parser(modules)
+    return _run(build_parser(modules, prog=prog), argv)
+
+
+def protocol_main(protocol: str, argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m iotws.<protocol>``: ``iotws <protocol> ...`` under the module's own name.
+
+    Examples:
+        >>> protocol_main("evok", ["--help"])  # doctest: +ELLIPSIS
+        usage: python -m iotws.evok [-h] VERB ...
+        ...
+        0
+    """
+    modules = {name: module for name, module in _protocol_modules().items() if name == protocol}
+    if not modules:
+        print(f"error: iotws {protocol} is unavailable", file=sys.stderr)
+        return 2
+    parser = build_parser(modules, protocol_progs={protocol: f"python -m iotws.{protocol}"})
+    rest = list(sys.argv[1:] if argv is None else argv)
+    return _run(parser, [protocol, *rest])
+
+
+def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

@@ -2,10 +2,10 @@
 
 They own a driver, expose the shared lifecycle (``connect``/``close``, context
 managers, ``events()``, ``on()``), and implement ``_execute`` for the command
-surface written once in each protocol (:class:`common.commands.Commands`).
+surface written once in each protocol (:class:`iotws.commands.Commands`).
 
 Examples:
-    >>> from common.sansio import ProtocolCore
+    >>> from iotws.sansio import ProtocolCore
     >>> client = SyncClientBase(ProtocolCore(), "ws://127.0.0.1:9/", reconnect=None)
     >>> client.connected
     False
@@ -13,28 +13,31 @@ Examples:
 
 from __future__ import annotations
 
-import asyncio
 import queue
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
-import aiohttp
+from iotws.commands import AsyncSurface, Command, SyncSurface
+from iotws.dispatch import EndOfStream
+from iotws.errors import ConnectionClosed
+from iotws.logs import package_logger
+from iotws.options import ConnectOptions
+from iotws.sansio import ProtocolCore
+from iotws.sync_driver import SyncDriver
 
-from common.async_driver import AsyncDriver
-from common.commands import AsyncSurface, Command, SyncSurface
-from common.dispatch import EndOfStream
-from common.errors import ConnectionClosed
-from common.logs import package_logger
-from common.options import ConnectOptions
-from common.sansio import ProtocolCore
-from common.sync_driver import SyncDriver
+if TYPE_CHECKING:  # aiohttp loads with the first AsyncClient connection, not with this module
+    import aiohttp
+
+    from iotws.async_driver import AsyncDriver
 
 __all__ = ["AsyncClientBase", "SyncClientBase"]
 
 CoreT = TypeVar("CoreT", bound=ProtocolCore)
 E = TypeVar("E")
+T = TypeVar("T")
 
 
 def _options(url: str, options: dict[str, Any]) -> ConnectOptions:
@@ -44,20 +47,32 @@ def _options(url: str, options: dict[str, Any]) -> ConnectOptions:
     return ConnectOptions(url, **options)
 
 
+async def _wait_for(awaitable: Awaitable[T], timeout: float) -> T:
+    import asyncio  # here, not at the top: a sync-only program never loads asyncio
+
+    return await asyncio.wait_for(awaitable, timeout)
+
+
+def _timeout(delay: float) -> AbstractAsyncContextManager[object]:
+    import asyncio
+
+    return asyncio.timeout(delay)
+
+
 class SyncClientBase(SyncSurface, Generic[CoreT]):
     """Shared lifecycle of the synchronous clients.
 
-    ``options`` are the keyword arguments of :class:`~common.options.ConnectOptions`
+    ``options`` are the keyword arguments of :class:`~iotws.options.ConnectOptions`
     (``headers``, ``auth``, ``ca_file``, ``request_timeout``, ``reconnect``...).
 
     Examples:
-        >>> from common.sansio import ProtocolCore
+        >>> from iotws.sansio import ProtocolCore
         >>> SyncClientBase(ProtocolCore(), "ws://127.0.0.1:9/").options.request_timeout
         10.0
     """
 
     #: The logger name used by this client (the protocol package's name).
-    logger_name = "common"
+    logger_name = "iotws"
 
     def __init__(self, core: CoreT, url: str, **options: Any) -> None:
         self.core = core
@@ -107,7 +122,7 @@ class SyncClientBase(SyncSurface, Generic[CoreT]):
         """Yield events as they arrive.
 
         Ends when the client is closed, or when ``timeout`` seconds pass without an
-        event; raises :class:`~common.errors.ConnectionClosed` when the link is lost
+        event; raises :class:`~iotws.errors.ConnectionClosed` when the link is lost
         for good.
         """
         while True:
@@ -127,7 +142,7 @@ class SyncClientBase(SyncSurface, Generic[CoreT]):
 
         Events skipped on the way are consumed.
         """
-        from common.errors import RequestTimeout
+        from iotws.errors import RequestTimeout
 
         wait = timeout if timeout is not None else self.options.request_timeout
         deadline = time.monotonic() + wait
@@ -151,12 +166,12 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
     """Shared lifecycle of the asyncio clients; the same methods as :class:`SyncClientBase`.
 
     Examples:
-        >>> from common.sansio import ProtocolCore
+        >>> from iotws.sansio import ProtocolCore
         >>> AsyncClientBase(ProtocolCore(), "ws://127.0.0.1:9/").connected
         False
     """
 
-    logger_name = "common"
+    logger_name = "iotws"
 
     def __init__(self, core: CoreT, url: str, *, session: aiohttp.ClientSession | None = None, **options: Any) -> None:
         self.core = core
@@ -168,6 +183,8 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
     def _driver(self) -> AsyncDriver:
         # the driver owns asyncio objects, so it is made inside the running loop
         if self._driver_obj is None:
+            from iotws.async_driver import AsyncDriver
+
             self._driver_obj = AsyncDriver(
                 self.core, self.options, package_logger(self.logger_name), session=self._session
             )
@@ -221,7 +238,7 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
                 if timeout is None:
                     item = await events.get()
                 else:
-                    item = await asyncio.wait_for(events.get(), timeout)
+                    item = await _wait_for(events.get(), timeout)
             except TimeoutError:
                 return
             if isinstance(item, EndOfStream):
@@ -233,11 +250,11 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
 
     async def next_event(self, event_type: type[E], timeout: float | None = None) -> E:
         """Wait for the next event of ``event_type``, skipping others; ``RequestTimeout`` if none."""
-        from common.errors import RequestTimeout
+        from iotws.errors import RequestTimeout
 
         wait = timeout if timeout is not None else self.options.request_timeout
         try:
-            async with asyncio.timeout(wait):
+            async with _timeout(wait):
                 async for event in self.events():
                     if isinstance(event, event_type):
                         return event

@@ -10,7 +10,7 @@ Controllers expose their data as a byte-addressed memory map (Globiots iConnecto
 * :func:`coerce` checks a Python value against a type and normalises it.
 
 Every check happens before anything is written; a bad value raises
-:class:`~common.errors.CodecError` naming the type, the value and what is allowed.
+:class:`~iotws.errors.CodecError` naming the type, the value and what is allowed.
 Scalars go through a table of ``struct.Struct`` objects compiled once at import.
 Text of the ``string`` type is UTF-8, padded with NUL bytes to its length.
 
@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Final, Literal, TypeAlias, overload
 
-from common.errors import CodecError, excerpt
+from iotws.errors import CodecError, excerpt
 
 __all__ = [
     "FLOAT32_MAX",
@@ -128,7 +128,7 @@ class DataType(enum.StrEnum):
             <DataType.INT16: 'integer_16'>
             >>> DataType.from_wire("integer_64")  # doctest: +ELLIPSIS
             Traceback (most recent call last):
-            common.errors.CodecError: unknown data type 'integer_64', allowed: byte, ..., hexa
+            iotws.errors.CodecError: unknown data type 'integer_64', allowed: byte, ..., hexa
         """
         found = _BY_NAME.get(name.lower()) if isinstance(name, str) else None
         if found is None:
@@ -450,7 +450,7 @@ def unpack(
         'ABC'
         >>> unpack(data, 7, DataType.INT16)
         Traceback (most recent call last):
-        common.errors.CodecError: int16 at address 0x0007 needs 2 bytes but the buffer ends at 0x0008
+        iotws.errors.CodecError: int16 at address 0x0007 needs 2 bytes but the buffer ends at 0x0008
     """
     # The fast path: one table lookup and struct. ``layout`` and ``length`` are not keyword-only
     # because CPython 3.11 only specialises calls to functions without keyword-only parameters.
@@ -487,7 +487,7 @@ def pack(
         '0a 0b 44 33'
         >>> pack(buf, 0, DataType.INT16, 40000)
         Traceback (most recent call last):
-        common.errors.CodecError: int16: value 40000 is out of range, allowed -32768..32767
+        iotws.errors.CodecError: int16: value 40000 is out of range, allowed -32768..32767
     """
     if length is None or (length.__class__ is int and length == _SIZE.get(dtype)):
         try:
@@ -510,7 +510,7 @@ def size_of(dtype: DataType, length: int | None = None) -> int:
         (4, 6)
         >>> size_of(DataType.FLOAT, 2)
         Traceback (most recent call last):
-        common.errors.CodecError: float: length 2 does not match the type, allowed 4
+        iotws.errors.CodecError: float: length 2 does not match the type, allowed 4
     """
     return _check_length(_as_dtype(dtype), length)
 
@@ -538,7 +538,7 @@ def coerce(dtype: DataType, value: object, *, length: int | None = None) -> Valu
         b'\\n\\xff'
         >>> coerce(DataType.BYTE, True)
         Traceback (most recent call last):
-        common.errors.CodecError: byte: value True is a bool, expected an int
+        iotws.errors.CodecError: byte: value True is a bool, expected an int
     """
     dtype = _as_dtype(dtype)
     if length is not None:
@@ -595,7 +595,7 @@ def from_text(dtype: DataType, text: str, *, length: int | None = None) -> Value
         (25, b'\\n\\xff')
         >>> from_text(DataType.INT16, "2.5")
         Traceback (most recent call last):
-        common.errors.CodecError: int16: '2.5' is not a decimal integer
+        iotws.errors.CodecError: int16: '2.5' is not a decimal integer
     """
     if dtype is _FLOAT and length is None and text.__class__ is str:  # the common case, fast
         return _parse_float32(text)
@@ -683,7 +683,7 @@ def from_registers(
         1.0
         >>> from_registers(DataType.UINT16, [70000])
         Traceback (most recent call last):
-        common.errors.CodecError: register 0: value 70000 is out of range, allowed 0..65535
+        iotws.errors.CodecError: register 0: value 70000 is out of range, allowed 0..65535
     """
     dtype, layout = _as_dtype(dtype), _as_layout(layout)
     if isinstance(registers, (str, bytes, bytearray)) or not isinstance(registers, Sequence):

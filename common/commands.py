@@ -22,7 +22,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
-from common.sansio import Frame
+from iotws.sansio import Frame
 
 __all__ = ["AsyncSurface", "BoundMethod", "Command", "Commands", "SurfaceMethod", "SyncSurface", "command"]
 
@@ -46,7 +46,7 @@ class Command(abc.ABC, Generic[R]):
         False
     """
 
-    #: Whether a :class:`~common.sansio.Reply` with this command's token will follow.
+    #: Whether a :class:`~iotws.sansio.Reply` with this command's token will follow.
     expects_reply: bool = True
 
     #: Per-command reply timeout in seconds; ``None`` uses the client's ``request_timeout``.
@@ -64,7 +64,7 @@ class Command(abc.ABC, Generic[R]):
         """Turn the reply payload into the command's result.
 
         The protocol core calls it when the reply arrives and puts the result (or
-        the error it raised) into the :class:`~common.sansio.Reply`; the drivers
+        the error it raised) into the :class:`~iotws.sansio.Reply`; the drivers
         hand that over unchanged.
         """
         return payload  # type: ignore[no-any-return]
@@ -126,7 +126,7 @@ class AsyncSurface(abc.ABC):
 
 
 class SurfaceMethod(abc.ABC, Generic[P, R]):
-    """What :func:`command` and :func:`common.flows.flow` share: a method written once.
+    """What :func:`command` and :func:`iotws.flows.flow` share: a method written once.
 
     Looked up on a sync client (:class:`SyncSurface`) it returns ``R``; on an async
     client (:class:`AsyncSurface`) ``Awaitable[R]``. Subclasses say how to run the

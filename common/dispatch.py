@@ -1,12 +1,12 @@
 """What both drivers do with a core's output, written once.
 
 :class:`Dispatcher` feeds frames to the core, completes waiting commands with
-:class:`~common.sansio.Reply` objects, runs callbacks and fills the bounded event
+:class:`~iotws.sansio.Reply` objects, runs callbacks and fills the bounded event
 queue, dropping (and counting) the oldest events when a consumer falls behind.
 
 Examples:
     >>> import queue
-    >>> from common.sansio import ProtocolCore
+    >>> from iotws.sansio import ProtocolCore
     >>> class Echo(ProtocolCore):
     ...     def receive(self, frame):
     ...         return [frame]
@@ -18,17 +18,16 @@ Examples:
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import queue
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from common.errors import IotwsError, ProtocolError
-from common.events import ProtocolViolation
-from common.logs import package_logger
-from common.sansio import Frame, ProtocolCore, Reply
+from iotws.errors import IotwsError, ProtocolError
+from iotws.events import ProtocolViolation
+from iotws.logs import package_logger
+from iotws.sansio import Frame, ProtocolCore, Reply
 
 __all__ = ["END_OF_STREAM", "Dispatcher", "EndOfStream"]
 
@@ -51,8 +50,15 @@ class EndOfStream:
 
 END_OF_STREAM = EndOfStream()
 
-_FULL = (queue.Full, asyncio.QueueFull)
-_EMPTY = (queue.Empty, asyncio.QueueEmpty)
+
+
+def _queue_errors(events: EventQueue) -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """The "full" and "empty" exceptions of ``events`` (asyncio is imported only for an asyncio queue)."""
+    if isinstance(events, queue.Queue):
+        return (queue.Full,), (queue.Empty,)
+    import asyncio
+
+    return (queue.Full, asyncio.QueueFull), (queue.Empty, asyncio.QueueEmpty)
 
 
 class Dispatcher:
@@ -67,7 +73,8 @@ class Dispatcher:
     ) -> None:
         self.core = core
         self.queue = events
-        self.log = logger or package_logger("common")
+        self._full, self._empty = _queue_errors(events)
+        self.log = logger or package_logger("iotws")
         self.complete = complete or (lambda reply: None)
         self.callbacks: list[tuple[type, Callable[[Any], Any]]] = []
         self.dropped_events = 0
@@ -128,10 +135,10 @@ class Dispatcher:
             try:
                 self.queue.put_nowait(item)
                 return
-            except _FULL:
+            except self._full:
                 try:
                     self.queue.get_nowait()
-                except _EMPTY:
+                except self._empty:
                     continue
                 self.dropped_events += 1
                 n = self.dropped_events

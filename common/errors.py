@@ -6,7 +6,7 @@ caused by the caller (:class:`UsageError`, :class:`CodecError`), in the spirit
 of h11's local/remote protocol errors.
 
 Examples:
-    >>> from common.errors import CodecError, IotwsError
+    >>> from iotws.errors import CodecError, IotwsError
     >>> issubclass(CodecError, IotwsError)
     True
 """
@@ -68,7 +68,7 @@ class ConnectError(IotwsError):
     Examples:
         >>> raise ConnectError("connection refused by 127.0.0.1:9")
         Traceback (most recent call last):
-        common.errors.ConnectError: connection refused by 127.0.0.1:9
+        iotws.errors.ConnectError: connection refused by 127.0.0.1:9
     """
 
 
@@ -181,8 +181,8 @@ class CodecError(UsageError):
     The message names the data type, the value and what would be allowed.
 
     Examples:
-        >>> from common.codec import DataType, pack
+        >>> from iotws.codec import DataType, pack
         >>> pack(bytearray(2), 0, DataType.BYTE, 300)
         Traceback (most recent call last):
-        common.errors.CodecError: byte: value 300 is out of range, allowed 0..255
+        iotws.errors.CodecError: byte: value 300 is out of range, allowed 0..255
     """

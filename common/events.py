@@ -4,7 +4,7 @@ Protocol packages add their own typed events; these three are shared so that a
 consumer can tell link state changes and bad frames apart from data.
 
 Examples:
-    >>> from common.events import Disconnected
+    >>> from iotws.events import Disconnected
     >>> Disconnected(error=None, will_reconnect=True).will_reconnect
     True
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import attrs
 
-from common.errors import ProtocolError
+from iotws.errors import ProtocolError
 
 __all__ = ["Connected", "Disconnected", "LifecycleEvent", "ProtocolViolation", "Reconnected"]
 

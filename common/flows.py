@@ -1,8 +1,8 @@
 """Surface methods that need several round trips, written once as generators of commands.
 
-:func:`common.commands.command` covers a method that builds ONE command. A method
+:func:`iotws.commands.command` covers a method that builds ONE command. A method
 that must, say, look a name up before sending the real command is written as a
-*flow*: a generator that yields each :class:`~common.commands.Command` and
+*flow*: a generator that yields each :class:`~iotws.commands.Command` and
 receives its result (``result = yield from step(cmd)``). The :class:`flow`
 decorator runs it on the client: a sync client returns the flow's result, an
 async client an awaitable of it, and type checkers see both precisely.
@@ -11,7 +11,7 @@ Everything up to the first command (argument checks, building it) runs when the
 method is called, on both flavours: bad arguments raise before anything is sent.
 
 Examples:
-    >>> from common.commands import Command
+    >>> from iotws.commands import Command
     >>> class Ask(Command[str]):
     ...     def __init__(self, question):
     ...         self.question = question
@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Concatenate, ParamSpec, TypeAlias, TypeVar
 
-from common.commands import AsyncSurface, Command, SurfaceMethod
+from iotws.commands import AsyncSurface, Command, SurfaceMethod
 
 __all__ = ["Flow", "flow", "run_async", "run_sync", "step"]
 
@@ -46,7 +46,7 @@ def step(command: Command[R]) -> Flow[R]:
     """Send ``command`` from inside a flow: ``result = yield from step(command)``.
 
     Examples:
-        >>> from common.commands import Command
+        >>> from iotws.commands import Command
         >>> class Stage(Command[int]):
         ...     def encode(self, token):
         ...         return ["stage"]
@@ -61,7 +61,7 @@ def run_sync(execute: Callable[[Command[Any]], Any], steps: Flow[R]) -> R:
     """Run a flow to its end, each command through ``execute`` (returns the result).
 
     Examples:
-        >>> from common.commands import Command
+        >>> from iotws.commands import Command
         >>> class Stage(Command[int]):
         ...     def encode(self, token):
         ...         return ["stage"]
@@ -87,7 +87,7 @@ def run_async(execute: Callable[[Command[Any]], Awaitable[Any]], steps: Flow[R])
 
     Examples:
         >>> import asyncio
-        >>> from common.commands import Command
+        >>> from iotws.commands import Command
         >>> class Stage(Command[int]):
         ...     def encode(self, token):
         ...         return ["stage"]
@@ -125,11 +125,11 @@ async def _finish(execute: Callable[[Command[Any]], Awaitable[Any]], steps: Flow
 class flow(SurfaceMethod[P, R]):
     """Decorator for a surface method written as a :data:`Flow`: written once, typed twice.
 
-    On a sync client (:class:`~common.commands.SyncSurface`) the method returns ``R``,
-    on an async client (:class:`~common.commands.AsyncSurface`) ``Awaitable[R]``.
+    On a sync client (:class:`~iotws.commands.SyncSurface`) the method returns ``R``,
+    on an async client (:class:`~iotws.commands.AsyncSurface`) ``Awaitable[R]``.
 
     Examples:
-        >>> from common.commands import Command, SyncSurface
+        >>> from iotws.commands import Command, SyncSurface
         >>> class Stage(Command[int]):
         ...     def encode(self, token):
         ...         return ["stage"]

@@ -2,7 +2,7 @@
 
 The reader of each driver asks :meth:`Liveness.deadline` how long it may block,
 reports traffic with :meth:`Liveness.received`, and calls :meth:`Liveness.quiet`
-when nothing arrived in time: it raises :class:`~common.errors.ConnectionClosed`
+when nothing arrived in time: it raises :class:`~iotws.errors.ConnectionClosed`
 for a dead link and says whether a ping is due.
 
 Examples:
@@ -16,12 +16,12 @@ Examples:
     15.0
     >>> live.quiet(now=15.0)
     Traceback (most recent call last):
-    common.errors.ConnectionClosed: no pong within 5 s: the link is dead
+    iotws.errors.ConnectionClosed: no pong within 5 s: the link is dead
 """
 
 from __future__ import annotations
 
-from common.errors import ConnectionClosed
+from iotws.errors import ConnectionClosed
 
 __all__ = ["Liveness"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from common.errors import excerpt
+from iotws.errors import excerpt
 
 __all__ = ["FRAME_LOG_LIMIT", "describe_frame", "package_logger"]
 
@@ -21,8 +21,8 @@ def package_logger(name: str) -> logging.Logger:
     """Return the logger of package ``name`` with a ``NullHandler`` attached once.
 
     Examples:
-        >>> package_logger("evok").name
-        'evok'
+        >>> package_logger("iotws.evok").name
+        'iotws.evok'
     """
     logger = logging.getLogger(name)
     if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):

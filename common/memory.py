@@ -4,10 +4,10 @@ A :class:`MemoryMap` names the values of one block of a controller's memory (add
 length) and turns it into a compiled ``construct`` ``Struct`` of ``Pointer`` fields, so a whole
 block is parsed into typed values in one call. Writing checks every value with the codec first
 and changes nothing unless all are valid. Single values on a hot path go through
-:mod:`common.codec` (``struct``) instead: per value, construct is many times slower.
+:mod:`iotws.codec` (``struct``) instead: per value, construct is many times slower.
 
 Examples:
-    >>> from common.codec import DataType, Layout
+    >>> from iotws.codec import DataType, Layout
     >>> block_map = MemoryMap(
     ...     {
     ...         "temperature": Field(0x2000, DataType.FLOAT),
@@ -34,8 +34,8 @@ from typing import Any
 
 import construct as cs
 
-from common.codec import Buffer, DataType, Layout, Value, WritableBuffer, coerce, size_of, unpack
-from common.errors import CodecError, UsageError, excerpt
+from iotws.codec import Buffer, DataType, Layout, Value, WritableBuffer, coerce, size_of, unpack
+from iotws.errors import CodecError, UsageError, excerpt
 
 __all__ = ["Field", "MemoryMap", "to_construct"]
 
@@ -53,7 +53,7 @@ class Field:
         Field(address=8208, dtype=<DataType.HEXA: 'hexa'>, length=4, layout=None)
         >>> Field(0x2010, DataType.STRING)
         Traceback (most recent call last):
-        common.errors.CodecError: string: length is required (the size in bytes)
+        iotws.errors.CodecError: string: length is required (the size in bytes)
     """
 
     address: int
@@ -146,12 +146,12 @@ class MemoryMap:
         >>> a, b = Field(0, DataType.INT32), Field(2, DataType.INT16)
         >>> MemoryMap({"a": a, "b": b})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        common.errors.UsageError: fields 'a' (int32 at 0x0000..0x0003) and 'b' (...) overlap; ...
+        iotws.errors.UsageError: fields 'a' (int32 at 0x0000..0x0003) and 'b' (...) overlap; ...
         >>> MemoryMap({"a": a, "b": b}, allow_overlap=True).size
         4
         >>> MemoryMap({"a": a}, size=2)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        common.errors.UsageError: field 'a' (int32 at 0x0000..0x0003) lies outside the block ...
+        iotws.errors.UsageError: field 'a' (int32 at 0x0000..0x0003) lies outside the block ...
     """
 
     def __init__(
@@ -262,7 +262,7 @@ class MemoryMap:
             >>> block = bytearray(2)
             >>> pair.write(block, {"a": 1, "b": 256})
             Traceback (most recent call last):
-            common.errors.CodecError: field 'b': byte: value 256 is out of range, allowed 0..255
+            iotws.errors.CodecError: field 'b': byte: value 256 is out of range, allowed 0..255
             >>> block
             bytearray(b'\\x00\\x00')
         """

@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from common.backoff import ReconnectPolicy
-from common.errors import TLSError, UsageError
-from common.logs import package_logger
+from iotws.backoff import ReconnectPolicy
+from iotws.errors import TLSError, UsageError
+from iotws.logs import package_logger
 
 __all__ = ["BasicAuth", "BearerAuth", "ConnectOptions", "redact_headers"]
 
-log = package_logger("common")
+log = package_logger("iotws")
 
 #: Header names whose values never reach a log line or a repr.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
@@ -107,7 +107,7 @@ class ConnectOptions:
       exchange; ``request_timeout`` is the default wait for a reply.
     * ``ping_interval``/``ping_timeout``: WebSocket pings; ``None`` disables them.
     * ``max_message_size``: larger incoming messages close the link (1009).
-    * ``reconnect``: a :class:`~common.backoff.ReconnectPolicy`, or ``None`` to fail
+    * ``reconnect``: a :class:`~iotws.backoff.ReconnectPolicy`, or ``None`` to fail
       instead of reconnecting.
     * ``event_queue_size``: events kept for a slow consumer before the oldest are
       dropped (and counted).
@@ -115,7 +115,7 @@ class ConnectOptions:
     Examples:
         >>> ConnectOptions("ws://127.0.0.1:1/", request_timeout=0)
         Traceback (most recent call last):
-        common.errors.UsageError: request_timeout must be positive, got 0
+        iotws.errors.UsageError: request_timeout must be positive, got 0
     """
 
     url: str = attrs.field(validator=_check_url)
@@ -164,7 +164,7 @@ class ConnectOptions:
     def tls_context(self) -> ssl.SSLContext | None:
         """The SSL context for ``wss://`` URLs (``None`` for ``ws://``).
 
-        Raises :class:`~common.errors.TLSError` when the CA file cannot be loaded.
+        Raises :class:`~iotws.errors.TLSError` when the CA file cannot be loaded.
         """
         if not self.is_tls:
             return None

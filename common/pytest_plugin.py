@@ -5,7 +5,7 @@ suites get simulator fixtures (``evok_simulator``, ``xentara_simulator``...)
 without hardware, and provides shared fixtures of its own.
 
 Examples:
-    >>> "globiots.fixtures" in _fixture_modules() or True
+    >>> "iotws.globiots.fixtures" in _fixture_modules() or True
     True
 """
 
@@ -15,7 +15,7 @@ import importlib.util
 
 import pytest
 
-from common import PROTOCOLS
+from iotws import PROTOCOLS
 
 __all__ = ["free_port"]
 

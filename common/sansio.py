@@ -2,7 +2,7 @@
 
 A core turns received frames into events and replies, and commands into frames.
 It never opens a socket, sleeps, reads the clock or starts a thread; the two
-drivers in :mod:`common.sync_driver` and :mod:`common.async_driver` do the I/O.
+drivers in :mod:`iotws.sync_driver` and :mod:`iotws.async_driver` do the I/O.
 
 The contract between a core and a driver:
 
@@ -15,10 +15,10 @@ The contract between a core and a driver:
   when it calls :meth:`ProtocolCore.handshake_timed_out`.
 * :meth:`ProtocolCore.receive` parses one frame into a list of items: typed
   events for the user, and :class:`Reply` objects that complete a command. It
-  raises :class:`~common.errors.ProtocolError` for malformed input (reported,
-  the link stays up); any other :class:`~common.errors.IotwsError` it raises
+  raises :class:`~iotws.errors.ProtocolError` for malformed input (reported,
+  the link stays up); any other :class:`~iotws.errors.IotwsError` it raises
   ends the connection (during the handshake, ``connect()`` raises it).
-* :meth:`ProtocolCore.submit` turns a :class:`~common.commands.Command` into a
+* :meth:`ProtocolCore.submit` turns a :class:`~iotws.commands.Command` into a
   :class:`Submission` (frames plus the token its reply will carry).
 * :meth:`ProtocolCore.data_to_send` hands over frames the core wants sent on its
   own (automatic answers); the driver drains it after every call.
@@ -39,11 +39,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from common.errors import HandshakeError
-from common.logs import describe_frame
+from iotws.errors import HandshakeError
+from iotws.logs import describe_frame
 
 if TYPE_CHECKING:
-    from common.commands import Command
+    from iotws.commands import Command
 
 __all__ = ["Frame", "PendingRequests", "ProtocolCore", "Reply", "Submission"]
 
@@ -210,7 +210,7 @@ class ProtocolCore:
     def handshake_timed_out(self) -> None:
         """Called when the handshake is not complete within the connect timeout.
 
-        The default raises :class:`~common.errors.HandshakeError`; a protocol whose
+        The default raises :class:`~iotws.errors.HandshakeError`; a protocol whose
         success is silence (OISP) marks itself complete instead.
         """
         raise HandshakeError(f"{self.name}: the server did not complete the opening exchange")

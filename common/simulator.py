@@ -39,9 +39,9 @@ import aiohttp
 import attrs
 from aiohttp import web
 
-from common.errors import UsageError
-from common.logs import describe_frame, package_logger
-from common.sansio import Frame
+from iotws.errors import UsageError
+from iotws.logs import describe_frame, package_logger
+from iotws.sansio import Frame
 
 __all__ = ["Faults", "SimConnection", "SimulatorBase", "serve_cli"]
 
@@ -130,7 +130,7 @@ class SimulatorBase:
     #: Subprotocols the server accepts (``None``: whatever the client offers is ignored).
     subprotocols: tuple[str, ...] = ()
     #: The package logger name.
-    logger_name: ClassVar[str] = "common"
+    logger_name: ClassVar[str] = "iotws"
     #: Server-side WebSocket pings (``None``: none) and the largest incoming message.
     heartbeat: float | None = None
     max_message_size: int = 4 * 1024 * 1024

@@ -5,8 +5,8 @@ reader thread receives frames, feeds the core, sends pings, and runs the
 reconnect loop; user threads submit commands and wait on futures.
 
 Examples:
-    >>> from common.sansio import ProtocolCore
-    >>> from common.options import ConnectOptions
+    >>> from iotws.sansio import ProtocolCore
+    >>> from iotws.options import ConnectOptions
     >>> drv = SyncDriver(ProtocolCore(), ConnectOptions("ws://127.0.0.1:9/"))
     >>> drv.connected
     False
@@ -25,9 +25,9 @@ from typing import Any
 
 import websocket
 
-from common.commands import Command
-from common.dispatch import Dispatcher
-from common.errors import (
+from iotws.commands import Command
+from iotws.dispatch import Dispatcher
+from iotws.errors import (
     AuthenticationError,
     ConnectError,
     ConnectionClosed,
@@ -37,11 +37,11 @@ from common.errors import (
     RequestTimeout,
     TLSError,
 )
-from common.events import Connected, Disconnected, Reconnected
-from common.liveness import Liveness
-from common.logs import package_logger
-from common.options import ConnectOptions, redact_headers
-from common.sansio import Frame, ProtocolCore, Reply
+from iotws.events import Connected, Disconnected, Reconnected
+from iotws.liveness import Liveness
+from iotws.logs import package_logger
+from iotws.options import ConnectOptions, redact_headers
+from iotws.sansio import Frame, ProtocolCore, Reply
 
 __all__ = ["SyncDriver", "translate_connect_error"]
 
@@ -114,7 +114,7 @@ class SyncDriver:
     ) -> None:
         self.core = core
         self.options = options
-        self.log = logger or package_logger("common")
+        self.log = logger or package_logger("iotws")
         self.events: queue.Queue[object] = queue.Queue(maxsize=options.event_queue_size)
         self.dispatcher = Dispatcher(core, self.events, self.log, self._complete)
         self._lock = threading.RLock()

@@ -20,8 +20,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from common.client import AsyncClientBase, SyncClientBase
-from common.errors import RequestTimeout
+from iotws.client import AsyncClientBase, SyncClientBase
+from iotws.errors import RequestTimeout
 
 __all__ = ["FLAVOURS", "open_client", "resolve", "take_events", "wait_until"]
 

@@ -6,16 +6,18 @@ streams typed :class:`DeviceChanged` events, sends ``set`` safely (value-dict
 form), and confirms a write, when asked, by the next event showing it.
 
 Examples:
-    >>> from evok import Client, EvokSimulator
+    >>> from iotws.evok import Client, EvokSimulator
     >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
     ...     relay = evok.set_relay("2_01", True, confirm=True)
     ...     relay.value, evok.state.device("relay", "2_01").value
     (1, 1)
 """
 
-from common.backoff import ReconnectPolicy
-from common.codec import DataType, Layout
-from common.errors import (
+from typing import TYPE_CHECKING
+
+from iotws.backoff import ReconnectPolicy
+from iotws.codec import DataType, Layout
+from iotws.errors import (
     ConnectError,
     ConnectionClosed,
     IotwsError,
@@ -23,9 +25,9 @@ from common.errors import (
     RequestTimeout,
     UsageError,
 )
-from common.events import Connected, Disconnected, ProtocolViolation, Reconnected
-from evok.client import AsyncClient, Client
-from evok.models import (
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.evok.client import AsyncClient, Client
+from iotws.evok.models import (
     AliasTarget,
     AnalogInput,
     AnalogOutput,
@@ -54,8 +56,8 @@ from evok.models import (
     device_from_wire,
     emitted_name,
 )
-from evok.protocol import DeviceChanged, EvokCore, Snapshot, normalize_filter, parse_frame
-from evok.simulator import BoardConfig, EvokSimulator
+from iotws.evok.protocol import DeviceChanged, EvokCore, Snapshot, normalize_filter, parse_frame
+from iotws.lazy import lazy_exports
 
 __all__ = [
     "AliasTarget",
@@ -108,3 +110,15 @@ __all__ = [
     "normalize_filter",
     "parse_frame",
 ]
+
+# The simulator is an aiohttp web server: it loads on first use, so a client-only import stays light.
+if TYPE_CHECKING:
+    from iotws.evok.simulator import BoardConfig, EvokSimulator
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "BoardConfig": "iotws.evok.simulator",
+            "EvokSimulator": "iotws.evok.simulator",
+        },
+    )

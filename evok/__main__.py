@@ -1,4 +1,4 @@
-"""``iotws evok ...`` (and ``python -m evok ...``): simulate, watch, set.
+"""``iotws evok ...`` (and ``python -m iotws.evok ...``): simulate, watch, set.
 
 * ``iotws evok simulate [--host H] [--port N] [--v2] [--scan-rate HZ]``: run the
   simulator; the first stdout line is its URL.
@@ -21,14 +21,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from common.cli import cli_errors, main
-from common.errors import UsageError
-from common.events import Disconnected, ProtocolViolation, Reconnected
-from common.simulator import serve_cli
-from evok.client import Client
-from evok.models import Device
-from evok.protocol import DeviceChanged
-from evok.simulator import EvokSimulator
+from iotws.cli import cli_errors, protocol_main
+from iotws.errors import UsageError
+from iotws.events import Disconnected, ProtocolViolation, Reconnected
+from iotws.evok.client import Client
+from iotws.evok.models import Device
+from iotws.evok.protocol import DeviceChanged
+from iotws.evok.simulator import EvokSimulator
+from iotws.simulator import serve_cli
 
 __all__ = ["demo", "describe", "parse_value", "register"]
 
@@ -59,7 +59,7 @@ def describe(device: Device) -> str:
     """A short text of a device's state for tables: its value (with unit) and notable fields.
 
     Examples:
-        >>> from evok.models import AnalogInput, Relay
+        >>> from iotws.evok.models import AnalogInput, Relay
         >>> describe(AnalogInput(dev="ai", circuit="1_01", value=8.7, unit="V"))
         '8.7 V'
         >>> describe(Relay(dev="ro", circuit="2_01", value=1, alias="lamp"))
@@ -143,9 +143,9 @@ def _simulate(args: argparse.Namespace) -> int:
     return serve_cli(sim)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], prog: str | None = None) -> None:
     """Add ``iotws evok`` and its verbs to the ``iotws`` parser."""
-    parser = subparsers.add_parser("evok", help="Unipi EVOK WebSocket API")
+    parser = subparsers.add_parser("evok", help="Unipi EVOK WebSocket API", prog=prog)
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     simulate = verbs.add_parser("simulate", help="run the EVOK simulator (prints its URL first)")
@@ -205,4 +205,4 @@ def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(["evok", *sys.argv[1:]]))
+    sys.exit(protocol_main("evok"))

@@ -1,12 +1,12 @@
 """EVOK clients: :class:`Client` (sync) and :class:`AsyncClient` (asyncio), one command surface.
 
 Both keep a state cache (``client.state``) resynced with ``all`` on every
-(re)connection, stream :class:`~evok.protocol.DeviceChanged` events, ping the
+(re)connection, stream :class:`~iotws.evok.protocol.DeviceChanged` events, ping the
 server (EVOK never pings; nginx in front cuts idle links after 180 s) and
 reconnect with backoff, re-sending the filter.
 
 Examples:
-    >>> from evok.simulator import EvokSimulator
+    >>> from iotws.evok.simulator import EvokSimulator
     >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
     ...     evok.set_relay("2_01", True, confirm=True).value
     1
@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Iterable
 from typing import Any, Literal, Protocol, TypeAlias, TypeVar, overload
 
-from common.client import AsyncClientBase, SyncClientBase
-from common.commands import Command, command
-from common.errors import UsageError
-from evok.models import (
+from iotws.client import AsyncClientBase, SyncClientBase
+from iotws.commands import Command, command
+from iotws.errors import UsageError
+from iotws.evok.models import (
     AnalogInput,
     AnalogOutput,
     Device,
@@ -32,7 +32,7 @@ from evok.models import (
     State,
     Watchdog,
 )
-from evok.protocol import EvokCore, FilterCommand, RefreshCommand, SetCommand
+from iotws.evok.protocol import EvokCore, FilterCommand, RefreshCommand, SetCommand
 
 __all__ = ["AsyncClient", "Client", "EvokCommands"]
 
@@ -80,19 +80,19 @@ class EvokCommands:
     Every ``set`` helper returns once the command is sent (EVOK never replies) and
     returns ``None``; with ``confirm=True`` it waits for the next state of that
     circuit showing the requested value and returns it (or raises
-    :class:`~common.errors.RequestTimeout` after ``confirm_timeout`` s, default the
+    :class:`~iotws.errors.RequestTimeout` after ``confirm_timeout`` s, default the
     client's ``request_timeout``). Confirmation needs events of that type to pass
     the connection's filter.
 
     Written once, typed per client: on :class:`Client` a helper returns ``None``, or
     with ``confirm=True`` the confirming state as its model class (``set_led`` ->
-    :class:`~evok.models.Led`, ``set`` -> :class:`~evok.models.Device`), or either
+    :class:`~iotws.evok.models.Led`, ``set`` -> :class:`~iotws.evok.models.Device`), or either
     when ``confirm`` is a ``bool`` known only at run time; on :class:`AsyncClient`
     an awaitable of the same. The helpers that cannot be confirmed, ``set_filter``
     and ``refresh`` build one command each (``@command``).
 
     Examples:
-        >>> from evok.simulator import EvokSimulator
+        >>> from iotws.evok.simulator import EvokSimulator
         >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
         ...     evok.set("do", "1_02", value=1, confirm=True).value
         1
@@ -210,7 +210,7 @@ class EvokCommands:
         """Switch relay output ``ro`` ``circuit`` on or off.
 
         Examples:
-            >>> from evok.simulator import EvokSimulator
+            >>> from iotws.evok.simulator import EvokSimulator
             >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
             ...     evok.set_relay("2_02", False) is None
             True
@@ -728,7 +728,7 @@ class EvokCommands:
         """Send ``all``; return every device EVOK knows (``{(dev, circuit): Device}``), cache updated.
 
         Examples:
-            >>> from evok.simulator import EvokSimulator
+            >>> from iotws.evok.simulator import EvokSimulator
             >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
             ...     evok.refresh()["run", "alias"].dev
             'run'
@@ -741,24 +741,24 @@ class Client(SyncClientBase[EvokCore], EvokCommands):
 
     ``filter`` (device type names, friendly names accepted) is sent on every
     connection; ``resync=False`` skips the ``all`` request on connect. Other keyword
-    arguments are :class:`~common.options.ConnectOptions` (``reconnect``,
+    arguments are :class:`~iotws.options.ConnectOptions` (``reconnect``,
     ``request_timeout``...). Defaults: pings every 30 s, 60 s pong timeout.
 
     Examples:
-        >>> from evok.simulator import EvokSimulator
+        >>> from iotws.evok.simulator import EvokSimulator
         >>> with EvokSimulator().run() as sim, Client(sim.url(), filter=["relay"]) as evok:
         ...     evok.state.device("relay", "2_01").dev
         'ro'
     """
 
-    logger_name = "evok"
+    logger_name = "iotws.evok"
 
     def __init__(self, url: str, *, filter: Iterable[str] | None = None, resync: bool = True, **options: Any) -> None:
         super().__init__(EvokCore(filter, resync=resync), url, **{**_DEFAULTS, **options})
 
     @property
     def state(self) -> State:
-        """The state cache: latest :class:`~evok.models.Device` per ``(dev, circuit)``."""
+        """The state cache: latest :class:`~iotws.evok.models.Device` per ``(dev, circuit)``."""
         return self.core.state
 
 
@@ -767,7 +767,7 @@ class AsyncClient(AsyncClientBase[EvokCore], EvokCommands):
 
     Examples:
         >>> import asyncio
-        >>> from evok.simulator import EvokSimulator
+        >>> from iotws.evok.simulator import EvokSimulator
         >>> async def main():
         ...     async with EvokSimulator() as sim, AsyncClient(sim.url()) as evok:
         ...         return (await evok.set_led("1_01", True, confirm=True)).value
@@ -775,12 +775,12 @@ class AsyncClient(AsyncClientBase[EvokCore], EvokCommands):
         1
     """
 
-    logger_name = "evok"
+    logger_name = "iotws.evok"
 
     def __init__(self, url: str, *, filter: Iterable[str] | None = None, resync: bool = True, **options: Any) -> None:
         super().__init__(EvokCore(filter, resync=resync), url, **{**_DEFAULTS, **options})
 
     @property
     def state(self) -> State:
-        """The state cache: latest :class:`~evok.models.Device` per ``(dev, circuit)``."""
+        """The state cache: latest :class:`~iotws.evok.models.Device` per ``(dev, circuit)``."""
         return self.core.state

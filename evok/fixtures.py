@@ -1,8 +1,8 @@
 """Pytest fixtures for testing code that uses EVOK (loaded by the iotws pytest plugin).
 
-* ``evok_simulator``: a running :class:`~evok.simulator.EvokSimulator` on 127.0.0.1
+* ``evok_simulator``: a running :class:`~iotws.evok.simulator.EvokSimulator` on 127.0.0.1
   (its own thread, ephemeral port), default board, scanning at 50 Hz.
-* ``evok_client``: a connected sync :class:`~evok.client.Client` on that simulator.
+* ``evok_client``: a connected sync :class:`~iotws.evok.client.Client` on that simulator.
 
 Example::
 
@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from evok.client import Client
-from evok.simulator import EvokSimulator
+from iotws.evok.client import Client
+from iotws.evok.simulator import EvokSimulator
 
 __all__ = ["evok_client", "evok_simulator"]
 

@@ -26,8 +26,8 @@ from typing import Any, ClassVar, TypeVar
 
 import attrs
 
-from common.codec import DataType, Layout, Value, from_registers
-from common.errors import ProtocolError, UsageError
+from iotws.codec import DataType, Layout, Value, from_registers
+from iotws.errors import ProtocolError, UsageError
 
 __all__ = [
     "ALT_NAMES",
@@ -335,6 +335,13 @@ def _compile_decoder(cls: Any) -> Callable[[Any, Mapping[str, Any]], Any]:
     return decode
 
 
+def _decode_first(cls: Any, data: Mapping[str, Any]) -> Any:
+    """Compile ``cls``'s decoder, keep it on the class, and decode ``data`` with it."""
+    decoder = _compile_decoder(cls)
+    cls._decode = staticmethod(decoder)
+    return decoder(cls, data)
+
+
 _REGISTRY: dict[str, type[Device]] = {}
 
 
@@ -361,7 +368,8 @@ class Device:
     _known: ClassVar[frozenset[str]] = frozenset(("dev", "circuit", "alias"))
     #: ``{field: older wire name}`` read when the field itself is missing (v2 ``typ``).
     _fallbacks: ClassVar[Mapping[str, str]] = {}
-    #: The decoder compiled for this class (see ``_compile_decoder``).
+    #: This class's decoder: compiled on its first use (see ``_compile_decoder``), so that
+    #: importing the models costs no compilation.
     _decode: ClassVar[Callable[[Any, Mapping[str, Any]], Any]]
 
     dev: str
@@ -372,7 +380,7 @@ class Device:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._known = frozenset(("dev", "circuit", "alias", *(name for name, _ in cls._fields)))
-        cls._decode = staticmethod(_compile_decoder(cls))
+        cls._decode = staticmethod(_decode_first)
         for dev in cls.__dict__.get("devs", ()):
             _REGISTRY[dev] = cls
 
@@ -419,7 +427,7 @@ def _spec(**checks: _Check) -> tuple[tuple[str, _Check], ...]:
     return tuple(checks.items())
 
 
-Device._decode = staticmethod(_compile_decoder(Device))  # subclasses get theirs in __init_subclass__
+Device._decode = staticmethod(_decode_first)  # subclasses get theirs in __init_subclass__
 
 
 @attrs.frozen(slots=True)

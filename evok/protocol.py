@@ -3,8 +3,8 @@
 EVOK sends JSON arrays (sometimes a bare object) of device states, never replies
 and never errors. The core:
 
-* parses every frame as ``list | dict`` into :class:`~evok.models.Device` models,
-  upserts them into :class:`~evok.models.State` and emits one
+* parses every frame as ``list | dict`` into :class:`~iotws.evok.models.Device` models,
+  upserts them into :class:`~iotws.evok.models.State` and emits one
   :class:`DeviceChanged` per device;
 * on every (re)connection sends the filter (if any) and ``{"cmd": "all"}``, and
   treats the ``all`` reply (the only array carrying ``run``/``device_info`` and
@@ -33,14 +33,14 @@ from typing import Any, Literal, TypeVar, cast, overload
 
 import attrs
 
-from common.commands import Command
-from common.errors import ProtocolError, UsageError
-from common.events import ProtocolViolation
-from common.sansio import Frame, ProtocolCore, Reply, Submission
-from evok.models import Device, State, device_from_wire, emitted_name
+from iotws.commands import Command
+from iotws.errors import ProtocolError, UsageError
+from iotws.events import ProtocolViolation
+from iotws.evok.models import Device, State, device_from_wire, emitted_name
+from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 
 try:  # orjson is an optional speed-up (the ``speedups`` extra)
-    import orjson
+    import orjson  # type: ignore[import-not-found, unused-ignore]  # checked with and without it
 
     _loads: Any = orjson.loads
     _LOAD_ERRORS: tuple[type[BaseException], ...] = (orjson.JSONDecodeError, ValueError, RecursionError)
@@ -110,7 +110,7 @@ class DeviceChanged:
     states are only emitted when they differ from the cache.
 
     Examples:
-        >>> from evok.models import Relay
+        >>> from iotws.evok.models import Relay
         >>> ev = DeviceChanged(Relay(dev="ro", circuit="1_01", value=1), None)
         >>> ev.device.value, ev.resync
         (1, False)
@@ -136,7 +136,7 @@ class Snapshot:
 def parse_frame(frame: Frame) -> list[Device]:
     """Parse one EVOK frame (an array of device objects, or a bare object) into models.
 
-    Raises :class:`~common.errors.ProtocolError` when the frame is not JSON, not an
+    Raises :class:`~iotws.errors.ProtocolError` when the frame is not JSON, not an
     array or object, or holds a malformed element.
 
     Examples:
@@ -144,7 +144,7 @@ def parse_frame(frame: Frame) -> list[Device]:
         ['28AB']
         >>> parse_frame("[1]")
         Traceback (most recent call last):
-        common.errors.ProtocolError: a device object must be a JSON object, not int (frame: '1')
+        iotws.errors.ProtocolError: a device object must be a JSON object, not int (frame: '1')
     """
     data = _decode_json(frame)
     if type(data) is list:
@@ -167,7 +167,7 @@ def normalize_filter(devices: Iterable[str]) -> list[str]:
     """Map friendly device type names to the emitted names EVOK's filter matches.
 
     ``relay`` -> ``ro``, ``input`` -> ``di``, ``output`` -> ``do``, ``watchdog`` ->
-    ``wd``, ``sensor`` -> ``temp``... Raises :class:`~common.errors.UsageError` for
+    ``wd``, ``sensor`` -> ``temp``... Raises :class:`~iotws.errors.UsageError` for
     names that can never be streamed (``register``, ``1wdevice``...) or are unknown.
     An empty list mutes the connection.
 
@@ -176,7 +176,7 @@ def normalize_filter(devices: Iterable[str]) -> list[str]:
         ['ro', 'ai', 'wd']
         >>> normalize_filter(["register"])
         Traceback (most recent call last):
-        common.errors.UsageError: EVOK never streams 'register' objects: read them with refresh() instead
+        iotws.errors.UsageError: EVOK never streams 'register' objects: read them with refresh() instead
     """
     if isinstance(devices, str):
         raise UsageError(f"filter: give a list of device types, not the string {devices!r}")
@@ -200,14 +200,14 @@ def normalize_filter(devices: Iterable[str]) -> list[str]:
 def confirmable_fields(dev: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The requested values a change event of ``dev`` will show (EVOK pushes only some).
 
-    Raises :class:`~common.errors.UsageError` when none can be confirmed by an event.
+    Raises :class:`~iotws.errors.UsageError` when none can be confirmed by an event.
 
     Examples:
         >>> confirmable_fields("do", {"value": 1, "timeout": 2.0})
         {'value': 1}
         >>> confirmable_fields("wd", {"timeout": 5000})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        common.errors.UsageError: EVOK pushes no event for 'timeout' of 'wd': ...
+        iotws.errors.UsageError: EVOK pushes no event for 'timeout' of 'wd': ...
     """
     kind = emitted_name(dev)
     fields = _CONFIRMABLE.get(kind, frozenset())

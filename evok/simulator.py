@@ -47,8 +47,8 @@ from typing import Any
 
 import attrs
 
-from common.simulator import SimConnection, SimulatorBase
-from evok.models import ALT_NAMES
+from iotws.evok.models import ALT_NAMES
+from iotws.simulator import SimConnection, SimulatorBase
 
 __all__ = ["BoardConfig", "EvokSimulator"]
 
@@ -288,7 +288,7 @@ class EvokSimulator(SimulatorBase):
     """
 
     paths = ("/ws", "/ws/")
-    logger_name = "evok"
+    logger_name = "iotws.evok"
     max_message_size = 10 * 1024 * 1024
 
     def __init__(

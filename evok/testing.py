@@ -1,7 +1,7 @@
 """Hypothesis strategies for EVOK messages, public for users' own property tests.
 
 * :func:`device_objects`: JSON objects (dicts) of devices as EVOK v3 emits them;
-* :func:`devices`: the same, as typed :class:`~evok.models.Device` models;
+* :func:`devices`: the same, as typed :class:`~iotws.evok.models.Device` models;
 * :func:`frames`: whole frames as EVOK sends them (a JSON array, or a bare object);
 * :func:`filters`: lists of device type names the client accepts for a filter.
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from evok.models import ALT_NAMES, device_from_wire
+from iotws.evok.models import ALT_NAMES, device_from_wire
 
 __all__ = ["device_objects", "devices", "filters", "frames"]
 
@@ -122,10 +122,10 @@ def device_objects(dev: str | None = None, *, unknown_fields: bool = True) -> _S
 
 
 def devices(dev: str | None = None) -> _S:
-    """Typed :class:`~evok.models.Device` models built from :func:`device_objects`.
+    """Typed :class:`~iotws.evok.models.Device` models built from :func:`device_objects`.
 
     Examples:
-        >>> from evok.models import Device
+        >>> from iotws.evok.models import Device
         >>> isinstance(devices("led").example(), Device)
         True
     """
@@ -151,7 +151,7 @@ def filters() -> _S:
     """Lists of device type names a client filter accepts (emitted and friendly names).
 
     Examples:
-        >>> from evok.protocol import normalize_filter
+        >>> from iotws.evok.protocol import normalize_filter
         >>> isinstance(normalize_filter(filters().example()), list)
         True
     """

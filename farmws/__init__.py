@@ -8,7 +8,7 @@ receiving snapshots). :class:`Client`/:class:`AsyncClient` are the Dialect D
 dashboard clients.
 
 Examples:
-    >>> import farmws
+    >>> from iotws import farmws
     >>> with farmws.FarmSimulator(time_scale=0.05).run() as sim:
     ...     with farmws.Client(sim.url("/"), client_id="me") as dash:
     ...         event = dash.next_event(farmws.Temperature, timeout=5)
@@ -16,8 +16,10 @@ Examples:
     True
 """
 
-from common.backoff import ReconnectPolicy
-from common.errors import (
+from typing import TYPE_CHECKING
+
+from iotws.backoff import ReconnectPolicy
+from iotws.errors import (
     AuthenticationError,
     CodecError,
     ConnectError,
@@ -28,9 +30,8 @@ from common.errors import (
     RequestTimeout,
     UsageError,
 )
-from common.events import Connected, Disconnected, ProtocolViolation, Reconnected
-from common.options import BasicAuth, BearerAuth, ConnectOptions
-from farmws.client import (
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.farmws.client import (
     AsyncControllerClient,
     AsyncDashboardClient,
     AsyncDeviceClient,
@@ -43,8 +44,8 @@ from farmws.client import (
     device_url,
     live_url,
 )
-from farmws.emulator import FarmEmulator
-from farmws.models import (
+from iotws.farmws.emulator import FarmEmulator
+from iotws.farmws.models import (
     CommandReply,
     DeviceCommand,
     DeviceState,
@@ -66,8 +67,9 @@ from farmws.models import (
     SoilMoisture,
     Temperature,
 )
-from farmws.protocol import DEFAULT_SENSORS, DeviceCore, EventCore, LiveCore
-from farmws.simulator import FarmSimulator
+from iotws.farmws.protocol import DEFAULT_SENSORS, DeviceCore, EventCore, LiveCore
+from iotws.lazy import lazy_exports
+from iotws.options import BasicAuth, BearerAuth, ConnectOptions
 
 #: The Dialect D dashboard clients are the package's default clients.
 Client = DashboardClient
@@ -131,3 +133,14 @@ __all__ = [
     "device_url",
     "live_url",
 ]
+
+# The simulator is an aiohttp web server: it loads on first use, so a client-only import stays light.
+if TYPE_CHECKING:
+    from iotws.farmws.simulator import FarmSimulator
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "FarmSimulator": "iotws.farmws.simulator",
+        },
+    )

@@ -1,4 +1,4 @@
-"""``iotws farmws ...`` (also ``python -m farmws ...``): simulate, watch, emit, controller.
+"""``iotws farmws ...`` (also ``python -m iotws.farmws ...``): simulate, watch, emit, controller.
 
 * ``simulate [--host H] [--port N] [--no-emulator] [--time-scale X]``: the
   reference server; the first stdout line is its base URL.
@@ -11,7 +11,7 @@
   ``/controller/<name>`` URL: as a Dialect I device answering commands).
 
 Examples:
-    >>> from common.cli import main
+    >>> from iotws.cli import main
     >>> main(["farmws", "emit", "ws://127.0.0.1:9/", "temperature", "--data", "{oops"])
     1
 """
@@ -26,18 +26,17 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from common.cli import cli_errors, main, print_event, print_stream
-from common.errors import ConnectionClosed, ProtocolError, UsageError
-from common.simulator import serve_cli
-from farmws.client import (
+from iotws.cli import cli_errors, print_event, print_stream, protocol_main
+from iotws.errors import ConnectionClosed, ProtocolError, UsageError
+from iotws.farmws.client import (
     ControllerClient,
     DashboardClient,
     DeviceClient,
     LiveClient,
     device_url,
 )
-from farmws.emulator import FarmEmulator
-from farmws.models import (
+from iotws.farmws.emulator import FarmEmulator
+from iotws.farmws.models import (
     DeviceCommand,
     IrrigationEvent,
     Reading,
@@ -45,7 +44,8 @@ from farmws.models import (
     Snapshot,
     event_from_wire,
 )
-from farmws.simulator import LIVE_PATH, FarmSimulator
+from iotws.farmws.simulator import LIVE_PATH, FarmSimulator
+from iotws.simulator import serve_cli
 
 __all__ = ["demo", "register"]
 
@@ -53,9 +53,9 @@ __all__ = ["demo", "register"]
 DEFAULT_CLIENT_ID = "iotws"
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], prog: str | None = None) -> None:
     """Add the ``farmws`` sub-command and its verbs to the ``iotws`` parser."""
-    parser = subparsers.add_parser("farmws", help="farm irrigation controller WebSocket (both dialects)")
+    parser = subparsers.add_parser("farmws", help="farm irrigation controller WebSocket (both dialects)", prog=prog)
     parser.set_defaults(func=lambda args: _usage(parser))
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
 
@@ -224,4 +224,4 @@ def _report_snapshot(snapshot: Snapshot, report: Callable[[str, str, str], None]
 
 
 if __name__ == "__main__":
-    sys.exit(main(["farmws", *sys.argv[1:]]))
+    sys.exit(protocol_main("farmws"))

@@ -6,12 +6,12 @@
 * Dialect I dashboard (``/client/live_hardware_infor``): :class:`LiveClient`, :class:`AsyncLiveClient`
 
 The command methods are written once (``*Commands`` classes, each method building one
-:class:`~farmws.protocol.SendCommand` with :func:`common.commands.command`): the sync
+:class:`~iotws.farmws.protocol.SendCommand` with :func:`iotws.commands.command`): the sync
 clients return ``None``, the async ones an ``Awaitable[None]``. farmws never
 acknowledges a message, so sending completes once the frame is written.
 
 Examples:
-    >>> from farmws import FarmSimulator
+    >>> from iotws.farmws import FarmSimulator
     >>> with FarmSimulator(emulate=False).run() as sim:
     ...     with DashboardClient(sim.url("/"), client_id="7") as dash, ControllerClient(sim.url("/")) as ctl:
     ...         ctl.temperature(223, time=8273663)
@@ -28,10 +28,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import attrs
 
-from common import commands
-from common.backoff import ReconnectPolicy
-from common.client import AsyncClientBase, SyncClientBase
-from farmws.models import (
+from iotws import commands
+from iotws.backoff import ReconnectPolicy
+from iotws.client import AsyncClientBase, SyncClientBase
+from iotws.farmws.models import (
     CommandReply,
     FarmEvent,
     Humidity,
@@ -47,7 +47,7 @@ from farmws.models import (
     SoilMoisture,
     Temperature,
 )
-from farmws.protocol import CommandHandler, DeviceCore, EventCore, LiveCore, SendCommand
+from iotws.farmws.protocol import CommandHandler, DeviceCore, EventCore, LiveCore, SendCommand
 
 __all__ = [
     "AsyncControllerClient",
@@ -140,7 +140,7 @@ class EventCommands:
         """Send one typed event (:class:`CodecError` before sending if it cannot be encoded).
 
         Examples:
-            >>> from farmws import FarmSimulator
+            >>> from iotws.farmws import FarmSimulator
             >>> with FarmSimulator(emulate=False).run() as sim:
             ...     with DashboardClient(sim.url("/"), client_id=1) as dash, ControllerClient(sim.url("/")) as ctl:
             ...         ctl.emit(Humidity(time=8273663, record=55))
@@ -235,7 +235,7 @@ class ControllerClient(SyncClientBase[EventCore], ControllerCommands):
         False
     """
 
-    logger_name = "farmws"
+    logger_name = "iotws.farmws"
 
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(EventCore(), url, **options)
@@ -249,7 +249,7 @@ class AsyncControllerClient(AsyncClientBase[EventCore], ControllerCommands):
         False
     """
 
-    logger_name = "farmws"
+    logger_name = "iotws.farmws"
 
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(EventCore(), url, **options)
@@ -265,7 +265,7 @@ class DashboardClient(SyncClientBase[EventCore], DashboardCommands):
         'ws://127.0.0.1:9/clients/7'
     """
 
-    logger_name = "farmws"
+    logger_name = "iotws.farmws"
 
     def __init__(self, url: str, client_id: str | int | None = None, **options: Any) -> None:
         super().__init__(EventCore(), url if client_id is None else dashboard_url(url, client_id), **options)
@@ -279,7 +279,7 @@ class AsyncDashboardClient(AsyncClientBase[EventCore], DashboardCommands):
         'ws://127.0.0.1:9/clients/a%20b'
     """
 
-    logger_name = "farmws"
+    logger_name = "iotws.farmws"
 
     def __init__(self, url: str, client_id: str | int | None = None, **options: Any) -> None:
         super().__init__(EventCore(), url if client_id is None else dashboard_url(url, client_id), **options)
@@ -364,7 +364,7 @@ class DeviceClient(SyncClientBase[DeviceCore], DeviceCommands):
         'ws://127.0.0.1:9/controller/Esp8266'
     """
 
-    logger_name = "farmws"
+    logger_name = "iotws.farmws"
 
     def __init__(
         self,
@@ -387,7 +387,7 @@ class AsyncDeviceClient(AsyncClientBase[DeviceCore], DeviceCommands):
         'ws://127.0.0.1:9/controller/pump'
     """
 
-    logger_name = "farmws"
+    logger_name = "iotws.farmws"
 
     def __init__(
         self,
@@ -412,7 +412,7 @@ class LiveClient(SyncClientBase[LiveCore]):
         'ws://127.0.0.1:9/client/live_hardware_infor'
     """
 
-    logger_name = "farmws"
+    logger_name = "iotws.farmws"
 
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(LiveCore(), live_url(url) if urlsplit(url).path in ("", "/") else url, **options)
@@ -431,7 +431,7 @@ class AsyncLiveClient(AsyncClientBase[LiveCore]):
         Snapshot(devices={})
     """
 
-    logger_name = "farmws"
+    logger_name = "iotws.farmws"
 
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(LiveCore(), live_url(url) if urlsplit(url).path in ("", "/") else url, **options)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 
-from farmws.models import (
+from iotws.farmws.models import (
     DeviceCommand,
     FarmEvent,
     Humidity,
@@ -29,7 +29,7 @@ from farmws.models import (
     SoilMoisture,
     Temperature,
 )
-from farmws.protocol import CommandHandler
+from iotws.farmws.protocol import CommandHandler
 
 __all__ = ["FarmEmulator"]
 

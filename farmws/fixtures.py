@@ -1,11 +1,11 @@
 """Pytest fixtures for farmws, loaded by the iotws pytest plugin.
 
-``farmws_simulator`` is a running :class:`~farmws.simulator.FarmSimulator`
+``farmws_simulator`` is a running :class:`~iotws.farmws.simulator.FarmSimulator`
 (both dialects, emulated controller on, ten times faster than real time).
 
 Examples:
     >>> def test_dashboard_sees_readings(farmws_simulator):
-    ...     from farmws import Client, Temperature
+    ...     from iotws.farmws import Client, Temperature
     ...     with Client(farmws_simulator.url("/"), client_id="test") as dash:
     ...         assert dash.next_event(Temperature, timeout=5).record is not None
 """
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from farmws.simulator import FarmSimulator
+from iotws.farmws.simulator import FarmSimulator
 
 __all__ = ["farmws_simulator"]
 

@@ -13,8 +13,8 @@ unknown keys are kept in ``extra``.
 sends :class:`DeviceCommand` and :class:`ServerError`; dashboards get
 :class:`Snapshot` objects.
 
-Peer input that does not fit raises :class:`~common.errors.ProtocolError`;
-values a caller cannot send raise :class:`~common.errors.CodecError`.
+Peer input that does not fit raises :class:`~iotws.errors.ProtocolError`;
+values a caller cannot send raise :class:`~iotws.errors.CodecError`.
 
 Examples:
     >>> ev = event_from_wire({"event": "temperature", "data": {"time": 8273663, "record": 223}})
@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Self
 
 import attrs
 
-from common.errors import CodecError, ProtocolError
+from iotws.errors import CodecError, ProtocolError
 
 __all__ = [
     "EVENT_TYPES",

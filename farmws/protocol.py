@@ -3,14 +3,14 @@
 Three cores cover both dialects:
 
 * :class:`EventCore` (Dialect D, controller and dashboard sides): every frame is
-  ``{"event", "data"}`` and becomes a :class:`~farmws.models.FarmEvent`.
+  ``{"event", "data"}`` and becomes a :class:`~iotws.farmws.models.FarmEvent`.
 * :class:`DeviceCore` (Dialect I, ``/controller/<name>``): sends
   ``register_sensors`` on every connect, turns ``command`` messages into
-  :class:`~farmws.models.DeviceCommand` events, runs registered command handlers
+  :class:`~iotws.farmws.models.DeviceCommand` events, runs registered command handlers
   and answers each ``return`` id once even though the server re-sends it every
-  0.5 s; ``error`` messages become :class:`~farmws.models.ServerError` events.
+  0.5 s; ``error`` messages become :class:`~iotws.farmws.models.ServerError` events.
 * :class:`LiveCore` (Dialect I, ``/client/live_hardware_infor``): bare snapshot
-  objects become :class:`~farmws.models.Snapshot` events; the latest is ``state``.
+  objects become :class:`~iotws.farmws.models.Snapshot` events; the latest is ``state``.
 
 Examples:
     >>> core = EventCore()
@@ -25,10 +25,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from common.commands import Command
-from common.errors import CodecError, ProtocolError, UsageError
-from common.sansio import Frame, ProtocolCore, Submission
-from farmws.models import (
+from iotws.commands import Command
+from iotws.errors import CodecError, ProtocolError, UsageError
+from iotws.farmws.models import (
     CommandReply,
     DeviceCommand,
     FarmEvent,
@@ -39,6 +38,7 @@ from farmws.models import (
     Snapshot,
     event_from_wire,
 )
+from iotws.sansio import Frame, ProtocolCore, Submission
 
 __all__ = [
     "DEFAULT_SENSORS",
@@ -72,7 +72,7 @@ def decode(frame: Frame) -> Any:
         {'a': 1}
         >>> decode(b"\\x00")
         Traceback (most recent call last):
-        common.errors.ProtocolError: binary frames are not part of farmws (frame: b'\\x00')
+        iotws.errors.ProtocolError: binary frames are not part of farmws (frame: b'\\x00')
     """
     if not isinstance(frame, str):
         raise ProtocolError("binary frames are not part of farmws", frame=frame)
@@ -90,7 +90,7 @@ def encode(message: Mapping[str, Any]) -> str:
         '{"event":"humidity","data":{"record":61}}'
         >>> encode({"event": "x", "data": float("nan")})
         Traceback (most recent call last):
-        common.errors.CodecError: cannot encode the message as JSON: Out of range float values are not JSON compliant
+        iotws.errors.CodecError: cannot encode the message as JSON: Out of range float values are not JSON compliant
     """
     try:
         return json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -99,7 +99,7 @@ def encode(message: Mapping[str, Any]) -> str:
 
 
 def parse_event(frame: Frame) -> FarmEvent:
-    """One Dialect D frame -> a typed event (:class:`~farmws.models.GenericEvent` if unknown).
+    """One Dialect D frame -> a typed event (:class:`~iotws.farmws.models.GenericEvent` if unknown).
 
     Examples:
         >>> parse_event('{"event": "pump", "data": "on"}')

@@ -13,7 +13,7 @@ Paths served:
 * ``/client/live_hardware_infor`` — Dialect I dashboards: a snapshot on connect
   and every 2 s.
 
-With ``emulate=True`` (default) a :class:`~farmws.emulator.FarmEmulator` sends
+With ``emulate=True`` (default) a :class:`~iotws.farmws.emulator.FarmEmulator` sends
 Dialect D events to dashboards every ``emulate_interval`` seconds and appears
 as the device ``emulated_device`` in snapshots. ``time_scale`` multiplies every
 interval (``0.1`` = ten times faster) for tests.
@@ -36,10 +36,9 @@ from typing import Any, ClassVar, TypeVar
 
 import attrs
 
-from common.errors import ProtocolError, RequestTimeout
-from common.simulator import SimConnection, SimulatorBase
-from farmws.emulator import FarmEmulator
-from farmws.models import (
+from iotws.errors import ProtocolError, RequestTimeout
+from iotws.farmws.emulator import FarmEmulator
+from iotws.farmws.models import (
     DeviceCommand,
     DeviceState,
     FarmEvent,
@@ -52,7 +51,8 @@ from farmws.models import (
     ServerError,
     Snapshot,
 )
-from farmws.protocol import DEFAULT_SENSORS, encode, parse_event
+from iotws.farmws.protocol import DEFAULT_SENSORS, encode, parse_event
+from iotws.simulator import SimConnection, SimulatorBase
 
 __all__ = ["DASHBOARD_PATH", "DEVICE_PATH", "LIVE_PATH", "DeviceRecord", "FarmSimulator"]
 
@@ -123,7 +123,7 @@ class FarmSimulator(SimulatorBase):
     """
 
     paths: ClassVar[tuple[str, ...]] = ("/", DASHBOARD_PATH, DEVICE_PATH, LIVE_PATH)
-    logger_name: ClassVar[str] = "farmws"
+    logger_name: ClassVar[str] = "iotws.farmws"
     heartbeat: float | None = 25.0
 
     def __init__(
@@ -307,7 +307,7 @@ class FarmSimulator(SimulatorBase):
         Like the reference server, a command expecting a reply carries a random
         10-character ``return`` id and is re-sent every ``resend_interval`` to all
         devices until a reply arrives, at most ``time_out`` times; then
-        :class:`~common.errors.RequestTimeout`.
+        :class:`~iotws.errors.RequestTimeout`.
         """
         if not expect_reply:
             await self._to_devices(encode(DeviceCommand(cmd).to_wire()))

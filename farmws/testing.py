@@ -2,7 +2,7 @@
 
 Examples:
     >>> from hypothesis import given
-    >>> from farmws.protocol import encode, parse_event
+    >>> from iotws.farmws.protocol import encode, parse_event
     >>> @given(farm_events())
     ... def test_round_trip(event):
     ...     assert parse_event(encode(event.to_wire())) == event
@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from farmws.models import (
+from iotws.farmws.models import (
     EVENT_TYPES,
     DeviceCommand,
     DeviceState,
@@ -138,7 +138,7 @@ def event_frames() -> st.SearchStrategy[str]:
         >>> find(event_frames(), lambda x: True).startswith('{"event":')
         True
     """
-    from farmws.protocol import encode
+    from iotws.farmws.protocol import encode
 
     return farm_events().map(lambda event: encode(event.to_wire()))
 

@@ -5,16 +5,18 @@ Stream live values of iConnector devices (``/data-engine/realtime``) and set val
 hardware against :class:`GlobiotsSimulator`.
 
 Examples:
-    >>> from globiots import Client, DataType, GlobiotsSimulator, Point
+    >>> from iotws.globiots import Client, DataType, GlobiotsSimulator, Point
     >>> with GlobiotsSimulator(time_scale=20).run() as sim, Client(sim.base_url) as client:
     ...     first = client.subscribe([Point("0.0.0.1", "2004", DataType.UINT16)], update_time=1)
     ...     isinstance(first.values[0].value, int)
     True
 """
 
-from common.backoff import ReconnectPolicy
-from common.codec import DataType
-from common.errors import (
+from typing import TYPE_CHECKING
+
+from iotws.backoff import ReconnectPolicy
+from iotws.codec import DataType
+from iotws.errors import (
     AuthenticationError,
     CodecError,
     ConnectError,
@@ -27,9 +29,9 @@ from common.errors import (
     TLSError,
     UsageError,
 )
-from common.events import Connected, Disconnected, ProtocolViolation, Reconnected
-from globiots.client import AsyncClient, Client, endpoint_url
-from globiots.models import (
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.globiots.client import AsyncClient, Client, endpoint_url
+from iotws.globiots.models import (
     AreaNotWritableError,
     ChangeOfValue,
     DeviceDetachedError,
@@ -47,8 +49,8 @@ from globiots.models import (
     SetResponse,
     SetResult,
 )
-from globiots.protocol import DEFAULT_BASE_URL
-from globiots.simulator import Device, GlobiotsSimulator
+from iotws.globiots.protocol import DEFAULT_BASE_URL
+from iotws.lazy import lazy_exports
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -91,3 +93,15 @@ __all__ = [
     "UsageError",
     "endpoint_url",
 ]
+
+# The simulator is an aiohttp web server: it loads on first use, so a client-only import stays light.
+if TYPE_CHECKING:
+    from iotws.globiots.simulator import Device, GlobiotsSimulator
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "Device": "iotws.globiots.simulator",
+            "GlobiotsSimulator": "iotws.globiots.simulator",
+        },
+    )

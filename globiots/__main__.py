@@ -1,4 +1,4 @@
-"""``iotws globiots ...`` (and ``python -m globiots ...``): simulate, watch, set.
+"""``iotws globiots ...`` (and ``python -m iotws.globiots ...``): simulate, watch, set.
 
 Examples:
     >>> import argparse
@@ -18,15 +18,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from common.cli import cli_errors, main, print_event, to_jsonable
-from common.codec import DataType
-from common.errors import CodecError, RequestTimeout, UsageError
-from common.events import Disconnected, ProtocolViolation, Reconnected
-from common.simulator import serve_cli
-from globiots.client import Client
-from globiots.models import Point, RealtimeUpdate, SetDataError
-from globiots.protocol import DEFAULT_BASE_URL
-from globiots.simulator import SIGNALS, GlobiotsSimulator
+from iotws.cli import cli_errors, print_event, protocol_main, to_jsonable
+from iotws.codec import DataType
+from iotws.errors import CodecError, RequestTimeout, UsageError
+from iotws.events import Disconnected, ProtocolViolation, Reconnected
+from iotws.globiots.client import Client
+from iotws.globiots.models import Point, RealtimeUpdate, SetDataError
+from iotws.globiots.protocol import DEFAULT_BASE_URL
+from iotws.globiots.simulator import SIGNALS, GlobiotsSimulator
+from iotws.simulator import serve_cli
 
 __all__ = ["demo", "parse_point", "points_of", "register"]
 
@@ -170,9 +170,9 @@ def _client_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--query", action="append", metavar="NAME=VALUE", help="extra query parameter")
 
 
-def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], prog: str | None = None) -> None:
     """Add ``globiots`` with the verbs ``simulate``, ``watch`` and ``set``."""
-    parser = subparsers.add_parser("globiots", help="Globiots Data Engine (Daviteq iConnector)")
+    parser = subparsers.add_parser("globiots", help="Globiots Data Engine (Daviteq iConnector)", prog=prog)
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     simulate = verbs.add_parser("simulate", help="run the simulator; prints its base URL first")
@@ -215,4 +215,4 @@ def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(["globiots", *sys.argv[1:]]))
+    sys.exit(protocol_main("globiots"))

@@ -5,17 +5,17 @@ endpoints through the common drivers, one driver per endpoint:
 
 * the realtime link (``<base>/realtime``, or ``<base>/mobile/realtime`` with ``mobile=True``)
   is the client's own connection: :meth:`~GlobiotsCommands.subscribe` sends the request, every
-  push arrives as a :class:`~globiots.models.RealtimeUpdate` event, ``latest`` keeps the newest
+  push arrives as a :class:`~iotws.globiots.models.RealtimeUpdate` event, ``latest`` keeps the newest
   value per point, and the request is re-sent after each reconnect;
 * the set-data link (``<base>/set-data``) is opened on the first
   :meth:`~GlobiotsCommands.set` and reused; it shares every connect option.
 
-Connect options are those of :class:`common.options.ConnectOptions` (``ca_file`` for the
+Connect options are those of :class:`iotws.options.ConnectOptions` (``ca_file`` for the
 vendor's PEM certificate, ``connect_timeout``, ``request_timeout``, ``headers``,
 ``reconnect``...); ``query`` adds query parameters to both endpoint URLs.
 
 Examples:
-    >>> from globiots import DataType, GlobiotsSimulator
+    >>> from iotws.globiots import DataType, GlobiotsSimulator
     >>> with GlobiotsSimulator(time_scale=20).run() as sim:
     ...     with Client(sim.base_url) as client:
     ...         client.set(Point("0.0.0.1", "3000", DataType.FLOAT), 3.3).code
@@ -24,20 +24,19 @@ Examples:
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import attrs
 
-from common.client import AsyncClientBase, SyncClientBase
-from common.codec import Value
-from common.commands import Command, command
-from common.errors import UsageError
-from globiots.models import Point, PointValue, PointWrite, RealtimeRequest, SetRequest
-from globiots.protocol import (
+from iotws.client import AsyncClientBase, SyncClientBase
+from iotws.codec import Value
+from iotws.commands import Command, command
+from iotws.errors import UsageError
+from iotws.globiots.models import Point, PointValue, PointWrite, RealtimeRequest, SetRequest
+from iotws.globiots.protocol import (
     DEFAULT_BASE_URL,
     MOBILE_REALTIME_PATH,
     REALTIME_PATH,
@@ -49,6 +48,9 @@ from globiots.protocol import (
     SetOne,
     Subscribe,
 )
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["AsyncClient", "Client", "GlobiotsCommands", "endpoint_url"]
 
@@ -108,12 +110,12 @@ class GlobiotsCommands:
     ) -> Subscribe:
         """Subscribe to ``points`` (one or many hostnames); returns the first push.
 
-        Every later push arrives in ``events()`` as a :class:`~globiots.models.RealtimeUpdate`. Calling it
+        Every later push arrives in ``events()`` as a :class:`~iotws.globiots.models.RealtimeUpdate`. Calling it
         again adds points to the subscription (``update_time``/``timezone`` of the last call
         win). The request is re-sent after every reconnect.
 
         Examples:
-            >>> from globiots import DataType, GlobiotsSimulator
+            >>> from iotws.globiots import DataType, GlobiotsSimulator
             >>> with GlobiotsSimulator(time_scale=20).run() as sim, Client(sim.base_url) as client:
             ...     update = client.subscribe([Point("0.0.0.1", "2000", DataType.FLOAT)], update_time=1)
             >>> [value.address for value in update.values]
@@ -124,14 +126,14 @@ class GlobiotsCommands:
 
     @command
     def set(self, point: Point, value: Value, *, check: bool = True, timeout: float | None = None) -> SetOne:
-        """Set one value; returns its :class:`~globiots.models.SetResult`.
+        """Set one value; returns its :class:`~iotws.globiots.models.SetResult`.
 
         ``value`` is checked against the point's type before anything is sent
         (``CodecError``). A failed code raises the matching ``SetDataError`` unless
         ``check=False``, which returns the result for inspection.
 
         Examples:
-            >>> from globiots import DataType, GlobiotsSimulator
+            >>> from iotws.globiots import DataType, GlobiotsSimulator
             >>> with GlobiotsSimulator(time_scale=20).run() as sim, Client(sim.base_url) as client:
             ...     result = client.set(Point("0.0.0.1", "3000", DataType.FLOAT), 3.3)
             >>> result.ok
@@ -147,13 +149,13 @@ class GlobiotsCommands:
         check: bool = True,
         timeout: float | None = None,
     ) -> SetData:
-        """Set many values (any hostnames) in one request; returns the :class:`~globiots.models.SetResponse`.
+        """Set many values (any hostnames) in one request; returns the :class:`~iotws.globiots.models.SetResponse`.
 
         With ``check`` the first failed address raises its ``SetDataError`` (the whole
         answer is on ``error.response``); ``check=False`` returns it for inspection.
 
         Examples:
-            >>> from globiots import DataType, GlobiotsSimulator
+            >>> from iotws.globiots import DataType, GlobiotsSimulator
             >>> a, b = Point("0.0.0.1", "3000", DataType.FLOAT), Point("0.0.0.1", "3004", DataType.FLOAT)
             >>> with GlobiotsSimulator(time_scale=20).run() as sim, Client(sim.base_url) as client:
             ...     response = client.set_many({a: 1.5, b: 2.5})
@@ -164,11 +166,11 @@ class GlobiotsCommands:
 
 
 class _SetDataLink(SyncClientBase[SetDataCore]):
-    logger_name = "globiots"
+    logger_name = "iotws.globiots"
 
 
 class _AsyncSetDataLink(AsyncClientBase[SetDataCore]):
-    logger_name = "globiots"
+    logger_name = "iotws.globiots"
 
 
 def _realtime_url(base_url: str, mobile: bool, query: Mapping[str, str] | None) -> str:
@@ -184,7 +186,7 @@ class Client(SyncClientBase[RealtimeCore], GlobiotsCommands):
         'ws://127.0.0.1:9/data-engine/realtime?site=north'
     """
 
-    logger_name = "globiots"
+    logger_name = "iotws.globiots"
 
     def __init__(
         self,
@@ -248,7 +250,7 @@ class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands):
         'ws://127.0.0.1:9/data-engine/mobile/realtime'
     """
 
-    logger_name = "globiots"
+    logger_name = "iotws.globiots"
 
     def __init__(
         self,
@@ -294,6 +296,8 @@ class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands):
     async def _set_data_link(self) -> _AsyncSetDataLink:
         """The open set-data link, opened (again) if needed."""
         if self._set_lock is None:
+            import asyncio  # loaded by the async driver already; not at the top, for sync-only programs
+
             self._set_lock = asyncio.Lock()
         async with self._set_lock:
             link = self._set_link

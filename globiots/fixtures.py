@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from globiots.simulator import GlobiotsSimulator
+from iotws.globiots.simulator import GlobiotsSimulator
 
 __all__ = ["globiots_simulator"]
 

@@ -1,12 +1,12 @@
 """Typed models of every Globiots Data Engine message, with ``from_wire``/``to_wire``.
 
 Values travel as text on the wire; each model keeps that text and the typed value decoded
-through :mod:`common.codec`. Unknown fields are kept in ``extra`` and written back by
+through :mod:`iotws.codec`. Unknown fields are kept in ``extra`` and written back by
 ``to_wire``; the server's quirks (``length`` as text, the ``UNCHNAGED`` spelling, hex response
 codes, placeholder values) are absorbed here.
 
 Examples:
-    >>> from common.codec import DataType
+    >>> from iotws.codec import DataType
     >>> point = Point("0.0.0.1", "2000", DataType.FLOAT)
     >>> point.length, point.to_wire()
     (4, {'address': '2000', 'dataType': 'float', 'length': 4})
@@ -23,8 +23,8 @@ from typing import Any, Final
 
 import attrs
 
-from common.codec import DataType, Value, from_text, to_text
-from common.errors import CodecError, ProtocolError, RemoteError, UsageError, excerpt
+from iotws.codec import DataType, Value, from_text, to_text
+from iotws.errors import CodecError, ProtocolError, RemoteError, UsageError, excerpt
 
 __all__ = [
     "AreaNotWritableError",
@@ -179,7 +179,7 @@ def _fast_float32(text: str) -> float | object | None:
     Rounding decimal -> double -> float32 can only differ from rounding decimal -> float32
     when the double is exactly halfway between two float32s (or is tiny/huge): those cases,
     and texts ``float()`` reads but the codec does not (``1_0``, non-ASCII digits), go to
-    :func:`common.codec.from_text`.
+    :func:`iotws.codec.from_text`.
     """
     if "_" in text or not text.isascii():
         return _SLOW
@@ -365,7 +365,7 @@ class Point:
         Point(hostname='0.0.0.1', address='3000', data_type=<DataType.UINT16: 'unsigned_integer_16'>, length=2)
         >>> Point("0.0.0.1", "2100", DataType.STRING)
         Traceback (most recent call last):
-        common.errors.CodecError: string: length is required (the size in bytes)
+        iotws.errors.CodecError: string: length is required (the size in bytes)
     """
 
     hostname: str = attrs.field()
@@ -412,7 +412,7 @@ class Point:
             '3.3'
             >>> Point("h", "3000", DataType.BYTE).text(256)
             Traceback (most recent call last):
-            common.errors.CodecError: byte: value 256 is out of range, allowed 0..255
+            iotws.errors.CodecError: byte: value 256 is out of range, allowed 0..255
         """
         return to_text(self.data_type, value, length=None if self.data_type.size else self.length)
 

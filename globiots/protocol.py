@@ -2,14 +2,14 @@
 
 * :class:`RealtimeCore` (``/data-engine/realtime`` and ``/data-engine/mobile/realtime``): one
   subscription request, replayed by ``on_connect()`` after every reconnect; each push becomes a
-  :class:`~globiots.models.RealtimeUpdate` event and refreshes :attr:`RealtimeCore.latest`.
+  :class:`~iotws.globiots.models.RealtimeUpdate` event and refreshes :attr:`RealtimeCore.latest`.
 * :class:`SetDataCore` (``/data-engine/set-data``): one request, one answer, in order.
 
 Neither core does I/O; the common drivers run them.
 
 Examples:
-    >>> from common.codec import DataType
-    >>> from globiots.models import Point
+    >>> from iotws.codec import DataType
+    >>> from iotws.globiots.models import Point
     >>> core = RealtimeCore()
     >>> sub = Subscribe(RealtimeRequest([Point("0.0.0.1", "2000", DataType.FLOAT)], update_time=1))
     >>> frames = core.submit(sub).frames
@@ -29,10 +29,9 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from common.commands import Command
-from common.errors import ProtocolError, excerpt
-from common.sansio import Frame, ProtocolCore, Reply, Submission
-from globiots.models import (
+from iotws.commands import Command
+from iotws.errors import ProtocolError, excerpt
+from iotws.globiots.models import (
     PointValue,
     RealtimeRequest,
     RealtimeUpdate,
@@ -40,6 +39,7 @@ from globiots.models import (
     SetResponse,
     SetResult,
 )
+from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -66,7 +66,7 @@ SET_DATA_PATH: Final = "/set-data"
 R = TypeVar("R")
 
 try:  # orjson is an optional speed-up (the ``speedups`` extra)
-    import orjson
+    import orjson  # type: ignore[import-not-found, unused-ignore]  # checked with and without it
 
     _loads: Callable[[str | bytes], Any] = orjson.loads
     _LOAD_ERRORS: tuple[type[BaseException], ...] = (orjson.JSONDecodeError, ValueError, RecursionError, TypeError)
@@ -78,7 +78,8 @@ try:  # orjson is an optional speed-up (the ``speedups`` extra)
             >>> dumps({"a": 1})
             '{"a":1}'
         """
-        return orjson.dumps(obj).decode()
+        data: bytes = orjson.dumps(obj)
+        return data.decode()
 
 except ImportError:  # pragma: no cover - exercised only without orjson
     _loads = json.loads
@@ -102,7 +103,7 @@ def loads(frame: Frame) -> dict[str, Any]:
         {'sessionId': ''}
         >>> loads("[1]")
         Traceback (most recent call last):
-        common.errors.ProtocolError: expected a JSON object, got list (frame: '[1]')
+        iotws.errors.ProtocolError: expected a JSON object, got list (frame: '[1]')
     """
     try:
         data = _loads(frame)
@@ -131,8 +132,8 @@ class Subscribe(Command[RealtimeUpdate]):
     """Subscribe to points; completes with the first push that follows.
 
     Examples:
-        >>> from common.codec import DataType
-        >>> from globiots.models import Point
+        >>> from iotws.codec import DataType
+        >>> from iotws.globiots.models import Point
         >>> Subscribe(RealtimeRequest([Point("h", "2000", DataType.FLOAT)])).expects_reply
         True
     """
@@ -149,7 +150,7 @@ class SetDataCommand(Command[R]):
     """A request for the set-data endpoint; the clients send it on their set-data link.
 
     ``check`` (the default) makes a failed code raise the matching
-    :class:`~globiots.models.SetDataError`. Subclasses choose the result type.
+    :class:`~iotws.globiots.models.SetDataError`. Subclasses choose the result type.
 
     Examples:
         >>> issubclass(SetData, SetDataCommand) and issubclass(SetOne, SetDataCommand)
@@ -174,11 +175,11 @@ class SetData(SetDataCommand[SetResponse]):
     """Set one or many values; completes with the server's per-address answer.
 
     With ``check`` (the default) a failed code raises the matching
-    :class:`~globiots.models.SetDataError`; without it the answer is returned for inspection.
+    :class:`~iotws.globiots.models.SetDataError`; without it the answer is returned for inspection.
 
     Examples:
-        >>> from common.codec import DataType
-        >>> from globiots.models import Point, PointWrite
+        >>> from iotws.codec import DataType
+        >>> from iotws.globiots.models import Point, PointWrite
         >>> cmd = SetData(SetRequest([PointWrite.of(Point("h", "3000", DataType.BYTE), 7)]))
         >>> cmd.encode(1).pop()[:30]
         '{"services":{"serviceName":"se'
@@ -189,11 +190,11 @@ class SetData(SetDataCommand[SetResponse]):
 
 
 class SetOne(SetDataCommand[SetResult]):
-    """Set one value; completes with its :class:`~globiots.models.SetResult`.
+    """Set one value; completes with its :class:`~iotws.globiots.models.SetResult`.
 
     Examples:
-        >>> from common.codec import DataType
-        >>> from globiots.models import Point, PointWrite
+        >>> from iotws.codec import DataType
+        >>> from iotws.globiots.models import Point, PointWrite
         >>> cmd = SetOne(SetRequest([PointWrite.of(Point("h", "3000", DataType.BYTE), 7)]))
         >>> cmd.decode(SetResponse(())).code  # an answer without the address
         <ResponseCode.UNKNOWN: '??'>

@@ -1,7 +1,7 @@
 """A faithful Globiots Data Engine on loopback, with iConnector devices behind it.
 
 Each :class:`Device` is a byte memory map (``0x0000``-``0x6FFF``) driven by
-:mod:`common.codec`: the read-only data areas hold values that move over time (see
+:mod:`iotws.codec`: the read-only data areas hold values that move over time (see
 :data:`SIGNALS`), RAM ``0x3000``-``0x30FF`` and flash ``0x5000``-``0x50FF`` are writable.
 :class:`GlobiotsSimulator` serves ``/data-engine/realtime``, ``/data-engine/mobile/realtime``
 and ``/data-engine/set-data``.
@@ -14,7 +14,7 @@ come every ``updateTime / time_scale`` s), ``pushing`` (False: stop pushing),
 ``status: "message-request-fail"``), plus the common ``faults`` and ``drop_connections()``.
 
 Examples:
-    >>> from globiots import Client, DataType, Point
+    >>> from iotws.globiots import Client, DataType, Point
     >>> with GlobiotsSimulator(time_scale=20).run() as sim:
     ...     with Client(sim.base_url) as client:
     ...         update = client.subscribe([Point("0.0.0.1", "3000", DataType.UINT16)], update_time=1)
@@ -33,17 +33,17 @@ from typing import Any, Final
 import attrs
 from aiohttp import web
 
-from common.codec import DataType, Value, pack, to_text, unpack
-from common.errors import CodecError, ProtocolError
-from common.simulator import SimConnection, SimulatorBase
-from globiots.models import (
+from iotws.codec import DataType, Value, pack, to_text, unpack
+from iotws.errors import CodecError, ProtocolError
+from iotws.globiots.models import (
     ChangeOfValue,
     Point,
     RealtimeRequest,
     ResponseCode,
     SetRequest,
 )
-from globiots.protocol import dumps, loads
+from iotws.globiots.protocol import dumps, loads
+from iotws.simulator import SimConnection, SimulatorBase
 
 __all__ = ["AREAS", "SIGNALS", "Area", "Device", "GlobiotsSimulator", "Signal"]
 
@@ -209,7 +209,7 @@ class GlobiotsSimulator(SimulatorBase):
     """
 
     paths = ("/data-engine/realtime", "/data-engine/mobile/realtime", "/data-engine/set-data")
-    logger_name = "globiots"
+    logger_name = "iotws.globiots"
 
     def __init__(
         self,
@@ -353,7 +353,7 @@ class GlobiotsSimulator(SimulatorBase):
         """Write ``request`` into the devices and return the set-data response.
 
         Examples:
-            >>> from globiots.models import PointWrite
+            >>> from iotws.globiots.models import PointWrite
             >>> sim = GlobiotsSimulator()
             >>> req = SetRequest([PointWrite.of(Point("0.0.0.9", "3000", DataType.BYTE), 1)])
             >>> services = sim.apply(req)["services"]

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
-from common.codec import DataType, Value, coerce
-from globiots.models import (
+from iotws.codec import DataType, Value, coerce
+from iotws.globiots.models import (
     ChangeOfValue,
     Point,
     PointValue,

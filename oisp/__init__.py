@@ -4,7 +4,7 @@ A device opens a WebSocket (subprotocol ``echo-protocol``), registers with its d
 and then receives actuations (commands) pushed by the platform.
 
 Examples:
-    >>> from oisp import Client, OispSimulator
+    >>> from iotws.oisp import Client, OispSimulator
     >>> with OispSimulator().run() as sim:
     ...     token = sim.issue_token("dev-1", "acc-1")
     ...     with Client(sim.url(), "dev-1", token, grace=0.2) as dev:
@@ -13,8 +13,10 @@ Examples:
     {'LED': '1'}
 """
 
-from common.backoff import ReconnectPolicy
-from common.errors import (
+from typing import TYPE_CHECKING
+
+from iotws.backoff import ReconnectPolicy
+from iotws.errors import (
     AuthenticationError,
     ConnectError,
     ConnectionClosed,
@@ -25,10 +27,10 @@ from common.errors import (
     RequestTimeout,
     UsageError,
 )
-from common.events import Connected, Disconnected, ProtocolViolation, Reconnected
-from oisp.client import AsyncClient, Client
-from oisp.gateway import DeviceEvent, Gateway
-from oisp.models import (
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.lazy import lazy_exports
+from iotws.oisp.client import AsyncClient, Client
+from iotws.oisp.models import (
     Actuation,
     ActuationContent,
     DeviceRegistration,
@@ -43,9 +45,8 @@ from oisp.models import (
     WrongMessageFormat,
     parse_server_message,
 )
-from oisp.protocol import OispCore, default_reconnect_policy
-from oisp.simulator import OispSimulator
-from oisp.tokens import TokenKeys
+from iotws.oisp.protocol import OispCore, default_reconnect_policy
+from iotws.oisp.tokens import TokenKeys
 
 __all__ = [
     "Actuation",
@@ -84,3 +85,18 @@ __all__ = [
     "default_reconnect_policy",
     "parse_server_message",
 ]
+
+# The simulator (an aiohttp web server) and the gateway (asyncio only) load on first use,
+# so a client-only import stays light.
+if TYPE_CHECKING:
+    from iotws.oisp.gateway import DeviceEvent, Gateway
+    from iotws.oisp.simulator import OispSimulator
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "DeviceEvent": "iotws.oisp.gateway",
+            "Gateway": "iotws.oisp.gateway",
+            "OispSimulator": "iotws.oisp.simulator",
+        },
+    )

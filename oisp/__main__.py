@@ -1,4 +1,4 @@
-"""``iotws oisp ...`` (also ``python -m oisp ...``): simulate, listen, watch, actuate.
+"""``iotws oisp ...`` (also ``python -m iotws.oisp ...``): simulate, listen, watch, actuate.
 
 * ``simulate [--host H] [--port N] [--device-id ID] [--account-id A] [--legacy-200]
   [--duplicates] [--blind-window S]``: run the simulator; the first stdout line is its URL,
@@ -12,7 +12,7 @@
   in-process simulator and a device, and print the actuation the device received.
 
 Examples:
-    >>> from common.cli import main
+    >>> from iotws.cli import main
     >>> main(["oisp", "actuate", "ws://127.0.0.1:9/", "--account-id", "a", "--device-id", "d",
     ...       "--param", "oops"])
     1
@@ -30,12 +30,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import websocket
 
-from common.cli import cli_errors, main, print_event, print_stream, to_jsonable
-from common.errors import ConnectError, ConnectionClosed, RemoteError, UsageError
-from common.simulator import serve_cli
-from oisp.client import Client
-from oisp.models import Actuation
-from oisp.simulator import CONTROL_PATH, OispSimulator
+from iotws.cli import cli_errors, print_event, print_stream, protocol_main, to_jsonable
+from iotws.errors import ConnectError, ConnectionClosed, RemoteError, UsageError
+from iotws.oisp.client import Client
+from iotws.oisp.models import Actuation
+from iotws.oisp.simulator import CONTROL_PATH, OispSimulator
+from iotws.simulator import serve_cli
 
 __all__ = ["demo", "register"]
 
@@ -43,9 +43,9 @@ DEMO_DEVICE = "demo-001"
 DEMO_ACCOUNT = "demo-account"
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], prog: str | None = None) -> None:
     """Add the ``oisp`` sub-command and its verbs to the ``iotws`` parser."""
-    parser = subparsers.add_parser("oisp", help="OISP IoT WebSocket server: device actuations")
+    parser = subparsers.add_parser("oisp", help="OISP IoT WebSocket server: device actuations", prog=prog)
     parser.set_defaults(func=lambda args: _usage(parser))
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
 
@@ -183,7 +183,7 @@ def push_actuation(url: str, account_id: str, device_id: str, body: dict[str, An
     Examples:
         >>> push_actuation("ws://127.0.0.1:9/", "a", "d", {})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        common.errors.ConnectError: cannot reach the simulator at ws://127.0.0.1:9/_simulator/platform: ...
+        iotws.errors.ConnectError: cannot reach the simulator at ws://127.0.0.1:9/_simulator/platform: ...
     """
     target = control_url(url)
     try:
@@ -257,4 +257,4 @@ def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(["oisp", *sys.argv[1:]]))
+    sys.exit(protocol_main("oisp"))

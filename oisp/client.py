@@ -1,13 +1,13 @@
 """``Client`` (sync) and ``AsyncClient`` (asyncio) for one OISP device.
 
 Both register the device on every (re)connection, treat silence for ``grace`` seconds as
-success (or a legacy 200), raise :class:`~oisp.models.InvalidTokenError` (an
+success (or a legacy 200), raise :class:`~iotws.oisp.models.InvalidTokenError` (an
 ``AuthenticationError``) for a rejected token without retrying, and reconnect with jittered
 backoff (2.5 s doubling to 600 s) after a dropped link, registering again.
 
 Example (sync)::
 
-    from oisp import Client
+    from iotws.oisp import Client
 
     with Client("ws://127.0.0.1:5000/", "my-device", token) as dev:
         for act in dev.actuations():
@@ -22,22 +22,19 @@ Example (async)::
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import aiohttp
 import attrs
 
-from common.client import AsyncClientBase, SyncClientBase
-from common.commands import command
-from common.errors import IotwsError, RequestTimeout, UsageError
-from common.logs import package_logger
-from common.options import ConnectOptions
-from oisp.models import Actuation, InvalidTokenError
-from oisp.protocol import (
+from iotws.client import AsyncClientBase, SyncClientBase
+from iotws.commands import command
+from iotws.errors import IotwsError, RequestTimeout, UsageError
+from iotws.logs import package_logger
+from iotws.oisp.models import Actuation, InvalidTokenError
+from iotws.oisp.protocol import (
     DEFAULT_GRACE,
     SUBPROTOCOL,
     OispCore,
@@ -46,10 +43,16 @@ from oisp.protocol import (
     default_reconnect_policy,
     install_log_redaction,
 )
+from iotws.options import ConnectOptions
+
+if TYPE_CHECKING:  # asyncio and aiohttp load with the first AsyncClient connection
+    import asyncio
+
+    import aiohttp
 
 __all__ = ["AsyncClient", "Client", "OispCommands"]
 
-log = package_logger("oisp")
+log = package_logger("iotws.oisp")
 
 _UNSET: Any = object()
 
@@ -66,13 +69,13 @@ class OispCommands:
 
     @command
     def ping(self, timeout: float | None = None) -> PingCommand:
-        """Send the application ping ``{"type":"ping"}``; returns the 202 :class:`~oisp.models.Pong`.
+        """Send the application ping ``{"type":"ping"}``; returns the 202 :class:`~iotws.oisp.models.Pong`.
 
-        Raises :class:`~common.errors.RequestTimeout` when no PONG comes in ``timeout``
+        Raises :class:`~iotws.errors.RequestTimeout` when no PONG comes in ``timeout``
         seconds (default: the client's ``request_timeout``).
 
         Examples:
-            >>> from oisp import OispSimulator
+            >>> from iotws.oisp import OispSimulator
             >>> with OispSimulator().run() as sim:
             ...     token = sim.issue_token("dev-1", "acc-1")
             ...     with Client(sim.url(), "dev-1", token, grace=0.2) as dev:
@@ -132,11 +135,11 @@ class Client(SyncClientBase[OispCore], OispCommands):
     * ``app_ping_interval``: send the application ping every this many seconds and
       reconnect when no PONG came back within the interval (liveness through proxies);
       default off (transport-level WebSocket pings are always on).
-    * other keyword options: :class:`common.options.ConnectOptions` (``headers``,
+    * other keyword options: :class:`iotws.options.ConnectOptions` (``headers``,
       ``reconnect``, ``request_timeout``, ``ca_file``...).
 
     Examples:
-        >>> from oisp import OispSimulator
+        >>> from iotws.oisp import OispSimulator
         >>> with OispSimulator().run() as sim:
         ...     token = sim.issue_token("dev-1", "acc-1")
         ...     with Client(sim.url(), "dev-1", token, grace=0.2) as dev:
@@ -146,7 +149,7 @@ class Client(SyncClientBase[OispCore], OispCommands):
         ('LED.v1.0', '1')
     """
 
-    logger_name = "oisp"
+    logger_name = "iotws.oisp"
 
     def __init__(
         self,
@@ -233,7 +236,7 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands):
 
     Examples:
         >>> import asyncio
-        >>> from oisp import OispSimulator
+        >>> from iotws.oisp import OispSimulator
         >>> async def main():
         ...     async with OispSimulator() as sim:
         ...         token = sim.issue_token("dev-1", "acc-1")
@@ -245,7 +248,7 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands):
         '0'
     """
 
-    logger_name = "oisp"
+    logger_name = "iotws.oisp"
 
     def __init__(
         self,
@@ -284,11 +287,15 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands):
                 raise
             await super().connect()
         if self.app_ping_interval is not None and self._pinger is None:
+            import asyncio  # loaded by the async driver already; not at the top, for sync-only programs
+
             self._pinger = asyncio.create_task(self._ping_loop(self.app_ping_interval), name="iotws-oisp-app-ping")
         return self
 
     async def close(self) -> None:
         """Close the connection, stop reconnecting and stop the application pings."""
+        import asyncio
+
         pinger, self._pinger = self._pinger, None
         if pinger is not None and pinger is not asyncio.current_task():
             pinger.cancel()
@@ -297,6 +304,8 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands):
         await super().close()
 
     async def _ping_loop(self, interval: float) -> None:
+        import asyncio
+
         while True:
             await asyncio.sleep(interval)
             if not self.connected:

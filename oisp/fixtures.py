@@ -1,6 +1,6 @@
 """Pytest fixtures for testing code that uses OISP devices (loaded by the iotws pytest plugin).
 
-* ``oisp_simulator``: a running :class:`~oisp.simulator.OispSimulator` (own thread), its
+* ``oisp_simulator``: a running :class:`~iotws.oisp.simulator.OispSimulator` (own thread), its
   switches at their defaults; push commands with ``oisp_simulator.actuate_sync(...)``.
 * ``oisp_token_keys``: the RSA key pair shared by the session's simulators (key generation
   costs tens of milliseconds, so it is done once).
@@ -20,8 +20,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from oisp.simulator import OispSimulator
-from oisp.tokens import TokenKeys
+from iotws.oisp.simulator import OispSimulator
+from iotws.oisp.tokens import TokenKeys
 
 __all__ = ["oisp_simulator", "oisp_token_keys"]
 

@@ -1,12 +1,12 @@
 """Many OISP devices in one asyncio process: a gateway holding hundreds of device connections.
 
-Every device is an :class:`~oisp.client.AsyncClient` sharing one :class:`aiohttp.ClientSession`;
+Every device is an :class:`~iotws.oisp.client.AsyncClient` sharing one :class:`aiohttp.ClientSession`;
 their events flow into ONE bounded queue (no per-device queue or task), tagged with the
 device id, so the memory cost per connection stays small (see ``tests/bench/bench_oisp.py``).
 
 Examples:
     >>> import asyncio
-    >>> from oisp import OispSimulator
+    >>> from iotws.oisp import OispSimulator
     >>> async def main():
     ...     async with OispSimulator() as sim:
     ...         devices = [(f"dev-{i}", sim.issue_token(f"dev-{i}", "acc")) for i in range(3)]
@@ -24,20 +24,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import aiohttp
 import attrs
 
-from common.dispatch import EndOfStream
-from common.errors import UsageError
-from common.logs import package_logger
-from oisp.client import AsyncClient
-from oisp.models import Actuation
+from iotws.dispatch import EndOfStream
+from iotws.errors import UsageError
+from iotws.logs import package_logger
+from iotws.oisp.client import AsyncClient
+from iotws.oisp.models import Actuation
+
+if TYPE_CHECKING:  # aiohttp loads when the gateway makes its session
+    import aiohttp
 
 __all__ = ["DeviceEvent", "Gateway"]
 
-log = package_logger("oisp")
+log = package_logger("iotws.oisp")
 
 
 @attrs.frozen(slots=True)
@@ -77,7 +79,7 @@ class Gateway:
     """Run many OISP devices from async code with a bounded memory cost per connection.
 
     * ``url``: the server; ``grace``, ``reconnect`` and other keyword options apply to every
-      device (see :class:`~oisp.client.AsyncClient`).
+      device (see :class:`~iotws.oisp.client.AsyncClient`).
     * ``session``: an aiohttp session to use (default: one is made and closed by the gateway).
     * ``queue_size``: events kept for a slow consumer (then the oldest are dropped and counted
       in :attr:`dropped_events`).
@@ -164,6 +166,8 @@ class Gateway:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            import aiohttp
+
             connector = aiohttp.TCPConnector(limit=0)  # websockets hold their connection for good
             self._session = aiohttp.ClientSession(connector=connector)
             self._own_session = True

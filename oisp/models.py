@@ -20,10 +20,10 @@ from typing import Any
 
 import attrs
 
-from common.errors import AuthenticationError, ProtocolError, RemoteError
+from iotws.errors import AuthenticationError, ProtocolError, RemoteError
 
 try:  # optional speedup
-    import orjson
+    import orjson  # type: ignore[import-not-found, unused-ignore]  # checked with and without it
 
     _loads: Any = orjson.loads
     _DECODE_ERRORS: tuple[type[BaseException], ...] = (orjson.JSONDecodeError, ValueError, RecursionError)
@@ -431,12 +431,12 @@ ServerMessage = Actuation | Pong | Registered | ServerError | UnknownMessage
 
 
 def parse_server_message(frame: str | bytes) -> ServerMessage:
-    """Parse one server frame; raise :class:`~common.errors.ProtocolError` if it is malformed.
+    """Parse one server frame; raise :class:`~iotws.errors.ProtocolError` if it is malformed.
 
     Examples:
         >>> parse_server_message(b"\\x00")
         Traceback (most recent call last):
-        common.errors.ProtocolError: binary frame from the server (OISP uses text frames) (frame: b'\\x00')
+        iotws.errors.ProtocolError: binary frame from the server (OISP uses text frames) (frame: b'\\x00')
     """
     if isinstance(frame, (bytes, bytearray)):
         raise ProtocolError("binary frame from the server (OISP uses text frames)", frame=frame)

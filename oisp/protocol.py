@@ -27,11 +27,10 @@ from collections.abc import Callable
 
 import attrs
 
-from common.backoff import ReconnectPolicy, is_retryable
-from common.commands import Command
-from common.errors import ConnectionClosed, UsageError
-from common.sansio import Frame, ProtocolCore, Reply
-from oisp.models import (
+from iotws.backoff import ReconnectPolicy, is_retryable
+from iotws.commands import Command
+from iotws.errors import ConnectionClosed, UsageError
+from iotws.oisp.models import (
     PING,
     Actuation,
     DeviceRegistration,
@@ -45,6 +44,7 @@ from oisp.models import (
     WrongMessageFormat,
     parse_server_message,
 )
+from iotws.sansio import Frame, ProtocolCore, Reply
 
 __all__ = [
     "SUBPROTOCOL",
@@ -312,7 +312,7 @@ class OispCore(ProtocolCore):
         try:
             new_token = self.token_refresh(self.device_id)
         except Exception:
-            logging.getLogger("oisp").exception("token_refresh callback failed")
+            logging.getLogger("iotws.oisp").exception("token_refresh callback failed")
             return False
         if not new_token or new_token == self._token:
             return False

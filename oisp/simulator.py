@@ -35,10 +35,10 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from common.simulator import SimConnection, SimulatorBase
-from oisp.models import CODE_ACTUATION, Param, dumps
-from oisp.protocol import SUBPROTOCOL, install_log_redaction
-from oisp.tokens import InvalidToken, TokenKeys
+from iotws.oisp.models import CODE_ACTUATION, Param, dumps
+from iotws.oisp.protocol import SUBPROTOCOL, install_log_redaction
+from iotws.oisp.tokens import InvalidToken, TokenKeys
+from iotws.simulator import SimConnection, SimulatorBase
 
 __all__ = ["CONTROL_PATH", "OispSimulator"]
 
@@ -83,7 +83,7 @@ class OispSimulator(SimulatorBase):
 
     paths: ClassVar[tuple[str, ...]] = ("/{tail:.*}",)
     subprotocols: tuple[str, ...] = (SUBPROTOCOL,)
-    logger_name: ClassVar[str] = "oisp"
+    logger_name: ClassVar[str] = "iotws.oisp"
     heartbeat: float | None = 20.0
     max_message_size: int = 64 * 1024
 
@@ -127,7 +127,7 @@ class OispSimulator(SimulatorBase):
     def issue_token(self, device_id: str, account_id: str, ttl: float = 10 * 365 * 86400, **kwargs: Any) -> str:
         """Issue a device token as the platform does at activation (RS256, ``exp`` in ms).
 
-        ``kwargs`` go to :meth:`oisp.tokens.TokenKeys.issue` (``now``, ``not_before``,
+        ``kwargs`` go to :meth:`iotws.oisp.tokens.TokenKeys.issue` (``now``, ``not_before``,
         ``exp_in_ms``). A negative ``ttl`` gives an expired token.
         """
         return self.keys.issue(device_id, account_id, ttl, **kwargs)

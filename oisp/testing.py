@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from oisp.models import Actuation, ActuationContent, DeviceRegistration, Param, dumps
+from iotws.oisp.models import Actuation, ActuationContent, DeviceRegistration, Param, dumps
 
 __all__ = [
     "actuation_contents",

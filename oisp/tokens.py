@@ -135,7 +135,7 @@ class TokenKeys:
         >>> keys = TokenKeys.generate()
         >>> keys.verify(keys.issue("d", "a", ttl=-5, exp_in_ms=False))
         Traceback (most recent call last):
-        oisp.tokens.InvalidToken: token expired
+        iotws.oisp.tokens.InvalidToken: token expired
     """
 
     def __init__(self, n: int, e: int, d: int | None, backend: object | None = None) -> None:

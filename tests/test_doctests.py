@@ -8,9 +8,9 @@ import pkgutil
 
 import pytest
 
-from common import PROTOCOLS
+from iotws import PROTOCOLS
 
-PACKAGES = ("common", *PROTOCOLS)
+PACKAGES = ("iotws", *(f"iotws.{name}" for name in PROTOCOLS))
 
 
 def _modules() -> list[str]:
@@ -33,7 +33,7 @@ def test_docstring_examples(name: str) -> None:
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
 
 
-@pytest.mark.parametrize("package", PROTOCOLS)
+@pytest.mark.parametrize("package", PACKAGES)
 def test_command_line_module_examples(package: str) -> None:
     module = importlib.import_module(f"{package}.__main__")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL)

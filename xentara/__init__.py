@@ -4,14 +4,16 @@ Xentara's built-in HTTP server speaks binary CBOR over ``wss://HOST:8080/api/ws`
 requests with message ids, several per message, and data-change events.
 
 Examples:
-    >>> from xentara import Client, XentaraSimulator
+    >>> from iotws.xentara import Client, XentaraSimulator
     >>> with XentaraSimulator().run() as sim, Client(sim.url()) as client:
     ...     client.get_stage()
     <Stage.OPERATIONAL: 2>
 """
 
-from common.backoff import ReconnectPolicy
-from common.errors import (
+from typing import TYPE_CHECKING
+
+from iotws.backoff import ReconnectPolicy
+from iotws.errors import (
     AuthenticationError,
     CodecError,
     ConnectError,
@@ -24,10 +26,11 @@ from common.errors import (
     TLSError,
     UsageError,
 )
-from common.events import Connected, Disconnected, ProtocolViolation, Reconnected
-from common.options import BasicAuth, BearerAuth
-from xentara.client import AsyncClient, Client, ElementArg, Subscription, XentaraCommands
-from xentara.errors import (
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.lazy import lazy_exports
+from iotws.options import BasicAuth, BearerAuth
+from iotws.xentara.client import AsyncClient, Client, ElementArg, Subscription, XentaraCommands
+from iotws.xentara.errors import (
     AccessDenied,
     DuplicateClientHello,
     IllegalValue,
@@ -51,7 +54,7 @@ from xentara.errors import (
     XentaraError,
     error_for,
 )
-from xentara.models import (
+from iotws.xentara.models import (
     NIL_UUID,
     AccessKind,
     AccessRights,
@@ -82,7 +85,7 @@ from xentara.models import (
     UnmatchedError,
     ValueType,
 )
-from xentara.protocol import (
+from iotws.xentara.protocol import (
     BatchCommand,
     BrowseCommand,
     CheckAccessCommand,
@@ -102,7 +105,6 @@ from xentara.protocol import (
     XentaraCommand,
     XentaraCore,
 )
-from xentara.simulator import SimModel, XentaraSimulator
 
 __all__ = [
     "NIL_UUID",
@@ -200,3 +202,15 @@ __all__ = [
     "XentaraSimulator",
     "error_for",
 ]
+
+# The simulator is an aiohttp web server: it loads on first use, so a client-only import stays light.
+if TYPE_CHECKING:
+    from iotws.xentara.simulator import SimModel, XentaraSimulator
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "SimModel": "iotws.xentara.simulator",
+            "XentaraSimulator": "iotws.xentara.simulator",
+        },
+    )

@@ -1,4 +1,4 @@
-"""``iotws xentara ...`` (also ``python -m xentara ...``): simulate, browse, lookup, read, write, watch.
+"""``iotws xentara ...`` (also ``python -m iotws.xentara ...``): simulate, browse, lookup, read, write, watch.
 
 * ``simulate [--host H] [--port N] [--plain | --cert PEM --key PEM] [--user U:P] [--token T]``:
   the simulator; TLS with a fresh self-signed certificate unless ``--plain`` or
@@ -10,7 +10,7 @@
 Client verbs take ``--user/--password`` or ``--token``, and ``--cafile`` or ``--insecure``.
 
 Examples:
-    >>> from common.cli import main
+    >>> from iotws.cli import main
     >>> main(["xentara", "read", "ws://127.0.0.1:9/api/ws", "Group 1.Setpoint"])
     1
 """
@@ -25,12 +25,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from common.cli import cli_errors, main, print_event, print_stream, to_jsonable
-from common.errors import UsageError
-from common.simulator import serve_cli
-from xentara.client import Client
-from xentara.models import Attribute, AttributeId, DataChange, Failure, Timestamp, element_uuid
-from xentara.simulator import XentaraSimulator, self_signed_context
+from iotws.cli import cli_errors, print_event, print_stream, protocol_main, to_jsonable
+from iotws.errors import UsageError
+from iotws.simulator import serve_cli
+from iotws.xentara.client import Client
+from iotws.xentara.models import Attribute, AttributeId, DataChange, Failure, Timestamp, element_uuid
+from iotws.xentara.simulator import XentaraSimulator, self_signed_context
 
 __all__ = ["demo", "register"]
 
@@ -38,9 +38,9 @@ __all__ = ["demo", "register"]
 DEMO_POINTS = ("Group 1.Data Point 1", "Group 1.Data Point 2", "Plant.Temperature", "Plant.Pressure")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], prog: str | None = None) -> None:
     """Add the ``xentara`` sub-command and its verbs to the ``iotws`` parser."""
-    parser = subparsers.add_parser("xentara", help="Xentara WebSocket API v2.0.3 (CBOR over wss)")
+    parser = subparsers.add_parser("xentara", help="Xentara WebSocket API v2.0.3 (CBOR over wss)", prog=prog)
     parser.set_defaults(func=lambda args: _usage(parser))
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
 
@@ -186,7 +186,7 @@ def _lookup(args: argparse.Namespace) -> int:
 
 
 def _lookups(paths: list[str]) -> list[Any]:
-    from xentara.protocol import LookupCommand
+    from iotws.xentara.protocol import LookupCommand
 
     return [LookupCommand(p) for p in paths]
 
@@ -266,7 +266,7 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _default_policy() -> Any:
-    from common.backoff import ReconnectPolicy
+    from iotws.backoff import ReconnectPolicy
 
     return ReconnectPolicy()
 
@@ -291,4 +291,4 @@ def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(["xentara", *sys.argv[1:]]))
+    sys.exit(protocol_main("xentara"))

@@ -3,11 +3,11 @@
 * tag 37 (UUID) <-> :class:`uuid.UUID` (a malformed one stays a tag);
 * tags 121/122/123 (alternatives) stay :class:`cbor2.CBORTag` (their meaning is per command);
 * tag 1001 (extended time) and tag 1 (epoch seconds, int, float or +-inf) decode to
-  :class:`~xentara.models.Timestamp`; forms that are not time stamps stay tags;
+  :class:`~iotws.xentara.models.Timestamp`; forms that are not time stamps stay tags;
 * tag 4 (decimal fraction) is kept as ``CBORTag(4, [exponent, mantissa])``
   (no lossy or slow ``Decimal``).
 
-:func:`loads` turns every decoding failure into :class:`~common.errors.ProtocolError`.
+:func:`loads` turns every decoding failure into :class:`~iotws.errors.ProtocolError`.
 
 Examples:
     >>> data = dumps([[1, 7, Timestamp(1704107471111587983)]])
@@ -23,8 +23,8 @@ from uuid import UUID, SafeUUID
 import cbor2
 from cbor2 import CBORTag
 
-from common.errors import ProtocolError
-from xentara.models import Timestamp, decode_time_tag
+from iotws.errors import ProtocolError
+from iotws.xentara.models import Timestamp, decode_time_tag
 
 __all__ = ["dumps", "loads"]
 
@@ -90,7 +90,7 @@ def loads(data: bytes | bytearray | memoryview) -> Any:
     Examples:
         >>> loads(b"\\xff")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        common.errors.ProtocolError: not a valid CBOR message: ... (frame: b'\\xff')
+        iotws.errors.ProtocolError: not a valid CBOR message: ... (frame: b'\\xff')
     """
     try:
         return _loads(data, semantic_decoders=_SEMANTIC, max_depth=64)

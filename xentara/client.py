@@ -2,12 +2,12 @@
 
 The command surface is written once in :class:`XentaraCommands`; the sync client
 returns results, the async one awaitables. Element arguments take a UUID, an
-:class:`~xentara.models.Element`, a :class:`~xentara.models.BrowseEntry`, or a
+:class:`~iotws.xentara.models.Element`, a :class:`~iotws.xentara.models.BrowseEntry`, or a
 primary key such as ``"Group 1.Data Point 1"`` (looked up first; several keys
 are looked up in one message).
 
 Example (sync):
-    >>> from xentara import XentaraSimulator
+    >>> from iotws.xentara import XentaraSimulator
     >>> with XentaraSimulator().run() as sim, Client(sim.url()) as client:
     ...     client.write_value("Group 1.Setpoint", 42.0)
     ...     client.read_value("Group 1.Setpoint")
@@ -31,12 +31,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Concatenate, Generic, ParamSpec, TypeAlias, TypeVar, cast, overload
 
-from common.client import AsyncClientBase, SyncClientBase
-from common.commands import AsyncSurface, SyncSurface, command
-from common.errors import IotwsError, UsageError
-from common.flows import Flow, flow, run_async, run_sync, step
-from common.options import BasicAuth, BearerAuth
-from xentara.models import (
+from iotws.client import AsyncClientBase, SyncClientBase
+from iotws.commands import AsyncSurface, SyncSurface, command
+from iotws.errors import IotwsError, UsageError
+from iotws.flows import Flow, flow, run_async, run_sync, step
+from iotws.options import BasicAuth, BearerAuth
+from iotws.xentara.models import (
     Attribute,
     AttributeId,
     BrowseEntry,
@@ -51,7 +51,7 @@ from xentara.models import (
     SubSessionAuth,
     element_uuid,
 )
-from xentara.protocol import (
+from iotws.xentara.protocol import (
     PROTOCOL_VERSION,
     BatchCommand,
     BrowseCommand,
@@ -90,11 +90,11 @@ class Subscription(Generic[U]):
 
     ``U`` is what :meth:`unsubscribe` returns: ``None`` on the sync client, an
     awaitable of ``None`` on the async one. Events carry no subscription id;
-    :meth:`matches` tells whether a :class:`~xentara.models.DataChange` was
+    :meth:`matches` tells whether a :class:`~iotws.xentara.models.DataChange` was
     routed to this subscription.
 
     Examples:
-        >>> from xentara import XentaraSimulator
+        >>> from iotws.xentara import XentaraSimulator
         >>> with XentaraSimulator().run() as sim, Client(sim.url()) as client:
         ...     sub = client.watch("Group 1.Data Point 1")
         ...     event = client.next_event(DataChange, timeout=5)
@@ -390,7 +390,7 @@ class Client(SyncClientBase[XentaraCore], XentaraCommands):
     """The synchronous Xentara client (see the module docstring).
 
     ``user``/``password`` (Basic) or ``token`` (Bearer) authenticate the upgrade;
-    other keyword arguments are :class:`~common.options.ConnectOptions`
+    other keyword arguments are :class:`~iotws.options.ConnectOptions`
     (``ca_file``, ``ssl_context``, ``verify``, ``request_timeout``, ``reconnect``...).
 
     Examples:
@@ -398,7 +398,7 @@ class Client(SyncClientBase[XentaraCore], XentaraCommands):
         BasicAuth(username='op', password='***')
     """
 
-    logger_name = "xentara"
+    logger_name = "iotws.xentara"
 
     def __init__(
         self,
@@ -429,7 +429,7 @@ class AsyncClient(AsyncClientBase[XentaraCore], XentaraCommands):
         BearerAuth(token='***')
     """
 
-    logger_name = "xentara"
+    logger_name = "iotws.xentara"
 
     def __init__(
         self,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from common.errors import RemoteError
+from iotws.errors import RemoteError
 
 __all__ = [
     "AccessDenied",

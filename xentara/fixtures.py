@@ -4,7 +4,7 @@ Loaded automatically by the iotws pytest plugin.
 
 Examples:
     >>> def test_my_app(xentara_simulator):
-    ...     from xentara import Client
+    ...     from iotws.xentara import Client
     ...     with Client(xentara_simulator.url()) as client:
     ...         assert client.read_value("Group 1.Setpoint") == 50.0
 """
@@ -15,14 +15,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from xentara.simulator import XentaraSimulator
+from iotws.xentara.simulator import XentaraSimulator
 
 __all__ = ["xentara_simulator"]
 
 
 @pytest.fixture
 def xentara_simulator() -> Iterator[XentaraSimulator]:
-    """A running :class:`~xentara.simulator.XentaraSimulator` (plain ``ws://``, no authentication).
+    """A running :class:`~iotws.xentara.simulator.XentaraSimulator` (plain ``ws://``, no authentication).
 
     It runs in its own thread, so both ``Client`` and ``AsyncClient`` can use it.
     """

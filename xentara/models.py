@@ -1,7 +1,7 @@
 """Typed models of the Xentara WebSocket API v2.0.3: identifiers, values, results, events.
 
 Every model is an attrs frozen, slotted class. ``from_wire`` builds one from a
-decoded CBOR item (raising :class:`~common.errors.ProtocolError` when the peer
+decoded CBOR item (raising :class:`~iotws.errors.ProtocolError` when the peer
 sent nonsense) and ``to_wire`` gives the CBOR item back; keys a model does not
 know are kept in ``extra``. Enumerations map unknown wire values to the plain
 ``int`` (see :func:`enum_or_int`), so a newer server never breaks a client.
@@ -26,8 +26,8 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 from cbor2 import CBORTag
 
-from common.errors import CodecError, ProtocolError, UsageError
-from xentara.errors import XentaraError, error_for
+from iotws.errors import CodecError, ProtocolError, UsageError
+from iotws.xentara.errors import XentaraError, error_for
 
 __all__ = [
     "NIL_UUID",
@@ -245,7 +245,7 @@ def attribute_from_wire(key: Any) -> AttributeId:
 
 
 def attribute_to_wire(attr: Any) -> int | uuid.UUID:
-    """Check a caller's attribute id (raises :class:`~common.errors.UsageError`)."""
+    """Check a caller's attribute id (raises :class:`~iotws.errors.UsageError`)."""
     if isinstance(attr, uuid.UUID):
         return attr
     if isinstance(attr, int) and not isinstance(attr, bool) and attr >= 0:
@@ -318,7 +318,7 @@ class Timestamp:
 
     @classmethod
     def from_datetime(cls, value: dt.datetime) -> Timestamp:
-        """From an aware datetime (a naive one is a :class:`~common.errors.UsageError`)."""
+        """From an aware datetime (a naive one is a :class:`~iotws.errors.UsageError`)."""
         if value.tzinfo is None:
             raise UsageError(f"naive datetime {value!r}: give it a timezone (e.g. UTC)")
         delta = value - _EPOCH
@@ -875,7 +875,7 @@ class SubscriptionLost:
     """A subscription could not be restored after a reconnect; it is forgotten.
 
     Examples:
-        >>> from xentara.errors import UnknownElement
+        >>> from iotws.xentara.errors import UnknownElement
         >>> SubscriptionLost(NIL_UUID, UnknownElement(-32100)).error.code
         -32100
     """

@@ -32,12 +32,12 @@ from typing import Any, ClassVar, TypeVar
 
 import attrs
 
-from common.commands import Command
-from common.errors import HandshakeError, IotwsError, ProtocolError, UsageError
-from common.events import ProtocolViolation
-from common.sansio import Frame, ProtocolCore, Reply, Submission
-from xentara.cbor import dumps, loads
-from xentara.models import (
+from iotws.commands import Command
+from iotws.errors import HandshakeError, IotwsError, ProtocolError, UsageError
+from iotws.events import ProtocolViolation
+from iotws.sansio import Frame, ProtocolCore, Reply, Submission
+from iotws.xentara.cbor import dumps, loads
+from iotws.xentara.models import (
     NIL_UUID,
     AccessRights,
     Attribute,
@@ -354,7 +354,7 @@ class LookupCommand(XentaraCommand[uuid.UUID]):
     Examples:
         >>> LookupCommand("").params()
         Traceback (most recent call last):
-        common.errors.UsageError: lookup needs a non-empty primary key, got ''
+        iotws.errors.UsageError: lookup needs a non-empty primary key, got ''
     """
 
     opcode = Opcode.LOOKUP
@@ -519,7 +519,7 @@ class CreateSubSessionCommand(XentaraCommand[uuid.UUID]):
     """Opcode 12: create a sub-session by token, certificate or user/password.
 
     Examples:
-        >>> from xentara.models import SubSessionPassword
+        >>> from iotws.xentara.models import SubSessionPassword
         >>> CreateSubSessionCommand(SubSessionPassword("op", "pw")).params()[0].tag
         123
     """

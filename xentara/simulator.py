@@ -15,7 +15,7 @@ to prove correlation by id), ``stage``, plus the base faults (``faults.silent``,
 ``send_garbage()``).
 
 Examples:
-    >>> from xentara import Client
+    >>> from iotws.xentara import Client
     >>> with XentaraSimulator().run() as sim:
     ...     with Client(sim.url(), reconnect=None) as client:
     ...         client.read_value("Group 1.Setpoint")
@@ -39,10 +39,10 @@ import attrs
 from aiohttp import web
 from cbor2 import CBORTag
 
-from common.errors import ProtocolError
-from common.simulator import SimConnection, SimulatorBase
-from xentara.cbor import dumps, loads
-from xentara.models import (
+from iotws.errors import ProtocolError
+from iotws.simulator import SimConnection, SimulatorBase
+from iotws.xentara.cbor import dumps, loads
+from iotws.xentara.models import (
     NIL_UUID,
     AccessKind,
     ElementCategory,
@@ -52,7 +52,7 @@ from xentara.models import (
     Timestamp,
     ValueType,
 )
-from xentara.protocol import Request, error_packet, event_packet, success_packet
+from iotws.xentara.protocol import Request, error_packet, event_packet, success_packet
 
 __all__ = ["SimAttribute", "SimElement", "SimModel", "XentaraSimulator", "self_signed_context"]
 
@@ -245,7 +245,7 @@ class XentaraSimulator(SimulatorBase):
     """
 
     paths = ("/api/ws",)
-    logger_name: ClassVar[str] = "xentara"
+    logger_name: ClassVar[str] = "iotws.xentara"
     heartbeat = 20.0
 
     def __init__(

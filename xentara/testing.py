@@ -16,7 +16,7 @@ from typing import Any
 from cbor2 import CBORTag
 from hypothesis import strategies as st
 
-from xentara.models import (
+from iotws.xentara.models import (
     Attribute,
     AttributeId,
     DataChange,
@@ -28,7 +28,7 @@ from xentara.models import (
     SubSessionToken,
     Timestamp,
 )
-from xentara.protocol import (
+from iotws.xentara.protocol import (
     BrowseCommand,
     CheckAccessCommand,
     CloseSubSessionCommand,

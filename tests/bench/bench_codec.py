@@ -22,8 +22,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from common.codec import DataType, Layout, pack, unpack
-from common.memory import to_construct
+from iotws.codec import DataType, Layout, pack, unpack
+from iotws.memory import to_construct
 
 BUDGET = 2.0
 ADDRESS = 100

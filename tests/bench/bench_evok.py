@@ -25,8 +25,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
 import aiohttp
 
-from evok import AsyncClient, BoardConfig, DeviceChanged, EvokSimulator, parse_frame
-from evok.protocol import EvokCore
+from iotws.evok import AsyncClient, BoardConfig, DeviceChanged, EvokSimulator, parse_frame
+from iotws.evok.protocol import EvokCore
 
 #: The vendor document's first ``ai`` message (v2-flavoured: ``glob_dev_id``), verbatim.
 AI_FRAME = (

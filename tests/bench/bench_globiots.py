@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from globiots.protocol import RealtimeCore
+from iotws.globiots.protocol import RealtimeCore
 
 BUDGET = 3.0
 ROUNDS = 15

@@ -1,7 +1,7 @@
 """OISP many-devices benchmark: 1,000 concurrent async device connections in one process.
 
 Measured in one run: the process's resident memory (RSS) before and after registering
-N devices through :class:`oisp.gateway.Gateway` (one shared aiohttp session, one bounded
+N devices through :class:`iotws.oisp.gateway.Gateway` (one shared aiohttp session, one bounded
 event queue), i.e. the memory per connection above the process baseline (budget: <= 64 KiB),
 and the wall time to register all of them (registration success is silence for the grace
 period, so the time includes one grace period). The simulator runs in a child process so
@@ -43,7 +43,7 @@ def rss_bytes() -> int:
 
 def run_simulator(n: int, e: int, pipe: Connection) -> None:
     """Child process: the OISP simulator verifying tokens with the public key (n, e)."""
-    from oisp import OispSimulator, TokenKeys
+    from iotws.oisp import OispSimulator, TokenKeys
 
     async def main() -> None:
         async with OispSimulator(keys=TokenKeys(n, e, None)) as sim:
@@ -56,7 +56,7 @@ def run_simulator(n: int, e: int, pipe: Connection) -> None:
 def control(url: str, message: dict[str, object]) -> dict[str, object]:
     import websocket
 
-    from oisp.simulator import CONTROL_PATH
+    from iotws.oisp.simulator import CONTROL_PATH
 
     ws = websocket.create_connection(url.rstrip("/") + CONTROL_PATH, subprotocols=["echo-protocol"], timeout=10)
     try:
@@ -70,7 +70,7 @@ def control(url: str, message: dict[str, object]) -> dict[str, object]:
 async def measure(
     url: str, tokens: list[tuple[str, str]], warm_tokens: list[tuple[str, str]]
 ) -> tuple[float, float, dict[str, object], int, int]:
-    from oisp.gateway import Gateway
+    from iotws.oisp.gateway import Gateway
 
     # warm up code paths and allocator pools with a few devices, then take the baseline
     async with Gateway(url, grace=0.2) as warm:
@@ -110,7 +110,7 @@ async def measure(
 
 def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else N
-    from oisp import TokenKeys
+    from iotws.oisp import TokenKeys
 
     keys = TokenKeys.generate()
     tokens = [(f"bench-{i:05d}", keys.issue(f"bench-{i:05d}", ACCOUNT)) for i in range(count)]

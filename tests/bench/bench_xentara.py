@@ -6,7 +6,7 @@ Budgets (issue 5 / DESIGN.md):
 * per-call overhead <= 20 us over a raw lock-step round trip (raw socket to the same server),
   end to end for both clients, and for the sans-I/O core alone (the rest is the common drivers).
 
-The simulator runs in a subprocess (``python -m xentara simulate --plain``) so the
+The simulator runs in a subprocess (``python -m iotws.xentara simulate --plain``) so the
 server does not share the GIL with the client being measured.
 Run: ``python tests/bench/bench_xentara.py`` (exit status 1 when a budget is missed).
 """
@@ -28,8 +28,8 @@ import cbor2
 import websocket
 from cbor2 import CBORTag
 
-from xentara import AsyncClient, Attribute, Client, DataChange, GetStageCommand, Timestamp, XentaraCore
-from xentara.cbor import dumps
+from iotws.xentara import AsyncClient, Attribute, Client, DataChange, GetStageCommand, Timestamp, XentaraCore
+from iotws.xentara.cbor import dumps
 
 ROUNDS = 5
 DECODES = 200

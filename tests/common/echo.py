@@ -15,11 +15,11 @@ from typing import Any
 
 import attrs
 
-from common.client import AsyncClientBase, SyncClientBase
-from common.commands import Command, command
-from common.errors import AuthenticationError, ProtocolError, RemoteError
-from common.sansio import Frame, ProtocolCore, Reply
-from common.simulator import SimConnection, SimulatorBase
+from iotws.client import AsyncClientBase, SyncClientBase
+from iotws.commands import Command, command
+from iotws.errors import AuthenticationError, ProtocolError, RemoteError
+from iotws.sansio import Frame, ProtocolCore, Reply
+from iotws.simulator import SimConnection, SimulatorBase
 
 
 @attrs.frozen

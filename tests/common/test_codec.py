@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-import common.codec
-import common.memory
-from common.codec import (
+import iotws.codec
+import iotws.memory
+from iotws.codec import (
     FLOAT32_MAX,
     ByteOrder,
     DataType,
@@ -32,13 +32,13 @@ from common.codec import (
     to_text,
     unpack,
 )
-from common.errors import CodecError, UsageError
+from iotws.errors import CodecError, UsageError
 
 INTEGERS = [DataType.BYTE, DataType.UINT16, DataType.INT16, DataType.UINT32, DataType.INT32]
 FIXED = [*INTEGERS, DataType.FLOAT]
 
 
-@pytest.mark.parametrize("module", [common.codec, common.memory])
+@pytest.mark.parametrize("module", [iotws.codec, iotws.memory])
 def test_docstring_examples_hold_with_exact_messages(module: Any) -> None:
     result = doctest.testmod(module)
     assert result.attempted > 0
@@ -47,13 +47,13 @@ def test_docstring_examples_hold_with_exact_messages(module: Any) -> None:
 
 def test_attribute_docstring_examples_hold() -> None:
     """Docstrings under module constants and type aliases, which doctest itself does not collect."""
-    source = Path(common.codec.__file__).read_text()
+    source = Path(iotws.codec.__file__).read_text()
     body = ast.parse(source).body
     parser, runner = doctest.DocTestParser(), doctest.DocTestRunner()
     for assignment, doc in itertools.pairwise(body):
         if isinstance(assignment, ast.AnnAssign) and isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant):
             name = ast.unparse(assignment.target)
-            test = parser.get_doctest(str(doc.value.value), dict(vars(common.codec)), name, source, doc.lineno)
+            test = parser.get_doctest(str(doc.value.value), dict(vars(iotws.codec)), name, source, doc.lineno)
             assert test.examples, name
             runner.run(test)
     assert runner.summarize(verbose=False) == (0, 7)
@@ -140,7 +140,7 @@ def test_golden_vectors(dtype: DataType, value: int | float, golden: dict[Layout
     assert buf == b"\xaa" + data + b"\xaa\xaa"
     assert unpack(data, 0, dtype, layout=layout) == value
     assert unpack(memoryview(data), 0, dtype, layout=layout, length=len(data)) == value
-    assert common.codec._unpack_checked(data, 0, dtype, layout, None) == value
+    assert iotws.codec._unpack_checked(data, 0, dtype, layout, None) == value
 
 
 def test_byte_ignores_the_layout() -> None:

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from common import codec
-from common.codec import DataType, Layout, from_registers, from_text, pack, to_registers, to_text, unpack
-from common.errors import CodecError
+from iotws import codec
+from iotws.codec import DataType, Layout, from_registers, from_text, pack, to_registers, to_text, unpack
+from iotws.errors import CodecError
 
 F32 = struct.Struct(">f")
 U32 = struct.Struct(">I")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import trustme
 
-from common.backoff import ReconnectPolicy
-from common.errors import (
+from iotws.backoff import ReconnectPolicy
+from iotws.errors import (
     AuthenticationError,
     ConnectError,
     ConnectionClosed,
@@ -22,9 +22,9 @@ from common.errors import (
     RequestTimeout,
     TLSError,
 )
-from common.events import Connected, Disconnected, ProtocolViolation, Reconnected
-from common.options import BasicAuth
-from common.testing import open_client, resolve, take_events, wait_until
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.options import BasicAuth
+from iotws.testing import open_client, resolve, take_events, wait_until
 
 from .echo import AsyncEchoClient, EchoClient, EchoSimulator, Pushed
 

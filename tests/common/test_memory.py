@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.codec import DataType, Layout, coerce, pack, size_of, unpack
-from common.errors import CodecError, UsageError
-from common.memory import Field, MemoryMap, to_construct
+from iotws.codec import DataType, Layout, coerce, pack, size_of, unpack
+from iotws.errors import CodecError, UsageError
+from iotws.memory import Field, MemoryMap, to_construct
 
 DATA_AREA = MemoryMap(
     {

@@ -9,10 +9,10 @@ import ssl
 
 import pytest
 
-from common.backoff import ReconnectPolicy, is_retryable
-from common.cli import main, to_jsonable
-from common.dispatch import Dispatcher, EndOfStream
-from common.errors import (
+from iotws.backoff import ReconnectPolicy, is_retryable
+from iotws.cli import main, to_jsonable
+from iotws.dispatch import Dispatcher, EndOfStream
+from iotws.errors import (
     AuthenticationError,
     ConnectionClosed,
     HandshakeError,
@@ -20,9 +20,9 @@ from common.errors import (
     TLSError,
     UsageError,
 )
-from common.events import ProtocolViolation, Reconnected
-from common.options import BasicAuth, BearerAuth, ConnectOptions
-from common.sansio import PendingRequests, ProtocolCore, Reply
+from iotws.events import ProtocolViolation, Reconnected
+from iotws.options import BasicAuth, BearerAuth, ConnectOptions
+from iotws.sansio import PendingRequests, ProtocolCore, Reply
 
 
 def test_backoff_grows_to_the_cap_and_jitter_only_shortens() -> None:
@@ -172,11 +172,11 @@ def test_library_logs_nothing_unless_the_application_configures_logging() -> Non
     import sys
 
     code = (
-        "from common.options import ConnectOptions\n"
+        "from iotws.options import ConnectOptions\n"
         "ConnectOptions('wss://127.0.0.1:1/', verify=False).tls_context()\n"
-        "import evok, globiots, xentara, oisp, farmws\n"
+        "from iotws import evok, globiots, xentara, oisp, farmws\n"
         "import logging\n"
-        "for name in ('common', 'evok', 'globiots', 'xentara', 'oisp', 'farmws'):\n"
+        "for name in ('iotws', 'iotws.evok', 'iotws.globiots', 'iotws.xentara', 'iotws.oisp', 'iotws.farmws'):\n"
         "    logging.getLogger(name).warning('would be printed by lastResort without a NullHandler')\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

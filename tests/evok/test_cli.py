@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from common.cli import main
-from evok import EvokSimulator
-from evok.__main__ import demo
+from iotws.cli import main
+from iotws.evok import EvokSimulator
+from iotws.evok.__main__ import demo
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from common.backoff import ReconnectPolicy
-from common.errors import ConnectionClosed, RequestTimeout, UsageError
-from common.events import Reconnected
-from common.testing import resolve, take_events, wait_until
-from evok import (
+from iotws.backoff import ReconnectPolicy
+from iotws.errors import ConnectionClosed, RequestTimeout, UsageError
+from iotws.events import Reconnected
+from iotws.evok import (
     AnalogInput,
     AsyncClient,
     Client,
@@ -24,6 +23,7 @@ from evok import (
     Run,
     Temperature,
 )
+from iotws.testing import resolve, take_events, wait_until
 
 FAST = ReconnectPolicy(initial_delay=0.05, factor=2.0, max_delay=0.2, jitter=0.0, reset_after=60.0)
 

@@ -9,10 +9,10 @@ import cbor2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.errors import ProtocolError
-from evok.models import _REGISTRY, Device, GenericDevice, _slow_from_wire, device_from_wire
-from evok.protocol import FILTER_NAMES, DeviceChanged, EvokCore, SetCommand, normalize_filter, parse_frame
-from evok.testing import device_objects, devices, filters, frames
+from iotws.errors import ProtocolError
+from iotws.evok.models import _REGISTRY, Device, GenericDevice, _slow_from_wire, device_from_wire
+from iotws.evok.protocol import FILTER_NAMES, DeviceChanged, EvokCore, SetCommand, normalize_filter, parse_frame
+from iotws.evok.testing import device_objects, devices, filters, frames
 
 FUZZ = settings(max_examples=150, deadline=None)
 

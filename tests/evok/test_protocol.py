@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from common.errors import ProtocolError, UsageError
-from common.events import ProtocolViolation
-from common.sansio import Reply
-from evok import (
+from iotws.errors import ProtocolError, UsageError
+from iotws.events import ProtocolViolation
+from iotws.evok import (
     AnalogInput,
     AnalogOutput,
     DataPoint,
@@ -40,7 +39,8 @@ from evok import (
     normalize_filter,
     parse_frame,
 )
-from evok.protocol import FilterCommand, RefreshCommand, SetCommand, confirmable_fields
+from iotws.evok.protocol import FilterCommand, RefreshCommand, SetCommand, confirmable_fields
+from iotws.sansio import Reply
 
 #: Every "Received message" of the vendor document, verbatim.
 VENDOR_FRAMES = (Path(__file__).parent / "vendor_frames.jsonl").read_text().splitlines()

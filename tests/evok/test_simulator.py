@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import websocket
 
-from evok import BoardConfig, EvokSimulator
+from iotws.evok import BoardConfig, EvokSimulator
 
 
 @pytest.fixture

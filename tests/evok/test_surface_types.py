@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from evok.client import EvokCommands
-from evok.models import Device, device_from_wire
+from iotws.evok.client import EvokCommands
+from iotws.evok.models import Device, device_from_wire
 
 #: Confirmable helper -> the device type (``kind``) whose state confirms it.
 HELPERS = {

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from common.cli import main
-from common.testing import wait_until
-from farmws import Temperature
-from farmws.simulator import FarmSimulator
+from iotws.cli import main
+from iotws.farmws import Temperature
+from iotws.farmws.simulator import FarmSimulator
+from iotws.testing import wait_until
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ async def test_controller_verb_as_a_device(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_demo_reports_live_values() -> None:
-    from farmws.__main__ import demo
+    from iotws.farmws.__main__ import demo
 
     rows: list[tuple[str, str, str]] = []
     demo(1.0, lambda protocol, name, value: rows.append((protocol, name, value)))

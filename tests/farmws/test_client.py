@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 
-from common.backoff import ReconnectPolicy
-from common.errors import CodecError, RequestTimeout, UsageError
-from common.events import ProtocolViolation, Reconnected
-from common.testing import open_client, resolve, take_events, wait_until
-from farmws import (
+from iotws.backoff import ReconnectPolicy
+from iotws.errors import CodecError, RequestTimeout, UsageError
+from iotws.events import ProtocolViolation, Reconnected
+from iotws.farmws import (
     AsyncControllerClient,
     AsyncDashboardClient,
     AsyncDeviceClient,
@@ -31,7 +30,8 @@ from farmws import (
     Snapshot,
     Temperature,
 )
-from farmws.simulator import FarmSimulator
+from iotws.farmws.simulator import FarmSimulator
+from iotws.testing import open_client, resolve, take_events, wait_until
 
 FAST: dict[str, Any] = {"connect_timeout": 5, "request_timeout": 5}
 

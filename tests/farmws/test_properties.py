@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.errors import ProtocolError
-from common.sansio import ProtocolCore
-from farmws.models import (
+from iotws.errors import ProtocolError
+from iotws.farmws.models import (
     EVENT_TYPES,
     DeviceCommand,
     FarmEvent,
@@ -22,8 +21,8 @@ from farmws.models import (
     Snapshot,
     Temperature,
 )
-from farmws.protocol import DeviceCore, EventCore, LiveCore, encode, parse_event
-from farmws.testing import (
+from iotws.farmws.protocol import DeviceCore, EventCore, LiveCore, encode, parse_event
+from iotws.farmws.testing import (
     device_commands,
     farm_events,
     json_values,
@@ -32,6 +31,7 @@ from farmws.testing import (
     sensor_updates,
     snapshots,
 )
+from iotws.sansio import ProtocolCore
 
 FUZZ = settings(max_examples=150)
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from common.errors import CodecError, ProtocolError, UsageError
-from farmws.models import (
+from iotws.errors import CodecError, ProtocolError, UsageError
+from iotws.farmws.models import (
     CommandReply,
     DeviceCommand,
     GenericEvent,
@@ -25,7 +25,7 @@ from farmws.models import (
     Temperature,
     parse_cmd,
 )
-from farmws.protocol import DeviceCore, EventCore, LiveCore, SendCommand, encode, parse_event
+from iotws.farmws.protocol import DeviceCore, EventCore, LiveCore, SendCommand, encode, parse_event
 
 # -- the vendor document (seeds/002), verbatim code blocks ------------------------
 

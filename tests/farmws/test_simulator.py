@@ -10,9 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from common.errors import RequestTimeout
-from common.testing import wait_until
-from farmws.simulator import CONFIG_COMMAND, FarmSimulator
+from iotws.errors import RequestTimeout
+from iotws.farmws.simulator import CONFIG_COMMAND, FarmSimulator
+from iotws.testing import wait_until
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ async def test_emulated_controller_runs_irrigation_cycles(session: aiohttp.Clien
 
 
 def test_pytest_fixture_serves_an_emulated_farm(farmws_simulator: FarmSimulator) -> None:
-    from farmws import Client, Temperature
+    from iotws.farmws import Client, Temperature
 
     with Client(farmws_simulator.url("/"), client_id="fixture") as dash:
         assert dash.next_event(Temperature, timeout=5).record is not None

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from common.cli import main
-from globiots import GlobiotsSimulator
-from globiots.__main__ import demo
+from iotws.cli import main
+from iotws.globiots import GlobiotsSimulator
+from iotws.globiots.__main__ import demo
 
 
 def test_watch_json_count_prints_typed_updates(

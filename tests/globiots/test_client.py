@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 import trustme
 
-from common.testing import open_client, resolve, take_events, wait_until
-from globiots import (
+from iotws.globiots import (
     AreaNotWritableError,
     AsyncClient,
     ChangeOfValue,
@@ -34,6 +33,7 @@ from globiots import (
     SetResponse,
     SetResult,
 )
+from iotws.testing import open_client, resolve, take_events, wait_until
 
 FAST = {"reconnect": ReconnectPolicy(initial_delay=0.05, jitter=0.0, max_delay=0.2), "request_timeout": 5.0}
 

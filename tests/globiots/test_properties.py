@@ -8,11 +8,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.codec import DataType, Value, coerce
-from common.errors import ProtocolError
-from globiots.models import Point, RealtimeRequest, RealtimeUpdate, SetRequest, SetResponse
-from globiots.protocol import RealtimeCore, SetDataCore
-from globiots.testing import (
+from iotws.codec import DataType, Value, coerce
+from iotws.errors import ProtocolError
+from iotws.globiots.models import Point, RealtimeRequest, RealtimeUpdate, SetRequest, SetResponse
+from iotws.globiots.protocol import RealtimeCore, SetDataCore
+from iotws.globiots.testing import (
     json_values,
     realtime_requests,
     realtime_updates,
@@ -121,8 +121,8 @@ def test_fuzz_mutated_messages_yield_only_protocol_error(
 
 
 def _codec_decode(data_type: DataType, text: str) -> Value | None:
-    from common.codec import from_text
-    from common.errors import CodecError
+    from iotws.codec import from_text
+    from iotws.errors import CodecError
 
     try:
         return text if data_type is DataType.STRING else from_text(data_type, text)
@@ -143,7 +143,7 @@ NUMBER_TEXT = st.one_of(
 @settings(max_examples=300)
 @given(st.sampled_from(list(DataType)), NUMBER_TEXT)
 def test_fast_decode_matches_the_codec(data_type: DataType, text: str) -> None:
-    from globiots.models import decode_value
+    from iotws.globiots.models import decode_value
 
     expected = _codec_decode(data_type, text) if text else None
     got = decode_value(data_type, text)
@@ -156,7 +156,7 @@ def test_fast_decode_matches_the_codec(data_type: DataType, text: str) -> None:
 @settings(max_examples=100)
 @given(st.lists(st.tuples(st.sampled_from(list(DataType)), NUMBER_TEXT), min_size=1, max_size=6))
 def test_fast_entry_path_matches_the_general_path(entries: list[tuple[DataType, str]]) -> None:
-    from globiots.models import PointValue
+    from iotws.globiots.models import PointValue
 
     wire = [{"address": f"{i:04X}", "dataType": t.value, "length": t.size or 4, "value": v, "changeOfValue": "DECREASE"}
             for i, (t, v) in enumerate(entries)]

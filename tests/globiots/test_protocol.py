@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-from common.codec import DataType
-from common.errors import CodecError, ProtocolError, UsageError
-from common.sansio import Reply
-from globiots.models import (
+from iotws.codec import DataType
+from iotws.errors import CodecError, ProtocolError, UsageError
+from iotws.globiots.models import (
     AreaNotWritableError,
     ChangeOfValue,
     DeviceNotFoundError,
@@ -26,7 +25,8 @@ from globiots.models import (
     SetResponse,
     SetResult,
 )
-from globiots.protocol import RealtimeCore, SetData, SetDataCore, Subscribe, loads
+from iotws.globiots.protocol import RealtimeCore, SetData, SetDataCore, Subscribe, loads
+from iotws.sansio import Reply
 
 # --- the vendor document's JSON, verbatim ------------------------------------------------------
 
@@ -484,7 +484,7 @@ def test_loads_rejects_non_objects() -> None:
     ],
 )
 def test_float_hot_path_is_exact(text: str) -> None:
-    from common.codec import from_text
+    from iotws.codec import from_text
 
     try:
         expected: object = from_text(DataType.FLOAT, text)

@@ -7,9 +7,9 @@ import json
 
 import aiohttp
 
-from globiots import DataType, Device, GlobiotsSimulator, Point, RealtimeRequest, SetRequest
-from globiots.models import PointWrite
-from globiots.simulator import AREAS, SIGNALS
+from iotws.globiots import DataType, Device, GlobiotsSimulator, Point, RealtimeRequest, SetRequest
+from iotws.globiots.models import PointWrite
+from iotws.globiots.simulator import AREAS, SIGNALS
 
 
 def test_memory_map_areas() -> None:

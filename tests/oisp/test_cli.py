@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from common.cli import main
-from oisp import OispSimulator
-from oisp.__main__ import demo
+from iotws.cli import main
+from iotws.oisp import OispSimulator
+from iotws.oisp.__main__ import demo
 
 PY = sys.executable
 
@@ -139,9 +139,9 @@ def test_demo_and_simulator_work_without_pyjwt() -> None:
     # a plain `pip install iotws` has no PyJWT/cryptography: the stdlib RS256 fallback takes over
     code = (
         "import sys; sys.modules['jwt'] = None; sys.modules['cryptography'] = None\n"
-        "from oisp.tokens import have_pyjwt\n"
+        "from iotws.oisp.tokens import have_pyjwt\n"
         "assert not have_pyjwt()\n"
-        "from oisp.__main__ import demo\n"
+        "from iotws.oisp.__main__ import demo\n"
         "rows = []\n"
         "demo(0.5, lambda p, n, v: rows.append((p, n, v)))\n"
         "assert ('oisp', 'demo-001 registered', 'yes') in rows, rows\n"

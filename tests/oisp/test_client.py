@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
-from common.backoff import ReconnectPolicy
-from common.errors import ConnectionClosed, HandshakeError, UsageError
-from common.events import Disconnected, ProtocolViolation, Reconnected
-from common.testing import resolve, take_events, wait_until
-from oisp import (
+from iotws.backoff import ReconnectPolicy
+from iotws.errors import ConnectionClosed, HandshakeError, UsageError
+from iotws.events import Disconnected, ProtocolViolation, Reconnected
+from iotws.oisp import (
     Actuation,
     AsyncClient,
     Client,
@@ -27,6 +26,7 @@ from oisp import (
     TokenKeys,
     WrongMessageFormat,
 )
+from iotws.testing import resolve, take_events, wait_until
 
 ACCOUNT = "c4715841-bb1e-4c87-ad78-2376fe596a11"
 DEVICE = "example001"

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from common.backoff import ReconnectPolicy
-from common.errors import UsageError
-from common.events import Connected, Disconnected, Reconnected
-from common.testing import wait_until
-from oisp import InvalidTokenError, OispSimulator, TokenKeys
-from oisp.gateway import DeviceEvent, Gateway
+from iotws.backoff import ReconnectPolicy
+from iotws.errors import UsageError
+from iotws.events import Connected, Disconnected, Reconnected
+from iotws.oisp import InvalidTokenError, OispSimulator, TokenKeys
+from iotws.oisp.gateway import DeviceEvent, Gateway
+from iotws.testing import wait_until
 
 ACC = "acc"
 FAST = ReconnectPolicy(initial_delay=0.05, max_delay=0.2, jitter=0.0)

@@ -8,10 +8,10 @@ import cbor2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common.errors import ProtocolError
-from oisp.models import Actuation, DeviceRegistration, Param, Pong, parse_server_message
-from oisp.protocol import OispCore
-from oisp.testing import actuations, json_values, params, registrations, server_frames
+from iotws.errors import ProtocolError
+from iotws.oisp.models import Actuation, DeviceRegistration, Param, Pong, parse_server_message
+from iotws.oisp.protocol import OispCore
+from iotws.oisp.testing import actuations, json_values, params, registrations, server_frames
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -7,10 +7,9 @@ import logging
 
 import pytest
 
-from common.backoff import is_retryable
-from common.errors import ConnectionClosed, ProtocolError, UsageError
-from common.sansio import Reply
-from oisp.models import (
+from iotws.backoff import is_retryable
+from iotws.errors import ConnectionClosed, ProtocolError, UsageError
+from iotws.oisp.models import (
     Actuation,
     DeviceRegistration,
     InternalServerError,
@@ -24,7 +23,8 @@ from oisp.models import (
     WrongMessageFormat,
     parse_server_message,
 )
-from oisp.protocol import OispCore, PingCommand, TokenRedactingFilter, default_reconnect_policy, redact_tokens
+from iotws.oisp.protocol import OispCore, PingCommand, TokenRedactingFilter, default_reconnect_policy, redact_tokens
+from iotws.sansio import Reply
 
 # The vendor document's example actuation, verbatim.
 VENDOR_ACTUATION = """{

@@ -11,9 +11,9 @@ import aiohttp
 import jwt
 import pytest
 
-from oisp import OispSimulator, TokenKeys
-from oisp.simulator import CONTROL_PATH
-from oisp.tokens import InvalidToken
+from iotws.oisp import OispSimulator, TokenKeys
+from iotws.oisp.simulator import CONTROL_PATH
+from iotws.oisp.tokens import InvalidToken
 
 ACC, DEV = "acc-1", "dev-1"
 

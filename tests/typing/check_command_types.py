@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import assert_type
 
-from common.client import AsyncClientBase, SyncClientBase
-from common.commands import Command, command
-from common.sansio import Frame, ProtocolCore
+from iotws.client import AsyncClientBase, SyncClientBase
+from iotws.commands import Command, command
+from iotws.sansio import Frame, ProtocolCore
 
 
 class Read(Command[int]):

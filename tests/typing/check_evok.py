@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import assert_type
 
-from evok import (
+from iotws.evok import (
     AnalogInput,
     AnalogOutput,
     AsyncClient,

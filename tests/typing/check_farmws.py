@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, assert_type
 
-from farmws import (
+from iotws.farmws import (
     AsyncClient,
     AsyncControllerClient,
     AsyncDashboardClient,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import assert_type
 
-from globiots import AsyncClient, Client, DataType, Point, PointValue, RealtimeUpdate, SetResponse, SetResult
+from iotws.globiots import AsyncClient, Client, DataType, Point, PointValue, RealtimeUpdate, SetResponse, SetResult
 
 POINT = Point("0.0.0.1", "3000", DataType.FLOAT)
 

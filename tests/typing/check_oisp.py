@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import assert_type
 
-from oisp import Actuation, AsyncClient, Client, Pong
+from iotws.oisp import Actuation, AsyncClient, Client, Pong
 
 
 def on_actuation(actuation: Actuation) -> None:

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Awaitable
 from typing import assert_type
 
-from common.errors import IotwsError
-from xentara import (
+from iotws.errors import IotwsError
+from iotws.xentara import (
     AccessRights,
     AsyncClient,
     Attribute,

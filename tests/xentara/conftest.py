@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from xentara.simulator import XentaraSimulator
+from iotws.xentara.simulator import XentaraSimulator
 
 USERS = {"operator": "secret", "viewer": "look"}
 TOKENS = {"good-token": "operator"}

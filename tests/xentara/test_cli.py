@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from common.cli import main
-from xentara.__main__ import demo
-from xentara.simulator import XentaraSimulator
+from iotws.cli import main
+from iotws.xentara.__main__ import demo
+from iotws.xentara.simulator import XentaraSimulator
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from common.testing import open_client, resolve, take_events, wait_until
-from xentara import (
+from iotws.testing import open_client, resolve, take_events, wait_until
+from iotws.xentara import (
     AccessRights,
     AsyncClient,
     Attribute,
@@ -42,7 +42,7 @@ from xentara import (
     ValueOutOfRange,
     XentaraSimulator,
 )
-from xentara.errors import AccessDenied, InvalidParameter
+from iotws.xentara.errors import AccessDenied, InvalidParameter
 
 FAST_RECONNECT = ReconnectPolicy(initial_delay=0.05, max_delay=0.2, jitter=0.01)
 

@@ -9,14 +9,14 @@ from cbor2 import CBORTag
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.errors import ProtocolError
-from common.events import ProtocolViolation
-from common.sansio import Reply
-from xentara.cbor import dumps, loads
-from xentara.models import DataChange, Stage, Timestamp
-from xentara.protocol import GetStageCommand, Request, XentaraCommand, XentaraCore, decode_message
-from xentara.simulator import XentaraSimulator, _ConnState
-from xentara.testing import XENTARA_TAGS, cbor_items, commands, data_changes, timestamps
+from iotws.errors import ProtocolError
+from iotws.events import ProtocolViolation
+from iotws.sansio import Reply
+from iotws.xentara.cbor import dumps, loads
+from iotws.xentara.models import DataChange, Stage, Timestamp
+from iotws.xentara.protocol import GetStageCommand, Request, XentaraCommand, XentaraCore, decode_message
+from iotws.xentara.simulator import XentaraSimulator, _ConnState
+from iotws.xentara.testing import XENTARA_TAGS, cbor_items, commands, data_changes, timestamps
 
 FEW = settings(max_examples=60, deadline=None)
 

@@ -9,12 +9,12 @@ import cbor2
 import pytest
 from cbor2 import CBORTag
 
-from common.errors import HandshakeError, ProtocolError, UsageError
-from common.events import ProtocolViolation
-from common.sansio import Reply
-from xentara import errors
-from xentara.cbor import dumps, loads
-from xentara.models import (
+from iotws.errors import HandshakeError, ProtocolError, UsageError
+from iotws.events import ProtocolViolation
+from iotws.sansio import Reply
+from iotws.xentara import errors
+from iotws.xentara.cbor import dumps, loads
+from iotws.xentara.models import (
     NIL_UUID,
     AccessKind,
     Attribute,
@@ -36,7 +36,7 @@ from xentara.models import (
     UnmatchedError,
     ValueType,
 )
-from xentara.protocol import (
+from iotws.xentara.protocol import (
     BatchCommand,
     BrowseCommand,
     CheckAccessCommand,

@@ -11,9 +11,9 @@ import cbor2
 import pytest
 from cbor2 import CBORTag
 
-from xentara.cbor import dumps, loads
-from xentara.models import Timestamp
-from xentara.simulator import SimModel, XentaraSimulator, _ConnState, _Subscription
+from iotws.xentara.cbor import dumps, loads
+from iotws.xentara.models import Timestamp
+from iotws.xentara.simulator import SimModel, XentaraSimulator, _ConnState, _Subscription
 
 HELLO = [0, 1, 14, {0: 1, 1: 1}]
 
