@@ -18,49 +18,93 @@ Examples:
     ('ff fe ff ff', -2)
 """
 
+from typing import TYPE_CHECKING
+
 from iotws._version import __version__
+from iotws.lazy import lazy_exports
+from iotws.logs import package_logger
 
 #: The protocol subpackages (``iotws.<name>``), in the order the CLI and the demo list them.
 PROTOCOLS = ("globiots", "evok", "xentara", "oisp", "farmws")
 
 # Every iotws logger gets a NullHandler up front: the library prints nothing unless the
 # application configures logging (then frames at DEBUG, lifecycle at INFO, problems at WARNING).
-from iotws.logs import package_logger  # noqa: E402
-
 for _name in ("iotws", *(f"iotws.{p}" for p in PROTOCOLS)):
     package_logger(_name)
 del _name
 
-from iotws.backoff import ReconnectPolicy, is_retryable  # noqa: E402
-from iotws.codec import (  # noqa: E402
-    ByteOrder,
-    DataType,
-    Layout,
-    WordOrder,
-    coerce,
-    from_registers,
-    from_text,
-    pack,
-    size_of,
-    to_registers,
-    to_text,
-    unpack,
-)
-from iotws.errors import (  # noqa: E402
-    AuthenticationError,
-    CodecError,
-    ConnectError,
-    ConnectionClosed,
-    HandshakeError,
-    IotwsError,
-    ProtocolError,
-    RemoteError,
-    RequestTimeout,
-    TLSError,
-    UsageError,
-)
-from iotws.events import Connected, Disconnected, LifecycleEvent, ProtocolViolation, Reconnected  # noqa: E402
-from iotws.options import BasicAuth, BearerAuth, ConnectOptions  # noqa: E402
+# The shared names load on first use: a program (or a pytest run with the iotws plugin) that
+# imports iotws without using them pays for none of their modules.
+if TYPE_CHECKING:
+    from iotws.backoff import ReconnectPolicy, is_retryable
+    from iotws.codec import (
+        ByteOrder,
+        DataType,
+        Layout,
+        WordOrder,
+        coerce,
+        from_registers,
+        from_text,
+        pack,
+        size_of,
+        to_registers,
+        to_text,
+        unpack,
+    )
+    from iotws.errors import (
+        AuthenticationError,
+        CodecError,
+        ConnectError,
+        ConnectionClosed,
+        HandshakeError,
+        IotwsError,
+        ProtocolError,
+        RemoteError,
+        RequestTimeout,
+        TLSError,
+        UsageError,
+    )
+    from iotws.events import Connected, Disconnected, LifecycleEvent, ProtocolViolation, Reconnected
+    from iotws.options import BasicAuth, BearerAuth, ConnectOptions
+else:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "AuthenticationError": "iotws.errors",
+            "BasicAuth": "iotws.options",
+            "BearerAuth": "iotws.options",
+            "ByteOrder": "iotws.codec",
+            "CodecError": "iotws.errors",
+            "ConnectError": "iotws.errors",
+            "ConnectOptions": "iotws.options",
+            "Connected": "iotws.events",
+            "ConnectionClosed": "iotws.errors",
+            "DataType": "iotws.codec",
+            "Disconnected": "iotws.events",
+            "HandshakeError": "iotws.errors",
+            "IotwsError": "iotws.errors",
+            "Layout": "iotws.codec",
+            "LifecycleEvent": "iotws.events",
+            "ProtocolError": "iotws.errors",
+            "ProtocolViolation": "iotws.events",
+            "ReconnectPolicy": "iotws.backoff",
+            "Reconnected": "iotws.events",
+            "RemoteError": "iotws.errors",
+            "RequestTimeout": "iotws.errors",
+            "TLSError": "iotws.errors",
+            "UsageError": "iotws.errors",
+            "WordOrder": "iotws.codec",
+            "coerce": "iotws.codec",
+            "from_registers": "iotws.codec",
+            "from_text": "iotws.codec",
+            "is_retryable": "iotws.backoff",
+            "pack": "iotws.codec",
+            "size_of": "iotws.codec",
+            "to_registers": "iotws.codec",
+            "to_text": "iotws.codec",
+            "unpack": "iotws.codec",
+        },
+    )
 
 __all__ = [
     "PROTOCOLS",

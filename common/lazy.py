@@ -26,9 +26,7 @@ from collections.abc import Callable, Mapping
 __all__ = ["lazy_exports"]
 
 
-def lazy_exports(
-    package: str, exports: Mapping[str, str]
-) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
+def lazy_exports(package: str, exports: Mapping[str, str]) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
     """Return ``(__getattr__, __dir__)`` for ``package``: ``exports`` maps a name to its defining module.
 
     A loaded name is stored in the package's namespace, so later lookups cost nothing.

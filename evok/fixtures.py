@@ -1,37 +1,48 @@
-"""Pytest fixtures for testing code that uses EVOK (loaded by the iotws pytest plugin).
+"""How the iotws pytest plugin builds EVOK fixtures (``evok_simulator``, ``evok_client``, ``evok_async_client``).
 
-* ``evok_simulator``: a running :class:`~iotws.evok.simulator.EvokSimulator` on 127.0.0.1
-  (its own thread, ephemeral port), default board, scanning at 50 Hz.
-* ``evok_client``: a connected sync :class:`~iotws.evok.client.Client` on that simulator.
+Defaults: the default board scanning at 50 Hz; clients with a 5 s request
+timeout. ``@pytest.mark.iotws_simulator(v2=True)`` runs an EVOK 2.x unit;
+``@pytest.mark.iotws_client(filter=["relay"])`` connects a client that streams
+relay changes only.
 
 Example::
 
     def test_my_lamp_logic(evok_simulator, evok_client):
         evok_client.set_relay("2_01", True, confirm=True)
         assert evok_simulator.device("ro", "2_01")["value"] == 1
+
+Examples:
+    >>> with KIT.running_simulator({"v2": True}) as sim, KIT.client(sim, {"request_timeout": 2.0}) as evok:
+    ...     evok.state.device("relay", "2_01").dev, evok.options.request_timeout
+    ('relay', 2.0)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
-import pytest
-
-from iotws.evok.client import Client
+from iotws.evok.client import AsyncClient, Client
 from iotws.evok.simulator import EvokSimulator
+from iotws.fixtures import FixtureKit
 
-__all__ = ["evok_client", "evok_simulator"]
-
-
-@pytest.fixture
-def evok_simulator() -> Iterator[EvokSimulator]:
-    """A running EVOK simulator, stopped after the test."""
-    with EvokSimulator().run() as sim:
-        yield sim
+__all__ = ["KIT", "EvokFixtures"]
 
 
-@pytest.fixture
-def evok_client(evok_simulator: EvokSimulator) -> Iterator[Client]:
-    """A connected sync client of ``evok_simulator`` (state cache filled), closed after the test."""
-    with Client(evok_simulator.url(), request_timeout=5.0) as client:
-        yield client
+class EvokFixtures(FixtureKit[EvokSimulator, Client, AsyncClient]):
+    """EVOK's fixture kit: a simulator with the default board, clients on its ``/ws``."""
+
+    protocol = "evok"
+    client_class = Client
+    async_client_class = AsyncClient
+
+    def simulator(self, **options: Any) -> EvokSimulator:
+        """An :class:`EvokSimulator` built with ``options``."""
+        return EvokSimulator(**options)
+
+    def client_arguments(self, simulator: EvokSimulator, **options: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The simulator's URL; a 5 s request timeout unless ``options`` say otherwise."""
+        return (simulator.url(),), {"request_timeout": 5.0, **options}
+
+
+#: The kit the plugin uses.
+KIT = EvokFixtures()

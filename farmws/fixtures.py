@@ -1,28 +1,48 @@
-"""Pytest fixtures for farmws, loaded by the iotws pytest plugin.
+"""How the iotws pytest plugin builds farmws fixtures (``farmws_simulator``, ``farmws_client``...).
 
-``farmws_simulator`` is a running :class:`~iotws.farmws.simulator.FarmSimulator`
-(both dialects, emulated controller on, ten times faster than real time).
+Defaults: the reference server with its emulated farm at ``time_scale=0.1``;
+clients are Dialect D dashboards (``client_id="pytest"``) with a 5 s request
+timeout. ``@pytest.mark.iotws_client(client_id="kitchen")`` picks another id.
+
+Example::
+
+    from iotws.farmws import Temperature
+
+    def test_dashboard_sees_temperatures(farmws_client):
+        assert farmws_client.next_event(Temperature, timeout=5).record is not None
 
 Examples:
-    >>> def test_dashboard_sees_readings(farmws_simulator):
-    ...     from iotws.farmws import Client, Temperature
-    ...     with Client(farmws_simulator.url("/"), client_id="test") as dash:
-    ...         assert dash.next_event(Temperature, timeout=5).record is not None
+    >>> with KIT.running_simulator({}) as sim:
+    ...     KIT.client(sim, {"client_id": "kitchen"}).options.url.endswith("/clients/kitchen")
+    True
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
-import pytest
-
+from iotws.farmws.client import AsyncDashboardClient, DashboardClient
 from iotws.farmws.simulator import FarmSimulator
+from iotws.fixtures import FixtureKit
 
-__all__ = ["farmws_simulator"]
+__all__ = ["KIT", "FarmwsFixtures"]
 
 
-@pytest.fixture
-def farmws_simulator() -> Iterator[FarmSimulator]:
-    """A started farmws reference server on 127.0.0.1 (``time_scale=0.1``), stopped after the test."""
-    with FarmSimulator(time_scale=0.1).run() as sim:
-        yield sim
+class FarmwsFixtures(FixtureKit[FarmSimulator, DashboardClient, AsyncDashboardClient]):
+    """farmws' fixture kit: the reference server, dashboard clients of it."""
+
+    protocol = "farmws"
+    client_class = DashboardClient
+    async_client_class = AsyncDashboardClient
+
+    def simulator(self, **options: Any) -> FarmSimulator:
+        """A :class:`FarmSimulator` built with ``options`` (``time_scale=0.1`` unless given)."""
+        return FarmSimulator(**{"time_scale": 0.1, **options})
+
+    def client_arguments(self, simulator: FarmSimulator, **options: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The server's base URL and ``client_id="pytest"``; a 5 s request timeout, unless ``options`` say otherwise."""
+        return (simulator.url("/"),), {"client_id": "pytest", "request_timeout": 5.0, **options}
+
+
+#: The kit the plugin uses.
+KIT = FarmwsFixtures()

@@ -1,30 +1,50 @@
-"""Pytest fixtures for testing code that uses Globiots, without hardware.
+"""How the iotws pytest plugin builds Globiots fixtures (``globiots_simulator``, ``globiots_client``...).
 
-Loaded automatically by the iotws pytest plugin.
+Defaults: devices ``0.0.0.1`` and ``0.0.0.2`` at 20x time scale; clients on the
+simulator's base URL with a 5 s request timeout. Every switch of the simulator
+can also be flipped during the test, through the ``globiots_simulator`` fixture.
+
+Example::
+
+    from iotws.globiots import DataType, Point
+
+    def test_setpoint(globiots_client):
+        globiots_client.set(Point("0.0.0.1", "3000", DataType.FLOAT), 3.3)
 
 Examples:
-    >>> def test_my_dashboard(globiots_simulator):
-    ...     with Client(globiots_simulator.base_url) as client:
-    ...         client.subscribe([Point("0.0.0.1", "2000", DataType.FLOAT)], update_time=1)
+    >>> with KIT.running_simulator({"hostnames": ["0.0.0.9"]}) as sim:
+    ...     [device.hostname for device in sim.devices.values()]
+    ['0.0.0.9']
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
-import pytest
-
+from iotws.fixtures import FixtureKit
+from iotws.globiots.client import AsyncClient, Client
 from iotws.globiots.simulator import GlobiotsSimulator
 
-__all__ = ["globiots_simulator"]
+__all__ = ["KIT", "GlobiotsFixtures"]
 
 
-@pytest.fixture
-def globiots_simulator() -> Iterator[GlobiotsSimulator]:
-    """A running :class:`GlobiotsSimulator` (devices ``0.0.0.1``, ``0.0.0.2``; 20x time scale).
+class GlobiotsFixtures(FixtureKit[GlobiotsSimulator, Client, AsyncClient]):
+    """Globiots' fixture kit: an iConnector simulator, clients on its base URL."""
 
-    Use ``globiots_simulator.base_url`` as the client's base URL; every switch of the
-    simulator can be flipped during the test.
-    """
-    with GlobiotsSimulator(time_scale=20).run() as sim:
-        yield sim
+    protocol = "globiots"
+    client_class = Client
+    async_client_class = AsyncClient
+
+    def simulator(self, **options: Any) -> GlobiotsSimulator:
+        """A :class:`GlobiotsSimulator` built with ``options`` (20x time scale unless given)."""
+        return GlobiotsSimulator(**{"time_scale": 20, **options})
+
+    def client_arguments(
+        self, simulator: GlobiotsSimulator, **options: Any
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The simulator's base URL; a 5 s request timeout unless ``options`` say otherwise."""
+        return (simulator.base_url,), {"request_timeout": 5.0, **options}
+
+
+#: The kit the plugin uses.
+KIT = GlobiotsFixtures()

@@ -1,39 +1,67 @@
-"""Pytest fixtures for testing code that uses OISP devices (loaded by the iotws pytest plugin).
+"""How the iotws pytest plugin builds OISP fixtures (``oisp_simulator``, ``oisp_client``, ``oisp_token_keys``...).
 
-* ``oisp_simulator``: a running :class:`~iotws.oisp.simulator.OispSimulator` (own thread), its
-  switches at their defaults; push commands with ``oisp_simulator.actuate_sync(...)``.
-* ``oisp_token_keys``: the RSA key pair shared by the session's simulators (key generation
-  costs tens of milliseconds, so it is done once).
+Defaults: one RSA key pair per test session signs every token; the clients are
+device ``dev-1`` of account ``acc-1``, with a token the simulator issues, a
+0.2 s registration grace and a 5 s request timeout.
+``@pytest.mark.iotws_client(device_id="pump-7", account_id="farm")`` picks
+another device; ``token=`` passes a token of your own (an expired one, say).
 
 Example::
 
-    def test_my_device_handler(oisp_simulator):
-        token = oisp_simulator.issue_token("dev-1", "acc-1")
-        with oisp.Client(oisp_simulator.url(), "dev-1", token, grace=0.2) as dev:
-            oisp_simulator.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
-            assert next(dev.actuations(timeout=5)).param("LED") == "1"
+    def test_led_handler(oisp_simulator, oisp_client):
+        oisp_simulator.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
+        assert next(oisp_client.actuations(timeout=5)).param("LED") == "1"
+
+Examples:
+    >>> with KIT.running_simulator({}) as sim, KIT.client(sim, {"device_id": "pump-7"}) as dev:
+    ...     dev.device_id, sim.keys is token_keys()
+    ('pump-7', True)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from typing import Any
 
-import pytest
-
+from iotws.fixtures import FixtureKit
+from iotws.oisp.client import AsyncClient, Client
 from iotws.oisp.simulator import OispSimulator
 from iotws.oisp.tokens import TokenKeys
 
-__all__ = ["oisp_simulator", "oisp_token_keys"]
+__all__ = ["KIT", "OispFixtures", "token_keys"]
 
 
-@pytest.fixture(scope="session")
-def oisp_token_keys() -> TokenKeys:
-    """One RSA key pair for every simulator of the test session."""
+@functools.cache
+def token_keys() -> TokenKeys:
+    """The key pair of this test session (made once: RSA key generation is slow)."""
     return TokenKeys.generate()
 
 
-@pytest.fixture
-def oisp_simulator(oisp_token_keys: TokenKeys) -> Iterator[OispSimulator]:
-    """A running OISP simulator on 127.0.0.1 (ephemeral port), stopped after the test."""
-    with OispSimulator(keys=oisp_token_keys).run() as sim:
-        yield sim
+class OispFixtures(FixtureKit[OispSimulator, Client, AsyncClient]):
+    """OISP's fixture kit: a simulator signing with the session's keys, a registered device client."""
+
+    protocol = "oisp"
+    client_class = Client
+    async_client_class = AsyncClient
+
+    def simulator(self, **options: Any) -> OispSimulator:
+        """An :class:`OispSimulator` built with ``options`` (the session's keys unless ``keys`` is given)."""
+        return OispSimulator(**{"keys": token_keys(), **options})
+
+    def client_arguments(
+        self,
+        simulator: OispSimulator,
+        *,
+        device_id: str = "dev-1",
+        account_id: str = "acc-1",
+        token: str | None = None,
+        **options: Any,
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """URL, device id and a token the simulator issues for it; grace 0.2 s and 5 s timeouts by default."""
+        if token is None:
+            token = simulator.issue_token(device_id, account_id)
+        return (simulator.url(), device_id, token), {"grace": 0.2, "request_timeout": 5.0, **options}
+
+
+#: The kit the plugin uses.
+KIT = OispFixtures()

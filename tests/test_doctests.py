@@ -19,7 +19,7 @@ def _modules() -> list[str]:
         names.append(package)
         module = importlib.import_module(package)
         for info in pkgutil.iter_modules(module.__path__, prefix=f"{package}."):
-            if not info.name.endswith(("__main__", "pytest_plugin", "fixtures")):
+            if not info.name.endswith("__main__"):
                 names.append(info.name)
     return names
 

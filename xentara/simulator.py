@@ -54,7 +54,7 @@ from iotws.xentara.models import (
 )
 from iotws.xentara.protocol import Request, error_packet, event_packet, success_packet
 
-__all__ = ["SimAttribute", "SimElement", "SimModel", "XentaraSimulator", "self_signed_context"]
+__all__ = ["SimAttribute", "SimElement", "SimModel", "XentaraSimulator", "self_signed_certificate", "self_signed_context"]
 
 #: Namespace of the simulator's stable element UUIDs (uuid5 of the primary key).
 UUID_NAMESPACE = uuid.UUID("6f1f3c2e-6f1e-4a59-9a53-58c1d1e2a001")
@@ -693,6 +693,21 @@ def self_signed_context(host: str = "127.0.0.1") -> ssl.SSLContext:
         >>> self_signed_context().protocol is not None
         True
     """
+    return self_signed_certificate(host)[0]
+
+
+def self_signed_certificate(host: str = "127.0.0.1") -> tuple[ssl.SSLContext, str]:
+    """A server SSL context with a fresh self-signed certificate for ``host``, and that certificate (PEM).
+
+    A client trusts the server by that certificate alone, with verification on
+    (needs ``cryptography``).
+
+    Examples:
+        >>> server, pem = self_signed_certificate()
+        >>> client = ssl.create_default_context(cadata=pem)
+        >>> pem.startswith("-----BEGIN CERTIFICATE-----"), client.verify_mode == ssl.CERT_REQUIRED
+        (True, True)
+    """
     import datetime as dt
     import ipaddress
 
@@ -729,4 +744,4 @@ def self_signed_context(host: str = "127.0.0.1") -> ssl.SSLContext:
             )
         )
         ctx.load_cert_chain(cert_path, key_path)
-    return ctx
+    return ctx, cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
