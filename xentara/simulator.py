@@ -54,7 +54,14 @@ from iotws.xentara.models import (
 )
 from iotws.xentara.protocol import Request, error_packet, event_packet, success_packet
 
-__all__ = ["SimAttribute", "SimElement", "SimModel", "XentaraSimulator", "self_signed_certificate", "self_signed_context"]
+__all__ = [
+    "SimAttribute",
+    "SimElement",
+    "SimModel",
+    "XentaraSimulator",
+    "self_signed_certificate",
+    "self_signed_context",
+]
 
 #: Namespace of the simulator's stable element UUIDs (uuid5 of the primary key).
 UUID_NAMESPACE = uuid.UUID("6f1f3c2e-6f1e-4a59-9a53-58c1d1e2a001")
