@@ -148,9 +148,9 @@ def cli_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
     return run
 
 
-def _protocol_modules() -> dict[str, ModuleType]:
+def _protocol_modules(names: Iterable[str] = PROTOCOLS) -> dict[str, ModuleType]:
     modules: dict[str, ModuleType] = {}
-    for name in PROTOCOLS:
+    for name in names:
         try:
             module = importlib.import_module(f"iotws.{name}.__main__")
         except ModuleNotFoundError as exc:
@@ -208,7 +208,7 @@ def protocol_main(protocol: str, argv: Sequence[str] | None = None) -> int:
         ...
         0
     """
-    modules = {name: module for name, module in _protocol_modules().items() if name == protocol}
+    modules = _protocol_modules([protocol])
     if not modules:
         print(f"error: iotws {protocol} is unavailable", file=sys.stderr)
         return 2
