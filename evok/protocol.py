@@ -37,16 +37,8 @@ from iotws.commands import Command
 from iotws.errors import ProtocolError, UsageError
 from iotws.events import ProtocolViolation
 from iotws.evok.models import Device, State, device_from_wire, emitted_name
+from iotws.jsonwire import DECODE_ERRORS, loads
 from iotws.sansio import Frame, ProtocolCore, Reply, Submission
-
-try:  # orjson is an optional speed-up (the ``speedups`` extra)
-    import orjson  # type: ignore[import-not-found, unused-ignore]  # checked with and without it
-
-    _loads: Any = orjson.loads
-    _LOAD_ERRORS: tuple[type[BaseException], ...] = (orjson.JSONDecodeError, ValueError, RecursionError)
-except ImportError:  # pragma: no cover - depends on the environment
-    _loads = json.loads
-    _LOAD_ERRORS = (ValueError, RecursionError)
 
 _R = TypeVar("_R", bound="Device | None")
 
@@ -156,8 +148,8 @@ def parse_frame(frame: Frame) -> list[Device]:
 
 def _decode_json(frame: Frame) -> Any:
     try:
-        return _loads(frame)
-    except _LOAD_ERRORS as exc:
+        return loads(frame)
+    except DECODE_ERRORS as exc:
         raise ProtocolError(f"not JSON: {exc}", frame=frame) from None
     except TypeError as exc:
         raise ProtocolError(f"cannot decode frame: {exc}", frame=frame) from None

@@ -39,6 +39,8 @@ from iotws.globiots.models import (
     SetResponse,
     SetResult,
 )
+from iotws.jsonwire import DECODE_ERRORS
+from iotws.jsonwire import loads as json_loads
 from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 
 __all__ = [
@@ -68,9 +70,6 @@ R = TypeVar("R")
 try:  # orjson is an optional speed-up (the ``speedups`` extra)
     import orjson  # type: ignore[import-not-found, unused-ignore]  # checked with and without it
 
-    _loads: Callable[[str | bytes], Any] = orjson.loads
-    _LOAD_ERRORS: tuple[type[BaseException], ...] = (orjson.JSONDecodeError, ValueError, RecursionError, TypeError)
-
     def dumps(obj: Any) -> str:
         """Compact JSON text of ``obj``.
 
@@ -82,8 +81,6 @@ try:  # orjson is an optional speed-up (the ``speedups`` extra)
         return data.decode()
 
 except ImportError:  # pragma: no cover - exercised only without orjson
-    _loads = json.loads
-    _LOAD_ERRORS = (ValueError, RecursionError, TypeError)
 
     def dumps(obj: Any) -> str:
         """Compact JSON text of ``obj``.
@@ -106,8 +103,8 @@ def loads(frame: Frame) -> dict[str, Any]:
         iotws.errors.ProtocolError: expected a JSON object, got list (frame: '[1]')
     """
     try:
-        data = _loads(frame)
-    except _LOAD_ERRORS as exc:
+        data = json_loads(frame)
+    except DECODE_ERRORS as exc:
         raise ProtocolError(f"not JSON: {exc}", frame=frame) from None
     if not isinstance(data, dict):
         raise ProtocolError(f"expected a JSON object, got {type(data).__name__}", frame=frame)

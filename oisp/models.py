@@ -21,15 +21,7 @@ from typing import Any
 import attrs
 
 from iotws.errors import AuthenticationError, ProtocolError, RemoteError
-
-try:  # optional speedup
-    import orjson  # type: ignore[import-not-found, unused-ignore]  # checked with and without it
-
-    _loads: Any = orjson.loads
-    _DECODE_ERRORS: tuple[type[BaseException], ...] = (orjson.JSONDecodeError, ValueError, RecursionError)
-except ImportError:  # pragma: no cover - exercised without the speedups extra
-    _loads = json.loads
-    _DECODE_ERRORS = (ValueError, RecursionError)
+from iotws.jsonwire import DECODE_ERRORS, loads
 
 __all__ = [
     "CODE_ACTUATION",
@@ -441,8 +433,8 @@ def parse_server_message(frame: str | bytes) -> ServerMessage:
     if isinstance(frame, (bytes, bytearray)):
         raise ProtocolError("binary frame from the server (OISP uses text frames)", frame=frame)
     try:
-        data = _loads(frame)
-    except _DECODE_ERRORS as exc:
+        data = loads(frame)
+    except DECODE_ERRORS as exc:
         raise ProtocolError(f"not JSON: {exc}", frame=frame) from None
     if not isinstance(data, dict):
         raise ProtocolError("server message is not a JSON object", frame=frame)
