@@ -64,7 +64,7 @@ if TYPE_CHECKING:
         TLSError,
         UsageError,
     )
-    from iotws.events import Connected, Disconnected, LifecycleEvent, ProtocolViolation, Reconnected
+    from iotws.events import Connected, Disconnected, LifecycleEvent, ProtocolViolation, Reconnected, Stopped
     from iotws.options import BasicAuth, BearerAuth, ConnectOptions
 else:
     __getattr__, __dir__ = lazy_exports(
@@ -89,6 +89,7 @@ else:
             "ProtocolViolation": "iotws.events",
             "ReconnectPolicy": "iotws.backoff",
             "Reconnected": "iotws.events",
+            "Stopped": "iotws.events",
             "RemoteError": "iotws.errors",
             "RequestTimeout": "iotws.errors",
             "TLSError": "iotws.errors",
@@ -129,6 +130,7 @@ __all__ = [
     "Reconnected",
     "RemoteError",
     "RequestTimeout",
+    "Stopped",
     "TLSError",
     "UsageError",
     "WordOrder",

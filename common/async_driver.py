@@ -95,6 +95,8 @@ class AsyncDriver:
         self._closing: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._last_error: BaseException | None = None
+        #: Set when the server's close frame meant "do not come back" (``core.close_error``).
+        self._final: IotwsError | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._live = Liveness(options.ping_interval, options.ping_timeout, core.idle_timeout())
         self._timer: asyncio.TimerHandle | None = None
@@ -111,6 +113,7 @@ class AsyncDriver:
         if self._task is not None:
             return
         self._closing = asyncio.Event()
+        self._final = None
         self._send_lock = asyncio.Lock()
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
@@ -339,7 +342,7 @@ class AsyncDriver:
                 return
             await self._lost(ws, error)
             policy = self.options.reconnect
-            if policy is None or not policy.retry_on(self._last_error or ConnectionClosed()):
+            if self._final is not None or policy is None or not policy.retry_on(self._last_error or ConnectionClosed()):
                 self._give_up(self._last_error)
                 return
             if time.monotonic() - connected_at >= policy.reset_after:
@@ -357,7 +360,7 @@ class AsyncDriver:
                 except IotwsError as exc:
                     self._last_error = exc
                     self.log.warning("reconnect attempt %d failed: %s", attempts, exc)
-                    if policy.gives_up(attempts) or not policy.retry_on(exc):
+                    if self._final is not None or policy.gives_up(attempts) or not policy.retry_on(exc):
                         self._give_up(exc)
                         return
                     continue
@@ -391,8 +394,11 @@ class AsyncDriver:
             raise self._dead
         if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED):
             code = ws.close_code
+            reason = str(msg.extra) if msg.type is aiohttp.WSMsgType.CLOSE and msg.extra else ""
             extra = f", {msg.extra}" if msg.extra else ""
-            raise ConnectionClosed(f"server closed the connection (code {code}{extra})", code=code)
+            if msg.type is aiohttp.WSMsgType.CLOSE:
+                self._final = self.core.close_error(code, reason)
+            raise ConnectionClosed(f"server closed the connection (code {code}{extra})", code=code, reason=reason)
         if msg.type is aiohttp.WSMsgType.ERROR:
             exc = ws.exception()
             if isinstance(exc, aiohttp.WebSocketError) and exc.code == 1009:
@@ -452,12 +458,18 @@ class AsyncDriver:
         self.log.warning("lost connection to %s: %s", self.options.safe_url, error)
         self._fail_all(ConnectionClosed(f"the link dropped while the command was in flight: {error}"))
         policy = self.options.reconnect
-        will = policy is not None and policy.retry_on(reason)
+        will = self._final is None and policy is not None and policy.retry_on(reason)
         self.dispatcher.emit(Disconnected(error=reason, will_reconnect=will))
 
     def _give_up(self, error: BaseException | None) -> None:
+        final = self._final
+        if final is not None:  # the server said "do not come back"
+            self.log.warning("stopped: %s (%s)", final, self.options.safe_url)
+            self.dispatcher.end(final, reason=str(final))
+            return
         self.log.error("giving up on %s: %s", self.options.safe_url, error)
-        self.dispatcher.end(ConnectionClosed(f"connection lost for good: {error}"))
+        why = "gave up reconnecting" if self.options.reconnect is not None else "link lost and reconnecting is off"
+        self.dispatcher.end(ConnectionClosed(f"connection lost for good: {error}"), reason=f"{why}: {error}")
 
     def _spawn(self, awaitable: Awaitable[Any]) -> None:
         async def run() -> None:

@@ -60,9 +60,13 @@ class ReconnectPolicy:
     spread by ``jitter`` (0.5 = up to 50% shorter, never longer), so a fleet of
     clients does not reconnect in lock-step. After ``max_attempts`` failed attempts
     (``None`` = forever) the client gives up and its stream ends with
-    :class:`~iotws.errors.ConnectionClosed`. A connection that lived
-    ``reset_after`` seconds resets the count. ``retry_on`` decides which errors are
-    worth retrying.
+    :class:`~iotws.events.Stopped` and :class:`~iotws.errors.ConnectionClosed`.
+    ``retry_on`` decides which errors are worth retrying.
+
+    A connection that finished its opening exchange and then lived ``reset_after``
+    seconds (default 1 s) resets the count, so a server that restarts and comes back
+    is reconnected after the first, short delay every time; a server that accepts
+    and drops at once (a crash loop) still meets growing delays.
 
     Examples:
         >>> ReconnectPolicy(max_attempts=3).max_attempts
@@ -74,7 +78,7 @@ class ReconnectPolicy:
     max_delay: float = attrs.field(default=30.0, validator=_check_positive)
     jitter: float = attrs.field(default=0.5, validator=_check_positive)
     max_attempts: int | None = None
-    reset_after: float = attrs.field(default=30.0, validator=_check_positive)
+    reset_after: float = attrs.field(default=1.0, validator=_check_positive)
     retry_on: Callable[[BaseException], bool] = is_retryable
 
     def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:

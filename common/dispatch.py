@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from iotws.errors import IotwsError, ProtocolError
-from iotws.events import ProtocolViolation
+from iotws.events import ProtocolViolation, Stopped
 from iotws.logs import package_logger
 from iotws.sansio import Frame, ProtocolCore, Reply
 
@@ -79,6 +79,8 @@ class Dispatcher:
         self.callbacks: list[tuple[type, Callable[[Any], Any]]] = []
         self.dropped_events = 0
         self.schedule: Callable[[Any], None] | None = None
+        #: Whether the final :class:`Stopped` event went out.
+        self.stopped = False
 
     def on(self, event_type: type, callback: Callable[[Any], Any]) -> None:
         """Call ``callback(event)`` for every event that is an instance of ``event_type``."""
@@ -149,6 +151,15 @@ class Dispatcher:
                         n,
                     )
 
-    def end(self, error: BaseException | None = None) -> None:
-        """Close the stream: consumers stop after the events already queued."""
+    def end(self, error: BaseException | None = None, reason: str | None = None) -> None:
+        """Close the stream with a final :class:`Stopped` event (once); consumers stop after it.
+
+        ``error`` (if any) is raised to consumers after the events already queued;
+        ``reason`` is the words of the ``Stopped`` event (default: the error's text,
+        or "closed by the application").
+        """
+        if not self.stopped:
+            self.stopped = True
+            text = reason or (str(error) if error is not None else "closed by the application")
+            self.emit(Stopped(text, error))
         self.put(EndOfStream(error) if error is not None else END_OF_STREAM)

@@ -111,14 +111,19 @@ class ConnectionClosed(IotwsError):
     A command that was in flight when the link dropped raises this; it is never
     replayed on the next connection.
 
+    ``code`` and ``reason`` are those of the peer's close frame when there was one.
+
     Examples:
         >>> ConnectionClosed("link lost", code=1006).code
         1006
+        >>> ConnectionClosed("closed by the server", code=1000, reason="bye").reason
+        'bye'
     """
 
-    def __init__(self, message: str = "connection closed", *, code: int | None = None) -> None:
+    def __init__(self, message: str = "connection closed", *, code: int | None = None, reason: str = "") -> None:
         super().__init__(message)
         self.code = code
+        self.reason = reason
 
 
 class RequestTimeout(IotwsError, TimeoutError):

@@ -15,7 +15,7 @@ import attrs
 
 from iotws.errors import ProtocolError
 
-__all__ = ["Connected", "Disconnected", "LifecycleEvent", "ProtocolViolation", "Reconnected"]
+__all__ = ["Connected", "Disconnected", "LifecycleEvent", "ProtocolViolation", "Reconnected", "Stopped"]
 
 
 @attrs.frozen(slots=True)
@@ -79,3 +79,21 @@ class ProtocolViolation(LifecycleEvent):
     """
 
     error: ProtocolError
+
+
+@attrs.frozen(slots=True)
+class Stopped(LifecycleEvent):
+    """The client stopped for good: the last event of its stream.
+
+    ``reason`` says why in words; ``error`` is what ended it (``None`` when the
+    application closed the client). It comes after the last ``Disconnected`` when the
+    client gave up reconnecting, when the server's close meant "do not come back"
+    (see :meth:`iotws.sansio.ProtocolCore.close_error`), or when reconnecting is off.
+
+    Examples:
+        >>> Stopped("closed by the application", None).error is None
+        True
+    """
+
+    reason: str
+    error: BaseException | None = None

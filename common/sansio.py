@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from iotws.errors import HandshakeError
+from iotws.errors import HandshakeError, IotwsError
 from iotws.logs import describe_frame
 
 if TYPE_CHECKING:
@@ -214,6 +214,21 @@ class ProtocolCore:
         success is silence (OISP) marks itself complete instead.
         """
         raise HandshakeError(f"{self.name}: the server did not complete the opening exchange")
+
+    def close_error(self, code: int | None, reason: str) -> IotwsError | None:
+        """Whether the peer's close frame (``code``, ``reason``) ends the client for good.
+
+        Both drivers ask this when the server closes the WebSocket, before the
+        reconnect policy. Return an error to stop for good with it (no reconnect: the
+        event stream ends with :class:`~iotws.events.Stopped` carrying it), or ``None``
+        (the default) to let the reconnect policy decide. OISP uses it: its server closes
+        an older socket with code 1000 when another one registers the same device.
+
+        Examples:
+            >>> ProtocolCore().close_error(1000, "") is None
+            True
+        """
+        return None
 
     def connection_lost(self) -> None:
         """Forget per-connection state. Pending commands are failed by the driver."""

@@ -125,6 +125,8 @@ class SyncDriver:
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_error: BaseException | None = None
+        #: Set when the server's close frame meant "do not come back" (``core.close_error``).
+        self._final: IotwsError | None = None
         self._live = Liveness(options.ping_interval, options.ping_timeout, core.idle_timeout())
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
@@ -140,6 +142,7 @@ class SyncDriver:
         if self._thread is not None:
             return
         self._closing.clear()
+        self._final = None
         self._wake_r, self._wake_w = socket.socketpair()
         try:
             self._establish()
@@ -297,7 +300,7 @@ class SyncDriver:
                 return
             self._lost(ws, error)
             policy = self.options.reconnect
-            if policy is None or not policy.retry_on(self._last_error or ConnectionClosed()):
+            if self._final is not None or policy is None or not policy.retry_on(self._last_error or ConnectionClosed()):
                 self._give_up(self._last_error)
                 return
             if time.monotonic() - connected_at >= policy.reset_after:
@@ -313,7 +316,7 @@ class SyncDriver:
                 except IotwsError as exc:
                     self._last_error = exc
                     self.log.warning("reconnect attempt %d failed: %s", attempts, exc)
-                    if policy.gives_up(attempts) or not policy.retry_on(exc):
+                    if self._final is not None or policy.gives_up(attempts) or not policy.retry_on(exc):
                         self._give_up(exc)
                         return
                     continue
@@ -364,7 +367,9 @@ class SyncDriver:
             code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
             reason = data[2:].decode("utf-8", "replace") if len(data) > 2 else ""
             detail = f", {reason}" if reason else ""
-            raise ConnectionClosed(f"server closed the connection (code {code}{detail})", code=code)
+            with self._lock:
+                self._final = self.core.close_error(code, reason)
+            raise ConnectionClosed(f"server closed the connection (code {code}{detail})", code=code, reason=reason)
         limit = self.options.max_message_size
         if len(data) > limit:
             self._close_socket(ws, graceful=True, status=1009)
@@ -422,12 +427,18 @@ class SyncDriver:
         self.log.warning("lost connection to %s: %s", self.options.safe_url, error)
         self._fail_all(ConnectionClosed(f"the link dropped while the command was in flight: {error}"))
         policy = self.options.reconnect
-        will = policy is not None and policy.retry_on(self._last_error)
+        will = self._final is None and policy is not None and policy.retry_on(self._last_error)
         self.dispatcher.emit(Disconnected(error=reason, will_reconnect=will))
 
     def _give_up(self, error: BaseException | None) -> None:
+        final = self._final
+        if final is not None:  # the server said "do not come back"
+            self.log.warning("stopped: %s (%s)", final, self.options.safe_url)
+            self.dispatcher.end(final, reason=str(final))
+            return
         self.log.error("giving up on %s: %s", self.options.safe_url, error)
-        self.dispatcher.end(ConnectionClosed(f"connection lost for good: {error}"))
+        why = "gave up reconnecting" if self.options.reconnect is not None else "link lost and reconnecting is off"
+        self.dispatcher.end(ConnectionClosed(f"connection lost for good: {error}"), reason=f"{why}: {error}")
 
     def _close_socket(self, ws: websocket.WebSocket, graceful: bool, status: int = 1000) -> None:
         try:

@@ -13,6 +13,7 @@ import pytest
 import trustme
 
 from iotws.backoff import ReconnectPolicy
+from iotws.client import AsyncClientBase, SyncClientBase
 from iotws.errors import (
     AuthenticationError,
     ConnectError,
@@ -22,11 +23,11 @@ from iotws.errors import (
     RequestTimeout,
     TLSError,
 )
-from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
 from iotws.options import BasicAuth
 from iotws.testing import open_client, resolve, take_events, wait_until
 
-from .echo import AsyncEchoClient, EchoClient, EchoSimulator, Pushed
+from .echo import AsyncEchoClient, EchoClient, EchoCore, EchoSimulator, Pushed
 
 FAST = ReconnectPolicy(initial_delay=0.05, max_delay=0.2, jitter=0.1)
 
@@ -206,6 +207,7 @@ async def test_no_reconnect_policy_ends_stream(flavour: str, sim: EchoSimulator)
         sim.call(sim.drop_connections())
         disconnected = (await take_events(c, 1, of_type=Disconnected))[0]
         assert not disconnected.will_reconnect
+        assert isinstance((await take_events(c, 1, timeout=5))[0], Stopped)  # says so, then ends
         with pytest.raises(ConnectionClosed):
             await take_events(c, 1, timeout=5)
         with pytest.raises(ConnectionClosed):
@@ -378,3 +380,133 @@ async def test_unanswered_pings_mark_the_link_dead(flavour: str, sim: EchoSimula
         sim.faults.no_pongs = False
         await take_events(c, 1, of_type=Reconnected, timeout=5)
         assert await resolve(c.echo("alive again")) == "alive again"
+
+
+# -- stopping for good is said in the stream (Stopped), backoff resets after a real comeback --
+
+
+async def test_giving_up_ends_the_stream_with_stopped(flavour: str, sim: EchoSimulator) -> None:
+    policy = ReconnectPolicy(initial_delay=0.02, max_delay=0.05, max_attempts=2)
+    async with client(flavour, sim.url(), reconnect=policy) as c:
+        await take_events(c, 1, of_type=Connected)
+        sim.call(sim.stop())
+        seen: list[object] = []
+        with pytest.raises(ConnectionClosed, match="for good"):
+            await _collect(c, seen)
+        assert isinstance(seen[-1], Stopped)
+        assert seen[-1].reason.startswith("gave up reconnecting")
+        assert isinstance(seen[-1].error, ConnectionClosed)
+        assert [type(e) for e in seen[-2:]] == [Disconnected, Stopped]
+
+
+async def test_a_refused_reconnect_ends_with_stopped_not_a_hopeful_disconnect(flavour: str, sim: EchoSimulator) -> None:
+    async with client(flavour, sim.url()) as c:
+        await take_events(c, 1, of_type=Connected)
+        sim.deny = True
+        sim.call(sim.drop_connections())
+        stopped = (await take_events(c, 1, of_type=Stopped))[0]
+        assert "bad credentials" in stopped.reason
+        with pytest.raises(ConnectionClosed, match="bad credentials"):
+            await take_events(c, 1, timeout=5)
+
+
+async def test_no_reconnect_policy_ends_with_stopped(flavour: str, sim: EchoSimulator) -> None:
+    async with client(flavour, sim.url(), reconnect=None) as c:
+        sim.call(sim.drop_connections())
+        stopped = (await take_events(c, 1, of_type=Stopped))[0]
+        assert stopped.reason.startswith("link lost and reconnecting is off")
+
+
+async def test_closing_the_client_ends_with_stopped(flavour: str, sim: EchoSimulator) -> None:
+    async with client(flavour, sim.url()) as c:
+        await take_events(c, 1, of_type=Connected)
+    seen = [event async for event in _events(c)]
+    assert seen[-1] == Stopped("closed by the application", None)
+    assert [e for e in seen if isinstance(e, Stopped)] == [seen[-1]]  # once
+
+
+class _FinalOn4000(EchoCore):
+    """A core for which the server's close code 4000 means "do not come back"."""
+
+    def close_error(self, code: int | None, reason: str) -> ConnectionClosed | None:
+        if code == 4000:
+            return ConnectionClosed(f"taken over by another client ({reason})", code=code, reason=reason)
+        return None
+
+
+class _FinalClient(EchoClient):
+    def __init__(self, url: str, **options: Any) -> None:
+        SyncClientBase.__init__(self, _FinalOn4000(), url, **options)
+
+
+class _AsyncFinalClient(AsyncEchoClient):
+    def __init__(self, url: str, **options: Any) -> None:
+        AsyncClientBase.__init__(self, _FinalOn4000(), url, **options)
+
+
+async def _close_all(sim: EchoSimulator, code: int, reason: str) -> None:
+    for conn in list(sim.connections):
+        await conn.ws.close(code=code, message=reason.encode())
+
+
+async def test_a_final_close_from_the_server_stops_without_reconnecting(flavour: str, sim: EchoSimulator) -> None:
+    async with open_client(flavour, _FinalClient, _AsyncFinalClient, sim.url(), reconnect=FAST) as c:
+        await take_events(c, 1, of_type=Connected)
+        sim.call(_close_all(sim, 4000, "second login"))
+        disconnected = (await take_events(c, 1, of_type=Disconnected))[0]
+        assert not disconnected.will_reconnect
+        assert disconnected.error.code == 4000
+        assert disconnected.error.reason == "second login"
+        stopped = (await take_events(c, 1, of_type=Stopped))[0]
+        assert stopped.reason == "taken over by another client (second login)"
+        with pytest.raises(ConnectionClosed, match="taken over"):
+            await take_events(c, 1, timeout=2)
+        assert sim.hellos == [1]  # never came back
+
+
+async def test_other_close_codes_still_reconnect(flavour: str, sim: EchoSimulator) -> None:
+    async with open_client(flavour, _FinalClient, _AsyncFinalClient, sim.url(), reconnect=FAST) as c:
+        await take_events(c, 1, of_type=Connected)
+        sim.call(_close_all(sim, 1001, "going away"))
+        assert (await take_events(c, 1, of_type=Disconnected))[0].will_reconnect
+        await take_events(c, 1, of_type=Reconnected)
+        assert await resolve(c.echo("back")) == "back"
+
+
+GROWING = ReconnectPolicy(initial_delay=0.05, factor=4.0, max_delay=5.0, jitter=0.0)
+
+
+async def test_a_server_that_comes_back_is_reconnected_at_the_first_delay_each_time(
+    flavour: str, sim: EchoSimulator
+) -> None:
+    async with client(flavour, sim.url(), reconnect=GROWING) as c:
+        await take_events(c, 1, of_type=Connected)
+        for _ in range(3):  # quick restarts, each after the link had been up a moment
+            await asyncio.sleep(GROWING.reset_after + 0.2)
+            sim.call(sim.drop_connections())
+            assert (await take_events(c, 1, of_type=Reconnected))[0].attempts == 1
+
+
+async def test_a_crash_looping_server_still_meets_growing_delays(flavour: str, sim: EchoSimulator) -> None:
+    async with client(flavour, sim.url(), reconnect=GROWING) as c:
+        await take_events(c, 1, of_type=Connected)
+        counts = []
+        for _ in range(3):  # accepted, then dropped at once, again and again
+            sim.call(sim.drop_connections())
+            counts.append((await take_events(c, 1, of_type=Reconnected))[0].attempts)
+        assert counts == [1, 2, 3]
+
+
+async def _collect(c: Any, into: list[object]) -> None:
+    async for event in _events(c):
+        into.append(event)
+
+
+async def _events(c: Any) -> Any:
+    """Every event of either flavour until the stream ends (raising what it raises)."""
+    if isinstance(c, SyncClientBase):
+        for event in c.events(timeout=10):
+            yield event
+    else:
+        async for event in c.events(timeout=10):
+            yield event

@@ -20,7 +20,7 @@ from iotws.errors import (
     TLSError,
     UsageError,
 )
-from iotws.events import ProtocolViolation, Reconnected
+from iotws.events import ProtocolViolation, Reconnected, Stopped
 from iotws.options import BasicAuth, BearerAuth, ConnectOptions
 from iotws.sansio import PendingRequests, ProtocolCore, Reply
 
@@ -130,10 +130,12 @@ def test_dispatcher_drops_oldest_and_warns(caplog: pytest.LogCaptureFixture) -> 
     for i in range(10):
         d.emit(i)
     assert d.dropped_events == 7
-    d.end(ConnectionClosed("gone"))
-    assert d.dropped_events == 8
+    d.end(ConnectionClosed("gone"))  # the final Stopped event and the end marker push two more out
+    assert d.dropped_events == 9
     left = [events.get_nowait() for _ in range(3)]
-    assert left[:2] == [8, 9] and isinstance(left[2], EndOfStream)
+    assert left[0] == 9
+    assert isinstance(left[1], Stopped) and str(left[1].error) == "gone"
+    assert isinstance(left[2], EndOfStream)
     assert caplog.text.count("event queue full") == 4  # 1st, 2nd, 4th, 8th drop
 
 
