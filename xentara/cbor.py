@@ -9,6 +9,13 @@
 
 :func:`loads` turns every decoding failure into :class:`~iotws.errors.ProtocolError`.
 
+Floats go out the way the vendor's client sends them: in CBOR's preferred serialization,
+the shortest of half, single and double precision that holds the value exactly
+(:func:`encode_float`). cbor2 writes every finite float as a double, and its own
+shortest-float switch (``canonical=True``) also sorts map keys, so the values that can be
+floats (write values, and the simulator's read results and events) are wrapped in
+:class:`EncodedFloat`, whose bytes :func:`dumps` writes as they are.
+
 Examples:
     >>> data = dumps([[1, 7, Timestamp(1704107471111587983)]])
     >>> loads(data)
@@ -17,6 +24,7 @@ Examples:
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 from uuid import UUID, SafeUUID
 
@@ -26,7 +34,7 @@ from cbor2 import CBORTag
 from iotws.errors import ProtocolError
 from iotws.xentara.models import Timestamp, decode_time_tag
 
-__all__ = ["dumps", "loads"]
+__all__ = ["EncodedFloat", "dumps", "encode_float", "loads"]
 
 
 def _tag1(value: Any, immutable: bool) -> Any:
@@ -98,7 +106,83 @@ def loads(data: bytes | bytearray | memoryview) -> Any:
         raise ProtocolError(f"not a valid CBOR message: {exc}", frame=bytes(data)) from None
 
 
+_NAN = b"\xf9\x7e\x00"  # the one NaN cbor2 (and preferred serialization) sends
+_HALF = struct.Struct(">Be")
+_SINGLE = struct.Struct(">Bf")
+_DOUBLE = struct.Struct(">Bd")
+_pack_half, _unpack_half = _HALF.pack, _HALF.unpack
+_pack_single, _unpack_single = _SINGLE.pack, _SINGLE.unpack
+_pack_double = _DOUBLE.pack
+
+
+def encode_float(value: float) -> bytes:
+    """``value`` as one CBOR float in the shortest width that holds it exactly.
+
+    Half precision (``f9``) if exact, else single (``fa``), else double (``fb``): CBOR's
+    preferred serialization (RFC 8949 section 4.1), as the vendor's client sends numbers.
+    The sign of zero is kept; the infinities are half precision; every NaN is ``f97e00``.
+
+    Examples:
+        >>> [encode_float(v).hex() for v in (3.25, 100000.0, 1.1)]
+        ['f94280', 'fa47c35000', 'fb3ff199999999999a']
+        >>> [encode_float(v).hex() for v in (-0.0, float("inf"), float("nan"))]
+        ['f98000', 'f97c00', 'f97e00']
+    """
+    if value != value:
+        return _NAN
+    try:
+        single = _pack_single(0xFA, value)
+    except OverflowError:  # beyond single precision's range
+        return _pack_double(0xFB, value)
+    if _unpack_single(single)[1] != value:
+        return _pack_double(0xFB, value)
+    try:
+        half = _pack_half(0xF9, value)
+    except OverflowError:  # beyond half precision's range
+        return single
+    return half if _unpack_half(half)[1] == value else single
+
+
+class EncodedFloat:
+    """A float to send in its shortest exact width (:func:`encode_float`); :func:`dumps` writes its bytes.
+
+    Wrap floats in it where they are produced (write values do, and the simulator's values):
+    a bare ``float`` is written by cbor2 as a 64-bit double.
+
+    Examples:
+        >>> dumps([EncodedFloat(3.25), 3.25]).hex()
+        '82f94280fb400a000000000000'
+        >>> EncodedFloat(3.25), float(EncodedFloat(3.25)), loads(dumps(EncodedFloat(0.1)))
+        (EncodedFloat(3.25), 3.25, 0.1)
+    """
+
+    __slots__ = ("data", "value")
+
+    def __init__(self, value: float) -> None:
+        if type(value) is not float:
+            value = float(value)
+        self.value = value
+        self.data = encode_float(value)
+
+    def __float__(self) -> float:
+        return self.value
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not EncodedFloat:
+            return NotImplemented
+        return self.data == other.data
+
+    def __hash__(self) -> int:
+        return hash(self.data)
+
+    def __repr__(self) -> str:
+        return f"EncodedFloat({self.value!r})"
+
+
 def _default(encoder: Any, value: Any) -> None:
+    if type(value) is EncodedFloat:
+        encoder.write(value.data)
+        return
     if isinstance(value, Timestamp):
         encoder.encode(value.to_wire())
         return
@@ -111,8 +195,13 @@ def _default(encoder: Any, value: Any) -> None:
 def dumps(item: Any) -> bytes:
     """Encode ``item``; :class:`Timestamp` and other models with ``to_wire`` are converted.
 
+    An :class:`EncodedFloat` is written in its shortest exact width; everything else as cbor2
+    writes it (map keys in their order, integers in their shortest form, bare floats as doubles).
+
     Examples:
         >>> dumps([[0, 66, 8]]).hex()
         '818300184208'
+        >>> dumps({2: EncodedFloat(100000.0), 1: EncodedFloat(float("-inf"))}).hex()
+        'a202fa47c3500001f9fc00'
     """
     return _dumps(item, default=_default)

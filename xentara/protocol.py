@@ -36,7 +36,7 @@ from iotws.commands import Command
 from iotws.errors import HandshakeError, IotwsError, ProtocolError, UsageError
 from iotws.events import ProtocolViolation
 from iotws.sansio import Frame, ProtocolCore, Reply, Submission
-from iotws.xentara.cbor import dumps, loads
+from iotws.xentara.cbor import EncodedFloat, dumps, loads
 from iotws.xentara.models import (
     NIL_UUID,
     AccessRights,
@@ -395,9 +395,14 @@ class ReadCommand(XentaraCommand[ReadResult]):
 class WriteCommand(XentaraCommand[None]):
     """Opcode 5: write one attribute (optionally checked against a sub-session).
 
+    A float value goes out in the shortest width that holds it exactly, as the vendor's client
+    sends it (21.5 as half precision ``f94d60``, 0.1 as a double).
+
     Examples:
         >>> WriteCommand(NIL_UUID, Attribute.VALUE, 21.5).params()
-        {0: UUID('00000000-0000-0000-0000-000000000000'), 1: 11, 2: 21.5}
+        {0: UUID('00000000-0000-0000-0000-000000000000'), 1: 11, 2: EncodedFloat(21.5)}
+        >>> WriteCommand(NIL_UUID, Attribute.VALUE, 21.5).encode(7)[0].hex()[-8:]
+        '02f94d60'
     """
 
     opcode = Opcode.WRITE
@@ -407,9 +412,10 @@ class WriteCommand(XentaraCommand[None]):
         self.attribute = attribute_to_wire(attribute)
         self.value = value_to_wire(value)
         self.sub_session = _optional_uuid(sub_session, "sub_session")
+        self._wire_value = EncodedFloat(self.value) if isinstance(self.value, float) else self.value
 
     def params(self) -> Any:
-        params: dict[int, Any] = {0: self.element, 1: self.attribute, 2: self.value}
+        params: dict[int, Any] = {0: self.element, 1: self.attribute, 2: self._wire_value}
         if self.sub_session is not None:
             params[3] = self.sub_session
         return params

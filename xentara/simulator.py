@@ -41,7 +41,7 @@ from cbor2 import CBORTag
 
 from iotws.errors import ProtocolError
 from iotws.simulator import SimConnection, SimulatorBase
-from iotws.xentara.cbor import dumps, loads
+from iotws.xentara.cbor import EncodedFloat, dumps, loads
 from iotws.xentara.models import (
     NIL_UUID,
     AccessKind,
@@ -525,7 +525,7 @@ class XentaraSimulator(SimulatorBase):
             elif attribute.access is AccessKind.WRITE_ONLY:
                 result[attr] = CBORTag(122, {0: -32104, 1: "value is write only"})
             else:
-                result[attr] = CBORTag(121, attribute.value)
+                result[attr] = CBORTag(121, _wire_value(attribute.value))
         return result
 
     def _write(self, state: _ConnState, params: dict[Any, Any]) -> Any:
@@ -683,7 +683,7 @@ class XentaraSimulator(SimulatorBase):
             sub.last_sent = now
             sub.last.update(send)
             for (element_id, attr), value in send.items():
-                changes.setdefault(element_id, {})[attr] = CBORTag(121, value)
+                changes.setdefault(element_id, {})[attr] = CBORTag(121, _wire_value(value))
         if not changes:
             return None
         stamp = Timestamp(time.time_ns())
@@ -691,6 +691,11 @@ class XentaraSimulator(SimulatorBase):
 
 
 _NO_ITEM = object()
+
+
+def _wire_value(value: Any) -> Any:
+    # floats in the shortest exact width, as the real server and the vendor's client send them
+    return EncodedFloat(value) if isinstance(value, float) else value
 
 
 def self_signed_context(host: str = "127.0.0.1") -> ssl.SSLContext:
