@@ -21,9 +21,11 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import time as _time
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import attrs
@@ -31,8 +33,10 @@ import attrs
 from iotws import commands
 from iotws.backoff import ReconnectPolicy
 from iotws.client import AsyncClientBase, SyncClientBase
+from iotws.errors import ConnectionClosed, UsageError
 from iotws.farmws.models import (
     CommandReply,
+    DeviceCommand,
     FarmEvent,
     Humidity,
     IrrigationStarted,
@@ -298,20 +302,40 @@ class DeviceCommands:
 
     #: The client's protocol core (set by the client base).
     core: DeviceCore
+    #: Whether this client can await ``async def`` handlers (the async client).
+    awaits_handlers: ClassVar[bool] = False
+
+    def _check_handler(self, handler: CommandHandler) -> None:
+        if not self.awaits_handlers and inspect.iscoroutinefunction(handler):
+            raise UsageError(
+                f"{handler!r} is an async def handler: the sync {type(self).__name__} cannot await it; "
+                "use AsyncDeviceClient or a plain function"
+            )
 
     def handle(self, pattern: str, handler: CommandHandler) -> None:
         """Answer server commands matching ``pattern`` with ``handler(command)``'s result.
 
         Handlers run on the client's reader (thread or task): keep them quick and
-        non-blocking. Each return id is answered once.
+        non-blocking. Each return id is answered once. On the async client an
+        ``async def`` handler is awaited in its own task (the reader goes on) and
+        its result is the reply; the sync client refuses one (:class:`UsageError`).
+
+        Examples:
+            >>> async def start(command):
+            ...     return True
+            >>> AsyncDeviceClient("ws://127.0.0.1:9", name="pump").handle("irrigation start", start)
+            >>> DeviceClient("ws://127.0.0.1:9", name="pump").handle("irrigation start", start)
+            Traceback (most recent call last):
+            iotws.errors.UsageError: <function start at ...> is an async def handler: ...
         """
+        self._check_handler(handler)
         self.core.handle(pattern, handler)
 
     def command(self, pattern: str) -> Callable[[H], H]:
         """Decorator form of :meth:`handle`."""
 
         def register(handler: H) -> H:
-            self.core.handle(pattern, handler)
+            self.handle(pattern, handler)
             return handler
 
         return register
@@ -377,10 +401,16 @@ class DeviceClient(SyncClientBase[DeviceCore], DeviceCommands):
     ) -> None:
         core, full = _device_args(url, name, sensors, handlers, options)
         super().__init__(core, full, **options)
+        for handler in core.handlers.values():
+            self._check_handler(handler)
 
 
 class AsyncDeviceClient(AsyncClientBase[DeviceCore], DeviceCommands):
     """Async Dialect I device; the same methods as :class:`DeviceClient`, awaited.
+
+    Handlers may be ``async def``: each is awaited in a task of its own and its
+    result (or ``"error: <exception>"``) is the reply; re-sends of the command
+    that arrive meanwhile do not run it again.
 
     Examples:
         >>> AsyncDeviceClient("ws://127.0.0.1:9", name="pump").options.url
@@ -388,6 +418,7 @@ class AsyncDeviceClient(AsyncClientBase[DeviceCore], DeviceCommands):
     """
 
     logger_name = "iotws.farmws"
+    awaits_handlers = True
 
     def __init__(
         self,
@@ -400,6 +431,24 @@ class AsyncDeviceClient(AsyncClientBase[DeviceCore], DeviceCommands):
     ) -> None:
         core, full = _device_args(url, name, sensors, handlers, options)
         super().__init__(core, full, **options)
+        core.defer = self._defer
+
+    def _defer(self, command: DeviceCommand, result: Awaitable[Any]) -> None:
+        schedule = self._driver.dispatcher.schedule
+        assert schedule is not None  # the async driver always sets it
+        schedule(self._answer_later(command, result))
+
+    async def _answer_later(self, command: DeviceCommand, result: Awaitable[Any]) -> None:
+        try:
+            value = await result
+        except Exception as exc:  # the firmware answers errors with a string
+            value = f"error: {exc}"
+        self.core.deferred_result(command, value)
+        frames = self.core.data_to_send()
+        if frames and self.connected:
+            # if the link is down, the cached reply answers the server's next re-send after the reconnect
+            with contextlib.suppress(ConnectionClosed, ConnectionError):
+                await self._driver.send_frames(frames)
 
 
 class LiveClient(SyncClientBase[LiveCore]):

@@ -594,34 +594,83 @@ class ServerError:
 # -- Dialect I: dashboard channel -------------------------------------------------
 
 
-@attrs.frozen(slots=True)
+def _flag_repr(obj: Any, fields: tuple[str, ...]) -> str:
+    parts = [f"{f}={getattr(obj, f)!r}" for f in fields]
+    if obj.problem is not None:
+        parts += [f"problem={obj.problem!r}", f"raw={obj.raw!r}"]
+    return f"{type(obj).__name__}({', '.join(parts)})"
+
+
+@attrs.frozen(slots=True, repr=False)
 class SensorState:
     """One sensor in a :class:`Snapshot`: connected ``status`` and ``last_value``.
+
+    The reference server stores what devices register without checking it, and
+    serves it in every snapshot. Parsed with ``strict=False``, an entry that does
+    not fit (``"Flow": 5``, a non-string ``name``, a non-bool ``status``) is kept:
+    the fields that fit are filled, :attr:`problem` says what is wrong and
+    :attr:`raw` holds the entry as received (and is what :meth:`to_wire` sends back).
 
     Examples:
         >>> SensorState.from_wire({"name": "Soil Moisture", "status": True, "last_value": 512})
         SensorState(status=True, last_value=512, name='Soil Moisture', extra={})
+        >>> flow = SensorState.from_wire(5, strict=False)
+        >>> flow.malformed, flow.raw, flow.to_wire()
+        (True, 5, 5)
     """
 
     status: bool | None = None
     last_value: Any = None
     name: str | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    #: Why the entry did not fit (``None`` for a well-formed entry).
+    problem: str | None = None
+    #: The entry as received, when :attr:`problem` is set.
+    raw: Any = None
+
+    def __repr__(self) -> str:
+        return _flag_repr(self, ("status", "last_value", "name", "extra"))
+
+    @property
+    def malformed(self) -> bool:
+        """Whether the entry did not fit the documented shape (see :attr:`problem`)."""
+        return self.problem is not None
 
     @classmethod
-    def from_wire(cls, obj: object) -> SensorState:
-        """Build from the sensor object."""
-        data = _object(obj, "sensor state")
-        status, name = data.get("status"), data.get("name")
-        if status is not None and not isinstance(status, bool):
-            raise ProtocolError(f"sensor 'status' must be true/false, got {status!r}", frame=obj)
-        if name is not None and not isinstance(name, str):
-            raise ProtocolError(f"sensor 'name' must be a string, got {name!r}", frame=obj)
+    def from_wire(cls, obj: object, *, strict: bool = True) -> SensorState:
+        """Build from the sensor object; ``strict=False`` flags a bad entry instead of raising."""
+        try:
+            data = _object(obj, "sensor state")
+            status, name = data.get("status"), data.get("name")
+            if status is not None and not isinstance(status, bool):
+                raise ProtocolError(f"sensor 'status' must be true/false, got {status!r}", frame=obj)
+            if name is not None and not isinstance(name, str):
+                raise ProtocolError(f"sensor 'name' must be a string, got {name!r}", frame=obj)
+        except ProtocolError as exc:
+            if strict:
+                raise
+            return cls._loose(obj, exc.args[0])
         extra = _rest(data, ("status", "last_value", "name"))
         return cls(status=status, last_value=data.get("last_value"), name=name, extra=extra)
 
-    def to_wire(self) -> dict[str, Any]:
-        """The sensor object."""
+    @classmethod
+    def _loose(cls, obj: object, problem: str) -> SensorState:
+        if not isinstance(obj, Mapping):
+            return cls(problem=problem, raw=obj)
+        status, name = obj.get("status"), obj.get("name")
+        return cls(
+            status=status if isinstance(status, bool) else None,
+            last_value=obj.get("last_value"),
+            name=name if isinstance(name, str) else None,
+            extra=_rest(obj, ("status", "last_value", "name")),
+            problem=problem,
+            raw=obj,
+        )
+
+    def to_wire(self) -> Any:
+        """The sensor object (the entry as received, for a malformed one)."""
+        if self.problem is not None:
+            return self.raw
         out = dict(self.extra)
         _put(out, "name", self.name)
         out["status"] = self.status
@@ -629,32 +678,63 @@ class SensorState:
         return out
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class DeviceState:
     """One device in a :class:`Snapshot`.
+
+    With ``strict=False`` a malformed sensor entry is kept flagged (see
+    :class:`SensorState`), and a malformed device entry becomes a device named
+    after its key, with no sensors, :attr:`problem` set and :attr:`raw` kept.
 
     Examples:
         >>> DeviceState.from_wire({"name": "Esp8266", "sensors": {}}).name
         'Esp8266'
+        >>> DeviceState.from_wire({"name": "E", "sensors": {"Flow": 5}}, strict=False).problems
+        [('Flow', 'sensor state: expected a JSON object, got int')]
     """
 
     name: str
     sensors: Mapping[str, SensorState] = attrs.field(factory=dict)
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    #: Why the device entry did not fit (``None`` for a well-formed entry).
+    problem: str | None = None
+    #: The entry as received, when :attr:`problem` is set.
+    raw: Any = None
+
+    def __repr__(self) -> str:
+        return _flag_repr(self, ("name", "sensors", "extra"))
+
+    @property
+    def malformed(self) -> bool:
+        """Whether the device entry itself did not fit (see :attr:`problem`)."""
+        return self.problem is not None
+
+    @property
+    def problems(self) -> list[tuple[str | None, str]]:
+        """``(sensor id, problem)`` for every malformed entry (sensor ``None``: the device itself)."""
+        own: list[tuple[str | None, str]] = [] if self.problem is None else [(None, self.problem)]
+        return own + [(sid, s.problem) for sid, s in self.sensors.items() if s.problem is not None]
 
     @classmethod
-    def from_wire(cls, obj: object, key: str = "") -> DeviceState:
+    def from_wire(cls, obj: object, key: str = "", *, strict: bool = True) -> DeviceState:
         """Build from the device object (``key`` is the fallback name)."""
-        data = _object(obj, "device state")
-        name = data.get("name", key)
-        if not isinstance(name, str):
-            raise ProtocolError(f"device 'name' must be a string, got {name!r}", frame=obj)
-        sensors = _object(data.get("sensors", {}), "device sensors")
-        parsed = {str(k): SensorState.from_wire(v) for k, v in sensors.items()}
+        try:
+            data = _object(obj, "device state")
+            name = data.get("name", key)
+            if not isinstance(name, str):
+                raise ProtocolError(f"device 'name' must be a string, got {name!r}", frame=obj)
+            sensors = _object(data.get("sensors", {}), "device sensors")
+        except ProtocolError as exc:
+            if strict:
+                raise
+            return cls(name=key, problem=exc.args[0], raw=obj)
+        parsed = {str(k): SensorState.from_wire(v, strict=strict) for k, v in sensors.items()}
         return cls(name=name, sensors=parsed, extra=_rest(data, ("name", "sensors")))
 
-    def to_wire(self) -> dict[str, Any]:
-        """The device object."""
+    def to_wire(self) -> Any:
+        """The device object (the entry as received, for a malformed one)."""
+        if self.problem is not None:
+            return self.raw
         sensors = {k: v.to_wire() for k, v in self.sensors.items()}
         return {**self.extra, "name": self.name, "sensors": sensors}
 
@@ -663,26 +743,35 @@ class DeviceState:
 class Snapshot:
     """The full live state the server pushes to dashboards: device name -> :class:`DeviceState`.
 
-    Each snapshot replaces the previous one (no diff semantics).
+    Each snapshot replaces the previous one (no diff semantics). With
+    ``strict=False`` (how :class:`~iotws.farmws.protocol.LiveCore` reads them)
+    malformed entries are kept flagged and listed in :attr:`problems`.
 
     Examples:
         >>> snap = Snapshot.from_wire({"Esp8266": {"name": "Esp8266", "sensors": {
-        ...     "Temperature": {"status": True, "last_value": 24.5}}}})
+        ...     "Temperature": {"status": True, "last_value": 24.5}, "Flow": 5}}}, strict=False)
         >>> snap.value("Esp8266", "Temperature")
         24.5
+        >>> snap.problems
+        [('Esp8266', 'Flow', 'sensor state: expected a JSON object, got int')]
     """
 
     devices: Mapping[str, DeviceState] = attrs.field(factory=dict)
 
     @classmethod
-    def from_wire(cls, obj: object) -> Snapshot:
-        """Build from the snapshot object."""
+    def from_wire(cls, obj: object, *, strict: bool = True) -> Snapshot:
+        """Build from the snapshot object (a non-object is always a :class:`ProtocolError`)."""
         data = _object(obj, "snapshot")
-        return cls({str(k): DeviceState.from_wire(v, str(k)) for k, v in data.items()})
+        return cls({str(k): DeviceState.from_wire(v, str(k), strict=strict) for k, v in data.items()})
 
     def to_wire(self) -> dict[str, Any]:
         """The snapshot object."""
         return {k: v.to_wire() for k, v in self.devices.items()}
+
+    @property
+    def problems(self) -> list[tuple[str, str | None, str]]:
+        """``(device, sensor id, problem)`` for every malformed entry (sensor ``None``: the device)."""
+        return [(key, sid, problem) for key, device in self.devices.items() for sid, problem in device.problems]
 
     def value(self, device: str, sensor: str) -> Any:
         """The last value of ``sensor`` on ``device`` (``KeyError`` if absent)."""

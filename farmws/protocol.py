@@ -20,13 +20,15 @@ Examples:
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from iotws.commands import Command
 from iotws.errors import CodecError, ProtocolError, UsageError
+from iotws.events import ProtocolViolation
 from iotws.farmws.models import (
     CommandReply,
     DeviceCommand,
@@ -43,6 +45,7 @@ from iotws.sansio import Frame, ProtocolCore, Submission
 __all__ = [
     "DEFAULT_SENSORS",
     "CommandHandler",
+    "DeferHandler",
     "DeviceCore",
     "EventCore",
     "LiveCore",
@@ -52,8 +55,10 @@ __all__ = [
     "parse_event",
 ]
 
-#: A device command handler: gets the command, returns the reply result.
+#: A device command handler: gets the command, returns the reply result (or an awaitable of it).
 CommandHandler = Callable[[DeviceCommand], Any]
+#: Runs an awaitable handler result later, then calls :meth:`DeviceCore.deferred_result`.
+DeferHandler = Callable[[DeviceCommand, Awaitable[Any]], None]
 
 #: The sensors of the reference firmware, as it registers them.
 DEFAULT_SENSORS: Mapping[str, SensorInfo] = {
@@ -165,6 +170,12 @@ class DeviceCore(ProtocolCore):
       recognised (counted in :attr:`resends`, not emitted again); after a
       reconnect a re-sent id is answered again from the cached result without
       running the handler twice.
+    * A handler that returns an awaitable (an ``async def`` handler) is handed to
+      :attr:`defer` (set by :class:`~iotws.farmws.client.AsyncDeviceClient`), which
+      awaits it and answers through :meth:`deferred_result`; re-sends arriving
+      meanwhile are counted, not run again. Without :attr:`defer` the awaitable is
+      closed and the command left unanswered (the server then reports a failure,
+      instead of counting an ``"error: ..."`` reply as a success).
     * ``config --key value`` commands update :attr:`config`.
     * ``error`` messages become :class:`ServerError` events; other names become
       :class:`GenericEvent`.
@@ -179,6 +190,22 @@ class DeviceCore(ProtocolCore):
         ['{"event":"abcdefghij","data":true}']
         >>> core.receive(msg), core.data_to_send(), core.resends
         ([], [], 1)
+
+        An ``async def`` handler is awaited by whoever :attr:`defer` names:
+
+        >>> import asyncio
+        >>> async def status(command):
+        ...     return 1
+        >>> core = DeviceCore(handlers={"drainage status": status})
+        >>> waiting = []
+        >>> core.defer = lambda command, result: waiting.append((command, result))
+        >>> _ = core.receive('{"event": "command", "data": {"cmd": "drainage status"}, "return": "r1"}')
+        >>> core.data_to_send()
+        []
+        >>> command, result = waiting.pop()
+        >>> core.deferred_result(command, asyncio.run(result))
+        >>> core.data_to_send()
+        ['{"event":"r1","data":1}']
     """
 
     name = "farmws"
@@ -196,6 +223,8 @@ class DeviceCore(ProtocolCore):
         self.config: dict[str, str | bool] = {}
         #: How many re-sent copies of already seen commands were recognised.
         self.resends = 0
+        #: Who awaits a handler's awaitable result (``None``: nobody can; it is closed).
+        self.defer: DeferHandler | None = None
         self._memory = memory
         # return id -> reply frame (None while the user has not answered)
         self._seen: OrderedDict[str, str | None] = OrderedDict()
@@ -268,9 +297,30 @@ class DeviceCore(ProtocolCore):
                 result = handler(command)
             except Exception as exc:  # the firmware answers errors with a string
                 result = f"error: {exc}"
-            if rid is not None:
+            if inspect.isawaitable(result):
+                self._defer(command, result)
+            elif rid is not None:
                 self._answer(CommandReply(rid, result))
         return [command]
+
+    def _defer(self, command: DeviceCommand, result: Awaitable[Any]) -> None:
+        if self.defer is not None:
+            self.defer(command, result)
+            return
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()  # nobody can await it here: no "never awaited" warning, and no false success
+
+    def deferred_result(self, command: DeviceCommand, result: Any) -> None:
+        """Answer ``command`` with the result of a handler that completed later.
+
+        Queues the reply (see :meth:`data_to_send`) unless the command expects none
+        or was answered already (by hand); the reply is cached like any other, so a
+        re-send after a reconnect is answered again from it.
+        """
+        rid = command.return_id
+        if rid is not None and self._seen.get(rid) is None:
+            self._answer(CommandReply(rid, result))
 
     def _remember(self, rid: str, reply: str | None) -> None:
         self._seen[rid] = reply
@@ -307,12 +357,21 @@ class LiveCore(ProtocolCore):
     ``{"event", "data"}`` message (not sent by the reference server) is surfaced
     as a :class:`ServerError` or :class:`GenericEvent` instead.
 
+    The reference server serves whatever a device registered, so one malformed
+    entry (``"Flow": 5``) appears in every snapshot from then on. Such entries
+    are kept, loosely typed and flagged (:attr:`Snapshot.problems`); the good
+    ones are unaffected. A :class:`~iotws.events.ProtocolViolation` follows the
+    snapshot in which a malformed entry first appears, not every repeat of it.
+
     Examples:
         >>> core = LiveCore()
         >>> core.receive('{"Esp8266": {"name": "Esp8266", "sensors": {}}}')
         [Snapshot(devices={'Esp8266': DeviceState(name='Esp8266', sensors={}, extra={})})]
         >>> core.state.devices["Esp8266"].name
         'Esp8266'
+        >>> bad = '{"E": {"name": "E", "sensors": {"Flow": 5}}}'
+        >>> [type(item).__name__ for item in core.receive(bad)], len(core.receive(bad))
+        (['Snapshot', 'ProtocolViolation'], 1)
     """
 
     name = "farmws"
@@ -321,6 +380,7 @@ class LiveCore(ProtocolCore):
         super().__init__()
         #: The latest snapshot (empty until the first arrives).
         self.state = Snapshot()
+        self._reported: set[tuple[str, str | None, str]] = set()
 
     def receive(self, frame: Frame) -> list[object]:
         """Parse one snapshot."""
@@ -330,8 +390,16 @@ class LiveCore(ProtocolCore):
                 return [ServerError(message["data"])]
             return [GenericEvent(message["event"], message["data"])]
         try:
-            snapshot = Snapshot.from_wire(message)
+            snapshot = Snapshot.from_wire(message, strict=False)
         except ProtocolError as exc:
             raise ProtocolError(exc.args[0], frame=frame) from None
         self.state = snapshot
-        return [snapshot]
+        problems = set(snapshot.problems)
+        new = [p for p in snapshot.problems if p not in self._reported]
+        self._reported = problems
+        if not new:
+            return [snapshot]
+        where = "; ".join(f"{device}/{sensor}: {problem}" if sensor is not None else f"{device}: {problem}"
+                          for device, sensor, problem in new)
+        error = ProtocolError(f"snapshot entries kept as received (malformed): {where}", frame=frame)
+        return [snapshot, ProtocolViolation(error)]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from iotws.backoff import ReconnectPolicy
-from iotws.errors import CodecError, RequestTimeout, UsageError
+from iotws.errors import CodecError, RemoteError, RequestTimeout, UsageError
 from iotws.events import ProtocolViolation, Reconnected
 from iotws.farmws import (
     AsyncControllerClient,
@@ -176,7 +176,9 @@ async def test_command_without_answer_times_out_on_the_server(flavour: str, sim:
 
 async def test_error_events_on_malformed_frames(flavour: str, sim: FarmSimulator) -> None:
     async with device(flavour, sim) as dev:
-        await resolve(dev.send("sensor_update", "not a map"))
+        await resolve(dev.send("sensor_update", "not a map"))  # the real server stays silent on these
+        await resolve(dev.send("sensor_status", {"Temperature": "yes"}))
+        await resolve(dev.send("register_sensors", "not a map"))
         await resolve(dev._driver.send_frames(["this is not JSON", '{"event": "sensor_status"}', '{"data": 1}']))
         await resolve(dev.send("something_else", 1))  # unknown events are ignored silently
         errors = await take_events(dev, 4, of_type=ServerError, timeout=5)
@@ -249,6 +251,95 @@ async def test_dashboard_over_wss_with_a_custom_ca(flavour: str) -> None:
             await dashboards_connected(server, 1)
             await asyncio.wrap_future(server.soon(server.publish(SensorDisconnected(time=1, sensor="rain"))))
             assert await take_events(dash, 1, of_type=FarmEvent, timeout=5) == [SensorDisconnected(1, "rain")]
+
+
+# -- issue 11 ------------------------------------------------------------------------
+
+
+async def test_async_def_handlers_are_awaited(flavour: str, sim: FarmSimulator) -> None:
+    """Item 14: the body runs and its result is the reply (it was "error: cannot encode <coroutine ...>")."""
+    sim.min_sends = 3  # re-sends arrive while the handler awaits: it still runs once
+    calls: list[str] = []
+    release = asyncio.Event()
+
+    async def irrigation(command: DeviceCommand) -> Any:
+        calls.append(command.cmd)
+        await release.wait()
+        return True
+
+    async def drainage(command: DeviceCommand) -> Any:
+        await asyncio.sleep(0)
+        raise RuntimeError("relay stuck")
+
+    if flavour == "sync":  # the sync client cannot await: it says so instead of answering nonsense
+        with pytest.raises(UsageError, match="async def"):
+            DeviceClient(sim.url("/"), name="Esp8266", handlers={"irrigation": irrigation})
+        client = DeviceClient(sim.url("/"), name="Esp8266")
+        with pytest.raises(UsageError, match="async def"):
+            client.handle("irrigation", irrigation)
+        with pytest.raises(UsageError, match="async def"):
+            client.command("drainage")(drainage)
+        assert client.core.handlers == {}
+        return
+    async with device(flavour, sim, handlers={"irrigation": irrigation}) as dev:
+        dev.command("drainage")(drainage)
+        await take_events(dev, 1, of_type=DeviceCommand, timeout=5)  # the config command
+        pending = sim.soon(sim.send_command("irrigation start", time_out=40))
+        await wait_until(lambda: dev.core.resends >= 2)  # re-sent while the handler is still waiting
+        assert calls == ["irrigation start"]
+        release.set()
+        assert await asyncio.wrap_future(pending) is True
+        [rid] = list(sim.sends)
+        assert sim.replies[rid] == [True]
+        assert calls == ["irrigation start"]
+        failed = await asyncio.wrap_future(sim.soon(sim.send_command("drainage stop")))
+        assert failed == "error: relay stuck"
+
+
+async def test_live_client_keeps_a_snapshot_with_a_malformed_entry(flavour: str, sim: FarmSimulator) -> None:
+    """Item 15: after a device registers {"Flow": 5} every snapshot holds it; the good entries stay visible."""
+    async with device(flavour, sim, name="Esp8266", sensors={}) as dev:
+        await resolve(dev.send("register_sensors", {"Temperature": {}, "Flow": 5}))
+        await take_events(dev, 1, of_type=ServerError, timeout=5)  # the server complains, and keeps it
+        await resolve(dev.sensor_update({"Temperature": 24.5}))
+        await wait_until(lambda: sim.devices["Esp8266"].values.get("Temperature") == 24.5)
+        async with open_client(flavour, LiveClient, AsyncLiveClient, sim.url("/"), **FAST) as live:
+            snapshots: list[Snapshot] = []
+            violations: list[ProtocolViolation] = []
+            while len(snapshots) < 3:
+                [item] = await take_events(live, 1, of_type=(Snapshot, ProtocolViolation), timeout=5)
+                (snapshots if isinstance(item, Snapshot) else violations).append(item)
+            assert len(violations) == 1
+            assert "Esp8266/Flow" in str(violations[0].error)
+            for snapshot in snapshots:
+                assert snapshot.value("Esp8266", "Temperature") == 24.5
+                flow = snapshot.devices["Esp8266"].sensors["Flow"]
+                assert (flow.malformed, flow.raw, flow.last_value) == (True, 5, None)
+                assert snapshot.problems == [("Esp8266", "Flow", "sensor state: expected a JSON object, got int")]
+            assert live.state == snapshots[-1]
+            assert live.state.to_wire()["Esp8266"]["sensors"]["Flow"] == 5
+
+
+@pytest.mark.parametrize("bug", [True, False])
+async def test_snapshot_bug_keeps_commands_from_a_device(flavour: str, sim: FarmSimulator, bug: bool) -> None:
+    """Item 16, server bug: a dashboard snapshot deletes the device's socket until it reconnects."""
+    sim.snapshot_drops_sockets = bug
+    sim.grace = 1000.0
+    fast = ReconnectPolicy(initial_delay=0.05, max_delay=0.2)
+    async with device(flavour, sim, handlers={"irrigation": lambda command: True}, reconnect=fast) as dev:
+        await take_events(dev, 1, of_type=DeviceCommand, timeout=5)
+        async with open_client(flavour, LiveClient, AsyncLiveClient, sim.url("/"), **FAST) as live:
+            await take_events(live, 1, of_type=Snapshot, timeout=5)
+        command = sim.soon(sim.send_command("irrigation start"))
+        if bug:
+            with pytest.raises(RemoteError, match="KeyError: 'ws'"):
+                await asyncio.wrap_future(command)
+            assert dev.core.resends == 0 and sim.replies == {}
+            await asyncio.wrap_future(sim.soon(sim.drop_connections()))
+            await take_events(dev, 1, of_type=Reconnected, timeout=5)
+            await wait_until(lambda: sim.devices["Esp8266"].connects == 2)
+            command = sim.soon(sim.send_command("irrigation start"))
+        assert await asyncio.wrap_future(command) is True
 
 
 def test_command_decorator_and_urls() -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
+from typing import Any
 
 import pytest
 
 from iotws.errors import CodecError, ProtocolError, UsageError
+from iotws.events import ProtocolViolation
 from iotws.farmws.models import (
     CommandReply,
     DeviceCommand,
@@ -17,6 +21,7 @@ from iotws.farmws.models import (
     RegisterSensors,
     SensorDisconnected,
     SensorInfo,
+    SensorState,
     SensorStatus,
     SensorUpdate,
     ServerError,
@@ -270,9 +275,111 @@ def test_live_core_snapshot_golden() -> None:
     assert core.state is snap
     assert snap.to_wire() == json.loads(SNAPSHOT)
     assert core.receive('{"event":"error","data":"x"}') == [ServerError("x")]
-    for bad in ("[]", '{"dev": 3}', '{"dev": {"sensors": {"t": {"status": "yes"}}}}'):
+    for bad in ("[]", '"snapshot"', "null"):
         with pytest.raises(ProtocolError):
             core.receive(bad)
+
+
+# -- issue 11 -----------------------------------------------------------------------------
+
+#: A snapshot of the real server after a device registered {"Flow": 5} (item 15).
+FLOW_SNAPSHOT = (
+    '{"Esp8266": {"name": "Esp8266", "sensors": {"Temperature": {"status": true, "last_value": 24.5}, "Flow": 5}}}'
+)
+
+
+def test_live_core_keeps_good_entries_and_flags_a_malformed_one() -> None:
+    core = LiveCore()
+    snapshot, violation = core.receive(FLOW_SNAPSHOT)
+    assert isinstance(snapshot, Snapshot) and isinstance(violation, ProtocolViolation)
+    assert core.state is snapshot
+    assert snapshot.value("Esp8266", "Temperature") == 24.5
+    assert snapshot.devices["Esp8266"].sensors["Temperature"] == SensorState(status=True, last_value=24.5)
+    flow = snapshot.devices["Esp8266"].sensors["Flow"]
+    assert flow == SensorState(problem="sensor state: expected a JSON object, got int", raw=5)
+    assert flow.malformed and not snapshot.devices["Esp8266"].sensors["Temperature"].malformed
+    assert snapshot.problems == [("Esp8266", "Flow", "sensor state: expected a JSON object, got int")]
+    assert "Esp8266/Flow" in str(violation.error)
+    assert snapshot.to_wire() == json.loads(FLOW_SNAPSHOT)
+    # the server repeats the entry in every snapshot: reported once, flagged every time
+    assert core.receive(FLOW_SNAPSHOT) == [snapshot]
+    assert core.receive(SNAPSHOT)[0].problems == []
+    assert [type(item) for item in core.receive(FLOW_SNAPSHOT)] == [Snapshot, ProtocolViolation]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"name": 7, "status": False, "last_value": None}, SensorState(status=False, extra={})),
+        ({"status": "yes", "last_value": 3, "unit": "mm"}, SensorState(last_value=3, extra={"unit": "mm"})),
+        ([1, 2], SensorState()),
+        (None, SensorState()),
+    ],
+)
+def test_malformed_sensor_entries_keep_what_fits(entry: object, expected: SensorState) -> None:
+    frame = json.dumps({"d": {"name": "d", "sensors": {"ok": {"status": True, "last_value": 1}, "bad": entry}}})
+    snapshot, _violation = LiveCore().receive(frame)
+    bad = snapshot.devices["d"].sensors["bad"]
+    assert (bad.status, bad.last_value, bad.name, bad.extra, bad.raw) == (
+        expected.status, expected.last_value, expected.name, expected.extra, entry
+    )
+    assert bad.malformed and snapshot.value("d", "ok") == 1
+    assert snapshot.to_wire() == json.loads(frame)
+    assert "problem=" in repr(bad) and "problem=" not in repr(snapshot.devices["d"].sensors["ok"])
+
+
+def test_malformed_device_entry_is_flagged_too() -> None:
+    frame = '{"broken": 3, "d": {"name": "d", "sensors": []}, "ok": {"name": "ok", "sensors": {}}}'
+    snapshot, _violation = LiveCore().receive(frame)
+    assert [(k, d.name, d.malformed) for k, d in snapshot.devices.items()] == [
+        ("broken", "broken", True), ("d", "d", True), ("ok", "ok", False)
+    ]
+    assert [(device, sensor) for device, sensor, _ in snapshot.problems] == [("broken", None), ("d", None)]
+    assert snapshot.to_wire() == json.loads(frame)
+    with pytest.raises(ProtocolError):
+        Snapshot.from_wire(json.loads(frame))  # strict by default
+
+
+def test_async_handler_result_is_deferred_not_encoded() -> None:
+    """Item 14: the old core replied '{"event":"r1","data":"error: cannot encode <coroutine ...>"}'."""
+    calls: list[str] = []
+
+    async def start(command: DeviceCommand) -> bool:
+        calls.append(command.cmd)
+        return True
+
+    core = DeviceCore(handlers={"irrigation start": start})
+    deferred: list[tuple[DeviceCommand, Any]] = []
+    core.defer = lambda command, result: deferred.append((command, result))
+    frame = '{"event":"command","data":{"cmd":"irrigation start"},"return":"r1"}'
+    assert core.receive(frame) == [DeviceCommand("irrigation start", "r1")]
+    assert core.data_to_send() == []
+    assert core.receive(frame) == [] and core.resends == 1  # a re-send while it runs: not run again
+    [(command, awaitable)] = deferred
+    core.deferred_result(command, asyncio.run(awaitable))
+    assert core.data_to_send() == ['{"event":"r1","data":true}']
+    assert calls == ["irrigation start"]
+    core.deferred_result(command, False)  # answered already: nothing more
+    assert core.data_to_send() == []
+    core.connection_lost()  # a re-send after a reconnect is answered from the cache
+    assert core.receive(frame) == [] and core.data_to_send() == ['{"event":"r1","data":true}']
+
+
+def test_async_handler_without_a_runner_is_closed_and_left_unanswered() -> None:
+    made: list[Any] = []
+
+    async def start(command: DeviceCommand) -> bool:
+        return True
+
+    def handler(command: DeviceCommand) -> Any:
+        made.append(start(command))
+        return made[-1]
+
+    core = DeviceCore(handlers={"irrigation": handler})
+    core.receive('{"event":"command","data":{"cmd":"irrigation start"},"return":"r2"}')
+    assert core.data_to_send() == []  # no "error: cannot encode <coroutine ...>" reply the server counts as success
+    assert inspect.getcoroutinestate(made[0]) == inspect.CORO_CLOSED
+    assert not core.answered("r2")
 
 
 def test_parse_cmd_flags() -> None:
