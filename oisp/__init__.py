@@ -5,7 +5,7 @@ and then receives actuations (commands) pushed by the platform.
 
 Examples:
     >>> from iotws.oisp import Client, OispSimulator
-    >>> with OispSimulator().run() as sim:
+    >>> with OispSimulator(blind_window=0).run() as sim:  # no 3 s blind window
     ...     token = sim.issue_token("dev-1", "acc-1")
     ...     with Client(sim.url(), "dev-1", token, grace=0.2) as dev:
     ...         _ = sim.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
@@ -27,7 +27,7 @@ from iotws.errors import (
     RequestTimeout,
     UsageError,
 )
-from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
 from iotws.lazy import lazy_exports
 from iotws.oisp.client import AsyncClient, Client
 from iotws.oisp.models import (
@@ -41,6 +41,7 @@ from iotws.oisp.models import (
     Pong,
     Registered,
     ServerError,
+    SupersededError,
     UnknownMessage,
     WrongMessageFormat,
     parse_server_message,
@@ -78,6 +79,8 @@ __all__ = [
     "RemoteError",
     "RequestTimeout",
     "ServerError",
+    "Stopped",
+    "SupersededError",
     "TokenKeys",
     "UnknownMessage",
     "UsageError",

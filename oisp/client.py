@@ -3,7 +3,9 @@
 Both register the device on every (re)connection, treat silence for ``grace`` seconds as
 success (or a legacy 200), raise :class:`~iotws.oisp.models.InvalidTokenError` (an
 ``AuthenticationError``) for a rejected token without retrying, and reconnect with jittered
-backoff (2.5 s doubling to 600 s) after a dropped link, registering again.
+backoff (2.5 s doubling to 600 s) after a dropped link, registering again. A close with
+code 1000 (another connection registered the same device) stops the client for good with
+:class:`~iotws.oisp.models.SupersededError` unless ``reconnect_on_superseded=True``.
 
 Example (sync)::
 
@@ -135,12 +137,17 @@ class Client(SyncClientBase[OispCore], OispCommands):
     * ``app_ping_interval``: send the application ping every this many seconds and
       reconnect when no PONG came back within the interval (liveness through proxies);
       default off (transport-level WebSocket pings are always on).
+    * ``reconnect_on_superseded``: the server closes a socket with code 1000 when another
+      connection registers the same device; by default the client then stops for good
+      (``Disconnected(will_reconnect=False)``, then ``Stopped`` with
+      :class:`~iotws.oisp.models.SupersededError`, and the stream ends). ``True`` reconnects
+      as after any dropped link (two such clients take turns kicking each other out).
     * other keyword options: :class:`iotws.options.ConnectOptions` (``headers``,
       ``reconnect``, ``request_timeout``, ``ca_file``...).
 
     Examples:
         >>> from iotws.oisp import OispSimulator
-        >>> with OispSimulator().run() as sim:
+        >>> with OispSimulator(blind_window=0).run() as sim:
         ...     token = sim.issue_token("dev-1", "acc-1")
         ...     with Client(sim.url(), "dev-1", token, grace=0.2) as dev:
         ...         sent = sim.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
@@ -161,9 +168,13 @@ class Client(SyncClientBase[OispCore], OispCommands):
         token_refresh: TokenRefresh | None = None,
         dedup_window: float | None = None,
         app_ping_interval: float | None = None,
+        reconnect_on_superseded: bool = False,
         **options: Any,
     ) -> None:
-        core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window, grace=grace)
+        core = OispCore(
+            device_id, token, token_refresh=token_refresh, dedup_window=dedup_window, grace=grace,
+            reconnect_on_superseded=reconnect_on_superseded,
+        )
         super().__init__(core, url, options=_prepare(core, url, options))
         install_log_redaction(package_logger(self.logger_name))
         self.app_ping_interval = _check_interval(app_ping_interval)
@@ -238,7 +249,7 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands):
         >>> import asyncio
         >>> from iotws.oisp import OispSimulator
         >>> async def main():
-        ...     async with OispSimulator() as sim:
+        ...     async with OispSimulator(blind_window=0) as sim:
         ...         token = sim.issue_token("dev-1", "acc-1")
         ...         async with AsyncClient(sim.url(), "dev-1", token, grace=0.2) as dev:
         ...             await sim.actuate("acc-1", "dev-1", "LED.v1.0", {"LED": "0"})
@@ -261,9 +272,13 @@ class AsyncClient(AsyncClientBase[OispCore], OispCommands):
         dedup_window: float | None = None,
         session: aiohttp.ClientSession | None = None,
         app_ping_interval: float | None = None,
+        reconnect_on_superseded: bool = False,
         **options: Any,
     ) -> None:
-        core = OispCore(device_id, token, token_refresh=token_refresh, dedup_window=dedup_window, grace=grace)
+        core = OispCore(
+            device_id, token, token_refresh=token_refresh, dedup_window=dedup_window, grace=grace,
+            reconnect_on_superseded=reconnect_on_superseded,
+        )
         super().__init__(core, url, session=session, options=_prepare(core, url, options))
         install_log_redaction(package_logger(self.logger_name))
         self.app_ping_interval = _check_interval(app_ping_interval)

@@ -1,8 +1,11 @@
 """How the iotws pytest plugin builds OISP fixtures (``oisp_simulator``, ``oisp_client``, ``oisp_token_keys``...).
 
-Defaults: one RSA key pair per test session signs every token; the clients are
-device ``dev-1`` of account ``acc-1``, with a token the simulator issues, a
-0.2 s registration grace and a 5 s request timeout.
+Defaults: one RSA key pair per test session signs every token; the simulator runs
+with ``duplicates=False`` and ``blind_window=0`` (one copy of each actuation, delivered
+at once: a test of "one command, one action" should not wait 3 s nor see the real
+server's copies; turn them back on with ``@pytest.mark.iotws_simulator(duplicates=True,
+blind_window=3.0)``); the clients are device ``dev-1`` of account ``acc-1``, with a token
+the simulator issues, a 0.2 s registration grace and a 5 s request timeout.
 ``@pytest.mark.iotws_client(device_id="pump-7", account_id="farm")`` picks
 another device; ``token=`` passes a token of your own (an expired one, say).
 
@@ -21,6 +24,8 @@ Examples:
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from iotws.fixtures import FixtureKit
@@ -28,7 +33,10 @@ from iotws.oisp.client import AsyncClient, Client
 from iotws.oisp.simulator import OispSimulator
 from iotws.oisp.tokens import TokenKeys
 
-__all__ = ["KIT", "OispFixtures", "token_keys"]
+__all__ = ["KIT", "SIMULATOR_DEFAULTS", "OispFixtures", "token_keys"]
+
+#: Simulator switches the fixtures set unless a marker says otherwise (see the module doc).
+SIMULATOR_DEFAULTS: Mapping[str, Any] = MappingProxyType({"duplicates": False, "blind_window": 0.0})
 
 
 @functools.cache
@@ -45,8 +53,8 @@ class OispFixtures(FixtureKit[OispSimulator, Client, AsyncClient]):
     async_client_class = AsyncClient
 
     def simulator(self, **options: Any) -> OispSimulator:
-        """An :class:`OispSimulator` built with ``options`` (the session's keys unless ``keys`` is given)."""
-        return OispSimulator(**{"keys": token_keys(), **options})
+        """An :class:`OispSimulator` built with ``options``: the session's keys, no duplicates, no blind window."""
+        return OispSimulator(**{"keys": token_keys(), **SIMULATOR_DEFAULTS, **options})
 
     def client_arguments(
         self,

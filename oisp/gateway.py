@@ -8,7 +8,7 @@ Examples:
     >>> import asyncio
     >>> from iotws.oisp import OispSimulator
     >>> async def main():
-    ...     async with OispSimulator() as sim:
+    ...     async with OispSimulator(blind_window=0) as sim:
     ...         devices = [(f"dev-{i}", sim.issue_token(f"dev-{i}", "acc")) for i in range(3)]
     ...         async with Gateway(sim.url(), grace=0.2) as gw:
     ...             failures = await gw.add_many(devices)
@@ -56,23 +56,44 @@ class DeviceEvent:
 
 
 class _Sink:
-    """Stands in for a device's event queue: forwards into the gateway's shared queue."""
+    """Stands in for a device's event queue: forwards into the gateway's shared queue.
 
-    __slots__ = ("device_id", "gateway")
+    While the device is being added its events are held back: they reach the gateway
+    only if the device joins (:meth:`release`); a device that fails to join leaves no
+    event behind (:meth:`mute`). A device the gateway removes or closes is muted first,
+    so its closing events do not flood the stream.
+    """
+
+    __slots__ = ("device_id", "gateway", "held", "muted")
 
     def __init__(self, gateway: Gateway, device_id: str) -> None:
         self.gateway = gateway
         self.device_id = device_id
+        self.held: list[DeviceEvent] | None = []
+        self.muted = False
 
     def put_nowait(self, item: Any) -> None:
-        if isinstance(item, EndOfStream):
-            if item.error is not None:
-                self.gateway._put(DeviceEvent(self.device_id, item.error))
+        if self.muted or isinstance(item, EndOfStream):  # the Stopped event before it says why
             return
-        self.gateway._put(DeviceEvent(self.device_id, item))
+        event = DeviceEvent(self.device_id, item)
+        if self.held is not None:
+            self.held.append(event)
+        else:
+            self.gateway._put(event)
 
     def get_nowait(self) -> Any:
         raise asyncio.QueueEmpty
+
+    def release(self) -> None:
+        """The device joined: pass on what it said while joining, then everything live."""
+        held, self.held = self.held, None
+        for event in held or ():
+            self.gateway._put(event)
+
+    def mute(self) -> None:
+        """Forward nothing from now on."""
+        self.muted = True
+        self.held = None
 
 
 class Gateway:
@@ -86,7 +107,11 @@ class Gateway:
     * ``connect_concurrency``: how many devices :meth:`add_many` registers at a time.
 
     Device events are read through the gateway (:meth:`events`, :meth:`actuations`,
-    :meth:`on_actuation`), not through each device's own ``events()``.
+    :meth:`on_actuation`), not through each device's own ``events()``. Only devices the
+    gateway holds appear there: a device that fails to join leaves no event behind (its
+    error is what :meth:`add` raises or :meth:`add_many` returns), and a device removed
+    or closed by the gateway goes quietly. A device that stops on its own (e.g.
+    superseded by another connection) ends with ``DeviceEvent(id, Stopped(...))``.
     """
 
     def __init__(
@@ -109,6 +134,7 @@ class Gateway:
         self._session = session
         self._own_session = session is None
         self._devices: dict[str, AsyncClient] = {}
+        self._sinks: dict[str, _Sink] = {}
         self._queue: asyncio.Queue[DeviceEvent | None] | None = None
         self._callbacks: list[Callable[[str, Actuation], Any]] = []
 
@@ -179,15 +205,21 @@ class Gateway:
             raise UsageError(f"device {device_id!r} is already in the gateway")
         merged = {**self.options, **options}
         client = AsyncClient(self.url, device_id, token, session=self._get_session(), **merged)
-        client._driver.dispatcher.queue = _Sink(self, device_id)
+        sink = _Sink(self, device_id)
+        client._driver.dispatcher.queue = sink
         self._queue_obj()
         self._devices[device_id] = client
+        self._sinks[device_id] = sink
         try:
             await client.connect()
         except BaseException:
-            self._devices.pop(device_id, None)
+            sink.mute()
+            if self._devices.get(device_id) is client:
+                del self._devices[device_id]
+                del self._sinks[device_id]
             await client.close()
             raise
+        sink.release()
         return client
 
     async def add_many(self, devices: Iterable[tuple[str, str]]) -> dict[str, BaseException]:
@@ -208,12 +240,18 @@ class Gateway:
     async def remove(self, device_id: str) -> None:
         """Close one device and forget it."""
         client = self._devices.pop(device_id, None)
+        sink = self._sinks.pop(device_id, None)
+        if sink is not None:
+            sink.mute()
         if client is not None:
             await client.close()
 
     async def close(self) -> None:
         """Close every device (and the session the gateway made); ends the event streams."""
         clients, self._devices = list(self._devices.values()), {}
+        sinks, self._sinks = list(self._sinks.values()), {}
+        for sink in sinks:
+            sink.mute()
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
         if self._own_session and self._session is not None:
             await self._session.close()

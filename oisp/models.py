@@ -5,6 +5,12 @@ Server messages are ``{"code": int, "content": ...}``: 1024 carries an :class:`A
 other code becomes :class:`UnknownMessage`. Ids are optional strings and unknown keys are
 kept in ``extra`` so that nothing the platform forwards is lost.
 
+An actuation is never dropped for an odd shape: a field the typed model cannot hold
+exactly (a numeric or boolean id, an object as a param value, a param without a name,
+``content: null``...) is typed loosely (its JSON text), its wire value is kept in ``raw``
+so that ``to_wire()`` gives the body back as it came, and the odd ones are listed in
+``problems``.
+
 Examples:
     >>> msg = parse_server_message('{"code":1024,"content":{"type":"command","transport":"ws",'
     ...     '"content":{"deviceId":"d1","command":"LED.v1.0","params":[{"name":"LED","value":"1"}]}}}')
@@ -20,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from iotws.errors import AuthenticationError, ProtocolError, RemoteError
+from iotws.errors import AuthenticationError, ConnectionClosed, ProtocolError, RemoteError
 from iotws.jsonwire import DECODE_ERRORS, loads
 
 __all__ = [
@@ -28,6 +34,7 @@ __all__ = [
     "CODE_PONG",
     "CODE_REGISTERED",
     "PING",
+    "SUPERSEDED",
     "Actuation",
     "ActuationContent",
     "DeviceRegistration",
@@ -39,6 +46,7 @@ __all__ = [
     "Registered",
     "ServerError",
     "ServerMessage",
+    "SupersededError",
     "UnknownMessage",
     "WrongMessageFormat",
     "dumps",
@@ -67,13 +75,62 @@ def dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    if value is None or isinstance(value, str):
+class _Absent:
+    """Marks, in a model's ``raw``, a key the wire body did not have."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+    def __reduce__(self) -> str:
+        return "ABSENT"
+
+
+#: In a model's ``raw``: the wire body did not have this key (``to_wire()`` leaves it out).
+ABSENT: Any = _Absent()
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "null" if value is None else type(value).__name__
+
+
+def _text(data: Mapping[str, Any], key: str, raw: dict[str, Any], problems: list[str], where: str) -> str | None:
+    """A field the model types as text: strings as they are, anything else kept in ``raw``.
+
+    Numbers become their decimal text (a numeric id is common and harmless); ``null``
+    becomes ``None``; booleans, objects and lists become their JSON text and are
+    reported in ``problems``.
+    """
+    if key not in data:
+        return None
+    value = data[key]
+    if isinstance(value, str):
         return value
+    raw[key] = value
+    if value is None:
+        return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    raise ProtocolError(f"actuation field {key!r} must be a string, got {type(value).__name__}")
+    problems.append(f"{where}{key!r} is {_json_type(value)}, kept as its JSON text")
+    return dumps(value)
+
+
+def _put(out: dict[str, Any], raw: Mapping[str, Any], key: str, value: Any) -> None:
+    """Write ``key`` as the wire had it (``raw``) or from the typed ``value`` (left out if ``None``)."""
+    if key in raw:
+        if raw[key] is not ABSENT:
+            out[key] = raw[key]
+    elif value is not None:
+        out[key] = value
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -123,6 +180,29 @@ class InternalServerError(OispServerError):
     """
 
 
+#: What a close with code 1000 from the OISP server means.
+SUPERSEDED = "superseded by another connection for this device"
+
+
+class SupersededError(ConnectionClosed):
+    """The server closed the socket with code 1000: another connection registered this device.
+
+    The OISP server closes the older socket with 1000 when another socket registers the
+    same device (or when one socket registers twice). A client that reconnected after it
+    would kick the other one out, and the two would fight forever (each registration also
+    adds a duplicate delivery path on the server), so by default the client stops for
+    good with this error; ``reconnect_on_superseded=True`` keeps reconnecting.
+
+    Examples:
+        >>> err = SupersededError()
+        >>> str(err), err.code, isinstance(err, ConnectionClosed)
+        ('superseded by another connection for this device', 1000, True)
+    """
+
+    def __init__(self, message: str = SUPERSEDED, *, code: int | None = 1000, reason: str = "") -> None:
+        super().__init__(message, code=code, reason=reason)
+
+
 # -- client -> server -------------------------------------------------------------------------
 @attrs.frozen(slots=True, repr=False)
 class DeviceRegistration:
@@ -162,32 +242,62 @@ class DeviceRegistration:
 class Param:
     """One actuation parameter ``{"name": ..., "value": ...}``; values are usually strings.
 
+    A value that is an object or a list, or a name that is missing or not a string, is
+    kept (typed loosely, as its JSON text), its wire form in ``raw`` and the oddity in
+    ``problems``.
+
     Examples:
         >>> p = Param("LED", "1")
         >>> p.as_bool(), p.as_float()
         (True, 1.0)
+        >>> odd = Param.from_wire({"value": {"r": 255}})
+        >>> odd.name, odd.value, odd.problems
+        ('', '{"r":255}', ("param has no 'name'", "param 'value' is an object, kept as its JSON text"))
+        >>> odd.to_wire()
+        {'value': {'r': 255}}
     """
 
     name: str
     value: JsonScalar
     extra: Mapping[str, Any] = attrs.field(factory=dict, eq=True, hash=False, repr=False)
+    #: Wire values the typed fields hold converted (or ``ABSENT``), by wire key.
+    raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False, repr=False)
+    #: What was odd about this param on the wire (empty for a regular one).
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False)
 
     @classmethod
     def from_wire(cls, data: Any) -> Param:
-        """Parse one ``params`` entry."""
+        """Parse one ``params`` entry (an object; ``ProtocolError`` otherwise)."""
         if not isinstance(data, dict):
-            raise ProtocolError(f"actuation param must be an object, got {type(data).__name__}")
-        name, value = data.get("name"), data.get("value")
-        if not isinstance(name, str):
-            raise ProtocolError("actuation param without a string 'name'")
-        if value is not None and not isinstance(value, (str, int, float, bool)):
-            raise ProtocolError(f"actuation param {name!r} has a non-scalar value")
+            raise ProtocolError(f"actuation param must be an object, got {_json_type(data)}")
+        raw: dict[str, Any] = {}
+        problems: list[str] = []
+        name = _text(data, "name", raw, problems, "param ")
+        if "name" not in data:
+            raw["name"] = ABSENT
+            problems.insert(0, "param has no 'name'")
+        elif data["name"] is None:
+            problems.insert(0, "param 'name' is null")
+        value: JsonScalar
+        if "value" not in data:
+            value, raw["value"] = None, ABSENT
+        elif isinstance(data["value"], (dict, list)):
+            value = _text(data, "value", raw, problems, "param ")
+        else:
+            value = data["value"]
         extra = {k: v for k, v in data.items() if k not in ("name", "value")}
-        return cls(name, value, extra)
+        return cls(name or "", value, extra, raw, tuple(problems))
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON object."""
-        return {"name": self.name, "value": self.value, **self.extra}
+        """The JSON object, as it came from the wire."""
+        out: dict[str, Any] = {}
+        _put(out, self.raw, "name", self.name)
+        if "value" in self.raw:
+            _put(out, self.raw, "value", None)
+        else:
+            out["value"] = self.value
+        out.update(self.extra)
+        return out
 
     def as_float(self) -> float:
         """The value as a number (``ValueError`` if it is not one)."""
@@ -230,9 +340,16 @@ _CONTENT_KEYS = {
 class ActuationContent:
     """The platform's command as forwarded verbatim: ids, ``command`` and ``params``.
 
+    Ids are text: a numeric id reads as its decimal text and goes back to the wire as the
+    number it was (``raw``); a boolean, object or list id is kept as its JSON text and
+    reported in ``problems``. ``params`` that are absent or ``null`` stay so on the wire.
+
     Examples:
         >>> ActuationContent(device_id="d1", command="LED.v1.0").to_wire()
         {'deviceId': 'd1', 'command': 'LED.v1.0', 'params': []}
+        >>> c = ActuationContent.from_wire({"deviceId": 12345, "params": None})
+        >>> c.device_id, c.params, c.to_wire()
+        ('12345', (), {'deviceId': 12345, 'params': None})
     """
 
     account_id: str | None = None
@@ -245,29 +362,44 @@ class ActuationContent:
     params: tuple[Param, ...] = ()
     transport: str | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    #: Wire values the typed fields hold converted (or ``ABSENT``), by wire key.
+    raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False, repr=False)
+    #: What was odd on the wire, here and in the params (empty for a regular content).
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False)
 
     @classmethod
     def from_wire(cls, data: Any) -> ActuationContent:
-        """Parse ``content.content`` of a 1024 message."""
+        """Parse ``content.content`` of a 1024 message (an object; ``ProtocolError`` otherwise)."""
         if not isinstance(data, dict):
-            raise ProtocolError(f"actuation content must be an object, got {type(data).__name__}")
-        raw_params = data.get("params", [])
-        if raw_params is None:
-            raw_params = []
-        if not isinstance(raw_params, list):
-            raise ProtocolError("actuation 'params' must be a list")
-        fields = {attr: _opt_str(data, key) for key, attr in _CONTENT_KEYS.items()}
+            raise ProtocolError(f"actuation content must be an object, got {_json_type(data)}")
+        raw: dict[str, Any] = {}
+        problems: list[str] = []
+        fields = {attr: _text(data, key, raw, problems, "") for key, attr in _CONTENT_KEYS.items()}
+        params: tuple[Param, ...] = ()
+        if "params" not in data:
+            raw["params"] = ABSENT
+        elif data["params"] is None:
+            raw["params"] = None
+        elif not isinstance(data["params"], list) or not all(isinstance(p, dict) for p in data["params"]):
+            raw["params"] = data["params"]
+            what = "has entries that are not objects" if isinstance(data["params"], list) else (
+                f"is {_json_type(data['params'])}, not a list")
+            problems.append(f"'params' {what}: kept in raw, the objects among them parsed")
+            entries = data["params"] if isinstance(data["params"], list) else []
+            params = tuple(Param.from_wire(p) for p in entries if isinstance(p, dict))
+        else:
+            params = tuple(Param.from_wire(p) for p in data["params"])
+        for i, param in enumerate(params):
+            problems.extend(f"params[{i}]: {problem}" for problem in param.problems)
         extra = {k: v for k, v in data.items() if k not in _CONTENT_KEYS and k != "params"}
-        return cls(**fields, params=tuple(Param.from_wire(p) for p in raw_params), extra=extra)
+        return cls(**fields, params=params, extra=extra, raw=raw, problems=tuple(problems))
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON object (absent ids are left out)."""
+        """The JSON object, as it came from the wire (absent ids are left out)."""
         out: dict[str, Any] = {}
         for key, attr in _CONTENT_KEYS.items():
-            value = getattr(self, attr)
-            if value is not None:
-                out[key] = value
-        out["params"] = [p.to_wire() for p in self.params]
+            _put(out, self.raw, key, getattr(self, attr))
+        _put(out, self.raw, "params", [p.to_wire() for p in self.params])
         out.update(self.extra)
         return out
 
@@ -276,37 +408,59 @@ class ActuationContent:
 class Actuation:
     """A command pushed by the platform (code 1024): the event a device waits for.
 
+    Nothing is dropped: a body with odd fields arrives with them typed loosely and listed
+    in :attr:`problems` (a warning is logged), and ``to_wire()`` gives the body back.
+
     Examples:
         >>> act = Actuation.from_wire({"type": "command", "transport": "ws", "content": {
         ...     "accountId": "acc", "deviceId": "d1", "componentId": "c1",
         ...     "command": "LED.v1.0", "params": [{"name": "LED", "value": "1"}]}})
-        >>> act.device_id, act.component_id, act.params_dict()
-        ('d1', 'c1', {'LED': '1'})
+        >>> act.device_id, act.component_id, act.params_dict(), act.problems
+        ('d1', 'c1', {'LED': '1'}, ())
+        >>> odd = Actuation.from_wire({"type": "command", "content": None})
+        >>> odd.problems
+        ("'content' is null, kept in raw",)
+        >>> odd.to_wire()
+        {'type': 'command', 'content': None}
     """
 
     type: str | None
     transport: str | None
     content: ActuationContent
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    #: Wire values the typed fields hold converted (or ``ABSENT``), by wire key.
+    raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False, repr=False)
+    #: Everything odd on the wire, at every level (empty for a regular actuation).
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False)
 
     @classmethod
     def from_wire(cls, data: Any) -> Actuation:
-        """Parse the ``content`` of a 1024 message."""
+        """Parse the ``content`` of a 1024 message (an object; ``ProtocolError`` otherwise)."""
         if not isinstance(data, dict):
-            raise ProtocolError(f"actuation must be an object, got {type(data).__name__}")
-        kind, transport = _opt_str(data, "type"), _opt_str(data, "transport")
-        content = ActuationContent.from_wire(data.get("content", {}))
+            raise ProtocolError(f"actuation must be an object, got {_json_type(data)}")
+        raw: dict[str, Any] = {}
+        problems: list[str] = []
+        kind = _text(data, "type", raw, problems, "")
+        transport = _text(data, "transport", raw, problems, "")
+        if "content" not in data:
+            raw["content"] = ABSENT
+            content = ActuationContent()
+        elif isinstance(data["content"], dict):
+            content = ActuationContent.from_wire(data["content"])
+            problems.extend(f"content: {problem}" for problem in content.problems)
+        else:
+            raw["content"] = data["content"]
+            problems.append(f"'content' is {_json_type(data['content'])}, kept in raw")
+            content = ActuationContent()
         extra = {k: v for k, v in data.items() if k not in ("type", "transport", "content")}
-        return cls(kind, transport, content, extra)
+        return cls(kind, transport, content, extra, raw, tuple(problems))
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON object (the ``content`` of a 1024 message)."""
+        """The JSON object (the ``content`` of a 1024 message), as it came from the wire."""
         out: dict[str, Any] = {}
-        if self.type is not None:
-            out["type"] = self.type
-        if self.transport is not None:
-            out["transport"] = self.transport
-        out["content"] = self.content.to_wire()
+        _put(out, self.raw, "type", self.type)
+        _put(out, self.raw, "transport", self.transport)
+        _put(out, self.raw, "content", self.content.to_wire())
         out.update(self.extra)
         return out
 
@@ -348,7 +502,10 @@ class Actuation:
         return default
 
     def params_dict(self) -> dict[str, JsonScalar]:
-        """The parameters as ``{name: value}`` (the last one wins on repeated names)."""
+        """The parameters as ``{name: value}`` (the last one wins on repeated names).
+
+        A param without a name shows under ``""``; see :attr:`problems`.
+        """
         return {p.name: p.value for p in self.content.params}
 
 

@@ -29,7 +29,8 @@ import attrs
 
 from iotws.backoff import ReconnectPolicy, is_retryable
 from iotws.commands import Command
-from iotws.errors import ConnectionClosed, UsageError
+from iotws.errors import ConnectionClosed, IotwsError, UsageError
+from iotws.logs import describe_frame
 from iotws.oisp.models import (
     PING,
     Actuation,
@@ -40,6 +41,7 @@ from iotws.oisp.models import (
     Pong,
     Registered,
     ServerError,
+    SupersededError,
     UnknownMessage,
     WrongMessageFormat,
     parse_server_message,
@@ -143,6 +145,10 @@ class OispCore(ProtocolCore):
       dropped (servers send one copy per earlier registration); ``None`` keeps all.
     * ``grace``: seconds of silence after the registration that mean success (default 1.5).
     * ``clock``: the time source for the dedup window (injected; default ``time.monotonic``).
+    * ``reconnect_on_superseded``: a close with code 1000 from the server means another
+      connection registered this device (or this one registered twice); by default the
+      client then stops for good with :class:`~iotws.oisp.models.SupersededError`
+      (:meth:`close_error`); ``True`` leaves it to the reconnect policy.
 
     Examples:
         >>> core = OispCore("d", "t", dedup_window=5.0, clock=lambda: 0.0)
@@ -162,6 +168,7 @@ class OispCore(ProtocolCore):
         dedup_window: float | None = None,
         grace: float = DEFAULT_GRACE,
         clock: Callable[[], float] = time.monotonic,
+        reconnect_on_superseded: bool = False,
     ) -> None:
         super().__init__()
         if not grace > 0:
@@ -178,6 +185,7 @@ class OispCore(ProtocolCore):
         self.dedup_window = dedup_window
         self.grace = grace
         self.clock = clock
+        self.reconnect_on_superseded = reconnect_on_superseded
         #: Whether the current connection's registration is accepted.
         self.registered = False
         #: Whether the server confirmed with a legacy 200 (else: silence).
@@ -185,6 +193,7 @@ class OispCore(ProtocolCore):
         #: How many duplicate actuations were dropped.
         self.duplicates_suppressed = 0
         self._registration_sent = False
+        self._legacy_500 = False
         self._rejection: Exception | None = None
         self._fatal: Exception | None = None
         self._refresh_used = False
@@ -212,6 +221,7 @@ class OispCore(ProtocolCore):
         if self._registration_sent:
             raise UsageError("the registration was already sent on this connection (a second one closes it)")
         self._registration_sent = True
+        self._legacy_500 = False
         return DeviceRegistration(self.device_id, self._token).to_wire()
 
     def on_connect(self) -> list[Frame]:
@@ -232,6 +242,38 @@ class OispCore(ProtocolCore):
     def handshake_timed_out(self) -> None:
         """The grace period passed in silence: the registration is accepted."""
         self._accepted()
+
+    def close_error(self, code: int | None, reason: str) -> IotwsError | None:
+        """A close with code 1000 means "superseded": stop for good, unless told to reconnect.
+
+        The server closes a socket with 1000 when another socket registers the same
+        device, or when the socket registers twice. Reconnecting would kick the other
+        connection, which would reconnect and kick back, forever. A legacy server's 500
+        is also followed by 1000: that one is retried (``None``).
+
+        Examples:
+            >>> core = OispCore("d", "t")
+            >>> core.close_error(1000, "")
+            SupersededError('superseded by another connection for this device')
+            >>> core.close_error(1006, "") is None
+            True
+            >>> OispCore("d", "t", reconnect_on_superseded=True).close_error(1000, "") is None
+            True
+        """
+        if code != 1000 or self.reconnect_on_superseded or self._legacy_500:
+            return None
+        return SupersededError(reason=reason)
+
+    def describe(self, frame: Frame) -> str:
+        """The DEBUG text of ``frame``, with the device token replaced by ``***`` first.
+
+        Redacting before the excerpt is cut keeps the whole registration line readable.
+
+        Examples:
+            >>> print(OispCore("d", "t").describe('{"type":"device","deviceId":"d","deviceToken":"' + "x" * 900 + '"}'))
+            text 52 chars: '{"type":"device","deviceId":"d","deviceToken":"***"}'
+        """
+        return describe_frame(redact_tokens(frame) if isinstance(frame, str) else frame)
 
     def connection_lost(self) -> None:
         super().connection_lost()
@@ -273,7 +315,13 @@ class OispCore(ProtocolCore):
     def receive(self, frame: Frame) -> list[object]:
         message = parse_server_message(frame)
         if isinstance(message, Actuation):
-            return [] if self._duplicate(message) else [message]
+            if self._duplicate(message):
+                return []
+            if message.problems:
+                logging.getLogger("iotws.oisp").warning(
+                    "actuation kept with odd fields (see Actuation.problems): %s", "; ".join(message.problems)
+                )
+            return [message]
         if isinstance(message, Pong):
             found = self.pending.pop_first(lambda c: isinstance(c, PingCommand))
             if found is None:
@@ -295,6 +343,8 @@ class OispCore(ProtocolCore):
         if message.is_invalid_token:
             refreshed = self._try_refresh()
         error = message.to_error(refreshed=refreshed)
+        if isinstance(error, InternalServerError):
+            self._legacy_500 = True  # its close 1000 is not a "superseded"
         # fail any ping waiting on this connection: the server is about to close it
         replies: list[object] = [
             Reply(token, error=OispServerError(message.code, str(message.content))) for token in self.pending.clear()

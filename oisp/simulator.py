@@ -8,11 +8,16 @@
   accounts get 401 "Wrong message format" + close 1003.
 * ``{"type":"ping"}`` -> ``{"code":202,"content":"PONG"}``; WebSocket pings every 20 s, a peer
   silent for 10 s after a ping is dropped; incoming messages over 64 KiB close with 1009.
-* A second registration on one socket closes it with 1000 (``close_on_reregister``); a
-  second socket for the same device kicks the first with 1000 (``kick_previous``).
-* Quirk switches: ``duplicates`` (each actuation is sent once per registration made since
-  the server started), ``blind_window`` (actuations published within that many seconds
-  after the first registration are lost).
+* A second registration of the same device on one socket closes it with 1000
+  (``close_on_reregister``); a second socket for the same device kicks the first with
+  1000 (``kick_previous``).
+* The real server's quirks are on by default, each with a switch to turn it off:
+  ``duplicates=True`` (each actuation is sent once per registration made since the
+  server started), ``blind_window=3.0`` (actuations published within that many seconds
+  after the first registration are lost: the server subscribes to Redis late),
+  ``keep_open_for_other_device=True`` (registering a second, different device on a socket
+  keeps it open and binds it to both; only the first binding is cleaned up on close).
+* ``platform_side=False`` turns the simulator-only control path off, as on a real server.
 * :meth:`OispSimulator.actuate` pushes a command to a device (dropped when it has no
   socket); :meth:`OispSimulator.issue_token` issues device tokens. Other processes push
   through the control path :data:`CONTROL_PATH` (see ``iotws oisp actuate``).
@@ -40,9 +45,15 @@ from iotws.oisp.protocol import SUBPROTOCOL, install_log_redaction
 from iotws.oisp.tokens import InvalidToken, TokenKeys
 from iotws.simulator import SimConnection, SimulatorBase
 
-__all__ = ["CONTROL_PATH", "OispSimulator"]
+__all__ = ["BLIND_WINDOW", "CONTROL_PATH", "CONTROL_SUBPROTOCOL", "OispSimulator"]
 
-#: Path of the simulator's platform side: a WebSocket that accepts
+#: Subprotocol of the platform side (offered alone, so a real OISP server refuses it with 403).
+CONTROL_SUBPROTOCOL = "iotws-oisp-platform"
+
+#: The real server's blind window: it subscribes to Redis about 3 s after the first registration.
+BLIND_WINDOW = 3.0
+
+#: Path of the simulator's platform side: a WebSocket (subprotocol :data:`CONTROL_SUBPROTOCOL`) that accepts
 #: ``{"type":"actuation","accountId":...,"deviceId":...,"body":{...}}`` and answers
 #: ``{"code":200,"content":{"delivered":N}}``, and ``{"type":"stats"}`` (answered with
 #: registrations, rejections, bound devices, open connections). Not part of the real server.
@@ -75,14 +86,21 @@ def _params(params: ParamsLike) -> list[dict[str, Any]]:
 class OispSimulator(SimulatorBase):
     """The OISP WebSocket server on loopback, with switches for its real-world quirks.
 
+    By default it behaves as the real server was seen to: duplicate actuations, a 3 s
+    blind window after the first registration, sockets kept open when they register a
+    second device. Tests that need one copy per actuation at once pass
+    ``duplicates=False, blind_window=0`` (as the pytest fixtures do).
+
     Examples:
-        >>> sim = OispSimulator(legacy_200=True, duplicates=True)
-        >>> sim.legacy_200, sim.duplicates, sim.blind_window
-        (True, True, 0.0)
+        >>> sim = OispSimulator(legacy_200=True)
+        >>> sim.legacy_200, sim.duplicates, sim.blind_window, sim.keep_open_for_other_device
+        (True, True, 3.0, True)
+        >>> OispSimulator(duplicates=False, blind_window=0).blind_window
+        0
     """
 
     paths: ClassVar[tuple[str, ...]] = ("/{tail:.*}",)
-    subprotocols: tuple[str, ...] = (SUBPROTOCOL,)
+    subprotocols: tuple[str, ...] = (SUBPROTOCOL, CONTROL_SUBPROTOCOL)
     logger_name: ClassVar[str] = "iotws.oisp"
     heartbeat: float | None = 20.0
     max_message_size: int = 64 * 1024
@@ -94,10 +112,12 @@ class OispSimulator(SimulatorBase):
         *,
         keys: TokenKeys | None = None,
         legacy_200: bool = False,
-        duplicates: bool = False,
-        blind_window: float = 0.0,
+        duplicates: bool = True,
+        blind_window: float = BLIND_WINDOW,
         close_on_reregister: bool = True,
         kick_previous: bool = True,
+        keep_open_for_other_device: bool = True,
+        platform_side: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(host, port, **kwargs)
@@ -109,6 +129,9 @@ class OispSimulator(SimulatorBase):
         self.blind_window = blind_window
         self.close_on_reregister = close_on_reregister
         self.kick_previous = kick_previous
+        self.keep_open_for_other_device = keep_open_for_other_device
+        #: Serve :data:`CONTROL_PATH` (``False``: like the real server, that path is a device path).
+        self.platform_side = platform_side
         #: ``"account/device"`` -> the socket that receives that device's actuations.
         self.bindings: dict[str, SimConnection] = {}
         #: Registrations accepted since the server (re)started, per device id.
@@ -209,12 +232,14 @@ class OispSimulator(SimulatorBase):
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(status=404, text="Not found\n")
         offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+        if self.platform_side and request.path == CONTROL_PATH and CONTROL_SUBPROTOCOL in offered:
+            return None
         if SUBPROTOCOL not in offered:
             return web.Response(status=403, text="subprotocol echo-protocol is required\n")
         return None
 
     async def handle(self, conn: SimConnection) -> None:
-        if conn.path == CONTROL_PATH:
+        if self.platform_side and conn.path == CONTROL_PATH:
             await self._control(conn)
             return
         try:
@@ -222,9 +247,11 @@ class OispSimulator(SimulatorBase):
                 if not await self._message(conn, frame):
                     return
         finally:
-            channel = conn.state.get("channel")
-            if channel is not None and self.bindings.get(channel) is conn:
-                del self.bindings[channel]
+            # like the real server: only the socket's first binding is cleaned up
+            channels = conn.state.get("channels") or []
+            for channel in channels[:1]:
+                if self.bindings.get(channel) is conn:
+                    del self.bindings[channel]
 
     async def _message(self, conn: SimConnection, frame: str | bytes) -> bool:
         """Handle one device frame; ``False`` once the socket is closed."""
@@ -269,23 +296,31 @@ class OispSimulator(SimulatorBase):
         if not isinstance(accounts, list) or not accounts or not isinstance(accounts[0], dict):
             return await self._reject(conn, WRONG_FORMAT, 1003)
         account_id = str(accounts[0].get("id"))
-        if conn.state.get("channel") is not None and self.close_on_reregister:
+        channel = f"{account_id}/{device_id}"
+        channels: list[str] = conn.state.setdefault("channels", [])
+        if channels and self.close_on_reregister and (channel in channels or not self.keep_open_for_other_device):
+            # the real server closes "the previous connection" for the channel: this very socket
             self.log.info("sim: second registration on one socket: closing it")
+            self._count_registration(device_id)
             await conn.close(1000)
             return False
-        channel = f"{account_id}/{device_id}"
         previous = self.bindings.get(channel)
         if previous is not None and previous is not conn and self.kick_previous:
             self.log.info("sim: %s registered again elsewhere: closing the previous socket", channel)
             await previous.close(1000)
         self.bindings[channel] = conn
-        conn.state["channel"] = channel
-        self.registrations[device_id] += 1
-        if self._first_registration is None:
-            self._first_registration = time.monotonic()
+        if channel not in channels:
+            channels.append(channel)
+        self._count_registration(device_id)
         if self.legacy_200:
             await conn.send(dumps({"code": 200, "content": LEGACY_OK}))
         return True
+
+    def _count_registration(self, device_id: str) -> None:
+        # every accepted registration adds a delivery path (duplicates) and starts the blind window
+        self.registrations[device_id] += 1
+        if self._first_registration is None:
+            self._first_registration = time.monotonic()
 
     async def _control(self, conn: SimConnection) -> None:
         async for frame in conn:

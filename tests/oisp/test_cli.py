@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from iotws.cli import main
-from iotws.oisp import OispSimulator
-from iotws.oisp.__main__ import demo
+from iotws.oisp import Client, OispSimulator, TokenKeys
+from iotws.oisp.__main__ import TOKEN_ENV, demo, register
 
 PY = sys.executable
 
@@ -22,7 +24,9 @@ PY = sys.executable
 def simulate_process() -> Iterator[tuple[str, str, str]]:
     """``iotws oisp simulate --port 0`` in a subprocess: (url, device id, token)."""
     proc = subprocess.Popen(
-        [PY, "-m", "oisp", "simulate", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        # no blind window: the test pushes as soon as the listener is bound
+        [PY, "-m", "oisp", "simulate", "--port", "0", "--blind-window", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         assert proc.stdout is not None
@@ -150,3 +154,106 @@ def test_demo_and_simulator_work_without_pyjwt() -> None:
     out = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("ok")
+
+
+# -- issue 11, item 12 ---------------------------------------------------------------------------
+def test_ping_verb_without_and_with_a_device(capsys: pytest.CaptureFixture[str], oisp_simulator: OispSimulator) -> None:
+    sim = oisp_simulator
+    assert main(["oisp", "ping", sim.url(), "--count", "2"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"PONG from {sim.url()} in ") for line in lines)
+    assert sim.pings == 2 and sim.registrations.total() == 0  # a health check: no registration
+    token = sim.issue_token("d1", "a1")
+    assert main(["oisp", "ping", sim.url(), "--device-id", "d1", "--token", token, "--json", "--grace", "0.1"]) == 0
+    (line,) = capsys.readouterr().out.strip().splitlines()
+    assert json.loads(line)["content"] == "PONG"
+    assert sim.pings == 3 and sim.registrations["d1"] == 1
+
+
+def test_ping_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["oisp", "ping", "ws://127.0.0.1:9/"]) == 1
+    assert "cannot connect" in capsys.readouterr().err
+    assert main(["oisp", "ping", "ws://127.0.0.1:9/", "--token", "eyJ.x.y"]) == 1
+    assert "needs --device-id" in capsys.readouterr().err
+
+
+def test_actuate_against_a_real_server_says_so_at_once(
+    capsys: pytest.CaptureFixture[str], oisp_token_keys: TokenKeys
+) -> None:
+    # a real server has no platform side (platform_side=False reproduces it)
+    with OispSimulator(keys=oisp_token_keys, platform_side=False).run() as sim:
+        code = main(["oisp", "actuate", sim.url(), "--device-id", "d1", "--param", "LED=1"])
+    assert code == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+    assert "not an iotws simulator" in err and "OISP backend" in err and "Redis" in err
+    assert "only drives an iotws simulator" in err
+
+
+def test_listen_count_counts_an_actuation_once_despite_copies(
+    capsys: pytest.CaptureFixture[str], oisp_token_keys: TokenKeys
+) -> None:
+    sim = OispSimulator(keys=oisp_token_keys, blind_window=0)  # duplicates: the default
+    with sim.run(), oisp_client_of(sim, "other"):  # a second registration: every actuation comes twice
+        token = sim.issue_token("d1", "a1")
+        for dedup, expected in ((None, ["1", "0"]), ("0", ["1", "1"])):
+            pusher = threading.Thread(target=_push_two_when_bound, args=(sim, "a1", "d1"), daemon=True)
+            pusher.start()
+            args = ["oisp", "listen", sim.url(), "--device-id", "d1", "--token", token, "--json", "--count", "2",
+                    "--grace", "0.1", "--timeout", "10"]
+            if dedup is not None:
+                args += ["--dedup-window", dedup]
+            assert main(args) == 0
+            pusher.join(timeout=10)
+            leds = [json.loads(line)["params"]["LED"] for line in capsys.readouterr().out.strip().splitlines()]
+            assert leds == expected
+
+
+def oisp_client_of(sim: OispSimulator, device_id: str) -> Client:
+    return Client(sim.url(), device_id, sim.issue_token(device_id, "a1"), grace=0.1, reconnect=None)
+
+
+def _push_two_when_bound(sim: OispSimulator, account: str, device: str) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if sim.actuate_sync(account, device, "LED.v1.0", {"LED": "1"}) > 0:
+            sim.actuate_sync(account, device, "LED.v1.0", {"LED": "0"})
+            return
+        time.sleep(0.05)
+
+
+def test_token_from_the_environment_or_a_file(
+    capsys: pytest.CaptureFixture[str],
+    oisp_simulator: OispSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    sim = oisp_simulator
+    token = sim.issue_token("d1", "a1")
+    listen = ["oisp", "listen", sim.url(), "--device-id", "d1", "--timeout", "0.1", "--grace", "0.1"]
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    assert main(listen) == 1
+    assert "no device token" in capsys.readouterr().err
+    monkeypatch.setenv(TOKEN_ENV, token)
+    assert main(listen) == 0
+    assert sim.registrations["d1"] == 1
+    monkeypatch.delenv(TOKEN_ENV)
+    token_file = tmp_path / "token"
+    token_file.write_text(token + "\n")
+    assert main([*listen, "--token-file", str(token_file)]) == 0
+    assert sim.registrations["d1"] == 2
+    assert main([*listen, "--token-file", str(token_file), "--token", token]) == 1
+    assert "not both" in capsys.readouterr().err
+    assert main([*listen, "--token-file", str(tmp_path / "missing")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot read the token file" in err and token not in err
+
+
+def test_simulate_switches() -> None:
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    faithful = parser.parse_args(["oisp", "simulate"])
+    assert (faithful.duplicates, faithful.blind_window, faithful.keep_open_for_other_device) == (True, 3.0, True)
+    quiet = parser.parse_args(["oisp", "simulate", "--no-duplicates", "--blind-window", "0",
+                               "--no-keep-open-for-other-device"])
+    assert (quiet.duplicates, quiet.blind_window, quiet.keep_open_for_other_device) == (False, 0.0, False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -10,10 +11,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+import websocket
 
 from iotws.backoff import ReconnectPolicy
 from iotws.errors import ConnectionClosed, HandshakeError, UsageError
-from iotws.events import Disconnected, ProtocolViolation, Reconnected
+from iotws.events import Disconnected, ProtocolViolation, Reconnected, Stopped
 from iotws.oisp import (
     Actuation,
     AsyncClient,
@@ -23,6 +25,7 @@ from iotws.oisp import (
     Pong,
     Registered,
     ServerError,
+    SupersededError,
     TokenKeys,
     WrongMessageFormat,
 )
@@ -161,7 +164,7 @@ async def test_refresh_with_another_bad_token_is_final(flavour: str, oisp_simula
 
 
 async def test_legacy_server_200(flavour: str, oisp_token_keys: TokenKeys) -> None:
-    with OispSimulator(keys=oisp_token_keys, legacy_200=True).run() as sim:
+    with OispSimulator(keys=oisp_token_keys, legacy_200=True, blind_window=0).run() as sim:
         token = sim.issue_token(DEVICE, ACCOUNT)
         # a long grace: the 200 ends the registration at once
         async with device(flavour, sim.url(), DEVICE, token, grace=30) as dev:
@@ -184,7 +187,7 @@ async def test_ping_pong(flavour: str, oisp_simulator: OispSimulator) -> None:
 
 
 async def test_duplicate_actuations_and_suppression(flavour: str, oisp_token_keys: TokenKeys) -> None:
-    with OispSimulator(keys=oisp_token_keys, duplicates=True).run() as sim:
+    with OispSimulator(keys=oisp_token_keys, duplicates=True, blind_window=0).run() as sim:
         others = [
             Client(sim.url(), f"other-{i}", sim.issue_token(f"other-{i}", ACCOUNT), grace=0.1, reconnect=None)
             for i in range(2)
@@ -365,3 +368,97 @@ def test_grace_must_fit_in_connect_timeout() -> None:
     with pytest.raises(UsageError, match="app_ping_interval"):
         AsyncClient("ws://127.0.0.1:9/", DEVICE, "t", app_ping_interval=0)
     assert Client("ws://127.0.0.1:9/", DEVICE, "t", grace=30).options.connect_timeout == 40
+
+
+# -- issue 11, item 8: a second live client for the same device ---------------------------------
+async def test_superseded_by_a_second_connection_stops_for_good(flavour: str, oisp_simulator: OispSimulator) -> None:
+    sim = oisp_simulator
+    token = sim.issue_token(DEVICE, ACCOUNT)
+    async with device(flavour, sim.url(), DEVICE, token) as first:  # reconnecting is on (FAST)
+        with Client(sim.url(), DEVICE, token, grace=0.1, reconnect=FAST) as second:
+            (gone,) = await take_events(first, 1, of_type=Disconnected)
+            assert not gone.will_reconnect
+            assert isinstance(gone.error, ConnectionClosed) and gone.error.code == 1000
+            (stopped,) = await take_events(first, 1, of_type=Stopped)
+            assert isinstance(stopped.error, SupersededError)
+            assert "superseded by another connection for this device" in stopped.reason
+            with pytest.raises(SupersededError):  # the stream ends with the typed reason
+                await take_events(first, 1, timeout=5)
+            assert not first.connected and second.connected
+            assert sim.registrations[DEVICE] == 2  # the first never came back to kick the second
+            assert sim.actuate_sync(ACCOUNT, DEVICE, "TO_SECOND", {}) == 1
+            assert next(second.actuations(timeout=5)).command == "TO_SECOND"
+
+
+async def test_reconnect_on_superseded_keeps_reconnecting(flavour: str, oisp_simulator: OispSimulator) -> None:
+    sim = oisp_simulator
+    token = sim.issue_token(DEVICE, ACCOUNT)
+    async with device(flavour, sim.url(), DEVICE, token, reconnect_on_superseded=True) as first:
+        # a bare second connection (no grace period, so no race with the first's reconnect)
+        second = websocket.create_connection(sim.url(), timeout=10, subprotocols=["echo-protocol"])
+        try:
+            second.send(json.dumps({"type": "device", "deviceId": DEVICE, "deviceToken": token}))
+            (gone,) = await take_events(first, 1, of_type=Disconnected)
+            assert gone.will_reconnect and isinstance(gone.error, ConnectionClosed) and gone.error.code == 1000
+            await take_events(first, 1, of_type=Reconnected)
+            # ...and the first, registering again, kicked the second out
+            opcode, data = second.recv_data(control_frame=True)
+            assert opcode == websocket.ABNF.OPCODE_CLOSE and int.from_bytes(data[:2], "big") == 1000
+        finally:
+            second.close()
+        await wait_until(lambda: sim.registrations[DEVICE] == 3)
+        sim.actuate_sync(ACCOUNT, DEVICE, "TO_FIRST", {})
+        (got,) = await take_events(first, 1, of_type=Actuation)
+    assert got.command == "TO_FIRST"
+
+
+# -- issue 11, item 10: odd actuations reach the application, flagged ---------------------------
+ODD_BODIES = [
+    {"type": "command", "transport": "ws", "content": {"deviceId": 12345, "command": "A", "params": None}},
+    {"type": "command", "content": {"command": "B", "params": [{"name": "rgb", "value": {"r": 255}}]}},
+    {"type": "command", "content": {"command": "C", "params": [{"value": "1"}], "deviceId": True}},
+    {"type": "command", "transport": "ws", "content": None},
+    {"type": "command", "transport": "ws"},
+]
+
+
+async def test_odd_actuations_are_delivered_flagged_and_round_trip(
+    flavour: str, oisp_simulator: OispSimulator
+) -> None:
+    sim = oisp_simulator
+    token = sim.issue_token(DEVICE, ACCOUNT)
+    async with device(flavour, sim.url(), DEVICE, token) as dev:
+        for body in ODD_BODIES:
+            assert sim.call(sim.publish(ACCOUNT, DEVICE, body)) == 1
+        got = await take_events(dev, len(ODD_BODIES), of_type=(Actuation, ProtocolViolation))
+    assert all(isinstance(act, Actuation) for act in got)
+    assert [act.to_wire() for act in got] == ODD_BODIES
+    assert [bool(act.problems) for act in got] == [False, True, True, True, False]
+    assert got[0].device_id == "12345" and got[1].param("rgb") == '{"r":255}'
+
+
+# -- issue 11, item 12: the DEBUG registration line is whole ------------------------------------
+async def test_debug_registration_line_keeps_the_rest_of_the_excerpt(
+    flavour: str, oisp_simulator: OispSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim = oisp_simulator
+    token = sim.issue_token(DEVICE, ACCOUNT)
+    with caplog.at_level(logging.DEBUG, logger="iotws.oisp"):
+        async with device(flavour, sim.url(), DEVICE, token):
+            pass
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith(">>") and "device" in r.getMessage()]
+    assert line.endswith('\'{"type":"device","deviceId":"example001","deviceToken":"***"}\'')
+    assert token not in caplog.text
+
+
+# -- issue 11, item 13: the fixtures switch off the quirks that get in a test's way --------------
+def test_fixture_simulator_has_no_duplicates_nor_blind_window(oisp_simulator: OispSimulator) -> None:
+    assert oisp_simulator.duplicates is False and oisp_simulator.blind_window == 0
+    assert oisp_simulator.keep_open_for_other_device is True  # harmless, so faithful
+
+
+@pytest.mark.iotws_simulator(duplicates=True)
+def test_fixture_marker_turns_duplicates_back_on(oisp_simulator: OispSimulator, oisp_client: Client) -> None:
+    oisp_simulator.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
+    assert next(oisp_client.actuations(timeout=5)).param("LED") == "1"
+    assert oisp_simulator.duplicates and oisp_simulator.registrations.total() == 1

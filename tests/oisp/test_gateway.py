@@ -9,7 +9,7 @@ import pytest
 from iotws.backoff import ReconnectPolicy
 from iotws.errors import UsageError
 from iotws.events import Connected, Disconnected, Reconnected
-from iotws.oisp import InvalidTokenError, OispSimulator, TokenKeys
+from iotws.oisp import Actuation, InvalidTokenError, OispSimulator, TokenKeys
 from iotws.oisp.gateway import DeviceEvent, Gateway
 from iotws.testing import wait_until
 
@@ -19,7 +19,7 @@ FAST = ReconnectPolicy(initial_delay=0.05, max_delay=0.2, jitter=0.0)
 
 @pytest.fixture
 async def sim(oisp_token_keys: TokenKeys) -> AsyncIterator[OispSimulator]:
-    async with OispSimulator(keys=oisp_token_keys) as server:
+    async with OispSimulator(keys=oisp_token_keys, duplicates=False, blind_window=0) as server:
         yield server
 
 
@@ -85,3 +85,20 @@ async def test_close_ends_the_stream(sim: OispSimulator) -> None:
     # events queued before the close are still delivered, then the stream ends
     items = [item async for item in gw.events()]
     assert [type(item.event) for item in items] == [Connected]
+
+
+async def test_a_device_that_fails_to_join_leaves_no_event(sim: OispSimulator) -> None:
+    # issue 11, item 11: no DeviceEvent('bad', ServerError(401 ...)) for a device the gateway does not hold
+    async with Gateway(sim.url(), grace=0.1, reconnect=FAST) as gw:
+        failures = await gw.add_many([("good", sim.issue_token("good", ACC)), ("bad", "eyJ.bad.token")])
+        assert list(failures) == ["bad"] and gw.devices == ["good"]
+        with pytest.raises(InvalidTokenError):
+            await gw.add("worse", sim.issue_token("someone-else", ACC))
+        assert await sim.actuate(ACC, "good", "LAST", {}) == 1
+        items: list[DeviceEvent] = []
+        async for item in gw.events(timeout=5):
+            items.append(item)
+            if isinstance(item.event, Actuation):
+                break
+    assert {item.device_id for item in items} == {"good"}
+    assert [type(item.event) for item in items] == [Connected, Actuation]

@@ -111,3 +111,26 @@ def test_fuzz_mutated_valid_frames(frame: str, position: int, byte: int) -> None
     data[position % len(data)] = byte
     check_only_protocol_error(data.decode("utf-8", "replace"))
     check_only_protocol_error(frame[: position % len(frame)])
+
+
+_CONTENT_KEYS = ["accountId", "domainId", "deviceUID", "deviceId", "gatewayId", "componentId", "command",
+                 "transport", "params"]
+_param_entries = st.dictionaries(st.sampled_from(["name", "value"]) | st.text(max_size=5), json_values(4), max_size=4)
+_inner = st.dictionaries(
+    st.sampled_from(_CONTENT_KEYS) | st.text(max_size=8),
+    st.lists(_param_entries | json_values(2), max_size=3) | json_values(4),
+    max_size=6,
+)
+_bodies = st.dictionaries(
+    st.sampled_from(["type", "transport", "content"]) | st.text(max_size=8), _inner | json_values(4), max_size=4
+)
+
+
+@FAST
+@given(_bodies)
+def test_any_actuation_body_is_kept_and_round_trips(body: dict[str, object]) -> None:
+    # issue 11, item 10: whatever the platform forwards inside a 1024 object comes back as it came
+    act = parse_server_message(json.dumps({"code": 1024, "content": body}))
+    assert isinstance(act, Actuation)
+    assert act.to_wire() == body
+    assert Actuation.from_wire(act.to_wire()) == act

@@ -19,6 +19,7 @@ from iotws.oisp.models import (
     Pong,
     Registered,
     ServerError,
+    SupersededError,
     UnknownMessage,
     WrongMessageFormat,
     parse_server_message,
@@ -169,9 +170,8 @@ def test_server_errors_map_to_exceptions_with_the_server_text(frame: str, error:
         '{"code":"202"}',
         '{"code":true}',
         '{"code":1024,"content":"x"}',
-        '{"code":1024,"content":{"content":{"params":{"a":1}}}}',
-        '{"code":1024,"content":{"content":{"params":[{"value":"1"}]}}}',
-        '{"code":1024,"content":{"content":{"deviceId":["x"]}}}',
+        '{"code":1024,"content":null}',
+        '{"code":1024,"content":[]}',
         b"\x00\x01",
         "[" * 100_000,
     ],
@@ -380,3 +380,97 @@ def test_grace_is_the_handshake_wait() -> None:
     assert OispCore("d", "t", grace=0.2).handshake_wait() == 0.2
     with pytest.raises(UsageError):
         OispCore("d", "t", grace=0)
+
+
+# -- issue 11, item 10: odd actuations are kept, typed loosely, flagged, and round-trip exactly --
+ODD_BODIES = {
+    # round-trip only: nothing odd to flag
+    "no-content": ({"type": "command", "transport": "ws"}, False),
+    "params-null": ({"type": "command", "content": {"command": "X", "params": None}}, False),
+    "params-absent": ({"type": "command", "content": {"command": "X"}}, False),
+    "numeric-ids": ({"type": "command", "content": {"deviceId": 12345, "componentId": 7.5, "params": []}}, False),
+    "null-id": ({"type": "command", "content": {"deviceId": None, "params": []}}, False),
+    "param-without-value": ({"content": {"params": [{"name": "LED"}]}}, False),
+    # kept but flagged
+    "object-value": ({"type": "command", "content": {"params": [{"name": "rgb", "value": {"r": 255}}]}}, True),
+    "list-value": ({"type": "command", "content": {"params": [{"name": "seq", "value": [1, "2"]}]}}, True),
+    "param-without-name": ({"type": "command", "content": {"params": [{"value": "1"}]}}, True),
+    "boolean-id": ({"type": "command", "content": {"deviceId": True, "params": []}}, True),
+    "content-null": ({"type": "command", "transport": "ws", "content": None}, True),
+    "params-object": ({"content": {"params": {"a": 1}}}, True),
+    "params-with-a-string": ({"content": {"params": ["x", {"name": "LED", "value": "1"}]}}, True),
+}
+
+
+@pytest.mark.parametrize("case", list(ODD_BODIES))
+def test_odd_actuation_bodies_are_kept_and_round_trip(case: str) -> None:
+    body, flagged = ODD_BODIES[case]
+    frame = json.dumps({"code": 1024, "content": body})
+    act = parse_server_message(frame)
+    assert isinstance(act, Actuation)
+    assert act.to_wire() == body
+    assert json.loads(act.to_frame()) == {"code": 1024, "content": body}
+    assert bool(act.problems) is flagged
+    core = registered_core()
+    assert core.receive(frame) == [act]
+
+
+def test_odd_fields_are_typed_loosely() -> None:
+    numeric = parse_server_message('{"code":1024,"content":{"content":{"deviceId":12345,"params":null}}}')
+    assert isinstance(numeric, Actuation)
+    assert numeric.device_id == "12345" and numeric.params == () and numeric.problems == ()
+    assert numeric.to_wire() == {"content": {"deviceId": 12345, "params": None}}
+    odd = parse_server_message(
+        '{"code":1024,"content":{"content":{"deviceId":true,"params":[{"value":{"r":255}},{"name":"LED","value":"1"}]}}}'
+    )
+    assert isinstance(odd, Actuation)
+    assert odd.device_id == "true"
+    assert odd.params[0].name == "" and odd.params[0].value == '{"r":255}'
+    assert odd.param("LED") == "1"
+    assert odd.problems == (
+        "content: 'deviceId' is a boolean, kept as its JSON text",
+        "content: params[0]: param has no 'name'",
+        "content: params[0]: param 'value' is an object, kept as its JSON text",
+    )
+
+
+def test_odd_actuation_is_logged_as_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    core = registered_core()
+    with caplog.at_level(logging.WARNING, logger="iotws.oisp"):
+        (act,) = core.receive('{"code":1024,"content":{"type":"command","content":null}}')
+    assert isinstance(act, Actuation) and act.problems
+    assert "'content' is null" in caplog.text
+
+
+# -- issue 11, item 8: a close 1000 means "superseded" --------------------------------------
+def test_close_1000_is_superseded_and_final_by_default() -> None:
+    core = registered_core()
+    error = core.close_error(1000, "")
+    assert isinstance(error, SupersededError) and isinstance(error, ConnectionClosed)
+    assert error.code == 1000 and str(error) == "superseded by another connection for this device"
+    for code in (1001, 1006, 1008, 1003, None):
+        assert core.close_error(code, "") is None
+    assert OispCore("d", "t", reconnect_on_superseded=True).close_error(1000, "") is None
+
+
+def test_close_1000_after_a_legacy_500_is_retried() -> None:
+    core = OispCore("d", "t")
+    core.on_connect()
+    core.receive(LEGACY_500)  # the legacy server then closes with 1000
+    with pytest.raises(InternalServerError):
+        core.handshake_complete()
+    assert core.close_error(1000, "") is None
+    core.connection_lost()
+    core.on_connect()  # a new connection: a 1000 is "superseded" again
+    core.handshake_timed_out()
+    assert isinstance(core.close_error(1000, ""), SupersededError)
+
+
+# -- issue 11, item 12: the DEBUG registration line keeps the whole excerpt ------------------
+def test_debug_registration_line_is_redacted_before_it_is_cut() -> None:
+    token = "eyJ0eXAiOiJKV1QifQ." + "p" * 600 + ".sig"
+    core = OispCore("example001", token)
+    (frame,) = core.on_connect()
+    text = core.describe(frame)
+    assert text == 'text 61 chars: \'{"type":"device","deviceId":"example001","deviceToken":"***"}\''
+    assert core.describe(PONG) == "text 29 chars: '" + PONG + "'"

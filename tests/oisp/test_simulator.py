@@ -12,7 +12,7 @@ import jwt
 import pytest
 
 from iotws.oisp import OispSimulator, TokenKeys
-from iotws.oisp.simulator import CONTROL_PATH
+from iotws.oisp.simulator import CONTROL_PATH, CONTROL_SUBPROTOCOL
 from iotws.oisp.tokens import InvalidToken
 
 ACC, DEV = "acc-1", "dev-1"
@@ -20,7 +20,8 @@ ACC, DEV = "acc-1", "dev-1"
 
 @pytest.fixture
 async def sim(oisp_token_keys: TokenKeys) -> AsyncIterator[OispSimulator]:
-    async with OispSimulator(keys=oisp_token_keys) as server:
+    # the quirks that get in the way of other checks are off here; they have their own tests
+    async with OispSimulator(keys=oisp_token_keys, duplicates=False, blind_window=0) as server:
         yield server
 
 
@@ -194,7 +195,7 @@ async def test_duplicates_and_blind_window_switches(oisp_token_keys: TokenKeys, 
 
 
 async def test_legacy_200(oisp_token_keys: TokenKeys, session: aiohttp.ClientSession) -> None:
-    async with OispSimulator(keys=oisp_token_keys, legacy_200=True) as sim:
+    async with OispSimulator(keys=oisp_token_keys, legacy_200=True, blind_window=0) as sim:
         ws = await open_ws(session, sim)
         await ws.send_str(json.dumps({"type": "device", "deviceId": DEV, "deviceToken": sim.issue_token(DEV, ACC)}))
         assert await next_json(ws) == {"code": 200, "content": "Record in database update for device"}
@@ -243,4 +244,87 @@ async def test_stdlib_backend_simulator(session: aiohttp.ClientSession) -> None:
         ws = await open_ws(session, sim)
         await ws.send_str(json.dumps({"type": "device", "deviceId": DEV, "deviceToken": sim.issue_token(DEV, ACC)}))
         assert await next_json(ws) == {"code": 200, "content": "Record in database update for device"}
+        await ws.close()
+
+
+# -- issue 11, item 13: the real server's quirks are the defaults, each with a switch ----------
+async def register_raw(
+    session: aiohttp.ClientSession, sim: OispSimulator, *devices: str
+) -> aiohttp.ClientWebSocketResponse:
+    """One socket registering ``devices`` in turn; a PONG confirms each registration was handled."""
+    ws = await open_ws(session, sim)
+    for device_id in devices:
+        await ws.send_str(json.dumps({"type": "device", "deviceId": device_id,
+                                      "deviceToken": sim.issue_token(device_id, ACC)}))
+        await ws.send_str('{"type":"ping"}')
+        assert await next_json(ws) == {"code": 202, "content": "PONG"}
+    return ws
+
+
+def test_defaults_are_the_real_servers() -> None:
+    sim = OispSimulator(keys=TokenKeys(3233, 17, None))
+    assert sim.duplicates is True
+    assert sim.blind_window == 3.0
+    assert sim.keep_open_for_other_device is True
+    assert sim.close_on_reregister is True and sim.kick_previous is True
+
+
+async def test_duplicates_by_default(oisp_token_keys: TokenKeys, session: aiohttp.ClientSession) -> None:
+    async with OispSimulator(keys=oisp_token_keys, blind_window=0) as sim:
+        first = await register_raw(session, sim, "d0")
+        second = await register_raw(session, sim, "d1")
+        assert await sim.actuate(ACC, "d0", "X", {}) == 2  # one copy per registration since start
+        frames = [await next_json(first) for _ in range(2)]
+        assert frames[0] == frames[1]
+        await first.close()
+        await second.close()
+
+
+async def test_blind_window_by_default(oisp_token_keys: TokenKeys, session: aiohttp.ClientSession) -> None:
+    async with OispSimulator(keys=oisp_token_keys, duplicates=False) as sim:
+        assert await sim.actuate(ACC, "d0", "X", {}) == 0  # nobody bound yet
+        ws = await register_raw(session, sim, "d0")
+        assert await sim.actuate(ACC, "d0", "X", {}) == 0  # right after the first registration: lost
+        await ws.close()
+
+
+async def test_second_device_on_one_socket_keeps_it_open_by_default(
+    oisp_token_keys: TokenKeys, session: aiohttp.ClientSession
+) -> None:
+    async with OispSimulator(keys=oisp_token_keys, duplicates=False, blind_window=0) as sim:
+        ws = await register_raw(session, sim, "d0", "d1")  # still open: the PONG after d1 came
+        assert await sim.actuate(ACC, "d1", "FOR_D1", {}) == 1
+        assert await sim.actuate(ACC, "d0", "FOR_D0", {}) == 1
+        commands = [(await next_json(ws))["content"]["content"]["command"] for _ in range(2)]  # type: ignore[index]
+        assert commands == ["FOR_D1", "FOR_D0"]
+        await ws.close()
+        await asyncio.sleep(0.05)
+        assert "acc-1/d0" not in sim.bindings  # only the first binding is cleaned up on close...
+        assert await sim.actuate(ACC, "d1", "LOST", {}) == 0  # ...the other points at a closed socket
+
+
+async def test_switches_turn_the_quirks_off(oisp_token_keys: TokenKeys, session: aiohttp.ClientSession) -> None:
+    async with OispSimulator(
+        keys=oisp_token_keys, duplicates=False, blind_window=0, keep_open_for_other_device=False
+    ) as sim:
+        other = await register_raw(session, sim, "d9")
+        ws = await register_raw(session, sim, "d0")
+        assert await sim.actuate(ACC, "d0", "X", {}) == 1  # at once, one copy
+        assert (await next_json(ws))["content"]["content"]["command"] == "X"  # type: ignore[index]
+        await ws.send_str(json.dumps({"type": "device", "deviceId": "d1", "deviceToken": sim.issue_token("d1", ACC)}))
+        await expect_close(ws, 1000)
+        await other.close()
+
+
+async def test_platform_side_can_be_off_like_a_real_server(
+    oisp_token_keys: TokenKeys, session: aiohttp.ClientSession
+) -> None:
+    async with OispSimulator(keys=oisp_token_keys, platform_side=False) as sim:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+            await open_ws(session, sim, CONTROL_PATH, protocols=(CONTROL_SUBPROTOCOL,))
+        assert info.value.status == 403
+        ws = await open_ws(session, sim, CONTROL_PATH)  # a device path like any other
+        await ws.send_str('{"type":"stats"}')  # unknown type: ignored, as the real server does
+        await ws.send_str('{"type":"ping"}')
+        assert await next_json(ws) == {"code": 202, "content": "PONG"}
         await ws.close()
