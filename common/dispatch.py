@@ -112,6 +112,8 @@ class Dispatcher:
             if isinstance(item, Reply):
                 self.complete(item)
             else:
+                if isinstance(item, ProtocolViolation):  # a core that kept what was good in a frame
+                    self.log.warning("%s: part of a frame was malformed: %s", self.core.name, item.error)
                 self.emit(item)
 
     def violation(self, error: ProtocolError) -> None:

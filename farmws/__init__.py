@@ -30,7 +30,7 @@ from iotws.errors import (
     RequestTimeout,
     UsageError,
 )
-from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
 from iotws.farmws.client import (
     AsyncControllerClient,
     AsyncDashboardClient,
@@ -127,6 +127,7 @@ __all__ = [
     "ServerError",
     "Snapshot",
     "SoilMoisture",
+    "Stopped",
     "Temperature",
     "UsageError",
     "dashboard_url",

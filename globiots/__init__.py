@@ -29,7 +29,7 @@ from iotws.errors import (
     TLSError,
     UsageError,
 )
-from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
 from iotws.globiots.client import AsyncClient, Client, endpoint_url
 from iotws.globiots.models import (
     AreaNotWritableError,
@@ -89,6 +89,7 @@ __all__ = [
     "SetRequest",
     "SetResponse",
     "SetResult",
+    "Stopped",
     "TLSError",
     "UsageError",
     "endpoint_url",

@@ -26,7 +26,7 @@ from iotws.errors import (
     TLSError,
     UsageError,
 )
-from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
 from iotws.lazy import lazy_exports
 from iotws.options import BasicAuth, BearerAuth
 from iotws.xentara.client import AsyncClient, Client, ElementArg, Subscription, XentaraCommands
@@ -171,6 +171,7 @@ __all__ = [
     "ShutdownCommand",
     "SimModel",
     "Stage",
+    "Stopped",
     "SubSessionCertificate",
     "SubSessionPassword",
     "SubSessionToken",

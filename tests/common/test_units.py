@@ -184,3 +184,17 @@ def test_library_logs_nothing_unless_the_application_configures_logging() -> Non
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_a_violation_a_core_returns_is_logged_like_a_raised_one(caplog: pytest.LogCaptureFixture) -> None:
+    class Partial(ProtocolCore):
+        name = "partial"
+
+        def receive(self, frame: str | bytes) -> list[object]:
+            return ["kept", ProtocolViolation(ProtocolError("one entry is bad", frame=frame))]
+
+    events: queue.Queue[object] = queue.Queue()
+    Dispatcher(Partial(), events, logging.getLogger("t")).feed("{}")
+    assert events.get_nowait() == "kept"
+    assert isinstance(events.get_nowait(), ProtocolViolation)
+    assert "partial: part of a frame was malformed: one entry is bad" in caplog.text
