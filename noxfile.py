@@ -69,5 +69,5 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def demo(session: nox.Session) -> None:
     """Every simulator with a client, side by side, for a few seconds."""
-    session.install(".")
+    session.install(".[simulators]")
     session.run("iotws", "demo", "--seconds", session.posargs[0] if session.posargs else "5")
