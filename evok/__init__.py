@@ -2,8 +2,9 @@
 
 EVOK (the API daemon of Unipi Neuron/Patron PLCs) streams device states as JSON
 and never answers commands. This package keeps a state cache of every device,
-streams typed :class:`DeviceChanged` events, sends ``set`` safely (value-dict
-form), and confirms a write, when asked, by the next event showing it.
+streams typed :class:`DeviceChanged` (and :class:`DeviceRemoved`) events, sends
+``set`` safely (value-dict form), and confirms a write, when asked, by the next
+event showing it.
 
 Examples:
     >>> from iotws.evok import Client, EvokSimulator
@@ -25,7 +26,7 @@ from iotws.errors import (
     RequestTimeout,
     UsageError,
 )
-from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected
+from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
 from iotws.evok.client import AsyncClient, Client
 from iotws.evok.models import (
     AliasTarget,
@@ -55,8 +56,9 @@ from iotws.evok.models import (
     Watchdog,
     device_from_wire,
     emitted_name,
+    same_state,
 )
-from iotws.evok.protocol import DeviceChanged, EvokCore, Snapshot, normalize_filter, parse_frame
+from iotws.evok.protocol import DeviceChanged, DeviceRemoved, EvokCore, Snapshot, normalize_filter, parse_frame
 from iotws.lazy import lazy_exports
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "Device",
     "DeviceChanged",
     "DeviceInfo",
+    "DeviceRemoved",
     "DigitalInput",
     "DigitalOutput",
     "Disconnected",
@@ -102,6 +105,7 @@ __all__ = [
     "Run",
     "Snapshot",
     "State",
+    "Stopped",
     "Temperature",
     "UsageError",
     "Watchdog",
@@ -109,6 +113,7 @@ __all__ = [
     "emitted_name",
     "normalize_filter",
     "parse_frame",
+    "same_state",
 ]
 
 # The simulator is an aiohttp web server: it loads on first use, so a client-only import stays light.

@@ -4,8 +4,10 @@
   simulator; the first stdout line is its URL.
 * ``iotws evok watch URL [--filter ro,do,...] [--count N] [--json]``: a live table of
   the state (one line per change when stdout is not a terminal); ``--json`` prints
-  one JSON object per device state.
-* ``iotws evok set URL DEV CIRCUIT [VALUE] [--param k=v ...] [--confirm]``.
+  one JSON object per device state (and per device EVOK no longer lists). With
+  ``--filter`` only those types are shown, in every form.
+* ``iotws evok set URL DEV CIRCUIT [VALUE] [--param k=v ...] [--confirm]``; a
+  ``--confirm`` EVOK cannot honour is refused before connecting.
 
 Examples:
     >>> parse_value("1"), parse_value("2.5"), parse_value("on"), parse_value("Current")
@@ -26,7 +28,7 @@ from iotws.errors import UsageError
 from iotws.events import Disconnected, ProtocolViolation, Reconnected
 from iotws.evok.client import Client
 from iotws.evok.models import Device
-from iotws.evok.protocol import DeviceChanged
+from iotws.evok.protocol import DeviceChanged, DeviceRemoved, SetCommand, filter_passes, normalize_filter
 from iotws.evok.simulator import EvokSimulator
 from iotws.simulator import serve_cli
 
@@ -79,14 +81,17 @@ def describe(device: Device) -> str:
     return " ".join(parts) or "-"
 
 
-def _json(event: DeviceChanged) -> str:
+def _json(event: DeviceChanged | DeviceRemoved) -> str:
+    if isinstance(event, DeviceRemoved):
+        return json.dumps({"type": "DeviceRemoved", "device": event.device.to_wire()}, ensure_ascii=False)
     return json.dumps(
         {"type": "DeviceChanged", "resync": event.resync, "device": event.device.to_wire()}, ensure_ascii=False
     )
 
 
-def _table(client: Client) -> str:
-    rows = sorted(client.state.snapshot().values(), key=lambda d: (d.dev, d.circuit))
+def _table(client: Client, devices: list[str] | None) -> str:
+    shown = (d for d in client.state.snapshot().values() if filter_passes(devices, d))
+    rows = sorted(shown, key=lambda d: (d.dev, d.circuit))
     lines = [f"{'dev':<13} {'circuit':<18} state", "-" * 60]
     lines += [f"{d.dev:<13} {d.circuit:<18} {describe(d)}" for d in rows]
     return "\n".join(lines)
@@ -94,26 +99,28 @@ def _table(client: Client) -> str:
 
 @cli_errors
 def _watch(args: argparse.Namespace) -> int:
-    devices = [d for d in args.filter.split(",") if d] if args.filter is not None else None
+    devices = normalize_filter(d for d in args.filter.split(",") if d) if args.filter is not None else None
     live = sys.stdout.isatty() and not args.json
     shown = 0
     with Client(args.url, filter=devices, connect_timeout=args.timeout) as client:
         last_draw = 0.0
         while args.count == 0 or shown < args.count:
             for event in client.events(timeout=0.5):
-                if isinstance(event, DeviceChanged):
+                # the client streams only the filtered types; the check keeps the output to them whatever arrives
+                if isinstance(event, DeviceChanged | DeviceRemoved) and filter_passes(devices, event.device):
                     shown += 1
                     if args.json:
                         print(_json(event), flush=True)
                     elif not live:
                         d = event.device
-                        print(f"{d.dev:<13} {d.circuit:<18} {describe(d)}", flush=True)
+                        state = describe(d) if isinstance(event, DeviceChanged) else "(removed)"
+                        print(f"{d.dev:<13} {d.circuit:<18} {state}", flush=True)
                 elif isinstance(event, Disconnected | Reconnected | ProtocolViolation):
                     print(f"{type(event).__name__}: {event}", file=sys.stderr, flush=True)
                 break
             if live and time.monotonic() - last_draw > 0.2:
                 last_draw = time.monotonic()
-                print("\x1b[2J\x1b[H" + _table(client), flush=True)
+                print("\x1b[2J\x1b[H" + _table(client, devices), flush=True)
     return 0
 
 
@@ -129,6 +136,7 @@ def _set(args: argparse.Namespace) -> int:
         params[key.strip()] = parse_value(text)
     if not params:
         raise UsageError("give a VALUE or at least one --param NAME=VALUE")
+    SetCommand(args.dev, args.circuit, params, confirm=args.confirm)  # bad arguments fail before connecting
     with Client(args.url, connect_timeout=args.timeout, request_timeout=args.timeout, reconnect=None) as client:
         result = client.set(args.dev, args.circuit, confirm=args.confirm, **params)
     if result is None:
@@ -158,8 +166,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], pr
     watch = verbs.add_parser("watch", help="show the live device state")
     watch.add_argument("url", help="e.g. ws://plc/ws or ws://127.0.0.1:8080/ws")
     watch.add_argument("--filter", help="device types, e.g. ro,di,ai (friendly names accepted)")
-    watch.add_argument("--count", type=int, default=0, help="exit after N device states (0: run until Ctrl-C)")
-    watch.add_argument("--json", action="store_true", help="one JSON object per device state")
+    watch.add_argument(
+        "--count", type=int, default=0, help="exit after N device states or removals (0: run until Ctrl-C)"
+    )
+    watch.add_argument("--json", action="store_true", help="one JSON object per device state or removal")
     watch.add_argument("--timeout", type=float, default=10.0, help="connect timeout in seconds")
     watch.set_defaults(func=_watch)
 

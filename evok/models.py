@@ -7,8 +7,8 @@ owpower, nv_save, modbus_slave, device_info, run``; EVOK v2 shapes (``relay``,
 ``input``, ``unit_register``, ``neuron``, ``glob_dev_id``, ``modes`` as a list) are
 tolerated. An unknown ``dev`` becomes a :class:`GenericDevice`. Fields are
 ``None`` where EVOK sends ``null`` (before the first scan) or leaves them out;
-unknown fields (and values of an unexpected type) are kept in ``extra``, so
-``to_wire`` gives them back.
+unknown fields (and values of an unexpected type) are kept in ``extra`` and
+explicit ``null`` fields in ``nulls``, so ``to_wire`` gives back what EVOK sent.
 
 Examples:
     >>> d = device_from_wire({"dev": "ro", "circuit": "1_01", "value": 1, "glob_dev_id": 2})
@@ -20,7 +20,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
@@ -58,6 +58,7 @@ __all__ = [
     "Watchdog",
     "device_from_wire",
     "emitted_name",
+    "same_state",
 ]
 
 D = TypeVar("D", bound="Device")
@@ -92,6 +93,8 @@ def emitted_name(dev: str) -> str:
 _BAD: Any = object()
 #: The shared, read-only ``extra`` of objects without unknown fields.
 _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+#: The shared ``nulls`` of objects without explicit ``null`` fields.
+_NO_NULLS: frozenset[str] = frozenset()
 _MODE_KEYS = frozenset(("value", "unit", "range"))
 _Check = Callable[[Any], Any]
 
@@ -190,7 +193,7 @@ class ModeInfo:
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> ModeInfo:
         """Build from the JSON object of one mode."""
-        if data.keys() <= _MODE_KEYS:  # fast path: the usual, well-typed shape
+        if data.keys() <= _MODE_KEYS and None not in data.values():  # fast path: the usual shape
             value, unit, rng = data.get("value"), data.get("unit"), data.get("range")
             tv = type(value)
             if (value is None or tv is int or tv is float) and (unit is None or type(unit) is str):
@@ -209,6 +212,7 @@ class ModeInfo:
             unit, extra["unit"] = None, data["unit"]
         if rng is _BAD:
             rng, extra["range"] = None, data["range"]
+        extra.update((k, None) for k in _MODE_KEYS if k in data and data[k] is None)  # explicit nulls
         return cls(value, unit, rng, extra)
 
     def to_wire(self) -> dict[str, Any]:
@@ -246,6 +250,7 @@ class AliasTarget:
             extra["circuit"], circuit = circuit, None
         if _str(devtype) is _BAD:
             extra["devtype"], devtype = devtype, None
+        extra.update((k, None) for k in ("circuit", "devtype") if k in data and data[k] is None)  # explicit nulls
         return cls(circuit, devtype, extra)
 
     def to_wire(self) -> dict[str, Any]:
@@ -283,24 +288,25 @@ def _slow_from_wire(cls: Any, data: Mapping[str, Any]) -> Any:
     if alias is not None and type(alias) is not str:
         bad.append("alias")
         alias = None
-    if "alias" in data and data["alias"] is None:
-        seen += 1  # an explicit null alias is kept as extra
-    if seen == len(data) and not bad:
+    null_alias = "alias" in data and data["alias"] is None  # kept as extra, so to_wire gives it back
+    if seen == len(data) and not bad and not null_alias:
         extra: Mapping[str, Any] = _NO_EXTRA
     else:
         known = cls._known
         extra = {k: v for k, v in data.items() if k not in known}
         for name in bad:
             extra[name] = data[name]
-        if "alias" in data and data["alias"] is None:
+        if null_alias:
             extra["alias"] = None
-    return cls(dev, circuit, alias=alias, extra=extra, **kwargs)
+    nulls = frozenset(name for name, _ in cls._fields if name in data and data[name] is None) or _NO_NULLS
+    return cls(dev, circuit, alias=alias, extra=extra, nulls=nulls, **kwargs)
 
 
+#: The checks the compiled decoder inlines, for a value that is not ``None``.
 _INLINE_CHECKS: dict[Any, str] = {
-    _num: "{v} is None or type({v}) is int or type({v}) is float or type({v}) is bool",
-    _str: "{v} is None or type({v}) is str",
-    _bool: "{v} is None or type({v}) is bool or type({v}) is int",
+    _num: "type({v}) is int or type({v}) is float or type({v}) is bool",
+    _str: "type({v}) is str",
+    _bool: "type({v}) is bool or type({v}) is int",
 }
 
 
@@ -314,22 +320,37 @@ def _compile_decoder(cls: Any) -> Callable[[Any, Mapping[str, Any]], Any]:
         "    if alias is _BAD: alias = None; n = 2",
         "    elif type(alias) is str: n = 3",
         "    else: return _slow(cls, data)",
+        "    nl = 0",
     ]
-    namespace: dict[str, Any] = {"_BAD": _BAD, "_slow": _slow_from_wire, "_NO_EXTRA": _NO_EXTRA, "known": cls._known}
+    namespace: dict[str, Any] = {
+        "_BAD": _BAD,
+        "_slow": _slow_from_wire,
+        "_NO_EXTRA": _NO_EXTRA,
+        "_NO_NULLS": _NO_NULLS,
+        "known": cls._known,
+        "typed": frozenset(name for name, _ in cls._fields),
+    }
     args = []
     for i, (name, check) in enumerate(cls._fields):
         v = f"f{i}"
         lines += [f"    {v} = get({name!r}, _BAD)", f"    if {v} is _BAD: {v} = None", "    else:", "        n += 1"]
+        lines.append(f"        if {v} is None: nl = 1")  # an explicit null: remembered for to_wire
         if check in _INLINE_CHECKS:
-            lines.append(f"        if not ({_INLINE_CHECKS[check].format(v=v)}): return _slow(cls, data)")
+            lines.append(f"        elif not ({_INLINE_CHECKS[check].format(v=v)}): return _slow(cls, data)")
         else:
             namespace[f"c{i}"] = check
-            lines += [f"        {v} = c{i}({v})", f"        if {v} is _BAD: return _slow(cls, data)"]
+            lines += [
+                "        else:",
+                f"            {v} = c{i}({v})",
+                f"            if {v} is _BAD: return _slow(cls, data)",
+            ]
         args.append(f"{name}={v}")
     for old in cls._fallbacks.values():
         lines.append(f"    if {old!r} in data: return _slow(cls, data)")
     lines.append("    extra = _NO_EXTRA if n == len(data) else {k: x for k, x in data.items() if k not in known}")
-    lines.append(f"    return cls(dev, circuit, alias=alias, extra=extra{''.join(', ' + a for a in args)})")
+    lines.append("    nulls = frozenset([k for k, x in data.items() if x is None and k in typed]) if nl else _NO_NULLS")
+    fields = "".join(", " + a for a in args)
+    lines.append(f"    return cls(dev, circuit, alias=alias, extra=extra, nulls=nulls{fields})")
     exec("\n".join(lines), namespace)  # the code comes from the class's own field table, nothing else
     decode: Callable[[Any, Mapping[str, Any]], Any] = namespace["decode"]
     return decode
@@ -376,6 +397,9 @@ class Device:
     circuit: str
     alias: str | None = attrs.field(default=None, kw_only=True)
     extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True, repr=_repr_extra)
+    #: The typed fields EVOK sent as an explicit ``null`` (``to_wire`` writes them back);
+    #: not part of the state, so not compared.
+    nulls: frozenset[str] = attrs.field(default=_NO_NULLS, kw_only=True, eq=False, repr=False)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -411,14 +435,22 @@ class Device:
         return cls._decode(cls, data)  # type: ignore[no-any-return]
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON object, as EVOK sends it (``None`` fields left out, ``extra`` kept)."""
+        """The JSON object, as EVOK sent it: absent fields left out, explicit ``null`` and ``extra`` kept.
+
+        Examples:
+            >>> device_from_wire({"dev": "device_info", "circuit": "L533", "model": "L533", "sn": None}).to_wire()
+            {'dev': 'device_info', 'circuit': 'L533', 'model': 'L533', 'sn': None}
+        """
         out: dict[str, Any] = {"dev": self.dev, "circuit": self.circuit}
         if self.alias is not None:
             out["alias"] = self.alias
+        nulls = self.nulls
         for name, _ in self._fields:
             value = getattr(self, name)
             if value is not None:
                 out[name] = _wire(value)
+            elif nulls and name in nulls:
+                out[name] = None
         out.update(self.extra)
         return out
 
@@ -841,22 +873,63 @@ def device_from_wire(data: Any) -> Device:
     return cls._decode(cls, data)  # type: ignore[no-any-return]
 
 
+def _same(x: Any, y: Any) -> bool:
+    """``x == y``, except that a NaN equals a NaN (at any depth)."""
+    if x is y:
+        return True
+    if type(x) is float and type(y) is float:
+        return x == y or (x != x and y != y)
+    if isinstance(x, Mapping) and isinstance(y, Mapping):
+        return x.keys() == y.keys() and all(_same(v, y[k]) for k, v in x.items())
+    if isinstance(x, (tuple, list)) and isinstance(y, (tuple, list)):
+        return type(x) is type(y) and len(x) == len(y) and all(map(_same, x, y))
+    cls = type(x)
+    if attrs.has(cls) and type(y) is cls:
+        return all(_same(getattr(x, f.name), getattr(y, f.name)) for f in attrs.fields(cls) if f.eq)
+    return bool(x == y)
+
+
+def same_state(a: Device | None, b: Device | None) -> bool:
+    """Whether two device states are equal, a NaN value being equal to a NaN.
+
+    EVOK sends a value it cannot read as the bare JSON token ``NaN``; since
+    ``nan != nan``, plain ``==`` would call every repeat of it a change.
+
+    Examples:
+        >>> nan = float("nan")
+        >>> a, b = AnalogInput(dev="ai", circuit="1_01", value=nan), AnalogInput(dev="ai", circuit="1_01", value=nan)
+        >>> a == b, same_state(a, b)
+        (False, True)
+        >>> same_state(a, AnalogInput(dev="ai", circuit="1_01", value=1.0)), same_state(a, None)
+        (False, False)
+    """
+    if a is None or b is None:
+        return a is b
+    return a == b or (type(a) is type(b) and _same(a, b))
+
+
 class State(Mapping[tuple[str, str], Device]):
     """The state cache: the latest :class:`Device` per ``(dev, circuit)``.
 
     Updated by the client's reader as events arrive; safe to read from any thread
     (reads see a consistent dict; iterate :meth:`snapshot` for a frozen copy).
 
+    ``partial`` is true while the last ``all`` reply was incomplete (EVOK's
+    ``all_filtered`` option): then the cache lacks the types that reply left out,
+    and holds devices EVOK may no longer have.
+
     Examples:
         >>> s = State()
         >>> s.update([Relay(dev="ro", circuit="1_01", value=1, alias="lamp")])
         [None]
-        >>> s["ro", "1_01"].value, s.find("lamp").circuit, len(s)
-        (1, '1_01', 1)
+        >>> s["ro", "1_01"].value, s.find("lamp").circuit, len(s), s.partial
+        (1, '1_01', 1, False)
     """
 
     def __init__(self) -> None:
         self._devices: dict[tuple[str, str], Device] = {}
+        #: Whether the last snapshot (``all`` reply) left devices out.
+        self.partial = False
 
     def __getitem__(self, key: tuple[str, str]) -> Device:
         return self._devices[key]
@@ -879,6 +952,20 @@ class State(Mapping[tuple[str, str], Device]):
             previous.append(cache.get(key))
             cache[key] = d  # one dict store: atomic for readers in other threads
         return previous
+
+    def retain(self, keys: Collection[tuple[str, str]]) -> list[Device]:
+        """Drop every device whose ``(dev, circuit)`` is not in ``keys``; return the dropped ones.
+
+        Examples:
+            >>> s = State(); _ = s.update([Led(dev="led", circuit="1_01"), Led(dev="led", circuit="1_02")])
+            >>> [d.circuit for d in s.retain({("led", "1_01")})], list(s)
+            (['1_02'], [('led', '1_01')])
+        """
+        cache = self._devices
+        gone = [device for key, device in list(cache.items()) if key not in keys]
+        for device in gone:
+            cache.pop(device.key, None)  # one dict operation each: atomic for readers
+        return gone
 
     def snapshot(self) -> dict[tuple[str, str], Device]:
         """A copy of the whole cache."""

@@ -8,7 +8,14 @@ and never errors. The core:
   :class:`DeviceChanged` per device;
 * on every (re)connection sends the filter (if any) and ``{"cmd": "all"}``, and
   treats the ``all`` reply (the only array carrying ``run``/``device_info`` and
-  other never-pushed objects) as a :class:`Snapshot` that resyncs the cache;
+  other never-pushed objects) as a :class:`Snapshot` that resyncs the cache:
+  changed devices come out as :class:`DeviceChanged` (``resync=True``), devices
+  EVOK no longer lists leave the cache as :class:`DeviceRemoved`;
+* recognises the shorter replies of EVOK's ``all_filtered`` option (only
+  ``di, ro, ai, ao`` and sensors, or ``[]`` under a filter) as a *partial* snapshot,
+  says so (a warning, ``state.partial``) and removes nothing after one;
+* treats a NaN as equal to a NaN, so EVOK's re-sending of a NaN value on every
+  scan yields no :class:`DeviceChanged` storm;
 * sends ``set`` always in the value-dict form (``"value": {...}``), so EVOK's
   positional-argument trap (``di`` -> debounce, ``ai`` -> mode) never bites;
 * confirms a ``set`` (when asked) by the next device state of that circuit that
@@ -36,8 +43,9 @@ import attrs
 from iotws.commands import Command
 from iotws.errors import ProtocolError, UsageError
 from iotws.events import ProtocolViolation
-from iotws.evok.models import Device, State, device_from_wire, emitted_name
+from iotws.evok.models import AnalogOutput, Device, State, device_from_wire, emitted_name, same_state
 from iotws.jsonwire import DECODE_ERRORS, loads
+from iotws.logs import package_logger
 from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 
 _R = TypeVar("_R", bound="Device | None")
@@ -46,16 +54,21 @@ __all__ = [
     "FILTER_NAMES",
     "NEVER_STREAMED",
     "DeviceChanged",
+    "DeviceRemoved",
     "EvokCore",
     "FilterCommand",
     "RefreshCommand",
     "SetCommand",
     "Snapshot",
+    "ao_reported_value",
     "confirmable_fields",
     "dumps",
+    "filter_passes",
     "normalize_filter",
     "parse_frame",
 ]
+
+_log = package_logger("iotws.evok")
 
 #: Device types the ``filter`` command can usefully name (the ``dev`` strings EVOK emits).
 FILTER_NAMES = frozenset({"ro", "do", "di", "ai", "ao", "led", "wd", "temp", "data_point", "default"})
@@ -65,6 +78,15 @@ NEVER_STREAMED = frozenset(
 )
 #: ``dev`` strings that only the ``all`` reply carries; an array holding one is a snapshot.
 _SNAPSHOT_ONLY = frozenset({"run", "device_info", "modbus_slave", "owbus", "owpower", "nv_save", "neuron", "extension"})
+#: Of those, the ones EVOK 3 always lists in a full ``all`` and never pushes: an array
+#: holding one is a snapshot even when no ``all`` reply is awaited (a late one).
+_ALWAYS_IN_ALL = frozenset({"run", "device_info"})
+#: With ``all_filtered: true``, EVOK 3 answers ``all`` on a default-filter connection
+#: with these types only, in this order (``sensor`` devices are ``temp``/``1wdevice``).
+_FILTERED_ALL_ORDER: Mapping[str, int] = {"di": 0, "ro": 1, "ai": 2, "ao": 3, "temp": 4, "1wdevice": 4}
+#: EVOK 3's 12-bit analog outputs: volts per DAC step, and the top step.
+_AO_STEP = 0.0025
+_AO_MAX_RAW = 4095
 #: Which fields of a ``set`` show up in the next event of that circuit (EVOK pushes only these).
 _CONFIRMABLE: Mapping[str, frozenset[str]] = {
     "ro": frozenset({"value"}),
@@ -77,10 +99,45 @@ _CONFIRMABLE: Mapping[str, frozenset[str]] = {
 }
 #: ``(rel_tol, abs_tol)`` per (kind, field): values EVOK re-reads from the hardware.
 _TOLERANCE: Mapping[tuple[str, str], tuple[float, float]] = {
-    ("ao", "value"): (1e-3, 0.0013),  # 12-bit DAC, 2.5 mV per step
     ("do", "pwm_freq"): (1e-2, 0.0),
     ("do", "pwm_duty"): (1e-3, 0.5),
 }
+
+
+def ao_reported_value(setpoint: float) -> float:
+    """The value EVOK 3 reports after writing ``setpoint`` to a 12-bit analog output.
+
+    EVOK converts with ``int(setpoint / 0.0025)`` (truncation, not rounding) and
+    reports ``round(raw * 0.0025, 3)``: up to one whole 2.5 mV step *below* the
+    setpoint. (EVOK also clamps the raw value to 0..4095; a clamped write is not
+    what was asked for, so this function does not clamp.)
+
+    Examples:
+        >>> ao_reported_value(1.15), ao_reported_value(2.3), ao_reported_value(5.0)
+        (1.147, 2.297, 5.0)
+    """
+    return round(int(setpoint / _AO_STEP) * _AO_STEP, 3)
+
+
+def _ao_shows(got: float, want: float) -> bool:
+    # a 12-bit AO (EVOK's quantisation, compared to its 3 decimals), or a Neuron group-1
+    # AO, which stores the float32 setpoint and reports it rounded to 3 decimals
+    return abs(got - ao_reported_value(want)) <= 1e-6 or abs(got - want) <= 0.0005 + 1e-6 * abs(want)
+
+
+def filter_passes(devices: Iterable[str] | None, device: Device) -> bool:
+    """Whether ``device`` passes a (normalised) filter: ``None`` or ``"default"`` pass everything.
+
+    Examples:
+        >>> from iotws.evok.models import Relay
+        >>> relay = Relay(dev="ro", circuit="2_01")
+        >>> filter_passes(["ro", "di"], relay), filter_passes(["di"], relay), filter_passes(None, relay)
+        (True, False, True)
+    """
+    if devices is None:
+        return True
+    names = devices if isinstance(devices, (list, tuple, set, frozenset)) else list(devices)
+    return "default" in names or device.dev in names or device.kind in names
 
 
 def dumps(data: Any) -> str:
@@ -97,9 +154,13 @@ def dumps(data: Any) -> str:
 class DeviceChanged:
     """A device's new state. ``previous`` is the cached state before it (``None`` if new).
 
-    ``resync`` is true when the state came from an ``all`` reply (on connect, after a
-    reconnect, or :meth:`~evok.Client.refresh`) rather than from a change event; such
-    states are only emitted when they differ from the cache.
+    One per device state EVOK pushes (EVOK pushes a state when it changed), except
+    a repeat of a NaN value: EVOK re-sends a NaN on every scan since ``nan != nan``,
+    and the client treats a NaN as equal to a NaN. ``resync`` is true when the state
+    came from an ``all`` reply (on connect, after a reconnect, or
+    :meth:`~iotws.evok.Client.refresh`) rather than from a change event; such states
+    are only emitted when they differ from the cache, and only for the device types
+    the connection's filter passes (as EVOK does for pushed ones).
 
     Examples:
         >>> from iotws.evok.models import Relay
@@ -114,15 +175,35 @@ class DeviceChanged:
 
 
 @attrs.frozen(slots=True)
+class DeviceRemoved:
+    """A device left the cache: the last snapshot (``all`` reply) no longer lists it.
+
+    EVOK restarted without it (an extension offline at start, a changed config).
+    ``device`` is its last known state.
+
+    Examples:
+        >>> from iotws.evok.models import Led
+        >>> DeviceRemoved(Led(dev="led", circuit="1_01", value=0)).device.key
+        ('led', '1_01')
+    """
+
+    device: Device
+
+
+@attrs.frozen(slots=True)
 class Snapshot:
     """The ``all`` reply: every device EVOK knows, keyed by ``(dev, circuit)``.
 
+    ``partial`` is true when EVOK left devices out (its ``all_filtered`` option:
+    only ``di, ro, ai, ao`` and sensors, or nothing at all on a filtered connection).
+
     Examples:
-        >>> Snapshot({}).devices
-        {}
+        >>> Snapshot({}).devices, Snapshot({}).partial
+        ({}, False)
     """
 
     devices: Mapping[tuple[str, str], Device]
+    partial: bool = False
 
 
 def parse_frame(frame: Frame) -> list[Device]:
@@ -161,7 +242,8 @@ def normalize_filter(devices: Iterable[str]) -> list[str]:
     ``relay`` -> ``ro``, ``input`` -> ``di``, ``output`` -> ``do``, ``watchdog`` ->
     ``wd``, ``sensor`` -> ``temp``... Raises :class:`~iotws.errors.UsageError` for
     names that can never be streamed (``register``, ``1wdevice``...) or are unknown.
-    An empty list mutes the connection.
+    An empty list mutes the connection; ``default`` (everything) goes first, as EVOK
+    honours it only there, with a valid name after it, as EVOK rejects it alone.
 
     Examples:
         >>> normalize_filter(["relay", "ai", "watchdog", "relay"])
@@ -184,8 +266,10 @@ def normalize_filter(devices: Iterable[str]) -> list[str]:
             raise UsageError(f"filter: unknown device type {name!r} (streamable: {known})")
         if dev not in out:
             out.append(dev)
-    if out == ["default"]:
-        out.append("ro")  # EVOK rejects ["default"] alone; with a valid name it means everything
+    if "default" in out:
+        # EVOK means everything only by a list starting with "default" and holding a valid name
+        out.remove("default")
+        out = ["default", *(out or ["ro"])]
     return out
 
 
@@ -215,6 +299,10 @@ def _shows(device: Device, kind: str, expected: Mapping[str, Any]) -> bool:
         got = getattr(device, name, None)
         if got is None:
             return False
+        if kind == "ao" and name == "value" and isinstance(got, (int, float)) and isinstance(want, (int, float)):
+            if not _ao_shows(got, want):
+                return False
+            continue
         tol = _TOLERANCE.get((kind, name))
         if tol is not None and isinstance(got, (int, float)) and isinstance(want, (int, float)):
             if not math.isclose(got, want, rel_tol=tol[0], abs_tol=tol[1]):
@@ -384,16 +472,22 @@ class EvokCore(ProtocolCore):
     ``resync=False`` skips the ``all`` request on (re)connect (the cache then fills
     from events only).
 
+    The filter governs the per-device events: EVOK applies it to what it pushes, and
+    the core to the :class:`DeviceChanged` (``resync=True``) and :class:`DeviceRemoved`
+    events of a snapshot. The cache, :class:`Snapshot` and ``refresh()`` hold every
+    device the ``all`` reply lists.
+
     Examples:
         >>> core = EvokCore(filter=["relay", "di"])
         >>> core.on_connect()
         ['{"cmd":"filter","devices":["ro","di"]}', '{"cmd":"all"}']
         >>> core.handshake_complete()
         False
-        >>> [type(e).__name__ for e in core.receive('[{"dev": "run", "circuit": "alias"}]')]
+        >>> reply = '[{"dev": "ro", "circuit": "2_01"}, {"dev": "run", "circuit": "alias"}]'
+        >>> [type(e).__name__ for e in core.receive(reply)]
         ['DeviceChanged', 'Snapshot']
-        >>> core.handshake_complete()
-        True
+        >>> core.handshake_complete(), len(core.state)
+        (True, 2)
     """
 
     name = "evok"
@@ -405,6 +499,9 @@ class EvokCore(ProtocolCore):
         self.resync = resync
         self.synced = False
         self._awaiting_all = 0
+        #: What this server's ``all`` was seen to do: ``None`` not yet known, ``True`` a
+        #: partial reply (``all_filtered`` on), ``False`` a full one.
+        self._partial_all: bool | None = None
 
     # -- connection lifecycle -------------------------------------------------
     def on_connect(self) -> list[Frame]:
@@ -436,13 +533,19 @@ class EvokCore(ProtocolCore):
 
     # -- commands -------------------------------------------------------------
     def submit(self, command: Command[Any]) -> Submission:
-        """Send ``command``; remember filters; resync when a confirmation could never show."""
+        """Send ``command``; remember filters; resync when a confirmation could never show.
+
+        Raises :class:`~iotws.errors.UsageError` for an analog output value outside
+        the range the cache knows for it (EVOK would clamp it without a word).
+        """
         if isinstance(command, FilterCommand):
             self.filter = command.devices
             return Submission(command.encode(None), None)
         if isinstance(command, RefreshCommand):
             self._awaiting_all += 1
             return super().submit(command)
+        if isinstance(command, SetCommand) and command.dev == "ao":
+            self._check_ao_range(command)
         submission = super().submit(command)
         if isinstance(command, SetCommand) and command.expects_reply:
             cached = self.state.device(command.dev, command.circuit)
@@ -452,9 +555,31 @@ class EvokCore(ProtocolCore):
                 return Submission([*submission.frames, _ALL], submission.token)
         return submission
 
+    def _check_ao_range(self, command: SetCommand[Any]) -> None:
+        value = command.params.get("value")
+        cached = self.state.device("ao", command.circuit)
+        if not isinstance(value, (int, float)) or not isinstance(cached, AnalogOutput):
+            return
+        mode = command.params.get("mode")
+        modes = cached.modes or {}
+        if isinstance(mode, str):
+            info = modes.get(mode)
+            limits = None if info is None else info.range
+        else:
+            mode = cached.mode
+            info = modes.get(mode) if mode is not None else None
+            limits = cached.range or (None if info is None else info.range)
+        if limits is not None and not limits[0] <= value <= limits[1]:
+            unit = f" {info.unit}" if info is not None and info.unit else ""
+            raise UsageError(
+                f"set: {value!r} is outside the range {limits[0]}..{limits[1]}{unit} of ao {command.circuit}"
+                + (f" in mode {mode}" if mode else "")
+                + " (EVOK would clamp it)"
+            )
+
     # -- traffic --------------------------------------------------------------
     def receive(self, frame: Frame) -> list[object]:
-        """Parse one frame into :class:`DeviceChanged` / :class:`Snapshot` events and replies."""
+        """Parse one frame into events (``DeviceChanged``, ``DeviceRemoved``, ``Snapshot``) and replies."""
         data = _decode_json(frame)
         if type(data) is list:
             items: list[Any] = data
@@ -471,29 +596,77 @@ class EvokCore(ProtocolCore):
                 errors.append(exc)
         if errors and not devices:
             raise ProtocolError(f"no valid device object: {errors[0]}", frame=frame)
-        snapshot = (
-            self._awaiting_all > 0
-            and type(data) is list
-            and (not devices or any(d.dev in _SNAPSHOT_ONLY for d in devices))
-        )
-        out: list[object] = self._apply(devices, snapshot)
-        if snapshot:
-            self._awaiting_all -= 1
-            self.synced = True
-            snap = Snapshot({d.key: d for d in devices})
-            out.append(snap)
-            out.extend(self._answer_refresh(snap))
+        reply = self._all_reply(devices) if type(data) is list else None
+        if reply is None:
+            previous = self.state.update(devices)
+            pairs = zip(devices, previous, strict=True)
+            if _may_hold_nan(frame):
+                # EVOK re-sends a NaN on every scan (nan != nan to it): a repeat is no change
+                out: list[object] = [DeviceChanged(d, p) for d, p in pairs if not _nan_repeat(d, p)]
+            else:
+                # anything else EVOK pushes changed since its last scan, even if equal to the
+                # cache (the cache misses changes of types the filter left out)
+                out = [DeviceChanged(d, p) for d, p in pairs]
+        else:
+            out = self._resync(devices, partial=reply == "partial")
         if len(self.pending):
             out.extend(self._confirmations(devices))
         for error in errors:
             out.append(ProtocolViolation(ProtocolError(f"skipped a device object: {error}", frame=frame)))
         return out
 
-    def _apply(self, devices: list[Device], snapshot: bool) -> list[object]:
+    def _all_reply(self, devices: list[Device]) -> Literal["full", "partial"] | None:
+        """Whether an array is an ``all`` reply (full or partial) rather than a change event."""
+        if self._awaiting_all <= 0:
+            # a late reply (an event was taken for the awaited one): EVOK never pushes these
+            for device in devices:
+                if device.dev in _ALWAYS_IN_ALL:
+                    return "full"
+            return None
+        if not devices:
+            return "partial"  # events are never empty; EVOK 3 always lists `run` unless all_filtered
+        if any(d.dev in _SNAPSHOT_ONLY for d in devices):
+            return "full"
+        default_filter = self.filter is None or "default" in self.filter
+        if self._partial_all is not False and default_filter and _looks_like_filtered_all(devices):
+            return "partial"
+        return None
+
+    def _resync(self, devices: list[Device], *, partial: bool) -> list[object]:
+        if self._awaiting_all > 0:
+            self._awaiting_all -= 1
+        self.synced = True
+        flt = self.filter
         previous = self.state.update(devices)
-        if not snapshot:
-            return [DeviceChanged(d, p) for d, p in zip(devices, previous, strict=True)]
-        return [DeviceChanged(d, p, True) for d, p in zip(devices, previous, strict=True) if d != p]
+        out: list[object] = [
+            DeviceChanged(d, p, True)
+            for d, p in zip(devices, previous, strict=True)
+            if not same_state(d, p) and filter_passes(flt, d)
+        ]
+        if not partial:  # a partial reply cannot tell a vanished device from one it leaves out
+            gone = self.state.retain({d.key for d in devices})
+            out.extend(DeviceRemoved(d) for d in gone if filter_passes(flt, d))
+        if partial and not self.state.partial:
+            _log.warning("%s", self._partial_warning(devices))
+        self.state.partial = partial
+        self._partial_all = partial
+        snap = Snapshot({d.key: d for d in devices}, partial)
+        out.append(snap)
+        out.extend(self._answer_refresh(snap))
+        return out
+
+    def _partial_warning(self, devices: list[Device]) -> str:
+        if devices:
+            return (
+                "EVOK's `all` listed only di, ro, ai, ao and sensors (its websocket option all_filtered is on): "
+                "the cache lacks the other types (do, led, wd, register, run, device_info...) and devices EVOK "
+                "no longer has are not removed; set all_filtered: false in EVOK's configuration"
+            )
+        return (
+            "EVOK answered `all` with an empty list (its websocket option all_filtered is on and this connection "
+            "has a filter): the cache fills from events only; set all_filtered: false in EVOK's configuration "
+            "or connect without a filter"
+        )
 
     def _answer_refresh(self, snap: Snapshot) -> list[Reply]:
         replies = []
@@ -513,3 +686,32 @@ class EvokCore(ProtocolCore):
                     replies.append(Reply(token, value=device))
                     break
         return replies
+
+
+def _may_hold_nan(frame: Frame) -> bool:
+    """Whether the text of ``frame`` has a ``NaN`` token (or the string "NaN": a false alarm is harmless)."""
+    return b"NaN" in frame if isinstance(frame, bytes) else "NaN" in frame
+
+
+def _nan_repeat(device: Device, previous: Device | None) -> bool:
+    """``device`` differs from ``previous`` only by NaN values being new NaN objects."""
+    return previous is not None and device != previous and same_state(device, previous)
+
+
+def _looks_like_filtered_all(devices: list[Device]) -> bool:
+    """The reply ``all_filtered`` gives on a default-filter connection, not a change event.
+
+    It lists only ``di, ro, ai, ao`` and sensors, grouped in that order. An event of a
+    default-filter connection holds no sensor (1-Wire events come as bare objects), and
+    its devices come in no order: a sensor, or two kinds in EVOK's order, tell them apart.
+    """
+    last = -1
+    kinds = 0
+    for device in devices:
+        rank = _FILTERED_ALL_ORDER.get(device.dev)
+        if rank is None or rank < last:
+            return False
+        if rank > last:
+            kinds += 1
+        last = rank
+    return last == _FILTERED_ALL_ORDER["temp"] or kinds >= 2

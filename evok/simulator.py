@@ -13,16 +13,22 @@ What it does, as EVOK does:
 * ``set`` maps its arguments like EVOK, positional trap included (``"value": 5`` on
   a ``di`` sets the debounce, on an ``ai`` the mode); ``do`` timed outputs and PWM;
 * ``all`` answers every device, ``run`` and ``device_info`` included;
-  ``full`` answers nothing (v3) or one object (``v2=True``).
+  ``full`` answers nothing (v3) or one object (``v2=True``);
+* an analog output setpoint becomes ``int(value / 0.0025)`` DAC steps (truncated,
+  clamped to 0..4095) and is reported as ``round(raw * 0.0025, 3)``;
+* a NaN value (``poke(..., value=math.nan)``) goes out as the bare JSON token
+  ``NaN`` and, since ``nan != nan``, is re-sent on every scan.
 
 Inputs move: DI ``1_01`` toggles every ``di_toggle_period`` s (its counter counts
 rising edges), AIs carry noise, the temperature drifts.
 
 Switches beyond the common faults: ``v2`` (v2 names: ``relay``, ``input``,
 ``unit_register``, ``neuron``, ``glob_dev_id``, list ``modes``; registers pushed;
-``full`` answered), ``all_filtered`` (v3's buggy filtered ``all``), and
+``full`` answered), ``all_filtered`` (v3's buggy filtered ``all``: only ``di, ro,
+ai, ao`` and sensors on a default-filter connection, ``[]`` on any other),
 :meth:`EvokSimulator.hold_commands` (a blocked Modbus write: commands queue and no
-pongs are sent until :meth:`EvokSimulator.release_commands`).
+pongs are sent until :meth:`EvokSimulator.release_commands`), and
+:meth:`EvokSimulator.remove_device` (EVOK restarted without a device).
 
 Examples:
     >>> import json
@@ -41,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import math
 import random
 from collections.abc import Mapping
 from typing import Any
@@ -111,6 +118,8 @@ _AI_MODES = {
 }
 _AO_MODES = {"Voltage": {"value": 0, "unit": "V", "range": [0, 10]}}
 _V2_NAMES = {"ro": "relay", "do": "relay", "di": "input", "data_point": "unit_register", "device_info": "neuron"}
+#: What v3's ``all`` lists with ``all_filtered`` on a default-filter connection, in its order.
+_FILTERED_ALL = (("di",), ("ro",), ("ai",), ("ao",), ("temp", "1wdevice"))
 
 
 class SetError(Exception):
@@ -266,6 +275,12 @@ def _build(board: BoardConfig) -> dict[tuple[str, str], dict[str, Any]]:
     return {(d["dev"], d["circuit"]): d for d in devices}
 
 
+def _has_nan(state: Any) -> bool:
+    """Whether a scanned state holds a NaN: EVOK sees ``nan != nan`` and re-sends it every scan."""
+    values = state.values() if isinstance(state, dict) else (state,)
+    return any(type(v) is float and math.isnan(v) for v in values)
+
+
 def _int(value: Any) -> int:
     if isinstance(value, str):
         return int(float(value))
@@ -349,6 +364,20 @@ class EvokSimulator(SimulatorBase):
         if not report:
             self._scanned = self._scan_view()
 
+    def remove_device(self, dev: str, circuit: str) -> None:
+        """Take a device away, as EVOK restarted without it (an extension offline at start).
+
+        Call it while the simulator is stopped (between ``stop()`` and ``start()``).
+
+        Examples:
+            >>> sim = EvokSimulator()
+            >>> sim.remove_device("led", "1_04")
+            >>> ("led", "1_04") in sim.devices
+            False
+        """
+        del self.devices[(ALT_NAMES.get(dev, dev), circuit)]
+        self._scanned = self._scan_view()
+
     async def hold_commands(self) -> None:
         """Fault: stop executing commands (and answering pings), as during a blocked Modbus write."""
         self._hold_event().clear()
@@ -420,9 +449,8 @@ class EvokSimulator(SimulatorBase):
         if not valid:
             self.log.warning("sim: invalid filter %r (kept %r)", devices, conn.state["filter"])
             return
-        if "default" in devices:
-            valid.append("default")
-        conn.state["filter"] = valid
+        # EVOK: a list starting with "default" (and holding a valid name) means everything
+        conn.state["filter"] = ["default"] if devices[0] == "default" else valid
 
     def _all(self, conn: SimConnection) -> list[dict[str, Any]]:
         objs = [self._out(d) for d in self.devices.values() if not (self.v2 and d["dev"] == "run")]
@@ -431,9 +459,9 @@ class EvokSimulator(SimulatorBase):
             return objs
         if self.v2:
             return [o for o in objs if self._passes(flt, o["dev"])]
-        if flt == ["default"]:
-            return [o for o in objs if o["dev"] in ("di", "ro", "ai", "ao", "temp")]
-        return []
+        if flt == ["default"]:  # v3: the streamed types only, grouped as EVOK lists them
+            return [o for devs in _FILTERED_ALL for o in objs if o["dev"] in devs]
+        return []  # v3 compares each object with the filter's strings: nothing matches
 
     def _lookup(self, dev: Any, circuit: Any) -> dict[str, Any] | None:
         if not isinstance(dev, str) or not isinstance(circuit, str):
@@ -541,8 +569,8 @@ class EvokSimulator(SimulatorBase):
                 raise SetError(f"unknown mode {mode!r}")
             device["mode"] = mode
         if value is not None:
-            raw = min(4095, max(0, round(float(value) / 0.0025)))
-            device["value"] = round(raw * 0.0025, 4)
+            raw = min(4095, max(0, int(float(value) / 0.0025)))  # truncated, as EVOK 3 does
+            device["value"] = round(raw * 0.0025, 3)
         if alias is not None:
             self._set_alias(device, alias)
 
@@ -698,7 +726,9 @@ class EvokSimulator(SimulatorBase):
             self._move(loop.time())
             view = self._scan_view()
             changed = [
-                self.devices[key] for key, state in view.items() if self._scanned.get(key) != state and key[0] in pushed
+                self.devices[key]
+                for key, state in view.items()
+                if key[0] in pushed and (self._scanned.get(key) != state or _has_nan(state))
             ]
             self._scanned = view
             self.scans += 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -41,13 +43,69 @@ def test_simulate_prints_its_url_and_serves_watch_and_set(capsys: pytest.Capture
         proc.wait(timeout=10)
 
 
-def test_watch_filter_prints_lines(sim: EvokSimulator, capsys: pytest.CaptureFixture[str]) -> None:
-    count = len(sim.devices) + 4  # every device (the resync on connect), then 4 changes
+def test_watch_filter_prints_only_the_filtered_types(sim: EvokSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    count = 4 + 4  # the four DIs (the resync on connect), then 4 changes of the toggling DI
     assert main(["evok", "watch", sim.url(), "--filter", "input", "--count", str(count)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == count
-    assert {line.split()[0] for line in lines} >= {"ro", "run", "device_info"}
-    assert [line.split()[:2] for line in lines[-4:]] == [["di", "1_01"]] * 4  # only DI changes stream
+    assert {line.split()[0] for line in lines} == {"di"}
+    assert [line.split()[:2] for line in lines[-4:]] == [["di", "1_01"]] * 4
+
+
+def test_watch_json_with_a_filter_prints_only_the_filtered_types(
+    sim: EvokSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["evok", "watch", sim.url(), "--filter", "di", "--json", "--count", "6"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(records) == 6 and {r["device"]["dev"] for r in records} == {"di"}
+    assert [r["resync"] for r in records[:4]] == [True] * 4
+
+
+def test_watch_live_table_shows_only_the_filtered_types(
+    sim: EvokSimulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)  # the live table is drawn for a terminal
+    assert main(["evok", "watch", sim.url(), "--filter", "relay,di", "--count", "6"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("\x1b[2J") for line in lines)  # the table was drawn
+    rows = [line for line in lines if line.strip() and not line.startswith(("\x1b", "-"))]
+    assert {row.split()[0] for row in rows} == {"ro", "di"}
+
+
+def test_watch_prints_devices_evok_no_longer_has(sim: EvokSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    sim.di_toggle_period = None
+
+    def restart_without_a_led_once_resynced() -> None:
+        deadline = time.monotonic() + 10
+        while {"cmd": "all"} not in sim.received and time.monotonic() < deadline:
+            time.sleep(0.01)
+        target = sim.scans + 3  # the reply went out before these scans
+        while sim.scans < target and time.monotonic() < deadline:
+            time.sleep(0.01)
+        sim.call(sim.stop())
+        sim.remove_device("led", "1_02")
+        sim.call(sim.start())
+
+    thread = threading.Thread(target=restart_without_a_led_once_resynced)
+    thread.start()
+    try:  # 4 LEDs on connect, then the one EVOK no longer has
+        code = main(["evok", "watch", sim.url(), "--filter", "led", "--json", "--count", "5"])
+    finally:
+        thread.join()
+    assert code == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    removed = [r for r in records if r["type"] == "DeviceRemoved"]
+    assert [(r["device"]["dev"], r["device"]["circuit"]) for r in removed] == [("led", "1_02")]
+
+
+def test_an_unconfirmable_set_is_refused_before_connecting(
+    sim: EvokSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for url in (sim.url(), "ws://127.0.0.1:1/ws"):  # the second is not even reachable
+        assert main(["evok", "set", url, "wd", "1_01", "--param", "timeout=100", "--confirm", "--timeout", "2"]) == 1
+        (err,) = capsys.readouterr().err.strip().splitlines()
+        assert err.startswith("error: ") and "pushes no event" in err
+    assert sim.received == [] and not sim.connections
 
 
 def test_set_without_confirm_and_with_params(sim: EvokSimulator, capsys: pytest.CaptureFixture[str]) -> None:

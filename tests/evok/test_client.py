@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,14 +15,18 @@ from iotws.errors import ConnectionClosed, RequestTimeout, UsageError
 from iotws.events import Reconnected
 from iotws.evok import (
     AnalogInput,
+    AnalogOutput,
     AsyncClient,
+    BoardConfig,
     Client,
     DeviceChanged,
     DeviceInfo,
+    DeviceRemoved,
     DigitalInput,
     EvokSimulator,
     ProtocolViolation,
     Run,
+    Snapshot,
     Temperature,
 )
 from iotws.testing import resolve, take_events, wait_until
@@ -107,7 +113,7 @@ async def test_typed_helpers_change_the_device_and_are_confirmed(flavour: str, s
         pwm = await resolve(client.set_pwm("1_04", duty=25, freq=100.0, confirm=True))
         assert (pwm.pwm_duty, pwm.pwm_freq, pwm.mode) == (25, 100.0, "PWM")
         ao = await resolve(client.set_analog_output("1_01", 3.3, confirm=True))
-        assert ao.value == pytest.approx(3.3, abs=0.0013)
+        assert ao.value == 3.3
         ai = await resolve(client.set_analog_input_mode("1_02", "Current", confirm=True))
         assert (ai.mode, ai.unit) == ("Current", "mA")
         led = await resolve(client.set_led("1_03", True, confirm=True))
@@ -258,3 +264,123 @@ async def test_dropped_link_reconnects_and_resyncs(flavour: str, sim: EvokSimula
         await take_events(client, 1, of_type=Reconnected, timeout=10)
         assert [m["cmd"] for m in sim.received].count("all") == 2
         assert (await resolve(client.set_relay("2_02", True, confirm=True))).value == 1
+
+
+# -- the real server's quirks (shared/protocols/evok.md "Seen on the real server"), simulated -----
+
+
+@pytest.mark.parametrize("setpoint", [0.29, 1.15, 2.3, 2.55])
+async def test_analog_output_writes_evok_truncates_are_confirmed(
+    flavour: str, sim: EvokSimulator, setpoint: float
+) -> None:
+    async with evok(flavour, sim.url()) as client:
+        ao = await resolve(client.set_analog_output("1_02", setpoint, confirm=True, confirm_timeout=5))
+        assert isinstance(ao, AnalogOutput)
+        assert ao.value == round(int(setpoint / 0.0025) * 0.0025, 3) < setpoint  # e.g. 1.15 V reads 1.147
+
+
+async def test_analog_output_outside_the_cached_range_is_refused_before_sending(
+    flavour: str, sim: EvokSimulator
+) -> None:
+    async with evok(flavour, sim.url()) as client:
+        sent = len(sim.received)
+        for call in (
+            lambda: client.set_analog_output("1_01", 12.0),
+            lambda: client.set_analog_output("1_01", -1.0, confirm=True),
+            lambda: client.set("analogoutput", "1_01", value=10.5),
+        ):
+            with pytest.raises(UsageError, match=r"outside the range 0\.\.10 V"):
+                await resolve(call())
+        assert len(sim.received) == sent
+        assert (await resolve(client.set_analog_output("1_01", 10.0, confirm=True))).value == 10.0
+
+
+async def test_all_filtered_snapshot_is_partial_and_refresh_works(
+    flavour: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    board = BoardConfig()
+    with EvokSimulator(board, all_filtered=True, scan_rate=100, di_toggle_period=None, ai_noise=0).run() as s:
+        streamed = {key for key in s.devices if key[0] in ("di", "ro", "ai", "ao", "temp")}
+        with caplog.at_level(logging.WARNING, logger="iotws.evok"):
+            async with evok(flavour, s.url(), connect_timeout=60) as client:
+                # the reply finished the handshake (a stalled one would end in a timeout, with no Snapshot)
+                (snap,) = await take_events(client, 1, of_type=Snapshot, timeout=5)
+                assert snap.partial and set(snap.devices) == streamed
+                assert client.state.partial and set(client.state) == streamed
+                assert "all_filtered" in caplog.text
+                assert set(await resolve(client.refresh(timeout=5))) == streamed
+                s.call(s.drop_connections())
+                # the refresh's snapshot, then the reconnect's (its handshake), then Reconnected
+                _, again, reconnected = await take_events(client, 3, of_type=(Snapshot, Reconnected), timeout=10)
+                assert isinstance(again, Snapshot) and again.partial and client.state.partial
+                assert isinstance(reconnected, Reconnected)
+                relay = await resolve(client.set_relay("2_01", True, confirm=True))
+                assert relay.value == 1
+
+
+async def test_all_filtered_with_a_filter_gives_an_empty_partial_snapshot(
+    flavour: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim = EvokSimulator(all_filtered=True, scan_rate=100, di_toggle_period=None, ai_noise=0)
+    with sim.run() as s, caplog.at_level(logging.WARNING, logger="iotws.evok"):
+        async with evok(flavour, s.url(), filter=["relay"], connect_timeout=60) as client:
+            (snap,) = await take_events(client, 1, of_type=Snapshot, timeout=5)
+            assert snap.partial and snap.devices == {}
+            assert client.state.partial and len(client.state) == 0
+            assert "empty list" in caplog.text
+            assert await resolve(client.refresh(timeout=5)) == {}
+            s.poke("ro", "2_02", value=1)
+            (event,) = await take_events(client, 1, of_type=changes("ro", "2_02"), timeout=5)
+            assert client.state["ro", "2_02"] == event.device
+
+
+async def test_resync_removes_devices_evok_no_longer_has(flavour: str, sim: EvokSimulator) -> None:
+    gone = [("led", f"1_0{i}") for i in range(1, 5)] + [("ro", "2_03"), ("ro", "2_04")]
+    async with evok(flavour, sim.url()) as client:
+        assert client.state.device("led", "1_01") is not None
+        sim.call(sim.stop())
+        for dev, circuit in gone:  # EVOK restarted with an extension offline
+            sim.remove_device(dev, circuit)
+        sim.call(sim.start())
+        removed = await take_events(client, len(gone), of_type=DeviceRemoved, timeout=10)
+        assert sorted(e.device.key for e in removed) == sorted(gone)
+        assert client.state.device("led", "1_01") is None and client.state.device("relay", "2_04") is None
+        assert set(client.state) == set(sim.devices) and not client.state.partial
+
+
+async def test_an_unchanged_nan_is_not_a_change(flavour: str, sim: EvokSimulator) -> None:
+    seen: list[DeviceChanged] = []
+    async with evok(flavour, sim.url()) as client:
+        client.on(DeviceChanged, seen.append)
+        sim.poke("ai", "1_01", value=math.nan)  # sent as a bare NaN, re-sent on every scan
+        await wait_until(lambda: any(e.device.key == ("ai", "1_01") for e in seen))
+        target = sim.scans + 20
+        await wait_until(lambda: sim.scans >= target)
+        sim.poke("led", "1_01", value=1)  # its frame comes after 20 re-sent NaNs
+        await wait_until(lambda: any(e.device.key == ("led", "1_01") for e in seen))
+        nans = [e for e in seen if e.device.key == ("ai", "1_01")]
+        assert len(nans) == 1 and math.isnan(nans[0].device.value)
+        assert math.isnan(client.state["ai", "1_01"].value)
+
+
+async def test_resync_events_follow_the_filter(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url(), filter=["input"]) as client:
+        resync = await take_events(client, 4, of_type=DeviceChanged, timeout=5)
+        assert {e.device.dev for e in resync} == {"di"} and all(e.resync for e in resync)
+        assert set(client.state) == set(sim.devices)  # the cache holds everything
+        snapshot = await resolve(client.refresh())
+        assert len(snapshot) == len(sim.devices)
+        sim.poke("ro", "2_01", value=1, report=False)  # changed while nobody looked: the next resync sees it
+        sim.poke("di", "1_02", value=1, report=False)
+        await resolve(client.refresh())
+        (event,) = await take_events(client, 1, of_type=DeviceChanged, timeout=5)
+        assert event.device.key == ("di", "1_02") and event.resync
+        assert client.state["ro", "2_01"].value == 1
+
+
+async def test_cached_states_keep_explicit_nulls(flavour: str, sim: EvokSimulator) -> None:
+    sim.poke("device_info", "S103", sn=None, report=False)
+    async with evok(flavour, sim.url()) as client:
+        wire = client.state["device_info", "S103"].to_wire()
+        assert "sn" in wire and wire["sn"] is None
+        assert wire == sim.device("device_info", "S103")

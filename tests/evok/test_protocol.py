@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from iotws.evok import (
     DataPoint,
     DeviceChanged,
     DeviceInfo,
+    DeviceRemoved,
     DigitalInput,
     DigitalOutput,
     EvokCore,
@@ -234,8 +236,7 @@ def test_reference_objects_parse_into_their_model(obj: dict[str, Any], cls: type
     device = device_from_wire(obj)
     assert type(device) is cls
     assert device.extra == {}
-    expected = {k: v for k, v in obj.items() if v is not None}
-    assert device.to_wire() == expected
+    assert device.to_wire() == obj  # explicit nulls included: as EVOK sends it
     assert device_from_wire(device.to_wire()) == device
 
 
@@ -354,9 +355,9 @@ def test_on_connect_sends_filter_then_all_and_waits_for_the_snapshot() -> None:
     assert core.handshake_complete()
     snapshots = [e for e in events if isinstance(e, Snapshot)]
     assert len(snapshots) == 1 and ("device_info", "S103") in snapshots[0].devices
-    changed = [e.device.dev for e in events if isinstance(e, DeviceChanged)]
-    assert changed == ["run", "device_info"]  # the relay did not change: no event
-    assert all(e.resync for e in events if isinstance(e, DeviceChanged))
+    # the relay did not change, and the filter passes neither run nor device_info: no event
+    assert not [e for e in events if isinstance(e, DeviceChanged)]
+    assert ("run", "alias") in core.state and ("device_info", "S103") in core.state
 
 
 def test_an_empty_all_reply_counts_as_a_snapshot() -> None:
@@ -370,11 +371,11 @@ def test_reconnect_keeps_the_cache_and_resends_the_filter() -> None:
     core = EvokCore()
     core.on_connect()
     core.receive('[{"dev": "ro", "circuit": "2_01", "value": 1}, {"dev": "run", "circuit": "alias"}]')
-    core.submit(FilterCommand(["do"]))
+    core.submit(FilterCommand(["do", "ro"]))
     core.connection_lost()
     assert core.state["ro", "2_01"].value == 1  # type: ignore[attr-defined]
     assert not core.handshake_complete()
-    assert core.on_connect() == ['{"cmd":"filter","devices":["do"]}', '{"cmd":"all"}']
+    assert core.on_connect() == ['{"cmd":"filter","devices":["do","ro"]}', '{"cmd":"all"}']
     events = core.receive('[{"dev": "ro", "circuit": "2_01", "value": 0}, {"dev": "run", "circuit": "alias"}]')
     (changed,) = [e for e in events if isinstance(e, DeviceChanged)]
     assert changed.resync and changed.previous is not None and changed.device.value == 0  # type: ignore[attr-defined]
@@ -439,6 +440,7 @@ def test_filter_names_map_to_emitted_names() -> None:
     ]
     assert normalize_filter([]) == []
     assert normalize_filter(["default"]) == ["default", "ro"]  # ["default"] alone is rejected by EVOK
+    assert normalize_filter(["di", "default"]) == ["default", "di"]  # EVOK honours "default" only first
 
 
 @pytest.mark.parametrize("names", [["register"], ["1wdevice"], ["ro", "owbus"], ["modbus_slave"]])
@@ -545,7 +547,7 @@ def test_confirmation_matches_an_alias_and_a_v2_relay() -> None:
 def test_analog_output_confirmation_tolerates_the_dac_step() -> None:
     core = EvokCore(resync=False)
     core.submit(SetCommand("ao", "1_01", {"value": 3.3337}, confirm=True))
-    assert [i for i in core.receive('[{"dev": "ao", "circuit": "1_01", "value": 3.335}]') if isinstance(i, Reply)]
+    assert [i for i in core.receive('[{"dev": "ao", "circuit": "1_01", "value": 3.333}]') if isinstance(i, Reply)]
 
 
 def test_confirming_the_current_value_asks_for_a_snapshot() -> None:
@@ -561,3 +563,252 @@ def test_unconfirmed_set_registers_nothing() -> None:
     core = EvokCore(resync=False)
     submission = core.submit(SetCommand("ro", "2_01", {"value": 1}))
     assert submission.token is None and len(core.pending) == 0
+
+
+# -- the real server's quirks (EVOK 3.0.6, shared/protocols/evok.md "Seen on the real server") ----
+
+
+def evok_ao_report(setpoint: float) -> float:
+    """What EVOK 3.0.6 reports for an AO setpoint: ``int(value / 0.0025)`` steps, ``round(raw * 0.0025, 3)``."""
+    raw = min(4095, max(0, int(float(setpoint) / 0.0025)))
+    return round(raw * 0.0025, 3)
+
+
+def confirmed(core: EvokCore, frame: str) -> list[Reply]:
+    return [i for i in core.receive(frame) if isinstance(i, Reply)]
+
+
+def test_every_ao_setpoint_is_confirmed_by_evoks_truncated_report() -> None:
+    for step in range(1001):  # 0 to 10 V, 10 mV apart: 31 of them failed before
+        setpoint = step / 100
+        core = EvokCore(resync=False)
+        core.submit(SetCommand("ao", "1_01", {"value": setpoint}, confirm=True))
+        report = json.dumps([{"dev": "ao", "circuit": "1_01", "value": evok_ao_report(setpoint)}])
+        assert confirmed(core, report), f"{setpoint} V reported as {evok_ao_report(setpoint)} was not confirmed"
+
+
+def test_ao_confirmation_is_exact_to_evoks_quantisation() -> None:
+    core = EvokCore(resync=False)
+    core.submit(SetCommand("ao", "1_01", {"value": 1.15}, confirm=True))
+    assert not confirmed(core, '[{"dev": "ao", "circuit": "1_01", "value": 1.145}]')  # a step too low
+    assert not confirmed(core, '[{"dev": "ao", "circuit": "1_01", "value": 10.238}]')  # clamped elsewhere
+    (reply,) = confirmed(core, '[{"dev": "ao", "circuit": "1_01", "value": 1.147}]')
+    assert isinstance(reply.value, AnalogOutput) and reply.value.value == 1.147
+
+
+def test_brain_ao_float_setpoint_is_confirmed() -> None:
+    # a Neuron group-1 AO stores the float32 setpoint and reports it to 3 decimals (no `range`)
+    core = EvokCore(resync=False)
+    core.submit(SetCommand("ao", "1_01", {"value": 1234.5678}, confirm=True))
+    assert confirmed(core, '[{"dev": "ao", "circuit": "1_01", "value": 1234.568, "mode": "Resistance"}]')
+
+
+ALL_FILTERED_DEFAULT = json.dumps(
+    [
+        {"dev": "di", "circuit": "1_01", "value": 0},
+        {"dev": "di", "circuit": "1_02", "value": 1},
+        {"dev": "ro", "circuit": "2_01", "value": 0},
+        {"dev": "ai", "circuit": "1_01", "value": 5.0},
+        {"dev": "ao", "circuit": "1_01", "value": 0.0},
+        {"dev": "temp", "circuit": "28AA", "value": 21.5},
+    ]
+)
+
+
+def test_all_filtered_reply_on_a_default_filter_is_a_partial_snapshot(caplog: pytest.LogCaptureFixture) -> None:
+    core = EvokCore()
+    core.on_connect()
+    with caplog.at_level("WARNING", logger="iotws.evok"):
+        events = core.receive(ALL_FILTERED_DEFAULT)
+    assert core.handshake_complete()
+    (snap,) = [e for e in events if isinstance(e, Snapshot)]
+    assert snap.partial and len(snap.devices) == 6
+    assert core.state.partial and len(core.state) == 6
+    assert [r.levelname for r in caplog.records] == ["WARNING"] and "all_filtered" in caplog.text
+    # the next `all` (refresh) is answered by the same shape, without a second warning
+    caplog.clear()
+    token = core.submit(RefreshCommand()).token
+    with caplog.at_level("WARNING", logger="iotws.evok"):
+        (reply,) = [i for i in core.receive(ALL_FILTERED_DEFAULT) if isinstance(i, Reply)]
+    assert reply.token == token and len(reply.value) == 6  # type: ignore[arg-type]
+    assert not caplog.records
+
+
+def test_all_filtered_reply_without_sensors_is_recognised_by_its_order() -> None:
+    core = EvokCore()
+    core.on_connect()
+    reply = '[{"dev": "di", "circuit": "1_01"}, {"dev": "ro", "circuit": "2_01"}, {"dev": "ao", "circuit": "1_01"}]'
+    assert any(isinstance(e, Snapshot) and e.partial for e in core.receive(reply))
+    assert core.handshake_complete()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        '[{"dev": "di", "circuit": "1_01", "value": 1}]',  # one kind: a change event
+        '[{"dev": "ai", "circuit": "1_01", "value": 5.1}, {"dev": "di", "circuit": "1_01", "value": 1}]',  # order
+        '[{"dev": "di", "circuit": "1_01", "value": 1}, {"dev": "do", "circuit": "1_01", "value": 1}]',  # do
+    ],
+)
+def test_change_events_are_not_taken_for_the_all_filtered_reply(event: str) -> None:
+    core = EvokCore()
+    core.on_connect()
+    assert not [e for e in core.receive(event) if isinstance(e, Snapshot)]
+    assert not core.handshake_complete()
+
+
+def test_once_evok_answered_a_full_all_only_full_replies_count() -> None:
+    core = EvokCore()
+    core.on_connect()
+    core.receive('[{"dev": "ro", "circuit": "2_01"}, {"dev": "run", "circuit": "alias"}]')
+    core.submit(RefreshCommand())
+    assert not [e for e in core.receive(ALL_FILTERED_DEFAULT) if isinstance(e, Snapshot)]  # an event now
+    assert not core.state.partial
+
+
+def test_all_filtered_empty_reply_under_a_filter_is_a_partial_snapshot(caplog: pytest.LogCaptureFixture) -> None:
+    core = EvokCore(filter=["ro"])
+    core.on_connect()
+    core.state.update([Relay(dev="ro", circuit="2_01", value=1)])
+    with caplog.at_level("WARNING", logger="iotws.evok"):
+        events = core.receive("[]")
+    assert core.handshake_complete() and core.state.partial
+    assert [e.partial for e in events if isinstance(e, Snapshot)] == [True]
+    assert "empty" in caplog.text and "all_filtered" in caplog.text
+    assert ("ro", "2_01") in core.state  # a partial snapshot removes nothing
+    assert not [e for e in events if isinstance(e, DeviceRemoved)]
+
+
+def test_a_late_full_reply_still_counts_as_a_snapshot() -> None:
+    core = EvokCore()
+    core.on_connect()
+    core.receive(ALL_FILTERED_DEFAULT)  # taken as the reply
+    assert core.state.partial
+    events = core.receive('[{"dev": "di", "circuit": "1_01", "value": 0}, {"dev": "run", "circuit": "alias"}]')
+    assert [e.partial for e in events if isinstance(e, Snapshot)] == [False]
+    assert not core.state.partial and set(core.state) == {("di", "1_01"), ("run", "alias")}
+
+
+def test_a_snapshot_removes_devices_evok_no_longer_has() -> None:
+    core = EvokCore()
+    core.on_connect()
+    core.receive(
+        '[{"dev": "led", "circuit": "1_01"}, {"dev": "led", "circuit": "1_02"}, {"dev": "ro", "circuit": "2_01"},'
+        ' {"dev": "run", "circuit": "alias"}]'
+    )
+    core.connection_lost()
+    core.on_connect()
+    events = core.receive('[{"dev": "ro", "circuit": "2_01"}, {"dev": "run", "circuit": "alias"}]')
+    removed = [e.device.key for e in events if isinstance(e, DeviceRemoved)]
+    assert removed == [("led", "1_01"), ("led", "1_02")]
+    assert core.state.device("led", "1_01") is None and set(core.state) == {("ro", "2_01"), ("run", "alias")}
+    assert isinstance(events[-1], Snapshot)
+
+
+def test_removals_and_resync_changes_follow_the_filter() -> None:
+    core = EvokCore(filter=["di"])
+    core.on_connect()
+    events = core.receive(
+        '[{"dev": "di", "circuit": "1_01"}, {"dev": "ro", "circuit": "2_01"}, {"dev": "led", "circuit": "1_01"},'
+        ' {"dev": "run", "circuit": "alias"}]'
+    )
+    assert [e.device.key for e in events if isinstance(e, DeviceChanged)] == [("di", "1_01")]
+    assert len(core.state) == 4  # the cache holds everything `all` listed
+    core.submit(RefreshCommand())
+    events = core.receive('[{"dev": "run", "circuit": "alias"}]')
+    assert [e.device.key for e in events if isinstance(e, DeviceRemoved)] == [("di", "1_01")]
+    assert set(core.state) == {("run", "alias")}
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_a_repeated_nan_is_no_change(as_bytes: bool) -> None:
+    core = EvokCore(resync=False)
+    frame = '[{"dev": "ai", "circuit": "1_01", "value": NaN, "unit": "Ohm", "mode": "Resistance2W"}]'
+    wire = frame.encode() if as_bytes else frame
+    (first,) = core.receive(wire)
+    assert isinstance(first, DeviceChanged) and math.isnan(first.device.value)  # type: ignore[attr-defined]
+    for _ in range(50):  # EVOK re-sends it on every scan
+        assert core.receive(wire) == []
+    (back,) = core.receive('[{"dev": "ai", "circuit": "1_01", "value": 7.5, "unit": "Ohm", "mode": "Resistance2W"}]')
+    assert isinstance(back, DeviceChanged) and back.device.value == 7.5  # type: ignore[attr-defined]
+    assert isinstance(core.receive(wire)[0], DeviceChanged)  # and NaN again is a change
+
+
+def test_a_nan_in_a_snapshot_equal_to_the_cache_is_no_change() -> None:
+    core = EvokCore()
+    core.on_connect()
+    reply = '[{"dev": "data_point", "circuit": "IAQ_0", "value": NaN}, {"dev": "run", "circuit": "alias"}]'
+    assert len([e for e in core.receive(reply) if isinstance(e, DeviceChanged)]) == 2
+    core.submit(RefreshCommand())
+    assert not [e for e in core.receive(reply) if isinstance(e, DeviceChanged)]
+
+
+def test_to_wire_keeps_explicit_nulls() -> None:
+    obj = {"dev": "device_info", "circuit": "L533", "family": "Neuron", "model": "L533", "sn": None, "board_count": 3}
+    info = device_from_wire(obj)
+    assert isinstance(info, DeviceInfo) and info.sn is None and info.nulls == {"sn"}
+    assert info.to_wire() == obj and json.dumps(info.to_wire()) == json.dumps(obj)
+    ai = {
+        "dev": "ai",
+        "circuit": "1_01",
+        "value": None,
+        "alias": None,
+        "modes": {"Disabled": {"value": 0, "unit": None}},
+    }
+    assert device_from_wire(ai).to_wire() == ai  # the general decoder, nested nulls too
+    assert DeviceInfo(dev="device_info", circuit="L533").to_wire() == {"dev": "device_info", "circuit": "L533"}
+
+
+def ao_core() -> EvokCore:
+    core = EvokCore(resync=False)
+    core.receive(
+        json.dumps(
+            [
+                {
+                    "dev": "ao",
+                    "circuit": "1_01",
+                    "value": 0.0,
+                    "unit": "V",
+                    "mode": "Voltage",
+                    "modes": {
+                        "Voltage": {"value": 0, "unit": "V", "range": [0, 10]},
+                        "Current": {"value": 1, "unit": "mA", "range": [0, 20]},
+                    },
+                    "range": [0, 10],
+                },
+                {"dev": "ao", "circuit": "1_02", "value": 0.0},  # no range known
+            ]
+        )
+    )
+    return core
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"value": 12.0},
+        {"value": -1.0},
+        {"value": 10.001},
+        {"value": 15, "mode": "Voltage"},
+        {"value": 25, "mode": "Current"},
+    ],
+)
+def test_ao_value_outside_the_cached_range_is_refused(params: dict[str, Any]) -> None:
+    core = ao_core()
+    with pytest.raises(UsageError, match="outside the range"):
+        core.submit(SetCommand("analogoutput", "1_01", params, confirm=True))
+    assert len(core.pending) == 0
+
+
+@pytest.mark.parametrize(
+    ("circuit", "params"),
+    [
+        ("1_01", {"value": 10.0}),
+        ("1_01", {"value": 0}),
+        ("1_01", {"value": 15, "mode": "Current"}),
+        ("1_02", {"value": 12.0}),
+        ("9_99", {"value": 12.0}),
+    ],
+)
+def test_ao_value_inside_the_range_or_of_unknown_range_is_sent(circuit: str, params: dict[str, Any]) -> None:
+    assert ao_core().submit(SetCommand("ao", circuit, params)).frames

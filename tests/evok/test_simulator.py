@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -170,14 +171,46 @@ def test_v2_names_and_full() -> None:
 
 
 def test_all_filtered_quirk() -> None:
-    with EvokSimulator(all_filtered=True, di_toggle_period=None, ai_noise=0).run() as s:
+    with EvokSimulator(all_filtered=True, di_toggle_period=None, ai_noise=0, temp_interval=60).run() as s:
         conn = Raw(s.url())
         conn.send({"cmd": "all"})
-        assert {o["dev"] for o in conn.recv()} == {"di", "ro", "ai", "ao", "temp"}
+        devs = [o["dev"] for o in conn.recv()]
+        assert devs == sorted(devs, key=["di", "ro", "ai", "ao", "temp"].index)  # grouped in EVOK's order
+        assert set(devs) == {"di", "ro", "ai", "ao", "temp"}
         conn.send({"cmd": "filter", "devices": ["ro"]})
         conn.send({"cmd": "all"})
         assert conn.recv() == []
+        conn.send({"cmd": "filter", "devices": ["default", "ro"]})  # EVOK: back to ["default"]
+        conn.send({"cmd": "all"})
+        assert {o["dev"] for o in conn.recv()} == {"di", "ro", "ai", "ao", "temp"}
         conn.ws.close()
+
+
+def test_analog_output_setpoints_are_truncated_and_clamped_like_evok(sim: EvokSimulator, raw: Raw) -> None:
+    raw.all()
+    for setpoint, reported in [(1.15, 1.147), (2.3, 2.297), (5.0, 5.0), (12.0, 10.238), (-1.0, 0.0)]:
+        raw.send({"cmd": "set", "dev": "ao", "circuit": "1_01", "value": {"value": setpoint}})
+        (ao,) = raw.recv()
+        assert (ao["dev"], ao["value"]) == ("ao", reported)
+
+
+def test_a_nan_goes_out_as_a_bare_token_on_every_scan(sim: EvokSimulator, raw: Raw) -> None:
+    raw.all()
+    sim.poke("data_point", "IAQ_0", value=math.nan)
+    for _ in range(3):  # re-sent every scan, as nan != nan to EVOK
+        text = raw.ws.recv()
+        assert '"value": NaN' in text
+        (point,) = json.loads(text)
+        assert point["circuit"] == "IAQ_0" and math.isnan(point["value"])
+
+
+def test_a_removed_device_is_gone_after_a_restart(sim: EvokSimulator) -> None:
+    sim.call(sim.stop())
+    sim.remove_device("led", "1_04")
+    sim.call(sim.start())
+    conn = Raw(sim.url())
+    assert ("led", "1_04") not in {(o["dev"], o["circuit"]) for o in conn.all()}
+    conn.ws.close()
 
 
 def test_held_commands_run_in_a_burst_after_release(sim: EvokSimulator, raw: Raw) -> None:
