@@ -34,7 +34,7 @@ import attrs
 from iotws.client import AsyncClientBase, SyncClientBase
 from iotws.codec import Value
 from iotws.commands import Command, command
-from iotws.errors import UsageError
+from iotws.errors import UsageError, excerpt
 from iotws.globiots.models import Point, PointValue, PointWrite, RealtimeRequest, SetRequest
 from iotws.globiots.protocol import (
     DEFAULT_BASE_URL,
@@ -72,6 +72,12 @@ def endpoint_url(base_url: str, path: str, query: Mapping[str, str] | None = Non
     """
     if not isinstance(base_url, str):
         raise UsageError(f"base_url must be a string, got {type(base_url).__name__}")
+    if not isinstance(path, str):
+        raise UsageError(f"path must be a string such as '/set-data', got {excerpt(path)}")
+    if query is not None and (
+        not isinstance(query, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in query.items())
+    ):
+        raise UsageError(f"query must be a mapping of strings to strings, got {excerpt(query)}")
     parts = urlsplit(base_url)
     base = parts.path.rstrip("/")
     for suffix in _ENDPOINT_SUFFIXES:
@@ -83,8 +89,16 @@ def endpoint_url(base_url: str, path: str, query: Mapping[str, str] | None = Non
 
 
 def _writes(writes: Mapping[Point, Value] | Iterable[tuple[Point, Value]]) -> list[PointWrite]:
-    items = writes.items() if isinstance(writes, Mapping) else writes
-    return [PointWrite.of(point, value) for point, value in items]
+    if isinstance(writes, Mapping):
+        return [PointWrite.of(point, value) for point, value in writes.items()]
+    if isinstance(writes, str | bytes) or not isinstance(writes, Iterable):
+        raise UsageError(f"writes must be a mapping or an iterable of (point, value) pairs, got {excerpt(writes)}")
+    found: list[PointWrite] = []
+    for pair in writes:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise UsageError(f"writes must hold (point, value) pairs, got {excerpt(pair)}")
+        found.append(PointWrite.of(*pair))
+    return found
 
 
 class GlobiotsCommands:
@@ -112,7 +126,13 @@ class GlobiotsCommands:
 
         Every later push arrives in ``events()`` as a :class:`~iotws.globiots.models.RealtimeUpdate`. Calling it
         again adds points to the subscription (``update_time``/``timezone`` of the last call
-        win). The request is re-sent after every reconnect.
+        win). The request is re-sent after every reconnect. While subscribed, a link that
+        stays silent for :meth:`~iotws.globiots.protocol.RealtimeCore.idle_timeout` seconds
+        (3 times ``update_time``, at least 5 s) is dropped and reconnected.
+
+        Arguments are checked before anything changes: anything but ``Point`` objects in
+        ``points``, a bad ``update_time``, ``timezone`` or ``timeout`` raises ``UsageError``
+        and leaves the client as it was.
 
         Examples:
             >>> from iotws.globiots import DataType, GlobiotsSimulator
@@ -121,7 +141,7 @@ class GlobiotsCommands:
             >>> [value.address for value in update.values]
             ['2000']
         """
-        request = RealtimeRequest(tuple(points), update_time=update_time, timezone=timezone)
+        request = RealtimeRequest(points, update_time=update_time, timezone=timezone)
         return Subscribe(request, timeout)
 
     @command
@@ -207,8 +227,8 @@ class Client(SyncClientBase[RealtimeCore], GlobiotsCommands):
         """The newest value of every point seen, by ``(hostname, ADDRESS)`` (a copy)."""
         return dict(self.core.latest)
 
-    def value(self, hostname: str, address: str) -> PointValue | None:
-        """The newest value of one point, if a push carried it."""
+    def value(self, hostname: str, address: str | int) -> PointValue | None:
+        """The newest value of one point, if a push carried it (``UsageError`` for a malformed key)."""
         return self.core.value(hostname, address)
 
     def close(self) -> None:
@@ -225,9 +245,24 @@ class Client(SyncClientBase[RealtimeCore], GlobiotsCommands):
         result: R
         if isinstance(command, SetDataCommand):
             result = self._set_data_link()._execute(command)
+        elif isinstance(command, Subscribe):
+            try:
+                result = super()._execute(command)
+            finally:
+                self._retime()
         else:
             result = super()._execute(command)
         return result
+
+    def _retime(self) -> None:
+        """Apply the core's idle timeout (it follows the subscription) to the open link.
+
+        A new connection reads it by itself; the one already open is told here, and its
+        reader is woken to recompute how long it may block.
+        """
+        driver = self._driver
+        driver._live.idle_timeout = self.core.idle_timeout()
+        driver._wake()
 
     def _set_data_link(self) -> _SetDataLink:
         """The open set-data link, opened (again) if needed."""
@@ -271,8 +306,8 @@ class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands):
         """The newest value of every point seen, by ``(hostname, ADDRESS)`` (a copy)."""
         return dict(self.core.latest)
 
-    def value(self, hostname: str, address: str) -> PointValue | None:
-        """The newest value of one point, if a push carried it."""
+    def value(self, hostname: str, address: str | int) -> PointValue | None:
+        """The newest value of one point, if a push carried it (``UsageError`` for a malformed key)."""
         return self.core.value(hostname, address)
 
     async def close(self) -> None:
@@ -289,9 +324,27 @@ class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands):
         if isinstance(command, SetDataCommand):
             link = await self._set_data_link()
             result = await link._execute(command)
+        elif isinstance(command, Subscribe):
+            try:
+                result = await super()._execute(command)
+            finally:
+                self._retime()
         else:
             result = await super()._execute(command)
         return result
+
+    def _retime(self) -> None:
+        """Apply the core's idle timeout (it follows the subscription) to the open link.
+
+        A new connection reads it by itself; the one already open gets its liveness timer
+        re-armed for the new deadline.
+        """
+        driver = self._driver
+        driver._live.idle_timeout = self.core.idle_timeout()
+        ws = driver._ws
+        if ws is not None and driver._timer is not None:
+            driver._unwatch()
+            driver._arm(ws, driver._clock())
 
     async def _set_data_link(self) -> _AsyncSetDataLink:
         """The open set-data link, opened (again) if needed."""

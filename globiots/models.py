@@ -44,6 +44,7 @@ __all__ = [
     "SetResponse",
     "SetResult",
     "decode_value",
+    "lookup_key",
     "parse_length",
 ]
 
@@ -137,6 +138,8 @@ def decode_value(data_type: DataType | str, text: str, length: int | None = None
         >>> decode_value(DataType.FLOAT, "float") is None
         True
     """
+    if text.__class__ is not str:
+        raise UsageError(f"text must be a str, got {excerpt(text)}")
     if data_type.__class__ is not DataType or not text:
         return None
     bounds = _INT_BOUNDS.get(data_type)
@@ -438,12 +441,45 @@ def _group(
     return list(objects.values())
 
 
+def _items(items: object, what: str, kind: type[Any]) -> tuple[Any, ...]:
+    """``items`` as a tuple of ``kind``, or ``UsageError`` (a single item, text, a non-iterable)."""
+    if isinstance(items, (str, bytes, Mapping, kind)) or not isinstance(items, Iterable):
+        raise UsageError(f"{what} must be an iterable of {kind.__name__}, got {excerpt(items)}")
+    found = tuple(items)
+    for item in found:
+        if not isinstance(item, kind):
+            raise UsageError(f"{what} must hold {kind.__name__} objects, got {excerpt(item)}")
+    return found
+
+
 def _point_tuple(points: Iterable[Point]) -> tuple[Point, ...]:
-    return tuple(points)
+    return _items(points, "points", Point)
 
 
 def _write_tuple(writes: Iterable[PointWrite]) -> tuple[PointWrite, ...]:
-    return tuple(writes)
+    found: tuple[PointWrite, ...] = _items(writes, "writes", PointWrite)
+    seen: set[tuple[str, str]] = set()
+    for write in found:
+        if write.point.key in seen:
+            raise UsageError(f"point {'/'.join(write.point.key)} is set twice in one request")
+        seen.add(write.point.key)
+    return found
+
+
+def lookup_key(hostname: str, address: str | int) -> tuple[str, str]:
+    """The ``(hostname, ADDRESS)`` key of a point, for looking values up; ``UsageError`` if malformed.
+
+    ``address`` is hex text (any case) or an ``int``, as for :class:`Point`.
+
+    Examples:
+        >>> lookup_key("0.0.0.1", "201a"), lookup_key("0.0.0.1", 0x3000)
+        (('0.0.0.1', '201A'), ('0.0.0.1', '3000'))
+    """
+    if not isinstance(hostname, str):
+        raise UsageError(f"hostname must be a string, got {excerpt(hostname)}")
+    if isinstance(address, str):
+        return (hostname, address.upper())
+    return (hostname, _normal_address(address))
 
 
 def _point_from_wire(hostname: str, raw: object) -> Point:
@@ -491,6 +527,13 @@ class RealtimeRequest:
             raise UsageError(f"update_time must be a whole number of seconds >= 1, got {self.update_time!r}")
         if not self.points:
             raise UsageError("a subscription needs at least one point")
+        if not isinstance(self.timezone, str):
+            raise UsageError(f"timezone must be a string such as 'GMT+07:00', got {excerpt(self.timezone)}")
+        if self.session_id is not None and not isinstance(self.session_id, str):
+            raise UsageError(f"session_id must be a string, got {excerpt(self.session_id)}")
+        keep = self.keep_alive_time
+        if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 0):
+            raise UsageError(f"keep_alive_time must be a whole number of seconds, got {keep!r}")
 
     def merged(self, points: Iterable[Point]) -> RealtimeRequest:
         """This request with ``points`` added (duplicates by key are replaced).
@@ -832,9 +875,9 @@ class RealtimeUpdate:
     response_message: str | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
 
-    def get(self, hostname: str, address: str) -> PointValue | None:
+    def get(self, hostname: str, address: str | int) -> PointValue | None:
         """The entry of ``(hostname, address)`` in this push (address case-insensitive)."""
-        key = (hostname, address.upper())
+        key = lookup_key(hostname, address)
         for item in self.values:
             if item.key == key:
                 return item
@@ -895,9 +938,23 @@ class PointWrite:
     point: Point
     text: str
 
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.point, Point):
+            raise UsageError(f"point must be a Point, got {excerpt(self.point)}")
+        if not isinstance(self.text, str):
+            raise UsageError(f"text must be the wire text (a str), got {excerpt(self.text)}; use PointWrite.of()")
+
     @classmethod
     def of(cls, point: Point, value: Value) -> PointWrite:
-        """Check ``value`` against the point (``CodecError`` if it does not fit)."""
+        """Check ``value`` against the point (``CodecError`` if it does not fit).
+
+        Examples:
+            >>> PointWrite.of("3000", 1)
+            Traceback (most recent call last):
+            iotws.errors.UsageError: point must be a Point, got '3000'
+        """
+        if not isinstance(point, Point):
+            raise UsageError(f"point must be a Point, got {excerpt(point)}")
         return cls(point, point.text(value))
 
     def to_wire(self) -> dict[str, Any]:
@@ -1058,9 +1115,9 @@ class SetResponse:
         """The results whose code is not ``00``."""
         return tuple(r for r in self.results if not r.ok)
 
-    def get(self, hostname: str, address: str) -> SetResult | None:
+    def get(self, hostname: str, address: str | int) -> SetResult | None:
         """The result of ``(hostname, address)`` (address case-insensitive)."""
-        key = (hostname, address.upper())
+        key = lookup_key(hostname, address)
         return next((r for r in self.results if r.key == key), None)
 
     def raise_for_code(self) -> SetResponse:

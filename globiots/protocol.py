@@ -3,7 +3,8 @@
 * :class:`RealtimeCore` (``/data-engine/realtime`` and ``/data-engine/mobile/realtime``): one
   subscription request, replayed by ``on_connect()`` after every reconnect; each push becomes a
   :class:`~iotws.globiots.models.RealtimeUpdate` event and refreshes :attr:`RealtimeCore.latest`.
-* :class:`SetDataCore` (``/data-engine/set-data``): one request, one answer, in order.
+* :class:`SetDataCore` (``/data-engine/set-data``): one request, one answer, matched by the
+  points it names (see :class:`SetDataCore`).
 
 Neither core does I/O; the common drivers run them.
 
@@ -24,13 +25,15 @@ Examples:
 from __future__ import annotations
 
 import json
+import math
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
 import attrs
 
 from iotws.commands import Command
-from iotws.errors import ProtocolError, excerpt
+from iotws.errors import CodecError, ProtocolError, UsageError, excerpt
 from iotws.globiots.models import (
     PointValue,
     RealtimeRequest,
@@ -38,13 +41,17 @@ from iotws.globiots.models import (
     SetRequest,
     SetResponse,
     SetResult,
+    lookup_key,
 )
 from iotws.jsonwire import DECODE_ERRORS
 from iotws.jsonwire import loads as json_loads
+from iotws.logs import package_logger
 from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "IDLE_FLOOR",
+    "IDLE_PERIODS",
     "MOBILE_REALTIME_PATH",
     "REALTIME_PATH",
     "SET_DATA_PATH",
@@ -54,6 +61,7 @@ __all__ = [
     "SetDataCore",
     "SetOne",
     "Subscribe",
+    "check_timeout",
     "dumps",
     "loads",
 ]
@@ -65,7 +73,18 @@ REALTIME_PATH: Final = "/realtime"
 MOBILE_REALTIME_PATH: Final = "/mobile/realtime"
 SET_DATA_PATH: Final = "/set-data"
 
+#: A realtime link with a subscription counts as dead after this many push periods
+#: (``updateTime``) without a frame...
+IDLE_PERIODS: Final = 3
+#: ...but never sooner than this many seconds (see :meth:`RealtimeCore.idle_timeout`).
+IDLE_FLOOR: Final = 5.0
+
+#: How many abandoned set-data requests :class:`SetDataCore` remembers to recognise late answers.
+_ABANDONED_LIMIT: Final = 64
+
 R = TypeVar("R")
+
+_log = package_logger("iotws.globiots")
 
 try:  # orjson is an optional speed-up (the ``speedups`` extra)
     import orjson  # type: ignore[import-not-found, unused-ignore]  # checked with and without it
@@ -125,6 +144,23 @@ def _wrap(parse: Callable[[object], Any], data: object, frame: Frame) -> Any:
 # --- commands -----------------------------------------------------------------------------------
 
 
+def check_timeout(timeout: object) -> float | None:
+    """``timeout`` if it is ``None`` or a positive number of seconds, else ``UsageError``.
+
+    Examples:
+        >>> check_timeout(2), check_timeout(None)
+        (2, None)
+        >>> check_timeout(0)
+        Traceback (most recent call last):
+        iotws.errors.UsageError: timeout must be a positive number of seconds or None, got 0
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (0 < timeout < math.inf):
+        raise UsageError(f"timeout must be a positive number of seconds or None, got {excerpt(timeout)}")
+    return timeout
+
+
 class Subscribe(Command[RealtimeUpdate]):
     """Subscribe to points; completes with the first push that follows.
 
@@ -136,8 +172,10 @@ class Subscribe(Command[RealtimeUpdate]):
     """
 
     def __init__(self, request: RealtimeRequest, timeout: float | None = None) -> None:
+        if not isinstance(request, RealtimeRequest):
+            raise UsageError(f"request must be a RealtimeRequest, got {excerpt(request)}")
         self.request = request
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout)
 
     def encode(self, token: int | None) -> list[Frame]:
         return [dumps(self.request.to_wire())]
@@ -155,9 +193,58 @@ class SetDataCommand(Command[R]):
     """
 
     def __init__(self, request: SetRequest, *, check: bool = True, timeout: float | None = None) -> None:
+        if not isinstance(request, SetRequest):
+            raise UsageError(f"request must be a SetRequest, got {excerpt(request)}")
+        if not isinstance(check, bool):
+            raise UsageError(f"check must be True or False, got {excerpt(check)}")
         self.request = request
         self.check = check
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout)
+        #: The ``(hostname, ADDRESS)`` points of the request: what identifies its answer.
+        self.keys = frozenset(write.point.key for write in request.writes)
+
+    def answers(self, response: SetResponse) -> bool:
+        """Whether ``response`` names exactly the points of this request.
+
+        Examples:
+            >>> from iotws.codec import DataType
+            >>> from iotws.globiots.models import Point, PointWrite
+            >>> cmd = SetData(SetRequest([PointWrite.of(Point("h", "301a", DataType.BYTE), 7)]))
+            >>> cmd.answers(SetResponse((SetResult.from_wire("h", {"address": "301A", "responseCode": "00"}),)))
+            True
+            >>> cmd.answers(SetResponse((SetResult.from_wire("h", {"address": "3000", "responseCode": "00"}),)))
+            False
+        """
+        return len(response.results) == len(self.keys) and {r.key for r in response.results} == self.keys
+
+    def echo_agrees(self, response: SetResponse) -> bool:
+        """Whether the values ``response`` echoes are those this request sent.
+
+        An echo that is not a value of the point's type (the vendor's placeholders such as
+        ``"byte"``) or no echo at all agrees: only a real, different value disagrees.
+
+        Examples:
+            >>> from iotws.codec import DataType
+            >>> from iotws.globiots.models import Point, PointWrite
+            >>> cmd = SetData(SetRequest([PointWrite.of(Point("h", "3000", DataType.FLOAT), 1.5)]))
+            >>> def answer(value):
+            ...     return SetResponse((SetResult.from_wire("h", {"address": "3000", "value": value,
+            ...                                                      "responseCode": "00"}),))
+            >>> cmd.echo_agrees(answer("1.50")), cmd.echo_agrees(answer("float")), cmd.echo_agrees(answer("2"))
+            (True, True, False)
+        """
+        sent = {write.point.key: write for write in self.request.writes}
+        for result in response.results:
+            write = sent.get(result.key)
+            if write is None or result.value is None or result.value == write.text:
+                continue
+            try:
+                echoed = write.point.parse(result.value)
+            except CodecError:
+                continue  # a placeholder, not a value
+            if echoed != write.point.parse(write.text):
+                return False
+        return True
 
     def encode(self, token: int | None) -> list[Frame]:
         return [dumps(self.request.to_wire())]
@@ -193,16 +280,20 @@ class SetOne(SetDataCommand[SetResult]):
         >>> from iotws.codec import DataType
         >>> from iotws.globiots.models import Point, PointWrite
         >>> cmd = SetOne(SetRequest([PointWrite.of(Point("h", "3000", DataType.BYTE), 7)]))
-        >>> cmd.decode(SetResponse(())).code  # an answer without the address
-        <ResponseCode.UNKNOWN: '??'>
+        >>> cmd.decode(SetResponse((SetResult.from_wire("h", {"address": "3000", "responseCode": "00"}),))).ok
+        True
+        >>> cmd.decode(SetResponse(()))
+        Traceback (most recent call last):
+        iotws.errors.ProtocolError: the set-data answer does not name h/3000
     """
 
     def decode(self, payload: Any) -> SetResult:
         response = self.checked(payload)
-        if response.results:
-            return response.results[0]
-        write = self.request.writes[0]
-        return SetResult.from_wire(write.point.hostname, {"address": write.point.address, "responseCode": "??"})
+        point = self.request.writes[0].point
+        result = response.get(point.hostname, point.address)
+        if result is None:
+            raise ProtocolError(f"the set-data answer does not name {point.hostname}/{point.address}")
+        return result
 
 
 # --- cores --------------------------------------------------------------------------------------
@@ -213,13 +304,13 @@ class RealtimeCore(ProtocolCore):
 
     A second :class:`Subscribe` merges its points into the subscription and sends the merged
     request on the open socket (the simulator replaces the subscription; what the real server
-    does with a second request is undocumented). ``latest`` holds the newest value per
-    ``(hostname, ADDRESS)``.
+    does with a second request is undocumented). A request that cannot be encoded leaves the
+    subscription as it was. ``latest`` holds the newest value per ``(hostname, ADDRESS)``.
 
     Examples:
         >>> core = RealtimeCore()
-        >>> core.on_connect()  # nothing subscribed yet
-        []
+        >>> core.on_connect(), core.idle_timeout()  # nothing subscribed yet
+        ([], None)
     """
 
     name = "globiots-realtime"
@@ -234,15 +325,36 @@ class RealtimeCore(ProtocolCore):
             return []
         return [dumps(self.subscription.to_wire())]
 
+    def idle_timeout(self) -> float | None:
+        """Seconds without a frame after which the link counts as dead; ``None`` unsubscribed.
+
+        The server pushes every ``updateTime`` seconds while a subscription exists, so
+        :data:`IDLE_PERIODS` missed pushes, but at least :data:`IDLE_FLOOR` seconds, mean the
+        link is stale and the driver reconnects (re-sending the subscription).
+
+        Examples:
+            >>> from iotws.codec import DataType
+            >>> from iotws.globiots.models import Point
+            >>> point = Point("0.0.0.1", "2000", DataType.FLOAT)
+            >>> RealtimeCore(RealtimeRequest([point], update_time=1)).idle_timeout()
+            5.0
+            >>> RealtimeCore(RealtimeRequest([point], update_time=10)).idle_timeout()
+            30.0
+        """
+        if self.subscription is None:
+            return None
+        return max(IDLE_FLOOR, float(IDLE_PERIODS * self.subscription.update_time))
+
     def submit(self, command: Command[Any]) -> Submission:
-        if isinstance(command, Subscribe):
-            merged = command.request
-            if self.subscription is not None:
-                points = self.subscription.merged(merged.points).points
-                merged = attrs.evolve(merged, points=points)
-            self.subscription = merged
-            command = Subscribe(merged, command.timeout)
-        return super().submit(command)
+        if not isinstance(command, Subscribe):
+            return super().submit(command)
+        merged = command.request
+        if self.subscription is not None:
+            merged = attrs.evolve(merged, points=self.subscription.merged(merged.points).points)
+        command = Subscribe(merged, command.timeout)
+        frames = command.encode(None)  # before any state changes: a failure leaves the core as it was
+        self.subscription = merged
+        return Submission(frames=frames, token=self.pending.add(command))
 
     def unsubscribe_all(self) -> None:
         """Forget the subscription (nothing is replayed on the next connection)."""
@@ -260,37 +372,101 @@ class RealtimeCore(ProtocolCore):
             items.append(Reply(first[0], value=update))
         return items
 
-    def value(self, hostname: str, address: str) -> PointValue | None:
+    def value(self, hostname: str, address: str | int) -> PointValue | None:
         """The newest value of ``(hostname, address)``, if any push carried it.
 
         Examples:
             >>> RealtimeCore().value("0.0.0.1", "2000") is None
             True
         """
-        return self.latest.get((hostname, address.upper()))
+        return self.latest.get(lookup_key(hostname, address))
 
 
 class SetDataCore(ProtocolCore):
-    """The set-data endpoint: answers complete requests in the order they were sent.
+    """The set-data endpoint: an answer completes the request that names the same points.
 
-    An answer nobody waits for (its request timed out) is surfaced as an event.
+    An answer carries no request id; what identifies its request is the set of
+    ``(hostname, ADDRESS)`` it reports (addresses compared case-insensitively), which must
+    equal the request's. It is never matched by position alone:
+
+    * it completes the oldest waiting request that names exactly those points;
+    * requests whose caller stopped waiting (timeout) are remembered (the last 64, until the
+      link drops), and an answer that can only be theirs -- it names their points and no
+      waiting request's, or it echoes their values and not the waiting one's -- is dropped
+      with a DEBUG log, never handed to another caller;
+    * an answer that names points nobody asked for is dropped with a DEBUG log.
+
+    When two requests name the same points and the answer's echoed values cannot tell them
+    apart (same values, or the vendor's placeholders), the oldest waiting one gets it: the
+    answer concerns its points, and the server is expected to answer in order.
 
     Examples:
+        >>> from iotws.codec import DataType
+        >>> from iotws.globiots.models import Point, PointWrite
         >>> core = SetDataCore()
-        >>> core.receive('{"sessionId": "", "services": {"objects": []}}')
-        [SetResponse(results=(), session_id='', service_name='set-data', extra={})]
+        >>> def ask(address):
+        ...     command = SetOne(SetRequest([PointWrite.of(Point("h", address, DataType.BYTE), 1)]))
+        ...     return core.submit(command).token
+        >>> def answer(address):
+        ...     return ('{"services": {"objects": [{"hostname": "h", "addresses": [{"address": "%s", '
+        ...             '"responseCode": "00"}]}]}}' % address)
+        >>> first, second = ask("3000"), ask("3004")
+        >>> core.cancel(first)  # its caller timed out
+        >>> core.receive(answer("3000"))  # the late answer is dropped
+        []
+        >>> [(reply.token, reply.value.address) for reply in core.receive(answer("3004"))] == [(second, "3004")]
+        True
     """
 
     name = "globiots-set-data"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._abandoned: OrderedDict[int, SetDataCommand[Any]] = OrderedDict()
+
+    def cancel(self, token: int) -> None:
+        """The caller stopped waiting: forget ``token``, but recognise its late answer."""
+        command = self.pending.get(token)
+        super().cancel(token)
+        if isinstance(command, SetDataCommand):
+            self._abandoned[token] = command
+            while len(self._abandoned) > _ABANDONED_LIMIT:
+                self._abandoned.popitem(last=False)
+
+    def connection_lost(self) -> None:
+        super().connection_lost()
+        self._abandoned.clear()  # no answer to a request of the old link comes on a new one
+
     def receive(self, frame: Frame) -> list[object]:
         data = loads(frame)
         response: SetResponse = _wrap(SetResponse.from_wire, data, frame)
-        first = self.pending.pop_first()
-        if first is None:
-            return [response]
-        token, command = first
+        token, command = self._owner(response)
+        if command is None:
+            _log.debug("dropping a set-data answer that names no waiting request: %s", excerpt(frame))
+            return []
+        if token in self._abandoned:
+            del self._abandoned[token]
+            _log.debug("dropping a late set-data answer to a request that timed out: %s", excerpt(frame))
+            return []
+        self.pending.discard(token)
         try:
             return [Reply(token, value=command.decode(response))]
         except Exception as exc:
             return [Reply(token, error=exc)]
+
+    def _owner(self, response: SetResponse) -> tuple[int, SetDataCommand[Any] | None]:
+        """The request ``response`` answers: ``(token, command)``, ``(0, None)`` if none."""
+        candidates: list[tuple[int, SetDataCommand[Any]]] = [
+            (token, command)
+            for token, command in ((t, self.pending.get(t)) for t in self.pending)
+            if isinstance(command, SetDataCommand) and command.answers(response)
+        ]
+        candidates.extend((t, c) for t, c in self._abandoned.items() if c.answers(response))
+        if not candidates:
+            return 0, None
+        candidates.sort(key=lambda item: item[0])  # tokens grow: oldest first
+        agreeing = [item for item in candidates if item[1].echo_agrees(response)]
+        if agreeing and len(agreeing) < len(candidates):
+            return agreeing[0]  # the echoed values tell the requests apart
+        waiting = [item for item in candidates if item[0] not in self._abandoned]
+        return (waiting or candidates)[0]

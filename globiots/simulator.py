@@ -11,7 +11,10 @@ come every ``updateTime / time_scale`` s), ``pushing`` (False: stop pushing),
 ``length_as_text`` (answer ``"length": "4"``), ``unknown_host_code`` (``"04"`` or ``"01"``),
 ``set_fault`` (answer every write with e.g. ``"10"``, ``"0A"``, ``"0E"``; per device:
 ``Device.fault``), ``failing_reads`` (``(hostname, ADDRESS)`` pairs answered with
-``status: "message-request-fail"``), plus the common ``faults`` and ``drop_connections()``.
+``status: "message-request-fail"``), ``slow_writes`` (``(hostname, ADDRESS)`` -> seconds the
+answer to a set-data request naming that point is held back; requests on one socket are
+answered in order, so later ones wait too), plus the common ``faults`` and
+``drop_connections()``.
 
 Examples:
     >>> from iotws.globiots import Client, DataType, Point
@@ -34,7 +37,7 @@ import attrs
 from aiohttp import web
 
 from iotws.codec import DataType, Value, pack, to_text, unpack
-from iotws.errors import CodecError, ProtocolError
+from iotws.errors import CodecError, ProtocolError, UsageError, excerpt
 from iotws.globiots.models import (
     ChangeOfValue,
     Point,
@@ -218,14 +221,20 @@ class GlobiotsSimulator(SimulatorBase):
         time_scale: float = 1.0,
         **kwargs: Any,
     ) -> None:
+        names = () if isinstance(hostnames, str) else tuple(hostnames)
+        if not names or not all(isinstance(name, str) and name for name in names):
+            raise UsageError(f"hostnames must be an iterable of non-empty strings, got {excerpt(hostnames)}")
+        if isinstance(time_scale, bool) or not isinstance(time_scale, int | float) or not 0 < time_scale < math.inf:
+            raise UsageError(f"time_scale must be a positive number, got {excerpt(time_scale)}")
         super().__init__(**kwargs)
-        self.devices = {name: Device(name, index) for index, name in enumerate(hostnames)}
+        self.devices = {name: Device(name, index) for index, name in enumerate(names)}
         self.time_scale = float(time_scale)
         self.pushing = True
         self.length_as_text = False
         self.unknown_host_code = "04"
         self.set_fault: str | None = None
         self.failing_reads: set[tuple[str, str]] = set()
+        self.slow_writes: dict[tuple[str, str], float] = {}
         self.realtime_requests: list[RealtimeRequest] = []
         self.set_requests: list[SetRequest] = []
         self.upgrades: list[tuple[str, dict[str, str]]] = []
@@ -347,7 +356,11 @@ class GlobiotsSimulator(SimulatorBase):
                 self.log.warning("sim: ignoring a malformed set-data request: %s", exc)
                 continue
             self.set_requests.append(request)
-            await conn.send(dumps(self.apply(request)))
+            answer = dumps(self.apply(request))
+            delay = max((self.slow_writes.get(write.point.key, 0.0) for write in request.writes), default=0.0)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await conn.send(answer)
 
     def apply(self, request: SetRequest) -> dict[str, Any]:
         """Write ``request`` into the devices and return the set-data response.

@@ -162,7 +162,8 @@ def _write_host(write: PointWrite) -> str:
 def set_requests() -> st.SearchStrategy[SetRequest]:
     """Set-data requests with values that fit their points."""
     writes = typed_values().map(lambda pv: PointWrite.of(*pv))
-    return st.lists(writes, min_size=1, max_size=6).map(lambda ws: SetRequest(_grouped(ws, _write_host)))
+    unique = st.lists(writes, min_size=1, max_size=6, unique_by=lambda w: w.point.key)  # a point once per request
+    return unique.map(lambda ws: SetRequest(_grouped(ws, _write_host)))
 
 
 def set_responses() -> st.SearchStrategy[SetResponse]:

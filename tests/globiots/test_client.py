@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from iotws.globiots import (
     DeviceLockedError,
     DeviceNotFoundError,
     DeviceTimeoutError,
+    Disconnected,
     GlobiotsSimulator,
     Point,
     ProtocolViolation,
@@ -32,6 +34,7 @@ from iotws.globiots import (
     ResponseCode,
     SetResponse,
     SetResult,
+    UsageError,
 )
 from iotws.testing import open_client, resolve, take_events, wait_until
 
@@ -262,3 +265,83 @@ async def test_both_links_close(flavour: str, sim: GlobiotsSimulator) -> None:
         await resolve(client.set(Point(H1, "3000", DataType.BYTE), 1))
         assert len(sim.connections) == 2
     await wait_until(lambda: len(sim.connections) == 0, timeout=5)
+
+
+async def test_late_set_answer_is_dropped_not_handed_to_the_next_caller(
+    flavour: str, sim: GlobiotsSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """R12: the answer to 3000 arrives after its caller timed out; the caller of 3004 gets 3004's."""
+    caplog.set_level(logging.DEBUG, logger="iotws.globiots")
+    slow, other = Point(H1, "3000", DataType.UINT16), Point(H1, "3004", DataType.UINT16)
+    sim.slow_writes[slow.key] = 1.0
+    async with connect(flavour, sim) as client:
+        with pytest.raises(RequestTimeout):
+            await resolve(client.set(slow, 1, timeout=0.3))
+        result = await resolve(client.set(other, 2))
+        assert result.key == (H1, "3004") and result.value == "2" and result.ok
+        await wait_until(lambda: "late set-data answer" in caplog.text, timeout=5)
+        sim.slow_writes.clear()
+        assert (await resolve(client.set(slow, 3))).key == (H1, "3000")
+        assert len(sim.connections) == 2  # one realtime and one set-data link, never reopened
+
+
+async def test_late_set_answer_for_the_same_point_is_told_apart_by_its_value(
+    flavour: str, sim: GlobiotsSimulator
+) -> None:
+    """R12: a retry of the same point after a timeout gets its own answer, not the stale one."""
+    point = Point(H1, "3000", DataType.UINT16)
+    sim.slow_writes[point.key] = 1.0
+    async with connect(flavour, sim) as client:
+        with pytest.raises(RequestTimeout):
+            await resolve(client.set(point, 1, timeout=0.3))
+        sim.slow_writes.clear()
+        retry = await resolve(client.set(point, 2))
+        assert retry.key == (H1, "3000") and retry.value == "2"
+
+
+async def test_bad_subscribe_leaves_the_client_working(flavour: str, sim: GlobiotsSimulator) -> None:
+    """R6: a caller's mistake raises UsageError, sends nothing and does not poison later calls."""
+    async with connect(flavour, sim) as client:
+        point = Point(H1, "3000", DataType.BYTE)
+        with pytest.raises(UsageError):
+            await resolve(client.subscribe(["3000"], update_time=1))
+        mistakes: tuple[Callable[[], object], ...] = (
+            lambda: client.subscribe(point),  # a point, not a list of points
+            lambda: client.subscribe("3000"),
+            lambda: client.subscribe([point], update_time=0),
+            lambda: client.subscribe([point], timezone=7),
+            lambda: client.subscribe([point], timeout=-1),
+            lambda: client.set("3000", 1),
+            lambda: client.set(point, 1, timeout="soon"),
+            lambda: client.set(point, 1, check="yes"),
+            lambda: client.set_many([point]),
+            lambda: client.set_many(point),
+            lambda: client.set_many([(point, 1), (point, 2)]),
+            lambda: client.value(H1, None),
+        )
+        for mistake in mistakes:
+            with pytest.raises(UsageError):
+                await resolve(mistake())
+        assert sim.realtime_requests == [] and sim.set_requests == []
+        update = await resolve(client.subscribe(LIVE[:1], update_time=1))
+        assert [v.address for v in update.values] == ["2000"]
+        more = await resolve(client.subscribe(LIVE[1:2], update_time=1))
+        assert [v.address for v in more.values] == ["2000", "2004"]
+        assert client.value(H1, 0x2004) is not None
+        sim.call(sim.drop_connections())
+        await take_events(client, 1, of_type=Reconnected, timeout=5)
+        after = await take_events(client, 1, of_type=RealtimeUpdate, timeout=5)
+        assert [v.address for v in after[0].values] == ["2000", "2004"]
+
+
+async def test_silent_realtime_link_is_dropped_and_reconnected(flavour: str, sim: GlobiotsSimulator) -> None:
+    """R15: pushes stop; after the idle timeout (3 x updateTime, at least 5 s) the client reconnects."""
+    async with connect(flavour, sim) as client:
+        await resolve(client.subscribe(LIVE[:1], update_time=1))
+        sim.faults.silent = True
+        (lost,) = await take_events(client, 1, of_type=Disconnected, timeout=30)
+        assert "stale" in str(lost.error) and lost.will_reconnect
+        await take_events(client, 1, of_type=Reconnected, timeout=30)
+        sim.faults.silent = False
+        await take_events(client, 1, of_type=RealtimeUpdate, timeout=10)
+        assert len(sim.realtime_requests) >= 2 and sim.realtime_requests[-1] == sim.realtime_requests[0]

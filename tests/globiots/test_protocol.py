@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 import pytest
 
@@ -24,8 +25,18 @@ from iotws.globiots.models import (
     SetRequest,
     SetResponse,
     SetResult,
+    decode_value,
 )
-from iotws.globiots.protocol import RealtimeCore, SetData, SetDataCore, Subscribe, loads
+from iotws.globiots.protocol import (
+    IDLE_FLOOR,
+    IDLE_PERIODS,
+    RealtimeCore,
+    SetData,
+    SetDataCore,
+    SetOne,
+    Subscribe,
+    loads,
+)
 from iotws.sansio import Reply
 
 # --- the vendor document's JSON, verbatim ------------------------------------------------------
@@ -435,7 +446,7 @@ def test_realtime_core_malformed_frames_raise_protocol_error(frame: str) -> None
     assert len(core.receive(_push())) == 1  # still working
 
 
-def test_set_data_core_in_order_and_check() -> None:
+def test_set_data_core_same_points_oldest_first_and_check() -> None:
     core = SetDataCore()
     write = PointWrite.of(Point("0.0.0.1", "2000", DataType.FLOAT), 1.5)
     checked = core.submit(SetData(SetRequest([write])))
@@ -450,9 +461,8 @@ def test_set_data_core_in_order_and_check() -> None:
     (second,) = core.receive(answer)
     assert isinstance(second, Reply) and second.token == unchecked.token
     assert isinstance(second.value, SetResponse) and not second.value.ok
-    # an answer nobody waits for is an event
-    (orphan,) = core.receive(answer)
-    assert isinstance(orphan, SetResponse)
+    # an answer nobody waits for is dropped, not surfaced
+    assert core.receive(answer) == []
 
 
 def test_point_value_from_wire_is_lenient_about_length_and_null_value() -> None:
@@ -493,3 +503,166 @@ def test_float_hot_path_is_exact(text: str) -> None:
     entry = {"address": "2000", "dataType": "float", "length": 4, "value": text, "changeOfValue": "INCREASE"}
     got = RealtimeUpdate.from_wire({"objects": [{"hostname": "h", "addresses": [entry]}]}).values[0].value
     assert repr(got) == repr(expected)
+
+
+# --- R12: set-data answers are matched by the points they name, never by position --------------
+
+H = "0.0.0.1"
+
+
+def _set(address: str, value: int, **kwargs: object) -> SetOne:
+    return SetOne(SetRequest([PointWrite.of(Point(H, address, DataType.UINT16), value)]), **kwargs)  # type: ignore[arg-type]
+
+
+def _answer(address: str, value: str, code: str = "00") -> str:
+    return (
+        '{"sessionId":"","services":{"serviceName":"set-data","objects":[{"type":"any-data","hostname":"0.0.0.1",'
+        f'"addresses":[{{"address":"{address}","value":"{value}","dataType":"unsigned_integer_16",'
+        f'"responseCode":"{code}","responseMessage":"m"}}]}}]}}}}'
+    )
+
+
+def test_set_data_core_late_answer_to_a_timed_out_request_is_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="iotws.globiots")
+    core = SetDataCore()
+    first = core.submit(_set("3000", 1))
+    assert first.frames == [
+        '{"services":{"serviceName":"set-data","objects":[{"type":"any-data","hostname":"0.0.0.1",'
+        '"addresses":[{"address":"3000","value":"1","dataType":"unsigned_integer_16","length":2}]}]}}'
+    ]
+    second = core.submit(_set("3004", 2))
+    assert first.token is not None and second.token is not None
+    core.cancel(first.token)  # the first caller timed out
+    assert core.receive(_answer("3000", "1")) == []  # its late answer goes to nobody
+    assert "late set-data answer" in caplog.text
+    (reply,) = core.receive(_answer("3004", "2"))
+    assert isinstance(reply, Reply) and reply.token == second.token
+    assert isinstance(reply.value, SetResult) and reply.value.key == (H, "3004")
+    assert len(core.pending) == 0
+
+
+def test_set_data_core_answers_out_of_order_reach_their_own_callers() -> None:
+    core = SetDataCore()
+    a, b = core.submit(_set("3000", 1)), core.submit(_set("301a", 2))
+    (reply_b,) = core.receive(_answer("301A", "2"))
+    (reply_a,) = core.receive(_answer("3000", "1"))
+    assert isinstance(reply_a, Reply) and isinstance(reply_b, Reply)
+    assert (reply_a.token, reply_b.token) == (a.token, b.token)
+
+
+def test_set_data_core_answer_naming_other_points_is_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="iotws.globiots")
+    core = SetDataCore()
+    waiting = core.submit(SetData(SetRequest([
+        PointWrite.of(Point(H, "3000", DataType.UINT16), 1), PointWrite.of(Point(H, "3004", DataType.UINT16), 2)
+    ])))
+    assert core.receive(_answer("3000", "1")) == []  # names only one of the two points
+    assert core.receive(_answer("3008", "1")) == []  # names a point nobody set
+    assert "names no waiting request" in caplog.text
+    assert list(core.pending) == [waiting.token]
+
+
+def test_set_data_core_same_point_echoed_value_tells_a_late_answer_apart() -> None:
+    core = SetDataCore()
+    old = core.submit(_set("3000", 1))
+    assert old.token is not None
+    core.cancel(old.token)
+    new = core.submit(_set("3000", 2))
+    assert core.receive(_answer("3000", "1")) == []  # echoes the abandoned request's value
+    (reply,) = core.receive(_answer("3000", "2"))
+    assert isinstance(reply, Reply) and reply.token == new.token
+    assert isinstance(reply.value, SetResult) and reply.value.value == "2"
+
+
+def test_set_data_core_same_point_without_a_telling_echo_goes_to_the_waiting_request() -> None:
+    core = SetDataCore()
+    lost = core.submit(_set("3000", 1))  # its answer never comes
+    assert lost.token is not None
+    core.cancel(lost.token)
+    new = core.submit(_set("3000", 1))
+    (reply,) = core.receive(_answer("3000", "1"))  # cannot tell: the waiting caller gets it
+    assert isinstance(reply, Reply) and reply.token == new.token
+    again = core.submit(_set("3000", 5))
+    (reply,) = core.receive(_answer("3000", "unsigned_integer_16"))  # a placeholder echo
+    assert isinstance(reply, Reply) and reply.token == again.token
+    core.connection_lost()  # a new link forgets the abandoned requests
+    assert core.receive(_answer("3000", "1")) == []
+
+
+# --- R6: a caller's mistake raises UsageError and changes nothing -------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Subscribe(RealtimeRequest(["3000"])),  # type: ignore[list-item]
+        lambda: Subscribe(RealtimeRequest("3000")),  # type: ignore[arg-type]
+        lambda: Subscribe(RealtimeRequest(Point(H, "3000", DataType.BYTE))),  # type: ignore[arg-type]
+        lambda: Subscribe(RealtimeRequest([Point(H, "3000", DataType.BYTE)], timezone=7)),  # type: ignore[arg-type]
+        lambda: Subscribe(RealtimeRequest([Point(H, "3000", DataType.BYTE)]), timeout=-1),
+        lambda: Subscribe("request"),  # type: ignore[arg-type]
+    ],
+    ids=["text-in-list", "text", "single-point", "timezone-int", "timeout-negative", "not-a-request"],
+)
+def test_realtime_core_bad_subscribe_is_refused_before_any_change(make: object) -> None:
+    core = RealtimeCore()
+    good = Subscribe(RealtimeRequest([Point(H, "2000", DataType.FLOAT)], update_time=1))
+    core.submit(good)
+    replay = core.on_connect()
+    assert replay == [
+        '{"updateTime":1,"timezone":"","objects":[{"hostname":"0.0.0.1",'
+        '"addresses":[{"address":"2000","dataType":"float","length":4}]}]}'
+    ]
+    with pytest.raises(UsageError):
+        make()  # type: ignore[operator]
+    assert core.on_connect() == replay and len(core.pending) == 1
+    more = Subscribe(RealtimeRequest([Point(H, "2004", DataType.UINT16)], update_time=1))
+    assert core.submit(more).frames == [
+        '{"updateTime":1,"timezone":"","objects":[{"hostname":"0.0.0.1","addresses":['
+        '{"address":"2000","dataType":"float","length":4},{"address":"2004","dataType":"unsigned_integer_16",'
+        '"length":2}]}]}'
+    ]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: PointWrite.of("3000", 1),  # type: ignore[arg-type]
+        lambda: PointWrite(Point(H, "3000", DataType.BYTE), 1),  # type: ignore[arg-type]
+        lambda: SetRequest([Point(H, "3000", DataType.BYTE)]),  # type: ignore[list-item]
+        lambda: SetRequest([PointWrite.of(Point(H, "3000", DataType.BYTE), 1),
+                            PointWrite.of(Point(H, "3000", DataType.UINT16), 2)]),  # the same point twice
+        lambda: _set("3000", 1, timeout="soon"),
+        lambda: _set("3000", 1, check="yes"),
+        lambda: SetData("request"),  # type: ignore[arg-type]
+        lambda: RealtimeUpdate(()).get(H, None),  # type: ignore[arg-type]
+        lambda: SetResponse(()).get(5, "3000"),  # type: ignore[arg-type]
+        lambda: RealtimeCore().value(H, 3.5),  # type: ignore[arg-type]
+        lambda: decode_value(DataType.FLOAT, 5),  # type: ignore[arg-type]
+    ],
+    ids=["write-of-text", "write-int-text", "request-of-points", "point-twice", "timeout-text", "check-text",
+         "command-of-text", "update-get-none", "response-get-int-host", "core-value-float", "decode-int-text"],
+)
+def test_caller_mistakes_raise_usage_error(make: object) -> None:
+    with pytest.raises(UsageError):
+        make()  # type: ignore[operator]
+
+
+def test_lookups_take_int_addresses_like_point() -> None:
+    core = RealtimeCore()
+    core.receive(_push(address="201a"))
+    assert core.value(H, 0x201A) is not None and core.value(H, "201A") is not None
+
+
+# --- R15: the idle timeout follows the subscription ---------------------------------------------
+
+
+def test_realtime_core_idle_timeout_follows_the_subscription() -> None:
+    core = RealtimeCore()
+    assert core.idle_timeout() is None  # nothing subscribed: no idle timeout
+    core.submit(Subscribe(RealtimeRequest([Point(H, "2000", DataType.FLOAT)], update_time=1)))
+    assert core.idle_timeout() == IDLE_FLOOR == 5.0
+    core.submit(Subscribe(RealtimeRequest([Point(H, "2004", DataType.UINT16)], update_time=4)))
+    assert core.idle_timeout() == IDLE_PERIODS * 4 == 12
+    core.unsubscribe_all()
+    assert core.idle_timeout() is None
