@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import ssl
 import time
 from collections.abc import Awaitable
@@ -42,6 +43,16 @@ from iotws.options import ConnectOptions, redact_headers
 from iotws.sansio import Frame, ProtocolCore, Reply
 
 __all__ = ["AsyncDriver", "translate_aiohttp_error"]
+
+#: What a broken or closed link raises in the receiver: the driver reconnects after these.
+#: Anything else escaping the receiver is a bug; it stops the client with that error.
+LINK_ERRORS: tuple[type[BaseException], ...] = (IotwsError, OSError, aiohttp.ClientError)
+
+#: Text frames arrive as bytes and are decoded here (``decode_text=False``, aiohttp >= 3.14), so
+#: that bad UTF-8 is a ``ProtocolViolation`` on a link that stays up, as in the sync driver.
+_WS_CONNECT_OPTIONS: dict[str, Any] = {"decode_text": False}
+
+_MESSAGE_SIZE = re.compile(r"[Mm]essage size (\d+)")
 
 
 def translate_aiohttp_error(exc: BaseException, url: str) -> IotwsError:
@@ -97,6 +108,8 @@ class AsyncDriver:
         self._last_error: BaseException | None = None
         #: Set when the server's close frame meant "do not come back" (``core.close_error``).
         self._final: IotwsError | None = None
+        #: True while a (re)connection's socket is open but its opening exchange is not done.
+        self._handshaking = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._live = Liveness(options.ping_interval, options.ping_timeout, core.idle_timeout())
         self._timer: asyncio.TimerHandle | None = None
@@ -127,15 +140,18 @@ class AsyncDriver:
         self._task = asyncio.create_task(self._run(), name=f"iotws-{self.core.name}-receiver")
 
     async def close(self) -> None:
-        """Close the link, stop reconnecting, fail pending commands. Returns promptly."""
+        """Close the link, stop reconnecting, fail pending commands.
+
+        The server has ``close_timeout`` seconds to answer the close frame before
+        the connection is cut, so this returns promptly whatever the server does.
+        """
         if self._closing is not None:
             self._closing.set()
         ws, self._ws = self._ws, None
         was_up = self._ready or ws is not None
         self._ready = False
         if ws is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(), timeout=2)
+            await self._close_ws(ws)
         task, self._task = self._task, None
         if task is not None and task is not asyncio.current_task():
             task.cancel()
@@ -190,6 +206,19 @@ class AsyncDriver:
             self.core.cancel(token)
             future.set_exception(RequestTimeout(f"{self.core.name}: no reply within {wait:g} s"))
 
+    def refresh_idle_timeout(self) -> None:
+        """Re-read the core's :meth:`~iotws.sansio.ProtocolCore.idle_timeout` for the open link.
+
+        A new connection reads it by itself; a protocol whose idle timeout follows what
+        the application asked for (Globiots: its subscription's update time) calls this
+        after such a change, and the liveness timer is re-armed for the new deadline.
+        """
+        self._live.idle_timeout = self.core.idle_timeout()
+        ws = self._ws
+        if ws is not None and self._timer is not None:
+            self._unwatch()
+            self._arm(ws, self._clock())
+
     def drop(self, reason: str = "dropped by the client") -> None:
         """Cut the current link (e.g. a liveness check failed); the reconnect policy applies."""
         ws = self._ws
@@ -200,11 +229,28 @@ class AsyncDriver:
     def _abort(self, ws: aiohttp.ClientWebSocketResponse, reason: ConnectionClosed) -> None:
         """Cut ``ws`` at once; its reader then fails with ``reason``."""
         self._dead = reason
+        if not self._cut(ws):
+            self._spawn(self._close_ws(ws, code=1001))
+
+    @staticmethod
+    def _cut(ws: aiohttp.ClientWebSocketResponse) -> bool:
+        """Abort the TCP connection under ``ws``; ``False`` if there is none any more."""
         connection = ws._response.connection
         if connection is not None and connection.transport is not None:
             connection.transport.abort()
-        else:
-            self._spawn(ws.close(code=1001))
+            return True
+        return False
+
+    async def _close_ws(self, ws: aiohttp.ClientWebSocketResponse, code: int = 1000) -> None:
+        """Close handshake bounded by ``close_timeout``; then the connection is cut."""
+        try:
+            await asyncio.wait_for(ws.close(code=code), timeout=self.options.close_timeout)
+        except asyncio.CancelledError:
+            self._cut(ws)
+            raise
+        except Exception:  # no answer in time, or the link is gone: closing must not fail
+            self.log.debug("close handshake cut short", exc_info=True)
+        self._cut(ws)
 
     # -- liveness: a timer per connection, so the per-frame path only stamps the time --
     def _watch(self, ws: aiohttp.ClientWebSocketResponse) -> None:
@@ -258,7 +304,11 @@ class AsyncDriver:
     def _not_connected(self) -> ConnectionClosed:
         if self._closing is not None and self._closing.is_set():
             return ConnectionClosed("client is closed")
+        if self.dispatcher.stopped:
+            return ConnectionClosed(f"the client stopped: {self._last_error}")
         if self._task is not None:
+            if self._handshaking:
+                return ConnectionClosed("not connected yet: the link is open; waiting for the opening exchange")
             return ConnectionClosed(f"not connected (reconnecting; last error: {self._last_error})")
         return ConnectionClosed("not connected: call connect() first")
 
@@ -270,22 +320,34 @@ class AsyncDriver:
         ctx = opts.tls_context()
         assert self._session is not None
         try:
-            return await self._session.ws_connect(
+            ws: aiohttp.ClientWebSocketResponse = await self._session.ws_connect(
                 opts.url,
                 protocols=tuple(opts.subprotocols),
                 headers=headers,
                 ssl=ctx if ctx is not None else True,
-                max_msg_size=opts.max_message_size,
+                # aiohttp refuses a message of max_msg_size bytes or more, by its frame header;
+                # the sync driver refuses more than max_message_size: +1 makes them agree
+                max_msg_size=opts.max_message_size + 1,
                 autoping=False,  # pings and pongs go through Liveness, as in the sync driver
+                **_WS_CONNECT_OPTIONS,
             )
         except Exception as exc:
-            raise translate_aiohttp_error(exc, opts.safe_url) from exc
+            error = translate_aiohttp_error(exc, opts.safe_url)
+            if not isinstance(exc, aiohttp.ClientResponseError):
+                error.__cause__ = exc
+            # an HTTP refusal (401, 403...) carries the request's headers, credentials included:
+            # it is neither chained nor kept as the context (raised below, outside this block)
+        else:
+            return ws
+        raise error
 
     async def _establish(self) -> None:
+        """Connect and finish the opening exchange, all of it within ``connect_timeout``."""
         ws: aiohttp.ClientWebSocketResponse | None = None
         try:
             async with asyncio.timeout(self.options.connect_timeout) as budget:
                 ws = await self._open()
+                self._handshaking = True
                 self._watch(ws)
                 self.core.connection_lost()
                 assert self._send_lock is not None
@@ -309,22 +371,37 @@ class AsyncDriver:
                 self.core.handshake_timed_out()
             except BaseException:
                 self._unwatch()
-                await ws.close()
+                await self._close_ws(ws)
                 raise
         except BaseException as exc:
             self._unwatch()
             if ws is not None:
-                with contextlib.suppress(Exception):
-                    await ws.close()
+                await self._close_ws(ws)
             if isinstance(exc, (IotwsError, asyncio.CancelledError)):
                 raise
-            raise translate_aiohttp_error(exc, self.options.safe_url) from exc
+            if isinstance(exc, LINK_ERRORS):
+                raise translate_aiohttp_error(exc, self.options.safe_url) from exc
+            raise  # a bug (in a core, say): not a connection problem to retry
+        finally:
+            self._handshaking = False
         assert ws is not None
         self._ws = ws
         self._ready = True
         self.log.info("connected to %s", self.options.safe_url)
 
     async def _run(self) -> None:
+        """Receive task. Whatever escapes it (a bug) stops the client with that error."""
+        try:
+            await self._serve()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            await self._crash(exc)
+            if not isinstance(exc, Exception):
+                raise
+
+    async def _serve(self) -> None:
+        """Receive until the link drops, then reconnect per policy."""
         assert self._closing is not None
         connected_at = time.monotonic()
         attempts = 0
@@ -334,9 +411,7 @@ class AsyncDriver:
             try:
                 assert ws is not None
                 await self._read_loop(ws)
-            except asyncio.CancelledError:
-                raise
-            except BaseException as exc:
+            except LINK_ERRORS as exc:
                 error = exc
             if self._closing.is_set():
                 return
@@ -358,6 +433,8 @@ class AsyncDriver:
                 try:
                     await self._establish()
                 except IotwsError as exc:
+                    if self._closing.is_set():
+                        return
                     self._last_error = exc
                     self.log.warning("reconnect attempt %d failed: %s", attempts, exc)
                     if self._final is not None or policy.gives_up(attempts) or not policy.retry_on(exc):
@@ -387,7 +464,14 @@ class AsyncDriver:
             await ws.pong(msg.data)
             return None
         if msg.type is aiohttp.WSMsgType.TEXT:
-            return str(msg.data)
+            data = msg.data
+            if isinstance(data, str):
+                return data
+            try:
+                return bytes(data).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self.dispatcher.violation(ProtocolError(f"text frame is not valid UTF-8: {exc}", frame=bytes(data)))
+                return None
         if msg.type is aiohttp.WSMsgType.BINARY:
             return bytes(msg.data)
         if self._dead is not None:
@@ -400,14 +484,26 @@ class AsyncDriver:
                 self._final = self.core.close_error(code, reason)
             raise ConnectionClosed(f"server closed the connection (code {code}{extra})", code=code, reason=reason)
         if msg.type is aiohttp.WSMsgType.ERROR:
-            exc = ws.exception()
-            if isinstance(exc, aiohttp.WebSocketError) and exc.code == 1009:
-                raise ConnectionClosed(f"message exceeds max_message_size={self.options.max_message_size}", code=1009)
-            if isinstance(exc, UnicodeDecodeError):
-                self.dispatcher.violation(ProtocolError(f"text frame is not valid UTF-8: {exc}"))
-                return None
-            raise ConnectionClosed(f"link error: {exc}", code=ws.close_code)
+            raise self._frame_error(msg.data if isinstance(msg.data, BaseException) else ws.exception(), ws)
         return None
+
+    def _frame_error(self, exc: BaseException | None, ws: aiohttp.ClientWebSocketResponse) -> ConnectionClosed:
+        """The error for an ERROR message (aiohttp has already closed the link with its code)."""
+        code = exc.code if isinstance(exc, aiohttp.WebSocketError) else None
+        if code == 1009:
+            limit = self.options.max_message_size
+            size = _MESSAGE_SIZE.search(str(exc))
+            what = f"message of {size.group(1)} bytes" if size else "message"
+            error = ConnectionClosed(f"{what} exceeds max_message_size={limit}", code=1009)
+        elif code == 1007:  # an aiohttp too old to hand text frames over undecoded
+            self.dispatcher.violation(ProtocolError(f"text frame is not valid UTF-8: {exc}"))
+            error = ConnectionClosed(f"text frame is not valid UTF-8: {exc}", code=1007)
+        elif code is not None:
+            error = ConnectionClosed(f"protocol error: {exc}", code=code)
+        else:
+            error = ConnectionClosed(f"link error: {exc!r}", code=ws.close_code)
+        error.__cause__ = exc
+        return error
 
     async def _send(self, ws: aiohttp.ClientWebSocketResponse, frame: Frame) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
@@ -447,8 +543,7 @@ class AsyncDriver:
         self._ready = False
         self._ws = None
         if ws is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(), timeout=1)
+            await self._close_ws(ws)
         if isinstance(error, ConnectionClosed):
             reason = error
         else:
@@ -470,6 +565,25 @@ class AsyncDriver:
         self.log.error("giving up on %s: %s", self.options.safe_url, error)
         why = "gave up reconnecting" if self.options.reconnect is not None else "link lost and reconnecting is off"
         self.dispatcher.end(ConnectionClosed(f"connection lost for good: {error}"), reason=f"{why}: {error}")
+
+    async def _crash(self, error: BaseException) -> None:
+        """The receiver failed with ``error`` (a bug): cut the link, fail commands, end the stream with it."""
+        if self._closing is not None and self._closing.is_set():
+            self.log.debug("receiver stopped while closing: %r", error)
+            return
+        self.log.error("the receiver of %s failed; the client stops", self.options.safe_url, exc_info=error)
+        try:
+            self._unwatch()
+            ws, self._ws = self._ws, None
+            self._ready = False
+            self._last_error = error
+            failure = ConnectionClosed(f"the client stopped: its reader failed with {error!r}")
+            failure.__cause__ = error
+            self._fail_all(failure)
+            if ws is not None:
+                await self._close_ws(ws, code=1011)
+        finally:
+            self.dispatcher.end(error, reason=f"the reader failed: {error!r}")
 
     def _spawn(self, awaitable: Awaitable[Any]) -> None:
         async def run() -> None:

@@ -8,9 +8,12 @@ Examples:
 
 from __future__ import annotations
 
+import math
+import numbers
 import random
 import ssl
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -48,8 +51,22 @@ def is_retryable(error: BaseException) -> bool:
 
 
 def _check_positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise UsageError(f"ReconnectPolicy.{attribute.name} must be >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise UsageError(f"ReconnectPolicy.{attribute.name} must be a number >= 0, not {type(value).__name__}")
+    if not (value >= 0 and math.isfinite(value)):
+        raise UsageError(f"ReconnectPolicy.{attribute.name} must be >= 0 (and finite), got {value!r}")
+
+
+def _check_attempts(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise UsageError(f"ReconnectPolicy.max_attempts must be an int >= 0 or None (forever), got {value!r}")
+
+
+def _check_callable(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not callable(value):
+        raise UsageError(f"ReconnectPolicy.retry_on must be a function of the error, not {type(value).__name__}")
 
 
 @attrs.frozen(slots=True)
@@ -68,18 +85,23 @@ class ReconnectPolicy:
     is reconnected after the first, short delay every time; a server that accepts
     and drops at once (a crash loop) still meets growing delays.
 
+    Every value is checked when the policy is built (``UsageError`` naming it).
+
     Examples:
         >>> ReconnectPolicy(max_attempts=3).max_attempts
         3
+        >>> ReconnectPolicy(initial_delay="1")
+        Traceback (most recent call last):
+        iotws.errors.UsageError: ReconnectPolicy.initial_delay must be a number >= 0, not str
     """
 
     initial_delay: float = attrs.field(default=0.5, validator=_check_positive)
     factor: float = attrs.field(default=2.0, validator=_check_positive)
     max_delay: float = attrs.field(default=30.0, validator=_check_positive)
     jitter: float = attrs.field(default=0.5, validator=_check_positive)
-    max_attempts: int | None = None
+    max_attempts: int | None = attrs.field(default=None, validator=_check_attempts)
     reset_after: float = attrs.field(default=1.0, validator=_check_positive)
-    retry_on: Callable[[BaseException], bool] = is_retryable
+    retry_on: Callable[[BaseException], bool] = attrs.field(default=is_retryable, validator=_check_callable)
 
     def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
         """Seconds to wait before attempt number ``attempt`` (1-based)."""

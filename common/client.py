@@ -13,6 +13,8 @@ Examples:
 
 from __future__ import annotations
 
+import inspect
+import math
 import queue
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -22,9 +24,9 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from iotws.commands import AsyncSurface, Command, SyncSurface
 from iotws.dispatch import EndOfStream
-from iotws.errors import ConnectionClosed
+from iotws.errors import ConnectionClosed, UsageError
 from iotws.logs import package_logger
-from iotws.options import ConnectOptions
+from iotws.options import ConnectOptions, check_option_names, check_timeout
 from iotws.sansio import ProtocolCore
 from iotws.sync_driver import SyncDriver
 
@@ -40,11 +42,53 @@ E = TypeVar("E")
 T = TypeVar("T")
 
 
-def _options(url: str, options: dict[str, Any]) -> ConnectOptions:
+def _options(client: type[Any], url: str, options: dict[str, Any]) -> ConnectOptions:
+    """Build and check the client's options: an unknown name or a wrong value is a ``UsageError``."""
     given = options.pop("options", None)
-    if isinstance(given, ConnectOptions):
+    if given is not None:
+        if not isinstance(given, ConnectOptions):
+            raise UsageError(f"options= must be a ConnectOptions, not {type(given).__name__}")
         return given
+    if not options.keys() <= _KNOWN:
+        check_option_names(options, also=_own_keywords(client))
     return ConnectOptions(url, **options)
+
+
+def _own_keywords(client: type[Any]) -> list[str]:
+    """The keyword arguments a client's constructor takes besides the options (for suggestions)."""
+    try:
+        parameters = inspect.signature(client.__init__).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"]
+
+
+_KNOWN = frozenset(attr.name for attr in ConnectOptions.__attrs_attrs__) - {"url"}
+_INF = math.inf
+
+
+def check_command(command: Command[Any]) -> None:
+    """Refuse a command whose per-call ``timeout`` is not a finite number of seconds > 0.
+
+    Every client runs this before a command is sent, so every protocol's per-call
+    ``timeout=`` argument is covered (a negative one would otherwise wait forever on
+    the sync client and expire at once on the async one).
+
+    Examples:
+        >>> from iotws.commands import Command
+        >>> class Ask(Command[str]):
+        ...     def encode(self, token):
+        ...         return ["?"]
+        >>> ask = Ask()
+        >>> ask.timeout = -1
+        >>> check_command(ask)
+        Traceback (most recent call last):
+        iotws.errors.UsageError: Ask: timeout must be positive (a finite number of seconds > 0), got -1
+    """
+    timeout = command.timeout
+    if timeout is None or (timeout.__class__ is float and 0.0 < timeout < _INF):
+        return
+    check_timeout(timeout, f"{type(command).__name__}: timeout")
 
 
 async def _wait_for(awaitable: Awaitable[T], timeout: float) -> T:
@@ -57,6 +101,20 @@ def _timeout(delay: float) -> AbstractAsyncContextManager[object]:
     import asyncio
 
     return asyncio.timeout(delay)
+
+
+def _check_wait(value: object, name: str) -> float:
+    """A wait of ``events()``: a finite number of seconds >= 0 (0 = only what is already there)."""
+    if value == 0 and not isinstance(value, bool) and isinstance(value, (int, float)):
+        return 0.0
+    checked = check_timeout(value, name, optional=False)
+    assert checked is not None
+    return checked
+
+
+def _check_event_type(event_type: object) -> None:
+    if not isinstance(event_type, type):
+        raise UsageError(f"next_event: event_type must be an event class, not {type(event_type).__name__}")
 
 
 class SyncClientBase(SyncSurface, Generic[CoreT]):
@@ -76,7 +134,7 @@ class SyncClientBase(SyncSurface, Generic[CoreT]):
 
     def __init__(self, core: CoreT, url: str, **options: Any) -> None:
         self.core = core
-        self.options = _options(url, options)
+        self.options = _options(type(self), url, options)
         self._driver = SyncDriver(core, self.options, package_logger(self.logger_name))
 
     def __repr__(self) -> str:
@@ -123,8 +181,13 @@ class SyncClientBase(SyncSurface, Generic[CoreT]):
 
         Ends when the client is closed, or when ``timeout`` seconds pass without an
         event; raises :class:`~iotws.errors.ConnectionClosed` when the link is lost
-        for good.
+        for good. ``timeout=0`` takes only the events already waiting.
         """
+        if timeout is not None:
+            timeout = _check_wait(timeout, "events: timeout")
+        return self._events(timeout)
+
+    def _events(self, timeout: float | None) -> Iterator[object]:
         while True:
             try:
                 item = self._driver.events.get(timeout=timeout)
@@ -144,13 +207,14 @@ class SyncClientBase(SyncSurface, Generic[CoreT]):
         """
         from iotws.errors import RequestTimeout
 
-        wait = timeout if timeout is not None else self.options.request_timeout
+        _check_event_type(event_type)
+        wait = check_timeout(timeout, "next_event: timeout") or self.options.request_timeout
         deadline = time.monotonic() + wait
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise RequestTimeout(f"no {event_type.__name__} event within {wait:g} s")
-            for event in self.events(timeout=remaining):
+            for event in self._events(remaining):
                 if isinstance(event, event_type):
                     return event
                 break
@@ -159,6 +223,7 @@ class SyncClientBase(SyncSurface, Generic[CoreT]):
                     raise ConnectionClosed("client is closed")
 
     def _execute(self, command: Command[Any]) -> Any:
+        check_command(command)
         return self._driver.execute(command)
 
 
@@ -175,7 +240,7 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
 
     def __init__(self, core: CoreT, url: str, *, session: aiohttp.ClientSession | None = None, **options: Any) -> None:
         self.core = core
-        self.options = _options(url, options)
+        self.options = _options(type(self), url, options)
         self._session = session
         self._driver_obj: AsyncDriver | None = None
 
@@ -230,8 +295,13 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
         """Remove a callback added with :meth:`on`."""
         self._driver.dispatcher.off(event_type, callback)
 
-    async def events(self, timeout: float | None = None) -> AsyncIterator[object]:
+    def events(self, timeout: float | None = None) -> AsyncIterator[object]:
         """Yield events as they arrive; ends on close or after ``timeout`` s of silence."""
+        if timeout is not None:
+            timeout = _check_wait(timeout, "events: timeout")
+        return self._events(timeout)
+
+    async def _events(self, timeout: float | None) -> AsyncIterator[object]:
         events = self._driver.events
         while True:
             try:
@@ -252,7 +322,8 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
         """Wait for the next event of ``event_type``, skipping others; ``RequestTimeout`` if none."""
         from iotws.errors import RequestTimeout
 
-        wait = timeout if timeout is not None else self.options.request_timeout
+        _check_event_type(event_type)
+        wait = check_timeout(timeout, "next_event: timeout") or self.options.request_timeout
         try:
             async with _timeout(wait):
                 async for event in self.events():
@@ -262,5 +333,6 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
             raise RequestTimeout(f"no {event_type.__name__} event within {wait:g} s") from None
         raise ConnectionClosed("client is closed")
 
-    async def _execute(self, command: Command[Any]) -> Any:
-        return await self._driver.execute(command)
+    def _execute(self, command: Command[Any]) -> Awaitable[Any]:
+        check_command(command)  # now, so a bad command fails at the call, before any await
+        return self._driver.execute(command)

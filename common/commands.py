@@ -18,13 +18,29 @@ Examples:
 from __future__ import annotations
 
 import abc
+import collections.abc
+import enum
 import inspect
+import math
+import numbers
+import types
+import typing
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, Self, TypeVar, Union, overload
 
+from iotws.errors import IotwsError, UsageError
 from iotws.sansio import Frame
 
-__all__ = ["AsyncSurface", "BoundMethod", "Command", "Commands", "SurfaceMethod", "SyncSurface", "command"]
+__all__ = [
+    "AsyncSurface",
+    "BoundMethod",
+    "Command",
+    "Commands",
+    "SurfaceMethod",
+    "SyncSurface",
+    "caller_error",
+    "command",
+]
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -125,12 +141,289 @@ class AsyncSurface(abc.ABC):
         """Send ``command``; await the result."""
 
 
+# -- argument checks ----------------------------------------------------------------
+#
+# Every surface method's arguments are checked against its annotations before the
+# command is built, so a wrong type is a UsageError naming the method, the argument
+# and what it allows, raised before anything is sent. The checks are made once per
+# method (at its first call, when every name its annotations use exists) and cost a
+# few isinstance calls per call. ``Any``/``object`` parameters are not checked;
+# anything the annotations cannot say (ranges, formats) stays with the method.
+
+
+class _Rule:
+    """One parameter's check: ``test(value)`` and the words for what it allows."""
+
+    __slots__ = ("allowed", "test")
+
+    def __init__(self, test: Callable[[Any], bool], allowed: str) -> None:
+        self.test = test
+        self.allowed = allowed
+
+
+def _is_int(value: object) -> bool:
+    return value.__class__ is int or (isinstance(value, numbers.Integral) and not isinstance(value, bool))
+
+
+def _is_real(value: object) -> bool:
+    return (
+        value.__class__ is float
+        or value.__class__ is int
+        or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+    )
+
+
+def _is_seconds(value: object) -> bool:
+    return _is_real(value) and 0 < value < math.inf  # type: ignore[operator]
+
+
+_SIMPLE: dict[Any, _Rule] = {
+    str: _Rule(lambda v: isinstance(v, str), "a str"),
+    int: _Rule(_is_int, "an int"),
+    float: _Rule(_is_real, "a number"),
+    bool: _Rule(lambda v: isinstance(v, bool) or (v.__class__ is int and v in (0, 1)), "True or False"),
+    bytes: _Rule(lambda v: isinstance(v, (bytes, bytearray, memoryview)), "bytes"),
+    type(None): _Rule(lambda v: v is None, "None"),
+}
+
+_SEQUENCES = (list, tuple, set, frozenset, collections.abc.Set, collections.abc.Sequence)
+_ITERABLES = (
+    collections.abc.Iterable,
+    collections.abc.Collection,
+    collections.abc.Sequence,
+    collections.abc.Set,
+    collections.abc.MutableSequence,
+    collections.abc.MutableSet,
+    list,
+    tuple,
+    set,
+    frozenset,
+)
+_MAPPINGS = (collections.abc.Mapping, collections.abc.MutableMapping, dict)
+
+
+def _rule(annotation: Any) -> _Rule | None:
+    """The check for one annotation; ``None`` when any value may pass."""
+    if annotation is Any or annotation is object or isinstance(annotation, (str, typing.ForwardRef)):
+        return None
+    if isinstance(annotation, TypeVar):
+        return _rule(annotation.__bound__) if annotation.__bound__ is not None else None
+    if hasattr(annotation, "__supertype__"):  # NewType
+        return _rule(annotation.__supertype__)
+    if hasattr(annotation, "__value__") and not isinstance(annotation, type):  # a `type X = ...` alias
+        return _rule(annotation.__value__)
+    if annotation in _SIMPLE:
+        return _SIMPLE[annotation]
+    origin = typing.get_origin(annotation)
+    arguments = typing.get_args(annotation)
+    if origin is Union or origin is types.UnionType:
+        return _union([_rule(a) for a in arguments])
+    if origin is Literal:
+        return _literal(arguments)
+    if origin is typing.Annotated:
+        return _rule(arguments[0])
+    if origin in _MAPPINGS:
+        return _mapping(*(arguments or (Any, Any)))
+    if origin is tuple and arguments and arguments[-1] is not Ellipsis:
+        return _fixed_tuple([_rule(a) for a in arguments])
+    if origin in _ITERABLES or annotation in _ITERABLES:
+        return _iterable(_rule(arguments[0]) if arguments else None)
+    if origin is collections.abc.Callable or annotation is collections.abc.Callable:
+        return _Rule(callable, "a function")
+    if origin is type:
+        return _Rule(lambda v: isinstance(v, type), "a class")
+    cls = origin if isinstance(origin, type) else annotation
+    if not isinstance(cls, type):
+        return None
+    if getattr(cls, "_is_protocol", False) and not getattr(cls, "_is_runtime_protocol", False):
+        return None
+    if issubclass(cls, enum.Enum):
+        return _enum(cls)
+    return _Rule(lambda v: isinstance(v, cls), f"a {cls.__name__}")
+
+
+def _union(rules: list[_Rule | None]) -> _Rule | None:
+    if any(r is None for r in rules):
+        return None
+    checks = [r for r in rules if r is not None]
+    tests = tuple(r.test for r in checks)
+    return _Rule(lambda v: any(test(v) for test in tests), " or ".join(dict.fromkeys(r.allowed for r in checks)))
+
+
+def _literal(values: tuple[Any, ...]) -> _Rule:
+    allowed = {(type(v), v) for v in values}
+    return _Rule(lambda v: (type(v), v) in allowed, "one of " + ", ".join(repr(v) for v in values))
+
+
+def _enum(cls: type[enum.Enum]) -> _Rule:
+    # a member, or the value of one (``Attribute.VALUE`` or its code)
+    values = {(type(m.value), m.value) for m in cls}
+
+    def test(value: object) -> bool:
+        if isinstance(value, cls):
+            return True
+        try:
+            return (type(value), value) in values
+        except TypeError:  # unhashable
+            return False
+
+    return _Rule(test, f"a {cls.__name__}")
+
+
+def _elements(value: object, element: _Rule | None) -> bool:
+    if element is None or not isinstance(value, (list, tuple, set, frozenset)):
+        return True  # an iterator is not consumed to check it
+    test = element.test
+    return all(test(v) for v in value)
+
+
+def _iterable(element: _Rule | None) -> _Rule:
+    def test(value: object) -> bool:
+        if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, collections.abc.Iterable):
+            return False
+        return _elements(value, element)
+
+    return _Rule(test, "a list" + (f" of {_plural(element.allowed)}" if element else ""))
+
+
+def _fixed_tuple(rules: list[_Rule | None]) -> _Rule:
+    def test(value: object) -> bool:
+        if not isinstance(value, (tuple, list)) or len(value) != len(rules):
+            return False
+        return all(r is None or r.test(v) for r, v in zip(rules, value, strict=True))
+
+    return _Rule(test, f"a tuple of {len(rules)} items")
+
+
+def _mapping(key: Any, item: Any) -> _Rule:
+    key_rule, item_rule = _rule(key), _rule(item)
+
+    def test(value: object) -> bool:
+        if not isinstance(value, collections.abc.Mapping):
+            return False
+        if key_rule is not None and not all(key_rule.test(k) for k in value):
+            return False
+        return item_rule is None or all(item_rule.test(v) for v in value.values())
+
+    words = "a mapping"
+    if key_rule is not None and item_rule is not None:
+        words += f" of {_plural(key_rule.allowed)} to {_plural(item_rule.allowed)}"
+    return _Rule(test, words)
+
+
+def _plural(allowed: str) -> str:
+    for article in ("a ", "an "):
+        if allowed.startswith(article):
+            return allowed[len(article) :] + ("" if " or " in allowed else "s")
+    return allowed
+
+
+def _timeout_rule(rule: _Rule | None) -> _Rule | None:
+    """A ``timeout: float | None`` parameter: a finite number of seconds > 0."""
+    if rule is None or rule.test(1.5) is False or rule.test("1") or rule.test(math.nan) is False:
+        return rule
+    optional = rule.test(None)
+    return _Rule(
+        (lambda v: v is None or _is_seconds(v)) if optional else _is_seconds,
+        "a finite number of seconds > 0" + (" or None" if optional else ""),
+    )
+
+
+_SECRET_WORDS = ("password", "token", "secret", "auth", "credential", "key")
+
+
+class _Checks:
+    """The argument checks of one surface method, made once."""
+
+    __slots__ = ("keywords", "method", "positional")
+
+    def __init__(self, function: Callable[..., Any], method: str) -> None:
+        self.method = method
+        parameters = list(inspect.signature(function).parameters.values())[1:]  # not self
+        hints = _hints(function)
+        #: (index, name, rule) of the positional parameters that are checked
+        self.positional: tuple[tuple[int, str, _Rule], ...] = ()
+        #: name -> rule of the keyword parameters that are checked
+        self.keywords: dict[str, _Rule] = {}
+        index = 0
+        for parameter in parameters:
+            if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                continue
+            rule = _rule(hints.get(parameter.name, Any))
+            if parameter.name == "timeout" or parameter.name.endswith("_timeout"):
+                rule = _timeout_rule(rule)
+            if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+                if rule is not None:
+                    self.positional += ((index, parameter.name, rule),)
+                index += 1
+            if rule is not None and parameter.kind is not parameter.POSITIONAL_ONLY:
+                self.keywords[parameter.name] = rule
+
+    def __bool__(self) -> bool:
+        return bool(self.positional or self.keywords)
+
+    def check(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        count = len(args)
+        for index, name, rule in self.positional:
+            if index >= count:
+                break
+            if not rule.test(args[index]):
+                self.fail(name, rule, args[index])
+        if kwargs:
+            keywords = self.keywords
+            for key, value in kwargs.items():
+                checked = keywords.get(key)
+                if checked is not None and not checked.test(value):
+                    self.fail(key, checked, value)
+
+    def fail(self, name: str, rule: _Rule, value: object) -> None:
+        shown = type(value).__name__
+        if not any(word in name.lower() for word in _SECRET_WORDS):
+            text = repr(value)
+            shown += " " + (text if len(text) <= 40 else text[:37] + "...")
+        raise UsageError(f"{self.method}: {name} must be {rule.allowed}, not {shown}; nothing was sent")
+
+
+def _hints(function: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(function)
+    except Exception:  # a name only known to type checkers: resolve what can be resolved
+        found: dict[str, Any] = {}
+        namespace = getattr(function, "__globals__", {})
+        for name, annotation in getattr(function, "__annotations__", {}).items():
+            try:
+                found[name] = eval(annotation, namespace) if isinstance(annotation, str) else annotation
+            except Exception:
+                found[name] = Any
+        return found
+
+
+def caller_error(method: str, error: Exception) -> UsageError:
+    """The :class:`~iotws.errors.UsageError` for a ``TypeError``/``ValueError``/``AttributeError``
+    raised while a method's arguments were being turned into a command (nothing was sent).
+
+    Examples:
+        >>> caller_error("read", TypeError("unhashable type: 'list'"))
+        UsageError("read: unhashable type: 'list'; nothing was sent")
+    """
+    return UsageError(f"{method}: {error}; nothing was sent")
+
+
+#: The errors that, raised while a command is being built from the caller's arguments, are the caller's mistakes.
+CALLER_ERRORS = (TypeError, ValueError, AttributeError)
+
+
 class SurfaceMethod(abc.ABC, Generic[P, R]):
     """What :func:`command` and :func:`iotws.flows.flow` share: a method written once.
 
     Looked up on a sync client (:class:`SyncSurface`) it returns ``R``; on an async
     client (:class:`AsyncSurface`) ``Awaitable[R]``. Subclasses say how to run the
     decorated function on a client (:meth:`invoke`).
+
+    Arguments are checked against the method's annotations before it runs (``str``,
+    ``int``, ``float``, ``bool``, enums, ``X | None``, lists and mappings of those,
+    classes): a wrong type raises :class:`~iotws.errors.UsageError` and nothing is
+    sent. ``Any`` and ``object`` parameters are not checked.
 
     Examples:
         >>> issubclass(command, SurfaceMethod)
@@ -139,6 +432,7 @@ class SurfaceMethod(abc.ABC, Generic[P, R]):
 
     def __init__(self, function: Callable[..., Any]) -> None:
         self.function = function
+        self._checks: _Checks | None = None
         self.__doc__ = function.__doc__
         self.__name__ = getattr(function, "__name__", "method")
         self.__qualname__ = getattr(function, "__qualname__", self.__name__)
@@ -148,6 +442,14 @@ class SurfaceMethod(abc.ABC, Generic[P, R]):
     @abc.abstractmethod
     def invoke(self, owner: Any, *args: Any, **kwargs: Any) -> Any:
         """Run the method on client ``owner``."""
+
+    def check_arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Raise :class:`~iotws.errors.UsageError` for an argument its annotation refuses."""
+        checks = self._checks
+        if checks is None:
+            checks = self._checks = _Checks(self.function, self.__name__)
+        if checks:
+            checks.check(args, kwargs)
 
     @overload
     def __get__(self, obj: None, owner: type[Any]) -> Self: ...
@@ -198,6 +500,20 @@ class command(SurfaceMethod[P, R]):
         'ping'
         >>> Loopback.ping.__doc__
         'Ask the server whether it is alive.'
+        >>> class Echo(Command[str]):
+        ...     def __init__(self, text):
+        ...         self.text = text.strip()
+        ...     def encode(self, token):
+        ...         return [self.text]
+        >>> class EchoSurface(SyncSurface):
+        ...     @command
+        ...     def echo(self, text: str) -> Echo:
+        ...         return Echo(text)
+        ...     def _execute(self, cmd):
+        ...         return cmd.encode(None)[0]
+        >>> EchoSurface().echo(12)
+        Traceback (most recent call last):
+        iotws.errors.UsageError: echo: text must be a str, not int 12; nothing was sent
     """
 
     def __init__(self, build: Callable[Concatenate[Any, P], Command[R]]) -> None:
@@ -205,8 +521,15 @@ class command(SurfaceMethod[P, R]):
         self.build = build
 
     def invoke(self, owner: Any, *args: Any, **kwargs: Any) -> Any:
-        """Build the command and execute it on ``owner``."""
-        return owner._execute(self.build(owner, *args, **kwargs))
+        """Check the arguments, build the command and execute it on ``owner``."""
+        self.check_arguments(args, kwargs)
+        try:
+            built = self.build(owner, *args, **kwargs)
+        except IotwsError:
+            raise
+        except CALLER_ERRORS as exc:
+            raise caller_error(self.__name__, exc) from exc
+        return owner._execute(built)
 
 
 class BoundMethod:

@@ -13,6 +13,10 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
+import reprlib
+from typing import Any
+
 __all__ = [
     "AuthenticationError",
     "CodecError",
@@ -31,23 +35,75 @@ __all__ = [
 EXCERPT_LIMIT = 200
 
 
+class _BoundedRepr(reprlib.Repr):
+    """``repr`` cut short in depth and breadth; dicts keep their order (``reprlib`` sorts keys)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.maxlevel = 8
+        self.maxdict = self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdeque = 16
+        self.maxstring = self.maxother = self.maxlong = max(limit, 8)
+
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        pieces = [
+            f"{self.repr1(key, level - 1)}: {self.repr1(value, level - 1)}"
+            for key, value in itertools.islice(x.items(), self.maxdict)
+        ]
+        if len(x) > self.maxdict:
+            pieces.append(self.fillvalue)
+        return "{" + ", ".join(pieces) + "}"
+
+
+_CONTAINERS = (dict, list, tuple, set, frozenset)
+
+
+def _safe_repr(data: object, limit: int) -> str:
+    try:
+        if type(data) in _CONTAINERS:  # decoded peer data: bounded work however big or deep it is
+            return _BoundedRepr(limit).repr(data)
+        return repr(data)
+    except RecursionError:
+        return f"<{type(data).__name__} nested too deeply to show>"
+    except Exception as exc:  # a broken __repr__, an int too long for str(): still an excerpt
+        return f"<{type(data).__name__} that cannot be shown: {type(exc).__name__}>"
+
+
 def excerpt(data: object, limit: int = EXCERPT_LIMIT) -> str:
     """Return a short printable copy of ``data`` for error messages and logs.
+
+    Safe for any input: the result stays near ``limit`` characters whatever the
+    size or nesting of ``data`` (containers deeper than 8 levels show ``[...]``),
+    and it never raises, not even for a ``__repr__`` that does.
 
     Examples:
         >>> excerpt("x" * 300, limit=5)
         "'xxxxx'... (300 chars)"
+        >>> excerpt({"event": "t", "data": [1, 2]})
+        "{'event': 't', 'data': [1, 2]}"
+        >>> deep = []
+        >>> for _ in range(100_000):
+        ...     deep = [deep]
+        >>> excerpt(deep)
+        '[[[[[[[[[...]]]]]]]]]'
     """
-    size = len(data) if isinstance(data, (str, bytes, bytearray, memoryview)) else None
-    if isinstance(data, (str, bytes, bytearray, memoryview)) and size is not None and size > limit:
-        head = data[:limit]
-        if isinstance(head, memoryview):
-            head = head.tobytes()
-        unit = "chars" if isinstance(data, str) else "bytes"
-        return f"{head!r}... ({size} {unit})"
     if isinstance(data, memoryview):
+        if data.nbytes > limit and data.c_contiguous:  # copy only the head of a large buffer
+            return f"{data.cast('B')[:limit].tobytes()!r}... ({data.nbytes} bytes)"
         data = data.tobytes()
-    return repr(data)
+    if isinstance(data, (str, bytes, bytearray)):
+        size = len(data)
+        if size > limit:
+            unit = "chars" if isinstance(data, str) else "bytes"
+            return f"{data[:limit]!r}... ({size} {unit})"
+        return repr(data)
+    text = _safe_repr(data, limit)
+    if len(text) > limit:
+        return f"{text[:limit]}... ({len(text)} chars)"
+    return text
 
 
 class IotwsError(Exception):

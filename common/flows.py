@@ -31,7 +31,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Concatenate, ParamSpec, TypeAlias, TypeVar
 
-from iotws.commands import AsyncSurface, Command, SurfaceMethod
+from iotws.commands import CALLER_ERRORS, AsyncSurface, Command, SurfaceMethod, caller_error
+from iotws.errors import IotwsError
 
 __all__ = ["Flow", "flow", "run_async", "run_sync", "step"]
 
@@ -60,6 +61,9 @@ def step(command: Command[R]) -> Flow[R]:
 def run_sync(execute: Callable[[Command[Any]], Any], steps: Flow[R]) -> R:
     """Run a flow to its end, each command through ``execute`` (returns the result).
 
+    A ``TypeError``/``ValueError``/``AttributeError`` before the first command (the
+    arguments were wrong; nothing was sent) is raised as :class:`~iotws.errors.UsageError`.
+
     Examples:
         >>> from iotws.commands import Command
         >>> class Stage(Command[int]):
@@ -72,14 +76,11 @@ def run_sync(execute: Callable[[Command[Any]], Any], steps: Flow[R]) -> R:
         3
     """
     try:
-        command = next(steps)
-        while True:
-            command = steps.send(execute(command))
+        command = _first(steps)
     except StopIteration as done:
-        result: R = done.value
-        return result
-    finally:
-        steps.close()
+        first: R = done.value
+        return first
+    return _run_sync_from(execute, steps, command)
 
 
 def run_async(execute: Callable[[Command[Any]], Awaitable[Any]], steps: Flow[R]) -> Awaitable[R]:
@@ -97,14 +98,32 @@ def run_async(execute: Callable[[Command[Any]], Awaitable[Any]], steps: Flow[R])
         2
     """
     try:
-        first = next(steps)
+        first = _first(steps)
     except StopIteration as done:
         value: R = done.value
         return _ready(value)
+    return _finish(execute, steps, first)
+
+
+def _first(steps: Flow[Any], name: str | None = None) -> Command[Any]:
+    """Run a flow up to its first command (``StopIteration`` if it sends none).
+
+    Nothing has been sent yet, so a ``TypeError``/``ValueError``/``AttributeError``
+    raised here is the caller's mistake: it becomes a :class:`~iotws.errors.UsageError`.
+    """
+    try:
+        return next(steps)
+    except StopIteration:
+        raise
+    except IotwsError:
+        steps.close()
+        raise
+    except CALLER_ERRORS as exc:
+        steps.close()
+        raise caller_error(str(name or getattr(steps, "__name__", "flow")), exc) from exc
     except BaseException:
         steps.close()
         raise
-    return _finish(execute, steps, first)
 
 
 async def _ready(value: R) -> R:
@@ -153,6 +172,33 @@ class flow(SurfaceMethod[P, R]):
         self.steps = steps
 
     def invoke(self, owner: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run the flow on ``owner``: to the end (sync) or as an awaitable (async)."""
-        run = run_async if isinstance(owner, AsyncSurface) else run_sync
-        return run(owner._execute, self.steps(owner, *args, **kwargs))
+        """Run the flow on ``owner``: to the end (sync) or as an awaitable (async).
+
+        The arguments are checked, and the flow runs up to its first command, at the
+        call: a caller's mistake is a :class:`~iotws.errors.UsageError` and nothing is sent.
+        """
+        self.check_arguments(args, kwargs)
+        try:
+            steps = self.steps(owner, *args, **kwargs)
+        except CALLER_ERRORS as exc:  # arguments that do not fit the signature
+            raise caller_error(self.__name__, exc) from exc
+        try:
+            first = _first(steps, self.__name__)
+        except StopIteration as done:
+            if isinstance(owner, AsyncSurface):
+                return _ready(done.value)
+            return done.value
+        if isinstance(owner, AsyncSurface):
+            return _finish(owner._execute, steps, first)
+        return _run_sync_from(owner._execute, steps, first)
+
+
+def _run_sync_from(execute: Callable[[Command[Any]], Any], steps: Flow[R], command: Command[Any]) -> R:
+    try:
+        while True:
+            command = steps.send(execute(command))
+    except StopIteration as done:
+        result: R = done.value
+        return result
+    finally:
+        steps.close()

@@ -45,6 +45,15 @@ from iotws.sansio import Frame, ProtocolCore, Reply
 
 __all__ = ["SyncDriver", "translate_connect_error"]
 
+#: What a broken or closed link raises in the reader: the driver reconnects after these.
+#: Anything else escaping the reader is a bug; it stops the client with that error.
+LINK_ERRORS: tuple[type[BaseException], ...] = (IotwsError, OSError, websocket.WebSocketException)
+
+_OP_CONT, _OP_TEXT, _OP_BINARY = websocket.ABNF.OPCODE_CONT, websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY
+_OP_CLOSE, _OP_PING, _OP_PONG = websocket.ABNF.OPCODE_CLOSE, websocket.ABNF.OPCODE_PING, websocket.ABNF.OPCODE_PONG
+_DATA_OPCODES = frozenset({_OP_CONT, _OP_TEXT, _OP_BINARY})
+_CONTROL_OPCODES = frozenset({_OP_CLOSE, _OP_PING, _OP_PONG})
+
 
 class _Waiter:
     """A one-shot result slot: lighter than ``concurrent.futures.Future`` on the hot path."""
@@ -103,6 +112,53 @@ def translate_connect_error(exc: BaseException, url: str) -> IotwsError:
     return ConnectError(f"cannot connect to {url}: {exc}")
 
 
+class _Deadline:
+    """The end of one connection attempt: ``connect_timeout`` from TCP to the protocol's hello.
+
+    The reader's own waits honour :attr:`when`; a watchdog thread also cuts the socket a
+    moment after it, because websocket-client's upgrade (and a frame that trickles in)
+    blocks in ``recv()`` with a per-call timeout that a slow server can renew for ever.
+    """
+
+    #: How long after the deadline the watchdog cuts the socket (the reader's own timers go first).
+    GRACE = 0.2
+
+    def __init__(self, seconds: float) -> None:
+        self.when = time.monotonic() + seconds
+        self.expired = False
+        self._ws: websocket.WebSocket | None = None
+        self._fire = threading.Event()
+        self._done = threading.Event()
+        threading.Thread(target=self._watch, name="iotws-connect-deadline", daemon=True).start()
+
+    def watch(self, ws: websocket.WebSocket) -> None:
+        """Cut ``ws`` when the deadline passes."""
+        self._ws = ws
+
+    def cut(self) -> None:
+        """Give up now (the client is closing)."""
+        self._fire.set()
+
+    def cancel(self) -> None:
+        """The attempt is over: stop watching."""
+        self._done.set()
+        self._fire.set()
+
+    def _watch(self) -> None:
+        self._fire.wait(self.when + self.GRACE - time.monotonic())
+        while not self._done.is_set():
+            self.expired = True
+            ws = self._ws
+            sock = ws.sock if ws is not None else None
+            if sock is not None:  # still connecting (TCP, TLS) when None: look again soon
+                try:
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket, even under TLS
+                except OSError:
+                    pass
+                return
+            self._done.wait(0.05)
+
+
 class SyncDriver:
     """Owns one logical connection (reconnecting as its policy says) for a sync client."""
 
@@ -127,9 +183,17 @@ class SyncDriver:
         self._last_error: BaseException | None = None
         #: Set when the server's close frame meant "do not come back" (``core.close_error``).
         self._final: IotwsError | None = None
+        #: True while a (re)connection's socket is open but its opening exchange is not done.
+        self._handshaking = False
         self._live = Liveness(options.ping_interval, options.ping_timeout, core.idle_timeout())
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
+        #: The connection attempt under way, if any (``close()`` cuts it short).
+        self._attempt: _Deadline | None = None
+        # a fragmented message being received: its opcode, parts and size so far
+        self._message_opcode: int | None = None
+        self._message: list[bytes] = []
+        self._message_size = 0
 
     # -- public ---------------------------------------------------------------
     @property
@@ -154,14 +218,27 @@ class SyncDriver:
         self._thread.start()
 
     def close(self) -> None:
-        """Close the link, stop reconnecting, fail pending commands. Returns promptly."""
+        """Close the link, stop reconnecting, fail pending commands.
+
+        The server has ``close_timeout`` seconds to answer the close frame before
+        the connection is cut, so this returns promptly whatever the server does.
+        """
         self._closing.set()
         self._wake()
+        attempt = self._attempt
+        if attempt is not None:
+            attempt.cut()  # a reconnection under way stops now
+        thread = self._thread
+        own = thread is threading.current_thread()
+        if thread is not None and not own:
+            thread.join(timeout=self.options.close_timeout)  # woken: it stops at once, unless in a callback
         ws = self._ws
         if ws is not None:
-            self._close_socket(ws, graceful=True)
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+            if thread is None or own or not thread.is_alive():
+                self._close_handshake(ws)  # nobody else reads this socket now
+            else:
+                self._close_socket(ws, graceful=True)
+        if thread is not None and not own:
             thread.join(timeout=5)
         self._thread = None
         self._fail_all(ConnectionClosed("client closed"))
@@ -203,6 +280,16 @@ class SyncDriver:
             self.core.cancel(token)  # type: ignore[arg-type]
         raise RequestTimeout(f"{self.core.name}: no reply within {wait:g} s")
 
+    def refresh_idle_timeout(self) -> None:
+        """Re-read the core's :meth:`~iotws.sansio.ProtocolCore.idle_timeout` for the open link.
+
+        A new connection reads it by itself; a protocol whose idle timeout follows what
+        the application asked for (Globiots: its subscription's update time) calls this
+        after such a change, and the reader recomputes how long it may wait.
+        """
+        self._live.idle_timeout = self.core.idle_timeout()
+        self._wake()
+
     def drop(self, reason: str = "dropped by the client") -> None:
         """Cut the current link (e.g. a liveness check failed); the reconnect policy applies."""
         ws = self._ws
@@ -223,69 +310,93 @@ class SyncDriver:
     def _not_connected(self) -> ConnectionClosed:
         if self._closing.is_set():
             return ConnectionClosed("client is closed")
+        if self.dispatcher.stopped:
+            return ConnectionClosed(f"the client stopped: {self._last_error}")
         if self._thread is not None:
+            if self._handshaking:
+                return ConnectionClosed("not connected yet: the link is open; waiting for the opening exchange")
             return ConnectionClosed(f"not connected (reconnecting; last error: {self._last_error})")
         return ConnectionClosed("not connected: call connect() first")
 
-    def _open(self) -> websocket.WebSocket:
+    def _open(self, deadline: _Deadline) -> websocket.WebSocket:
         opts = self.options
         headers = opts.request_headers()
         self.log.info("connecting to %s", opts.safe_url)
         self.log.debug("upgrade headers: %s", redact_headers(headers))
-        kwargs: dict[str, Any] = {
-            "header": headers,
-            "timeout": opts.connect_timeout,
-            "skip_utf8_validation": True,
-            "enable_multithread": True,
-        }
+        kwargs: dict[str, Any] = {"header": headers, "timeout": opts.connect_timeout}
         if opts.subprotocols:
             kwargs["subprotocols"] = list(opts.subprotocols)
+        sslopt: dict[str, Any] = {}
         ctx = opts.tls_context()
         if ctx is not None:
-            kwargs["sslopt"] = {"context": ctx, "check_hostname": ctx.check_hostname, "cert_reqs": ctx.verify_mode}
+            sslopt = {"context": ctx, "check_hostname": ctx.check_hostname, "cert_reqs": ctx.verify_mode}
+        ws = websocket.WebSocket(sslopt=sslopt, skip_utf8_validation=True, enable_multithread=True)
+        deadline.watch(ws)
         try:
-            ws = websocket.create_connection(opts.url, **kwargs)
+            ws.connect(opts.url, **kwargs)  # type: ignore[no-untyped-call]
         except Exception as exc:
             raise translate_connect_error(exc, opts.safe_url) from exc
         return ws
 
     def _establish(self) -> None:
-        """Open a socket, send the core's opening frames, wait for its handshake."""
-        ws = self._open()
-        deadline = time.monotonic() + self.options.connect_timeout
-        self._live = Liveness(self.options.ping_interval, self.options.ping_timeout, self.core.idle_timeout())
-        self._live.reset(time.monotonic())
+        """Open a socket, send the core's opening frames, wait for its handshake.
+
+        All of it, from the TCP connection to the protocol's hello, within ``connect_timeout``.
+        """
+        opts = self.options
+        deadline = _Deadline(opts.connect_timeout)
+        self._attempt = deadline
+        ws: websocket.WebSocket | None = None
         try:
+            ws = self._open(deadline)
+            self._handshaking = True
+            self._reset_message()
+            self._live = Liveness(opts.ping_interval, opts.ping_timeout, self.core.idle_timeout())
+            self._live.reset(time.monotonic())
             with self._lock:
                 self.core.connection_lost()
                 for frame in self.core.on_connect():
                     self._send(ws, frame)
                 grace = self.core.handshake_wait()
-            if grace is not None:
-                deadline = min(deadline, time.monotonic() + grace)
+            until = deadline.when if grace is None else min(deadline.when, time.monotonic() + grace)
             while not self.core.handshake_complete():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if time.monotonic() >= until:
                     with self._lock:
                         self.core.handshake_timed_out()
                     continue
-                received = self._recv(ws, deadline=deadline)
+                received = self._recv(ws, deadline=until)
                 if received is not None:
                     with self._lock:
                         self.dispatcher.feed(received)
                         self._flush(ws)
         except BaseException as exc:
-            self._close_socket(ws, graceful=False)
+            if ws is not None:
+                self._close_socket(ws, graceful=False)
+            if deadline.expired and isinstance(exc, LINK_ERRORS):
+                raise ConnectError(f"{opts.safe_url}: timed out while connecting") from exc
             if isinstance(exc, IotwsError):
                 raise
-            raise translate_connect_error(exc, self.options.safe_url) from exc
+            if isinstance(exc, LINK_ERRORS):
+                raise translate_connect_error(exc, opts.safe_url) from exc
+            raise  # a bug (in a core, say): not a connection problem to retry
+        finally:
+            deadline.cancel()
+            self._attempt = None
+            self._handshaking = False
         with self._lock:
             self._ws = ws
             self._ready = True
-        self.log.info("connected to %s", self.options.safe_url)
+        self.log.info("connected to %s", opts.safe_url)
 
     def _run(self) -> None:
-        """Reader thread: receive until the link drops, then reconnect per policy."""
+        """Reader thread. Whatever escapes it (a bug) stops the client with that error."""
+        try:
+            self._serve()
+        except BaseException as exc:
+            self._crash(exc)
+
+    def _serve(self) -> None:
+        """Receive until the link drops, then reconnect per policy."""
         connected_at = time.monotonic()
         attempts = 0
         while not self._closing.is_set():
@@ -294,7 +405,7 @@ class SyncDriver:
             try:
                 assert ws is not None
                 self._read_loop(ws)
-            except BaseException as exc:
+            except LINK_ERRORS as exc:
                 error = exc
             if self._closing.is_set():
                 return
@@ -314,6 +425,8 @@ class SyncDriver:
                 try:
                     self._establish()
                 except IotwsError as exc:
+                    if self._closing.is_set():
+                        return
                     self._last_error = exc
                     self.log.warning("reconnect attempt %d failed: %s", attempts, exc)
                     if self._final is not None or policy.gives_up(attempts) or not policy.retry_on(exc):
@@ -337,7 +450,7 @@ class SyncDriver:
                 self._flush(ws)
 
     def _recv(self, ws: websocket.WebSocket, deadline: float | None) -> Frame | None:
-        """Receive one data frame, sending pings when due. ``None``: nothing yet, look again."""
+        """Receive one frame, sending pings when due. ``None``: no message yet, look again."""
         sock = ws.sock
         if sock is None:
             raise ConnectionClosed("socket closed")
@@ -347,7 +460,10 @@ class SyncDriver:
             if deadline is not None:
                 wait = min(wait, deadline - now)
             wake = self._wake_r
-            readable, _, _ = select.select([sock] if wake is None else [sock, wake], [], [], max(0.0, wait))
+            try:
+                readable, _, _ = select.select([sock] if wake is None else [sock, wake], [], [], max(0.0, wait))
+            except (OSError, ValueError) as exc:  # closed under our feet (close() or drop())
+                raise ConnectionClosed("socket closed") from exc
             if wake is not None and wake in readable:
                 self._drain_wake()
             if self._closing.is_set():
@@ -356,31 +472,89 @@ class SyncDriver:
                 if self._live.quiet(time.monotonic()):
                     ws.ping()
                 return None
-        opcode, data = ws.recv_data(control_frame=True)
-        if opcode == websocket.ABNF.OPCODE_PONG:
+        return self._read_frame(ws)
+
+    def _peek(self, ws: websocket.WebSocket) -> tuple[int, bool, int]:
+        """Read the next frame's header (opcode, FIN, payload length), but not its payload."""
+        buffer = ws.frame_buffer
+        with buffer.lock:
+            if buffer.needs_header():
+                buffer.recv_header()
+            if buffer.needs_length():
+                buffer.recv_length()
+            header, length = buffer.header, buffer.length
+        assert header is not None and length is not None
+        return int(header[4]), bool(header[0]), int(length)
+
+    def _read_frame(self, ws: websocket.WebSocket) -> Frame | None:
+        """Read one frame, refusing it by its header when it is too big or malformed.
+
+        Returns a whole message, or ``None`` after a control frame or a fragment.
+        """
+        opcode, fin, length = self._peek(ws)
+        if opcode in _DATA_OPCODES:
+            if (opcode == _OP_CONT) != (self._message_opcode is not None):
+                out_of_place = "a continuation frame" if opcode == _OP_CONT else "a new message inside a fragmented one"
+                self._refuse(ws, out_of_place)
+            size = self._message_size + length
+            limit = self.options.max_message_size
+            if size > limit:
+                self._close_socket(ws, graceful=True, status=1009)  # before reading a byte of it
+                raise ConnectionClosed(f"message of {size} bytes exceeds max_message_size={limit}", code=1009)
+        elif opcode in _CONTROL_OPCODES:
+            if length > 125 or not fin:
+                self._refuse(ws, f"a control frame of {length} bytes{'' if fin else ', fragmented'}")
+        else:
+            self._refuse(ws, f"a frame with the unknown opcode {opcode:#x}")
+        payload = ws.frame_buffer.recv_frame().data  # read now that it is known to fit
+        data = payload if isinstance(payload, bytes) else payload.encode()
+        if opcode == _OP_PONG:
             self._live.ponged(time.monotonic())
             return None
         self._live.received(time.monotonic())
-        if opcode == websocket.ABNF.OPCODE_PING:
+        if opcode == _OP_PING:
+            ws.pong(data)
             return None
-        if opcode == websocket.ABNF.OPCODE_CLOSE:
+        if opcode == _OP_CLOSE:
             code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
             reason = data[2:].decode("utf-8", "replace") if len(data) > 2 else ""
             detail = f", {reason}" if reason else ""
             with self._lock:
                 self._final = self.core.close_error(code, reason)
-            raise ConnectionClosed(f"server closed the connection (code {code}{detail})", code=code, reason=reason)
-        limit = self.options.max_message_size
-        if len(data) > limit:
-            self._close_socket(ws, graceful=True, status=1009)
-            raise ConnectionClosed(f"message of {len(data)} bytes exceeds max_message_size={limit}", code=1009)
-        if opcode == websocket.ABNF.OPCODE_TEXT:
             try:
-                return bytes(data).decode("utf-8")
+                ws.send_close()  # answer the close handshake
+            except Exception:
+                self.log.debug("close frame not answered", exc_info=True)
+            raise ConnectionClosed(f"server closed the connection (code {code}{detail})", code=code, reason=reason)
+        if not fin:
+            if opcode != _OP_CONT:
+                self._message_opcode = opcode
+            self._message.append(data)
+            self._message_size += len(data)
+            return None
+        if opcode == _OP_CONT:
+            assert self._message_opcode is not None
+            opcode = self._message_opcode
+            self._message.append(data)
+            data = b"".join(self._message)
+            self._reset_message()
+        if opcode == _OP_TEXT:
+            try:
+                return data.decode("utf-8")
             except UnicodeDecodeError as exc:
                 self.dispatcher.violation(ProtocolError(f"text frame is not valid UTF-8: {exc}", frame=data))
                 return None
         return bytes(data)
+
+    def _refuse(self, ws: websocket.WebSocket, what: str) -> None:
+        """Close with 1002 over a malformed frame, before reading its payload."""
+        self._close_socket(ws, graceful=True, status=1002)
+        raise ConnectionClosed(f"protocol error: the server sent {what}", code=1002)
+
+    def _reset_message(self) -> None:
+        self._message_opcode = None
+        self._message = []
+        self._message_size = 0
 
     def _send(self, ws: websocket.WebSocket, frame: Frame) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
@@ -439,6 +613,47 @@ class SyncDriver:
         self.log.error("giving up on %s: %s", self.options.safe_url, error)
         why = "gave up reconnecting" if self.options.reconnect is not None else "link lost and reconnecting is off"
         self.dispatcher.end(ConnectionClosed(f"connection lost for good: {error}"), reason=f"{why}: {error}")
+
+    def _crash(self, error: BaseException) -> None:
+        """The reader failed with ``error`` (a bug): cut the link, fail commands, end the stream with it."""
+        if self._closing.is_set():
+            self.log.debug("reader stopped while closing: %r", error)
+            return
+        self.log.error("the reader of %s failed; the client stops", self.options.safe_url, exc_info=error)
+        try:
+            with self._lock:
+                ws, self._ws = self._ws, None
+                self._ready = False
+            if ws is not None:
+                self._close_socket(ws, graceful=True, status=1011)
+            self._last_error = error
+            failure = ConnectionClosed(f"the client stopped: its reader failed with {error!r}")
+            failure.__cause__ = error
+            self._fail_all(failure)
+        finally:
+            self.dispatcher.end(error, reason=f"the reader failed: {error!r}")
+
+    def _close_handshake(self, ws: websocket.WebSocket) -> None:
+        """Send a close frame, give the server ``close_timeout`` seconds to answer it, then cut."""
+        deadline = time.monotonic() + self.options.close_timeout
+        try:
+            ws.send_close(status=1000)
+            while (sock := ws.sock) is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                if not (isinstance(sock, ssl.SSLSocket) and sock.pending() > 0):
+                    readable, _, _ = select.select([sock], [], [], remaining)
+                    if not readable:
+                        break
+                ws.settimeout(remaining)
+                opcode, _, length = self._peek(ws)
+                if opcode == _OP_CLOSE or length > self.options.max_message_size:
+                    break  # answered (or flooded): done
+                ws.frame_buffer.recv_frame()  # a late message: dropped, the client is closing
+        except Exception:  # the link may be gone already; closing must not fail
+            self.log.debug("close handshake cut short", exc_info=True)
+        self._close_socket(ws, graceful=False)
 
     def _close_socket(self, ws: websocket.WebSocket, graceful: bool, status: int = 1000) -> None:
         try:

@@ -46,6 +46,7 @@ from iotws.events import ProtocolViolation
 from iotws.evok.models import AnalogOutput, Device, State, device_from_wire, emitted_name, same_state
 from iotws.jsonwire import DECODE_ERRORS, loads
 from iotws.logs import package_logger
+from iotws.options import check_timeout
 from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 
 _R = TypeVar("_R", bound="Device | None")
@@ -390,8 +391,9 @@ class SetCommand(Command[_R]):
             raise UsageError(f"set: circuit must be a non-empty string, got {circuit!r}")
         if not params:
             raise UsageError("set: give at least one parameter (value=..., timeout=...)")
-        if timeout is not None and not timeout > 0:
-            raise UsageError(f"set: confirm timeout must be positive, got {timeout!r}")
+        if not isinstance(confirm, bool):
+            raise UsageError(f"set: confirm must be True or False, not {type(confirm).__name__} {confirm!r}")
+        timeout = check_timeout(timeout, "set: confirm_timeout")
         self.dev = emitted_name(dev.strip())
         self.circuit = circuit
         self.params = {name: _check_param(name, value) for name, value in params.items()}
@@ -422,13 +424,18 @@ class SetCommand(Command[_R]):
 class RefreshCommand(Command[dict[tuple[str, str], Device]]):
     """``{"cmd": "all"}``; completes with the snapshot EVOK answers.
 
+    ``timeout`` (seconds, finite, > 0) replaces the client's ``request_timeout``.
+
     Examples:
         >>> RefreshCommand().encode(1)
         ['{"cmd":"all"}']
+        >>> RefreshCommand(-1)
+        Traceback (most recent call last):
+        iotws.errors.UsageError: refresh: timeout must be positive (a finite number of seconds > 0), got -1
     """
 
     def __init__(self, timeout: float | None = None) -> None:
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout, "refresh: timeout")
 
     def encode(self, token: int | None) -> list[Frame]:
         """The ``all`` frame."""

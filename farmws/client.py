@@ -33,7 +33,7 @@ import attrs
 from iotws import commands
 from iotws.backoff import ReconnectPolicy
 from iotws.client import AsyncClientBase, SyncClientBase
-from iotws.errors import ConnectionClosed, UsageError
+from iotws.errors import ConnectionClosed, UsageError, excerpt
 from iotws.farmws.models import (
     CommandReply,
     DeviceCommand,
@@ -124,8 +124,46 @@ def _t(time: int | None) -> int:
     return device_time() if time is None else time
 
 
+def _event_name(event: object) -> str:
+    if not isinstance(event, str) or not event:
+        raise UsageError(f"an event name must be a non-empty string, got {excerpt(event)}")
+    return event
+
+
 def _sending(event: FarmEvent) -> SendCommand:
+    if not isinstance(event, FarmEvent):
+        raise UsageError(f"emit() takes a FarmEvent (Temperature, GenericEvent...), got {excerpt(event)}")
+    _event_name(event.event)
     return SendCommand(event.to_wire())
+
+
+def _record(record: Number, what: str) -> Number:
+    if record is None:
+        raise UsageError(f"{what}: record must be a finite number, got None")
+    return record
+
+
+def _zone_names(zones: str | Iterable[str], what: str) -> tuple[str, ...]:
+    """``zones`` as a tuple of names; a single string is one zone (never split into characters)."""
+    if isinstance(zones, str):
+        zones = (zones,)
+    try:
+        names = tuple(zones)
+    except TypeError:
+        raise UsageError(f"{what}: zones must be a zone name or names, got {excerpt(zones)}") from None
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"{what}: a zone must be a non-empty string, got {excerpt(name)} in {excerpt(names)}")
+    return names
+
+
+def _sensor_map(values: Mapping[str, Any], what: str) -> Mapping[str, Any]:
+    if not isinstance(values, Mapping):
+        raise UsageError(f"{what}: expected a mapping of sensor id -> value, got {excerpt(values)}")
+    for key in values:
+        if not isinstance(key, str) or not key:
+            raise UsageError(f"{what}: a sensor id must be a non-empty string, got {excerpt(key)}")
+    return values
 
 
 # -- Dialect D --------------------------------------------------------------------------
@@ -143,6 +181,11 @@ class EventCommands:
     def emit(self, event: FarmEvent) -> SendCommand:
         """Send one typed event (:class:`CodecError` before sending if it cannot be encoded).
 
+        The fields of a typed event are optional, as in the vendor document (a
+        ``Temperature()`` goes out as ``"data": {}``); an event that is not a
+        :class:`FarmEvent`, or a :class:`GenericEvent` with an empty name, raises
+        :class:`UsageError` before anything is sent.
+
         Examples:
             >>> from iotws.farmws import FarmSimulator
             >>> with FarmSimulator(emulate=False).run() as sim:
@@ -155,12 +198,25 @@ class EventCommands:
 
     @commands.command
     def send(self, event: str, data: Any) -> SendCommand:
-        """Send ``{"event": event, "data": data}`` for any event name."""
-        return SendCommand({"event": event, "data": data})
+        """Send ``{"event": event, "data": data}`` for any event name.
+
+        ``event`` must be a non-empty string (:class:`UsageError` otherwise, before sending).
+
+        Examples:
+            >>> ControllerClient("ws://127.0.0.1:9/").send("", {})
+            Traceback (most recent call last):
+            iotws.errors.UsageError: an event name must be a non-empty string, got ''
+        """
+        return SendCommand({"event": _event_name(event), "data": data})
 
 
 class ControllerCommands(EventCommands):
     """The controller's events; ``time`` defaults to :func:`device_time`.
+
+    Every value is checked before anything is sent: a ``record`` must be a finite
+    number (``None`` too is a :class:`UsageError`), ``time`` an integer, a
+    ``sensor`` a non-empty string, and ``zones`` non-empty zone names. A single
+    string is one zone: ``irrigation_started("zone1")`` sends ``["zone1"]``.
 
     Examples:
         >>> "irrigation_started" in dir(ControllerCommands)
@@ -170,31 +226,40 @@ class ControllerCommands(EventCommands):
     @commands.command
     def temperature(self, record: Number, time: int | None = None) -> SendCommand:
         """Send a ``temperature`` record (unscaled, e.g. ``223``)."""
-        return _sending(Temperature(time=_t(time), record=record))
+        return _sending(Temperature(time=_t(time), record=_record(record, "temperature")))
 
     @commands.command
     def humidity(self, record: Number, time: int | None = None) -> SendCommand:
         """Send a ``humidity`` record."""
-        return _sending(Humidity(time=_t(time), record=record))
+        return _sending(Humidity(time=_t(time), record=_record(record, "humidity")))
 
     @commands.command
     def soil_moisture(self, record: Number, time: int | None = None) -> SendCommand:
         """Send a ``soil_moisture`` record."""
-        return _sending(SoilMoisture(time=_t(time), record=record))
+        return _sending(SoilMoisture(time=_t(time), record=_record(record, "soil_moisture")))
 
     @commands.command
-    def irrigation_started(self, zones: Iterable[str], time: int | None = None) -> SendCommand:
-        """Send ``irrigation_started`` for ``zones``."""
-        return _sending(IrrigationStarted(time=_t(time), zones=tuple(zones)))
+    def irrigation_started(self, zones: str | Iterable[str], time: int | None = None) -> SendCommand:
+        """Send ``irrigation_started`` for ``zones`` (one zone name, or several).
+
+        Examples:
+            >>> ControllerClient("ws://127.0.0.1:9/").irrigation_started(["zone1", ""])
+            Traceback (most recent call last):
+            iotws.errors.UsageError: irrigation_started: a zone must be a non-empty string, got '' in ('zone1', '')
+        """
+        return _sending(IrrigationStarted(time=_t(time), zones=_zone_names(zones, "irrigation_started")))
 
     @commands.command
-    def irrigation_stopped(self, zones: Iterable[str] | None = None, time: int | None = None) -> SendCommand:
-        """Send ``irrigation_stopped`` (``zones`` left out when ``None``)."""
-        return _sending(IrrigationStopped(time=_t(time), zones=None if zones is None else tuple(zones)))
+    def irrigation_stopped(self, zones: str | Iterable[str] | None = None, time: int | None = None) -> SendCommand:
+        """Send ``irrigation_stopped`` (``zones`` left out when ``None``; a string is one zone)."""
+        names = None if zones is None else _zone_names(zones, "irrigation_stopped")
+        return _sending(IrrigationStopped(time=_t(time), zones=names))
 
     @commands.command
     def sensor_disconnected(self, sensor: str, time: int | None = None) -> SendCommand:
-        """Send ``sensor_disconnected`` for ``sensor``."""
+        """Send ``sensor_disconnected`` for ``sensor`` (a non-empty string)."""
+        if not isinstance(sensor, str) or not sensor:
+            raise UsageError(f"sensor_disconnected: sensor must be a non-empty string, got {excerpt(sensor)}")
         return _sending(SensorDisconnected(time=_t(time), sensor=sensor))
 
 
@@ -342,19 +407,27 @@ class DeviceCommands:
 
     @commands.command
     def register_sensors(self, sensors: Mapping[str, SensorInfo]) -> SendCommand:
-        """Replace the registered sensors (also re-sent on every reconnect)."""
+        """Replace the registered sensors (also re-sent on every reconnect).
+
+        Sensor ids must be non-empty strings and values :class:`SensorInfo`
+        (:class:`UsageError` before anything is sent or replaced).
+        """
+        for info in _sensor_map(sensors, "register_sensors").values():
+            if not isinstance(info, SensorInfo):
+                raise UsageError(f"register_sensors: expected SensorInfo values, got {excerpt(info)}")
+        frame = SendCommand(RegisterSensors(sensors).to_wire())
         self.core.sensors = dict(sensors)
-        return SendCommand(RegisterSensors(sensors).to_wire())
+        return frame
 
     @commands.command
     def sensor_update(self, values: Mapping[str, Number]) -> SendCommand:
-        """Send ``sensor_update``: sensor id -> value."""
-        return SendCommand(SensorUpdate(values).to_wire())
+        """Send ``sensor_update``: sensor id (a non-empty string) -> finite number."""
+        return SendCommand(SensorUpdate(_sensor_map(values, "sensor_update")).to_wire())
 
     @commands.command
     def sensor_status(self, connected: Mapping[str, bool]) -> SendCommand:
-        """Send ``sensor_status``: sensor id -> connected."""
-        return SendCommand(SensorStatus(connected).to_wire())
+        """Send ``sensor_status``: sensor id (a non-empty string) -> connected."""
+        return SendCommand(SensorStatus(_sensor_map(connected, "sensor_status")).to_wire())
 
     @commands.command
     def reply(self, return_id: str, result: Any) -> SendCommand:
@@ -363,8 +436,8 @@ class DeviceCommands:
 
     @commands.command
     def send(self, event: str, data: Any) -> SendCommand:
-        """Send any ``{"event", "data"}`` message."""
-        return SendCommand({"event": event, "data": data})
+        """Send any ``{"event", "data"}`` message (``event`` a non-empty string)."""
+        return SendCommand({"event": _event_name(event), "data": data})
 
 
 def _device_args(

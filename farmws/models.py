@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Self
 
 import attrs
 
-from iotws.errors import CodecError, ProtocolError
+from iotws.errors import CodecError, ProtocolError, excerpt
 
 __all__ = [
     "EVENT_TYPES",
@@ -82,21 +82,23 @@ def _object(data: object, what: str) -> Mapping[str, Any]:
 def _opt_int(data: Mapping[str, Any], key: str, what: str) -> int | None:
     value = data.get(key)
     if value is not None and not _is_int(value):
-        raise ProtocolError(f"{what}: {key!r} must be an integer, got {value!r}", frame=data)
+        raise ProtocolError(f"{what}: {excerpt(key)} must be an integer, got {excerpt(value)}", frame=data)
     return value
 
 
 def _check_time(time: int | None, what: str) -> None:
     if time is not None and not _is_int(time):
-        raise CodecError(f"{what}: time must be an integer, got {time!r}")
+        raise CodecError(f"{what}: time must be an integer, got {excerpt(time)}")
 
 
 def _rest(data: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in known}
 
 
-def _zones(value: Iterable[str] | None) -> tuple[str, ...] | None:
-    return None if value is None else tuple(value)
+def _zones(value: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(value)  # a single name is one zone
 
 
 def _put(out: dict[str, Any], key: str, value: object) -> None:
@@ -161,14 +163,14 @@ class Reading(FarmEvent):
         obj = _object(data, what)
         record = obj.get("record")
         if record is not None and not _is_number(record):
-            raise ProtocolError(f"{what}: 'record' must be a number, got {record!r}", frame=obj)
+            raise ProtocolError(f"{what}: 'record' must be a number, got {excerpt(record)}", frame=obj)
         return cls(time=_opt_int(obj, "time", what), record=record, extra=_rest(obj, ("time", "record")))
 
     def to_data(self) -> dict[str, Any]:
         """The ``data`` object (``None`` fields left out)."""
         _check_time(self.time, self.event_name)
         if self.record is not None and (not _is_number(self.record) or not math.isfinite(self.record)):
-            raise CodecError(f"{self.event_name}: record must be a finite number, got {self.record!r}")
+            raise CodecError(f"{self.event_name}: record must be a finite number, got {excerpt(self.record)}")
         out = dict(self.extra)
         _put(out, "time", self.time)
         _put(out, "record", self.record)
@@ -215,7 +217,11 @@ class SoilMoisture(Reading):
 class IrrigationEvent(FarmEvent):
     """Irrigation started or stopped: ``data = {"time": int, "zones": [str]}``.
 
+    ``zones`` takes any iterable of names; a single string is one zone.
+
     Examples:
+        >>> IrrigationStopped(zones="zone1").zones
+        ('zone1',)
         >>> IrrigationStarted.from_data({"time": 1, "zones": ["zone1"]}).zones
         ('zone1',)
     """
@@ -231,14 +237,14 @@ class IrrigationEvent(FarmEvent):
         obj = _object(data, what)
         zones = obj.get("zones")
         if zones is not None and (not isinstance(zones, list) or not all(isinstance(z, str) for z in zones)):
-            raise ProtocolError(f"{what}: 'zones' must be a list of strings, got {zones!r}", frame=obj)
+            raise ProtocolError(f"{what}: 'zones' must be a list of strings, got {excerpt(zones)}", frame=obj)
         return cls(time=_opt_int(obj, "time", what), zones=zones, extra=_rest(obj, ("time", "zones")))
 
     def to_data(self) -> dict[str, Any]:
         """The ``data`` object (``None`` fields left out)."""
         _check_time(self.time, self.event_name)
         if self.zones is not None and not all(isinstance(z, str) for z in self.zones):
-            raise CodecError(f"{self.event_name}: zones must be strings, got {self.zones!r}")
+            raise CodecError(f"{self.event_name}: zones must be strings, got {excerpt(self.zones)}")
         out = dict(self.extra)
         _put(out, "time", self.time)
         _put(out, "zones", None if self.zones is None else list(self.zones))
@@ -291,14 +297,14 @@ class SensorDisconnected(FarmEvent):
         obj = _object(data, what)
         sensor = obj.get("sensor")
         if sensor is not None and not isinstance(sensor, str):
-            raise ProtocolError(f"{what}: 'sensor' must be a string, got {sensor!r}", frame=obj)
+            raise ProtocolError(f"{what}: 'sensor' must be a string, got {excerpt(sensor)}", frame=obj)
         return cls(time=_opt_int(obj, "time", what), sensor=sensor, extra=_rest(obj, ("time", "sensor")))
 
     def to_data(self) -> dict[str, Any]:
         """The ``data`` object (``None`` fields left out)."""
         _check_time(self.time, self.event_name)
         if self.sensor is not None and not isinstance(self.sensor, str):
-            raise CodecError(f"sensor_disconnected: sensor must be a string, got {self.sensor!r}")
+            raise CodecError(f"sensor_disconnected: sensor must be a string, got {excerpt(self.sensor)}")
         out = dict(self.extra)
         _put(out, "time", self.time)
         _put(out, "sensor", self.sensor)
@@ -374,7 +380,7 @@ class SensorInfo:
         data = _object(obj, "sensor metadata")
         name = data.get("name")
         if name is not None and not isinstance(name, str):
-            raise ProtocolError(f"sensor name must be a string, got {name!r}", frame=obj)
+            raise ProtocolError(f"sensor name must be a string, got {excerpt(name)}", frame=obj)
         return cls(name=name, extra=_rest(data, ("name",)))
 
     def to_wire(self) -> dict[str, Any]:
@@ -425,14 +431,14 @@ class SensorUpdate:
         obj = _object(data, cls.event_name)
         for key, value in obj.items():
             if not _is_number(value):
-                raise ProtocolError(f"sensor_update: {key!r} must be a number, got {value!r}", frame=obj)
+                raise ProtocolError(f"sensor_update: {excerpt(key)} must be a number, got {excerpt(value)}", frame=obj)
         return cls(dict(obj))
 
     def to_wire(self) -> dict[str, Any]:
         """The whole message; :class:`CodecError` for a non-finite or non-number value."""
         for key, value in self.values.items():
             if not _is_number(value) or not math.isfinite(value):
-                raise CodecError(f"sensor_update: {key!r} must be a finite number, got {value!r}")
+                raise CodecError(f"sensor_update: {excerpt(key)} must be a finite number, got {excerpt(value)}")
         return {"event": self.event_name, "data": dict(self.values)}
 
 
@@ -454,14 +460,15 @@ class SensorStatus:
         obj = _object(data, cls.event_name)
         for key, value in obj.items():
             if not isinstance(value, bool):
-                raise ProtocolError(f"sensor_status: {key!r} must be true/false, got {value!r}", frame=obj)
+                what = f"sensor_status: {excerpt(key)} must be true/false, got {excerpt(value)}"
+                raise ProtocolError(what, frame=obj)
         return cls(dict(obj))
 
     def to_wire(self) -> dict[str, Any]:
         """The whole message; :class:`CodecError` for a non-bool value."""
         for key, value in self.connected.items():
             if not isinstance(value, bool):
-                raise CodecError(f"sensor_status: {key!r} must be a bool, got {value!r}")
+                raise CodecError(f"sensor_status: {excerpt(key)} must be a bool, got {excerpt(value)}")
         return {"event": self.event_name, "data": dict(self.connected)}
 
 
@@ -500,12 +507,17 @@ class DeviceCommand:
 
     ``cmd`` is CLI-like: ``irrigation start``, ``drainage status``,
     ``config --key value ...``; :attr:`words` and :attr:`options` parse it.
+    A ``return`` that is not a non-empty string cannot be answered (the reply's
+    event name is the id), so :meth:`from_wire` refuses it with :class:`ProtocolError`.
 
     Examples:
         >>> msg = {"event": "command", "data": {"cmd": "irrigation start"}, "return": "a1B2c3D4e5"}
         >>> c = DeviceCommand.from_wire(msg)
         >>> c.words, c.return_id
         (('irrigation', 'start'), 'a1B2c3D4e5')
+        >>> DeviceCommand.from_wire({**msg, "return": ""})
+        Traceback (most recent call last):
+        iotws.errors.ProtocolError: command: 'return' must be a non-empty string, got '' (frame: ...)
     """
 
     event_name: ClassVar[str] = "command"
@@ -532,8 +544,8 @@ class DeviceCommand:
         if not isinstance(cmd, str):
             raise ProtocolError("command: 'cmd' must be a string", frame=obj)
         rid = envelope.get("return")
-        if rid is not None and not isinstance(rid, str):
-            raise ProtocolError(f"command: 'return' must be a string, got {rid!r}", frame=obj)
+        if rid is not None and (not isinstance(rid, str) or not rid):
+            raise ProtocolError(f"command: 'return' must be a non-empty string, got {excerpt(rid)}", frame=obj)
         return cls(cmd=cmd, return_id=rid, extra=_rest(data, ("cmd",)))
 
     def to_wire(self) -> dict[str, Any]:
@@ -565,7 +577,7 @@ class CommandReply:
     def to_wire(self) -> dict[str, Any]:
         """The whole message."""
         if not isinstance(self.return_id, str) or not self.return_id:
-            raise CodecError(f"a reply needs a non-empty return id, got {self.return_id!r}")
+            raise CodecError(f"a reply needs a non-empty return id, got {excerpt(self.return_id)}")
         return {"event": self.return_id, "data": self.result}
 
 
@@ -643,9 +655,9 @@ class SensorState:
             data = _object(obj, "sensor state")
             status, name = data.get("status"), data.get("name")
             if status is not None and not isinstance(status, bool):
-                raise ProtocolError(f"sensor 'status' must be true/false, got {status!r}", frame=obj)
+                raise ProtocolError(f"sensor 'status' must be true/false, got {excerpt(status)}", frame=obj)
             if name is not None and not isinstance(name, str):
-                raise ProtocolError(f"sensor 'name' must be a string, got {name!r}", frame=obj)
+                raise ProtocolError(f"sensor 'name' must be a string, got {excerpt(name)}", frame=obj)
         except ProtocolError as exc:
             if strict:
                 raise
@@ -722,7 +734,7 @@ class DeviceState:
             data = _object(obj, "device state")
             name = data.get("name", key)
             if not isinstance(name, str):
-                raise ProtocolError(f"device 'name' must be a string, got {name!r}", frame=obj)
+                raise ProtocolError(f"device 'name' must be a string, got {excerpt(name)}", frame=obj)
             sensors = _object(data.get("sensors", {}), "device sensors")
         except ProtocolError as exc:
             if strict:

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from iotws.commands import Command
-from iotws.errors import CodecError, ProtocolError, UsageError
+from iotws.errors import CodecError, ProtocolError, UsageError, excerpt
 from iotws.events import ProtocolViolation
 from iotws.farmws.models import (
     CommandReply,
@@ -332,7 +332,7 @@ class DeviceCore(ProtocolCore):
         try:
             frame = encode(reply.to_wire())
         except CodecError:
-            frame = encode(CommandReply(reply.return_id, f"error: cannot encode {reply.result!r}").to_wire())
+            frame = encode(CommandReply(reply.return_id, f"error: cannot encode {excerpt(reply.result)}").to_wire())
         self._remember(reply.return_id, frame)
         self._answered_here.add(reply.return_id)
         self.send_later(frame)

@@ -260,9 +260,7 @@ class Client(SyncClientBase[RealtimeCore], GlobiotsCommands):
         A new connection reads it by itself; the one already open is told here, and its
         reader is woken to recompute how long it may block.
         """
-        driver = self._driver
-        driver._live.idle_timeout = self.core.idle_timeout()
-        driver._wake()
+        self._driver.refresh_idle_timeout()
 
     def _set_data_link(self) -> _SetDataLink:
         """The open set-data link, opened (again) if needed."""
@@ -339,12 +337,7 @@ class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands):
         A new connection reads it by itself; the one already open gets its liveness timer
         re-armed for the new deadline.
         """
-        driver = self._driver
-        driver._live.idle_timeout = self.core.idle_timeout()
-        ws = driver._ws
-        if ws is not None and driver._timer is not None:
-            driver._unwatch()
-            driver._arm(ws, driver._clock())
+        self._driver.refresh_idle_timeout()
 
     async def _set_data_link(self) -> _AsyncSetDataLink:
         """The open set-data link, opened (again) if needed."""

@@ -1,9 +1,13 @@
 """``iotws oisp ...`` (also ``python -m iotws.oisp ...``): simulate, listen, watch, ping, actuate.
 
 * ``simulate [--host H] [--port N] [--device-id ID] [--account-id A] [--legacy-200]
-  [--no-duplicates] [--blind-window S] [--no-keep-open-for-other-device]``: run the
-  simulator (the real server's quirks on, unless switched off); the first stdout line is
-  its URL, then a ready demo device id, account id and token, and example commands.
+  [--no-duplicates] [--blind-window S] [--no-keep-open-for-other-device] [--key-dir DIR]``:
+  run the simulator (the real server's quirks on, unless switched off); the first stdout
+  line is its URL, then a ready demo device id, account id and token, example commands and
+  where the token keys are kept. The keys live in ``--key-dir`` (default
+  :data:`DEFAULT_KEY_DIR`, ``./.iotws-oisp-keys`` in the working directory, made on the
+  first run with a ``.gitignore``; ``--key-dir ""`` keeps them in memory only), so tokens
+  stay valid when the simulator restarts, as with the real server's ``keys/public.pem``.
 * ``listen URL --device-id ID [--token T | --token-file PATH] [--count N] [--json]
   [--timeout S] [--grace S] [--dedup-window S]``: register as a device and print
   actuations. The token may also come from the ``IOTWS_OISP_TOKEN`` environment variable.
@@ -44,12 +48,16 @@ from iotws.oisp.client import Client
 from iotws.oisp.models import CODE_PONG, PING, Actuation
 from iotws.oisp.protocol import SUBPROTOCOL
 from iotws.oisp.simulator import BLIND_WINDOW, CONTROL_PATH, CONTROL_SUBPROTOCOL, OispSimulator
+from iotws.options import safe_url
 from iotws.simulator import serve_cli
 
-__all__ = ["TOKEN_ENV", "demo", "health_ping", "push_actuation", "register"]
+__all__ = ["DEFAULT_KEY_DIR", "TOKEN_ENV", "demo", "health_ping", "push_actuation", "register"]
 
 DEMO_DEVICE = "demo-001"
 DEMO_ACCOUNT = "demo-account"
+
+#: Default ``simulate --key-dir``: relative to the working directory, so each run directory keeps its keys.
+DEFAULT_KEY_DIR = ".iotws-oisp-keys"
 
 #: The environment variable ``listen``/``watch``/``ping`` read the device token from.
 TOKEN_ENV = "IOTWS_OISP_TOKEN"
@@ -84,6 +92,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], pr
     sim.add_argument("--keep-open-for-other-device", action=argparse.BooleanOptionalAction, default=True,
                      help="a socket registering a second, different device stays open (default on, like the real "
                           "server)")
+    sim.add_argument("--key-dir", default=DEFAULT_KEY_DIR, metavar="DIR",
+                     help=f"keep the token signing keys here, so tokens survive restarts (default {DEFAULT_KEY_DIR} "
+                          "in the working directory; '' keeps them in memory only)")
     sim.set_defaults(func=cli_errors(_simulate))
 
     for name, help_text in (("listen", "register as a device and print actuations"),
@@ -167,11 +178,13 @@ def device_token(token: str | None, token_file: str | None, environ: Mapping[str
 def _simulate(args: argparse.Namespace) -> int:
     if args.blind_window < 0:
         raise UsageError("--blind-window must be >= 0")
+    key_dir = os.path.abspath(args.key_dir) if args.key_dir else None
     sim = OispSimulator(
         args.host, args.port, legacy_200=args.legacy_200, duplicates=args.duplicates, blind_window=args.blind_window,
-        keep_open_for_other_device=args.keep_open_for_other_device,
+        keep_open_for_other_device=args.keep_open_for_other_device, key_dir=key_dir,
     )
-    token = sim.issue_token(args.device_id, args.account_id)
+    token = sim.issue_token(args.device_id, args.account_id)  # makes or loads the keys: errors before serving
+    kept = f"keys: {key_dir} (tokens stay valid across restarts)" if key_dir else "keys: in memory (new on restart)"
 
     def banner(running: object) -> str:
         url = sim.url()
@@ -183,6 +196,7 @@ def _simulate(args: argparse.Namespace) -> int:
                 f"listen: iotws oisp listen {url} --device-id {args.device_id} --token {token}",
                 f"actuate: iotws oisp actuate {url} --account-id {args.account_id} "
                 f"--device-id {args.device_id} --param LED=1",
+                kept,
             ]
         )
 
@@ -322,7 +336,7 @@ def control_url(url: str) -> str:
     """
     parts = urlsplit(url)
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise UsageError(f"not a WebSocket URL: {url!r}")
+        raise UsageError(f"not a WebSocket URL: {safe_url(url)!r}")
     return urlunsplit((parts.scheme, parts.netloc, CONTROL_PATH, "", ""))
 
 

@@ -109,14 +109,14 @@ def _prepare(core: OispCore, url: str, options: dict[str, Any]) -> ConnectOption
             reconnect = default_reconnect_policy()
         options.setdefault("subprotocols", (SUBPROTOCOL,))
         options.setdefault("connect_timeout", max(10.0, core.grace + 10.0))
-        opts = ConnectOptions(url, reconnect=reconnect, **options)
+        opts = ConnectOptions.build(url, reconnect=reconnect, **options)
     if opts.connect_timeout <= core.grace:
         raise UsageError(
             f"connect_timeout ({opts.connect_timeout:g} s) must be longer than the grace period ({core.grace:g} s)"
         )
     if SUBPROTOCOL not in opts.subprotocols:
         protocols: tuple[str, ...] = (*opts.subprotocols, SUBPROTOCOL)
-        opts = attrs.evolve(opts, subprotocols=protocols)  # type: ignore[arg-type]  # attrs plugin vs converter=tuple
+        opts = attrs.evolve(opts, subprotocols=protocols)  # type: ignore[arg-type, unused-ignore]  # converter=tuple
     policy = opts.reconnect
     if policy is not None:
         user_retry = policy.retry_on

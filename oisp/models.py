@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from iotws.errors import AuthenticationError, ConnectionClosed, ProtocolError, RemoteError
+from iotws.errors import AuthenticationError, ConnectionClosed, ProtocolError, RemoteError, excerpt
 from iotws.jsonwire import DECODE_ERRORS, loads
 
 __all__ = [
@@ -547,13 +547,23 @@ class ServerError:
     content: Any
 
     @property
+    def text(self) -> str:
+        """``content`` as text: a string as it is, anything else as a short excerpt.
+
+        Examples:
+            >>> ServerError(500, {"error": [1, 2]}).text
+            "{'error': [1, 2]}"
+        """
+        return self.content if isinstance(self.content, str) else excerpt(self.content)
+
+    @property
     def is_invalid_token(self) -> bool:
         """Whether this is the token rejection (401 "Invalid device token ...")."""
-        return self.code == CODE_UNAUTHORIZED and str(self.content).lower().startswith("invalid device token")
+        return self.code == CODE_UNAUTHORIZED and self.text.lower().startswith("invalid device token")
 
     def to_error(self, *, refreshed: bool = False) -> Exception:
         """The exception this message stands for."""
-        text = str(self.content)
+        text = self.text
         if self.is_invalid_token:
             return InvalidTokenError(f"device token rejected: {text}", refreshed=refreshed)
         if self.code == CODE_UNAUTHORIZED:
@@ -604,6 +614,8 @@ def parse_server_message(frame: str | bytes) -> ServerMessage:
             return Actuation.from_wire(content)
         except ProtocolError as exc:
             raise ProtocolError(str(exc), frame=frame) from None
+        except RecursionError:  # a value the decoder took but cannot be written back as JSON text
+            raise ProtocolError("actuation nested too deeply", frame=frame) from None
     if code == CODE_PONG:
         return Pong(content)
     if code == CODE_REGISTERED:

@@ -29,7 +29,7 @@ import attrs
 
 from iotws.backoff import ReconnectPolicy, is_retryable
 from iotws.commands import Command
-from iotws.errors import ConnectionClosed, IotwsError, UsageError
+from iotws.errors import ConnectionClosed, IotwsError, ProtocolError, UsageError
 from iotws.logs import describe_frame
 from iotws.oisp.models import (
     PING,
@@ -80,7 +80,7 @@ def default_reconnect_policy() -> ReconnectPolicy:
     return ReconnectPolicy(initial_delay=2.5, factor=2.0, max_delay=600.0, jitter=0.5, reset_after=60.0)
 
 
-_TOKEN_RE = re.compile(r'("deviceToken"\s*:\s*")[^"]*|eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-.]*')
+_TOKEN_RE = re.compile(r'("deviceToken"\s*:\s*")(?:[^"\\]|\\.)*|eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-.]*')
 
 
 def redact_tokens(text: str) -> str:
@@ -315,7 +315,11 @@ class OispCore(ProtocolCore):
     def receive(self, frame: Frame) -> list[object]:
         message = parse_server_message(frame)
         if isinstance(message, Actuation):
-            if self._duplicate(message):
+            try:
+                duplicate = self._duplicate(message)
+            except RecursionError:  # its extra keys are nested too deeply to compare
+                raise ProtocolError("actuation nested too deeply", frame=frame) from None
+            if duplicate:
                 return []
             if message.problems:
                 logging.getLogger("iotws.oisp").warning(
@@ -347,7 +351,7 @@ class OispCore(ProtocolCore):
             self._legacy_500 = True  # its close 1000 is not a "superseded"
         # fail any ping waiting on this connection: the server is about to close it
         replies: list[object] = [
-            Reply(token, error=OispServerError(message.code, str(message.content))) for token in self.pending.clear()
+            Reply(token, error=OispServerError(message.code, message.text)) for token in self.pending.clear()
         ]
         if not self.registered:
             self._rejection = error

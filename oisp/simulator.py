@@ -2,7 +2,9 @@
 
 * Any path; ``echo-protocol`` is mandatory (403 without it); a plain GET gets 404.
 * Registration ``{"type":"device",...}``: the token is verified as an RS256 JWT against the
-  simulator's key pair (:attr:`OispSimulator.keys`): signature, ``exp``, ``nbf``, ``sub`` equal
+  simulator's key pair (:attr:`OispSimulator.keys`; made on first use, or kept in ``key_dir``
+  across processes as the real server keeps ``keys/public.pem``; it needs the ``simulators``
+  extra, ``pip install 'iotws[simulators]'``): signature, ``exp``, ``nbf``, ``sub`` equal
   to the device id; the account is ``accounts[0].id``. Success is silence (``legacy_200``: a
   200); a bad token gets 401 + close 1008; malformed input, a binary frame or a token without
   accounts get 401 "Wrong message format" + close 1003.
@@ -32,11 +34,13 @@ Examples:
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from aiohttp import web
 
@@ -91,6 +95,13 @@ class OispSimulator(SimulatorBase):
     second device. Tests that need one copy per actuation at once pass
     ``duplicates=False, blind_window=0`` (as the pytest fixtures do).
 
+    Token keys: ``keys`` (a :class:`~iotws.oisp.tokens.TokenKeys`), else the pair kept in
+    ``key_dir`` (made there on first use; see :meth:`TokenKeys.load`), else a fresh pair made
+    on first use. One simulator object keeps its keys across ``stop()``/``start()``;
+    ``key_dir`` keeps them across processes, so tokens issued before a restart stay valid.
+    Without PyJWT and cryptography, ``start()`` raises :class:`~iotws.errors.UsageError`
+    naming ``pip install 'iotws[simulators]'``.
+
     Examples:
         >>> sim = OispSimulator(legacy_200=True)
         >>> sim.legacy_200, sim.duplicates, sim.blind_window, sim.keep_open_for_other_device
@@ -111,6 +122,7 @@ class OispSimulator(SimulatorBase):
         port: int = 0,
         *,
         keys: TokenKeys | None = None,
+        key_dir: str | os.PathLike[str] | None = None,
         legacy_200: bool = False,
         duplicates: bool = True,
         blind_window: float = BLIND_WINDOW,
@@ -122,8 +134,10 @@ class OispSimulator(SimulatorBase):
     ) -> None:
         super().__init__(host, port, **kwargs)
         install_log_redaction(self.log)
-        #: The key pair that signs and verifies device tokens.
-        self.keys = keys if keys is not None else TokenKeys.generate()
+        self._keys = keys
+        self._keys_lock = threading.Lock()  # issue_token() may run in another thread than start()
+        #: Where the token keys are kept across restarts (``None``: in memory only).
+        self.key_dir = key_dir
         self.legacy_200 = legacy_200
         self.duplicates = duplicates
         self.blind_window = blind_window
@@ -147,6 +161,18 @@ class OispSimulator(SimulatorBase):
         return super().url(path if path is not None else "/")
 
     # -- tokens ---------------------------------------------------------------------------------
+    @property
+    def keys(self) -> TokenKeys:
+        """The key pair that signs and verifies device tokens (made or loaded on first use)."""
+        with self._keys_lock:
+            if self._keys is None:
+                self._keys = TokenKeys.load(self.key_dir) if self.key_dir is not None else TokenKeys.generate()
+            return self._keys
+
+    @keys.setter
+    def keys(self, keys: TokenKeys) -> None:
+        self._keys = keys
+
     def issue_token(self, device_id: str, account_id: str, ttl: float = 10 * 365 * 86400, **kwargs: Any) -> str:
         """Issue a device token as the platform does at activation (RS256, ``exp`` in ms).
 
@@ -210,7 +236,7 @@ class OispSimulator(SimulatorBase):
         """Counters: registrations, rejections, bound devices, open connections, pings.
 
         Examples:
-            >>> OispSimulator(keys=TokenKeys(3233, 17, None)).stats()["registrations"]
+            >>> OispSimulator().stats()["registrations"]
             0
         """
         return {
@@ -222,6 +248,11 @@ class OispSimulator(SimulatorBase):
         }
 
     # -- serving --------------------------------------------------------------------------------
+    async def start(self) -> Self:
+        """Start serving; the token keys are made or loaded first (``UsageError`` if they cannot be)."""
+        _ = self.keys
+        return await super().start()
+
     async def on_start(self) -> None:
         # a (re)started server process forgets registrations and the blind-window clock
         self.registrations.clear()

@@ -121,8 +121,8 @@ def _simulate(args: argparse.Namespace) -> int:
     else:
         try:
             ctx = self_signed_context(args.host)
-        except ImportError:
-            raise UsageError("a self-signed certificate needs 'cryptography': use --plain or --cert/--key") from None
+        except UsageError as exc:  # no cryptography: say what to install, or how to do without
+            raise UsageError(f"{exc} (or serve with --plain, or give --cert/--key)") from None
     sim = XentaraSimulator(
         args.host, args.port, ssl_context=ctx, users=users, tokens=tokens, update_interval=args.update_interval
     )

@@ -33,7 +33,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeAlias, TypeVar, cas
 
 from iotws.client import AsyncClientBase, SyncClientBase
 from iotws.commands import AsyncSurface, SyncSurface, command
-from iotws.errors import IotwsError, UsageError
+from iotws.errors import IotwsError, UsageError, excerpt
 from iotws.flows import Flow, flow, run_async, run_sync, step
 from iotws.options import BasicAuth, BearerAuth
 from iotws.xentara.models import (
@@ -197,6 +197,19 @@ def _elements(refs: Sequence[ElementArg]) -> Flow[list[uuid.UUID]]:
     return [lookup[ref] if isinstance(ref, str) else known[id(ref)] for ref in refs]
 
 
+def _element_list(refs: ElementArg | Iterable[Any], what: str) -> list[Any]:
+    """A caller's elements as a list; a single primary key (a string) is one element."""
+    if isinstance(refs, (str, uuid.UUID, Element, BrowseEntry)):
+        return [refs]
+    try:
+        found = list(refs)
+    except TypeError:
+        raise UsageError(f"{what}: expected elements, got {excerpt(refs)}") from None
+    if not found:
+        raise UsageError(f"{what}: give at least one element")
+    return found
+
+
 def _read(element: ElementArg, attributes: Iterable[AttributeId]) -> Flow[ReadResult]:
     attributes = list(attributes)
     ReadCommand(uuid.UUID(int=0), attributes)  # check the arguments before any lookup
@@ -211,18 +224,20 @@ def _write(element: ElementArg, attribute: AttributeId, value: Any, sub_session:
 
 
 def _subscribe(
-    targets: Iterable[Target],
+    targets: ElementArg | Iterable[Target],
     attributes: Iterable[AttributeId],
     max_rate: int | None,
     min_rate: int | None,
     subscription_id: uuid.UUID | None,
 ) -> Flow[SubscriptionInfo]:
     default = tuple(attributes)
-    pairs = [t if isinstance(t, tuple) else (t, default) for t in targets]
-    sub_id = subscription_id or uuid.uuid4()
-    if not pairs:
-        raise UsageError("subscribe to at least one element")
-    SubscribeCommand(SubscriptionInfo(sub_id, ((uuid.UUID(int=0), default),), max_rate, min_rate))
+    pairs = [t if isinstance(t, tuple) else (t, default) for t in _element_list(targets, "subscribe")]
+    sub_id = uuid.uuid4() if subscription_id is None else subscription_id
+    for ref, _ in pairs:  # elements given as UUIDs or models are checked before any lookup, keys after
+        if not isinstance(ref, str):
+            element_uuid(ref)
+    placeholder = tuple((uuid.UUID(int=0), tuple(attrs_)) for _, attrs_ in pairs)
+    SubscribeCommand(SubscriptionInfo(sub_id, placeholder, max_rate, min_rate))  # checked before any lookup
     uuids = yield from _elements([ref for ref, _ in pairs])
     items = tuple((u, tuple(attrs_)) for u, (_, attrs_) in zip(uuids, pairs, strict=True))
     return (yield from step(SubscribeCommand(SubscriptionInfo(sub_id, items, max_rate, min_rate))))
@@ -250,15 +265,16 @@ class XentaraCommands:
         categories: Iterable[ElementCategory | int] | None = None,
     ) -> Flow[list[BrowseEntry]]:
         """The descendants of ``element`` (``None``: the whole model) -> list[BrowseEntry]."""
+        checked = BrowseCommand(None, depth, categories)  # the arguments, before any lookup
         if element is None:
-            return (yield from step(BrowseCommand(None, depth, categories)))
+            return (yield from step(checked))
         found = yield from _element(element)
         return (yield from step(BrowseCommand(found, depth, categories)))
 
     @flow
     def meta_data(self, element: ElementArg, ids: Iterable[MetaDataId | int] = tuple(MetaDataId)) -> Flow[MetaData]:
         """An element's meta data (opcode 2) -> MetaData."""
-        ids = list(ids)
+        ids = MetaDataCommand(uuid.UUID(int=0), ids).ids  # checked before any lookup
         found = yield from _element(element)
         return (yield from step(MetaDataCommand(found, ids)))
 
@@ -282,7 +298,7 @@ class XentaraCommands:
     @subscribing
     def subscribe(
         self,
-        targets: Iterable[Target],
+        targets: ElementArg | Iterable[Target],
         attributes: Iterable[AttributeId] = (Attribute.VALUE,),
         *,
         max_rate: int | None = None,
@@ -291,13 +307,22 @@ class XentaraCommands:
     ) -> Flow[SubscriptionInfo]:
         """Subscribe (opcode 6) -> :class:`Subscription`. Rates are in ms; the id is chosen here.
 
-        ``targets`` are elements (with ``attributes``) or ``(element, attributes)`` pairs.
+        ``targets`` are elements (with ``attributes``) or ``(element, attributes)`` pairs; a
+        single primary key (a string) is one element. Every argument is checked before
+        anything is sent (:class:`~iotws.errors.UsageError` for no element, no attribute,
+        a bad rate or id).
         """
         return (yield from _subscribe(targets, attributes, max_rate, min_rate, subscription_id))
 
     @command
     def unsubscribe(self, subscription: uuid.UUID | Subscription[object]) -> UnsubscribeCommand:
-        """End a subscription (opcode 7) -> None; it is no longer restored after reconnects."""
+        """End a subscription (opcode 7) -> None; it is no longer restored after reconnects.
+
+        Examples:
+            >>> Client("wss://127.0.0.1:9").unsubscribe(None)
+            Traceback (most recent call last):
+            iotws.errors.UsageError: unsubscribe: the subscription id must be a UUID, got None
+        """
         sub_id = subscription.id if isinstance(subscription, Subscription) else subscription
         return UnsubscribeCommand(sub_id)
 
@@ -357,11 +382,15 @@ class XentaraCommands:
 
     @flow
     def read_many(
-        self, elements: Sequence[ElementArg], attributes: Iterable[AttributeId] = (Attribute.VALUE,)
+        self, elements: ElementArg | Sequence[ElementArg], attributes: Iterable[AttributeId] = (Attribute.VALUE,)
     ) -> Flow[list[ReadResult | IotwsError]]:
-        """Read several elements in one message -> list of ReadResult or exception."""
+        """Read several elements in one message -> list of ReadResult or exception.
+
+        A single primary key (a string) is one element, not a list of characters.
+        """
         attributes = list(attributes)
-        uuids = yield from _elements(list(elements))
+        ReadCommand(uuid.UUID(int=0), attributes)  # checked before any lookup
+        uuids = yield from _elements(_element_list(elements, "read_many"))
         results = yield from step(BatchCommand([ReadCommand(u, attributes) for u in uuids]))
         return cast(list[ReadResult | IotwsError], results)  # a batch of reads: a result or its error each
 
@@ -373,7 +402,15 @@ class XentaraCommands:
         max_rate: int | None = None,
         min_rate: int | None = None,
     ) -> Flow[SubscriptionInfo]:
-        """Subscribe to the Value (or ``attributes``) of each element -> :class:`Subscription`."""
+        """Subscribe to the Value (or ``attributes``) of each element -> :class:`Subscription`.
+
+        ``attributes=[]`` raises :class:`~iotws.errors.UsageError` before anything is sent.
+
+        Examples:
+            >>> Client("wss://127.0.0.1:9").watch(uuid.UUID(int=1), attributes=[])
+            Traceback (most recent call last):
+            iotws.errors.UsageError: give at least one attribute
+        """
         return (yield from _subscribe(elements, attributes, max_rate, min_rate, None))
 
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 from cbor2 import CBORTag
 
-from iotws.errors import CodecError, ProtocolError, UsageError
+from iotws.errors import CodecError, ProtocolError, UsageError, excerpt
 from iotws.xentara.errors import XentaraError, error_for
 
 __all__ = [
@@ -87,7 +87,7 @@ def enum_or_int(cls: type[E], value: Any) -> E | int:
     except ValueError:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise ProtocolError(f"{cls.__name__}: expected an int, got {value!r}") from None
+        raise ProtocolError(f"{cls.__name__}: expected an int, got {excerpt(value)}") from None
 
 
 class PacketType(enum.IntEnum):
@@ -241,7 +241,7 @@ def attribute_from_wire(key: Any) -> AttributeId:
         return _ATTRIBUTE_BY_INT.get(key, key)
     if isinstance(key, uuid.UUID):
         return key
-    raise ProtocolError(f"not an attribute id: {key!r}")
+    raise ProtocolError(f"not an attribute id: {excerpt(key)}")
 
 
 def attribute_to_wire(attr: Any) -> int | uuid.UUID:
@@ -369,7 +369,7 @@ class Timestamp:
                 return decoded
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
             return cls.from_datetime(value)
-        raise ProtocolError(f"not a time stamp: {value!r}")
+        raise ProtocolError(f"not a time stamp: {excerpt(value)}")
 
     def __str__(self) -> str:
         if self == Timestamp.MIN or self == Timestamp.MAX:
@@ -452,7 +452,7 @@ class Failure:
     def from_wire(cls, value: Any) -> Failure:
         """From the map inside tag 122."""
         if not isinstance(value, Mapping) or type(value.get(0)) is not int:
-            raise ProtocolError(f"not an error object: {value!r}")
+            raise ProtocolError(f"not an error object: {excerpt(value)}")
         text = value.get(1, "")
         return cls(value[0], text if isinstance(text, str) else str(text))
 
@@ -493,7 +493,7 @@ def value_to_wire(value: Any) -> Any:
 
 def _mapping(item: Any, what: str) -> Mapping[Any, Any]:
     if not isinstance(item, Mapping):
-        raise ProtocolError(f"{what}: expected a map, got {item!r}")
+        raise ProtocolError(f"{what}: expected a map, got {excerpt(item)}")
     return item
 
 
@@ -542,7 +542,7 @@ class BrowseEntry:
         data = _mapping(item, "browse entry")
         key, ident = data.get(0), data.get(1)
         if not isinstance(key, str) or not isinstance(ident, uuid.UUID):
-            raise ProtocolError(f"browse entry: bad primary key or UUID in {item!r}")
+            raise ProtocolError(f"browse entry: bad primary key or UUID in {excerpt(item)}")
         return cls(key, ident, enum_or_int(ElementCategory, data.get(2)), _extra(data, (0, 1, 2)))
 
     def to_wire(self) -> dict[Any, Any]:
@@ -587,7 +587,7 @@ class AttributeInfo:
         data = _mapping(item, "attribute info")
         name = data.get(0)
         if not isinstance(name, str):
-            raise ProtocolError(f"attribute info without a name: {item!r}")
+            raise ProtocolError(f"attribute info without a name: {excerpt(item)}")
         return cls(
             name,
             attribute_from_wire(data.get(1)),
@@ -623,7 +623,7 @@ class MetaData:
         category = data.get(1)
         attributes = data.get(2)
         if attributes is not None and not isinstance(attributes, list):
-            raise ProtocolError(f"meta data: attribute list is not an array: {attributes!r}")
+            raise ProtocolError(f"meta data: attribute list is not an array: {excerpt(attributes)}")
         children = data.get(3)
         return cls(
             key if isinstance(key, str) else None,
@@ -683,7 +683,7 @@ class AccessRights:
         data = _mapping(item, "check access")
         read, write = data.get(0), data.get(1)
         if not isinstance(read, bool) or not isinstance(write, bool):
-            raise ProtocolError(f"check access: expected two booleans, got {item!r}")
+            raise ProtocolError(f"check access: expected two booleans, got {excerpt(item)}")
         return cls(read, write)
 
 
@@ -785,18 +785,18 @@ class DataChange:
     def from_wire(cls, item: Any) -> DataChange:
         """Build from the event object ``{0: time, 1: element, 2: {attr: 121(v) / 122(err)}}``."""
         if type(item) is not dict:
-            raise ProtocolError(f"data change: expected a map, got {item!r}")
+            raise ProtocolError(f"data change: expected a map, got {excerpt(item)}")
         element = item.get(1)
         changes = item.get(2)
         if not isinstance(element, uuid.UUID) or type(changes) is not dict:
-            raise ProtocolError(f"data change: bad element or attribute map in {item!r}")
+            raise ProtocolError(f"data change: bad element or attribute map in {excerpt(item)}")
         values: dict[AttributeId, Any] = {}
         by_int = _ATTRIBUTE_BY_INT
         for key, value in changes.items():
             if type(key) is int:
                 key = by_int.get(key, key)
             elif not isinstance(key, uuid.UUID):
-                raise ProtocolError(f"data change: not an attribute id: {key!r}")
+                raise ProtocolError(f"data change: not an attribute id: {excerpt(key)}")
             if type(value) is CBORTag:
                 if value.tag == 121:
                     value = value.value

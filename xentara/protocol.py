@@ -33,7 +33,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 
 from iotws.commands import Command
-from iotws.errors import HandshakeError, IotwsError, ProtocolError, UsageError
+from iotws.errors import HandshakeError, IotwsError, ProtocolError, UsageError, excerpt
 from iotws.events import ProtocolViolation
 from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 from iotws.xentara.cbor import EncodedFloat, dumps, loads
@@ -197,7 +197,7 @@ class Request:
             or type(packet[1]) is not int
             or type(packet[2]) is not int
         ):
-            raise ProtocolError(f"not a request packet: {packet!r}")
+            raise ProtocolError(f"not a request packet: {excerpt(packet)}")
         return cls(packet[1], enum_or_int(Opcode, packet[2]), packet[3] if len(packet) == 4 else None)
 
     def to_wire(self) -> list[Any]:
@@ -252,7 +252,7 @@ class XentaraCommand(Command[R]):
 
 def _uuid(value: Any, what: str) -> uuid.UUID:
     if not isinstance(value, uuid.UUID):
-        raise ProtocolError(f"{what}: expected a UUID, got {value!r}")
+        raise ProtocolError(f"{what}: expected a UUID, got {excerpt(value)}")
     return value
 
 
@@ -267,8 +267,35 @@ def _optional_uuid(value: Any, what: str) -> uuid.UUID | None:
     if value is None:
         return None
     if not isinstance(value, uuid.UUID):
-        raise UsageError(f"{what} must be a UUID, got {value!r}")
+        raise UsageError(f"{what} must be a UUID, got {excerpt(value)}")
     return value
+
+
+def _required_uuid(value: Any, what: str, *, nil: bool = True) -> uuid.UUID:
+    """A caller's id that must be given: a UUID (not ``None``; not the nil UUID unless ``nil``)."""
+    if not isinstance(value, uuid.UUID) or (not nil and value == NIL_UUID):
+        raise UsageError(f"{what} must be a UUID{'' if nil else ' (not nil)'}, got {excerpt(value)}")
+    return value
+
+
+def _ids(values: Iterable[Any], what: str) -> list[int]:
+    """A caller's list of numeric ids (enum members or ints >= 0), at least one."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise UsageError(f"{what} must be a list of ids, got {excerpt(values)}")
+    found: list[int] = []
+    for value in values:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise UsageError(f"{what}: not an id: {excerpt(value)} (use the enum, or an int >= 0)")
+        found.append(int(value))
+    if not found:
+        raise UsageError(f"give at least one of {what}")
+    return found
+
+
+def _rate(rate: Any) -> int | None:
+    if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or rate <= 0):
+        raise UsageError(f"update rates are positive ints (ms), got {excerpt(rate)}")
+    return rate
 
 
 class ServerInformationCommand(XentaraCommand[ServerInformation]):
@@ -282,7 +309,7 @@ class ServerInformationCommand(XentaraCommand[ServerInformation]):
     opcode = Opcode.SERVER_INFORMATION
 
     def __init__(self, ids: Iterable[ServerInfoId | int] = tuple(ServerInfoId)) -> None:
-        self.ids = [int(i) for i in ids]
+        self.ids = _ids(ids, "server information ids")
 
     def params(self) -> Any:
         return {0: self.ids}
@@ -308,10 +335,10 @@ class BrowseCommand(XentaraCommand[list[BrowseEntry]]):
         categories: Iterable[ElementCategory | int] | None = None,
     ) -> None:
         self.element = NIL_UUID if element is None else element_uuid(element)
-        if depth is not None and (not isinstance(depth, int) or depth < 0):
-            raise UsageError(f"depth must be an int >= 0, got {depth!r}")
+        if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 0):
+            raise UsageError(f"depth must be an int >= 0, got {excerpt(depth)}")
         self.depth = depth
-        self.categories = None if categories is None else [int(c) for c in categories]
+        self.categories = None if categories is None else _ids(categories, "categories (None: every category)")
 
     def params(self) -> Any:
         params: dict[int, Any] = {0: self.element}
@@ -323,7 +350,7 @@ class BrowseCommand(XentaraCommand[list[BrowseEntry]]):
 
     def decode(self, payload: Any) -> list[BrowseEntry]:
         if type(payload) is not list:
-            raise ProtocolError(f"browse: expected an array, got {payload!r}")
+            raise ProtocolError(f"browse: expected an array, got {excerpt(payload)}")
         return [BrowseEntry.from_wire(entry) for entry in payload]
 
 
@@ -339,7 +366,7 @@ class MetaDataCommand(XentaraCommand[MetaData]):
 
     def __init__(self, element: Any, ids: Iterable[MetaDataId | int] = tuple(MetaDataId)) -> None:
         self.element = element_uuid(element)
-        self.ids = [int(i) for i in ids]
+        self.ids = _ids(ids, "meta data ids")
 
     def params(self) -> Any:
         return {0: self.element, 1: self.ids}
@@ -439,9 +466,12 @@ class SubscribeCommand(XentaraCommand[SubscriptionInfo]):
     def __init__(self, info: SubscriptionInfo) -> None:
         if not info.items:
             raise UsageError("subscribe to at least one element")
-        for rate in (info.max_rate, info.min_rate):
-            if rate is not None and (not isinstance(rate, int) or rate <= 0):
-                raise UsageError(f"update rates are positive ints (ms), got {rate!r}")
+        for element, attributes in info.items:
+            element_uuid(element)
+            _attributes(attributes)
+        _rate(info.max_rate)
+        _rate(info.min_rate)
+        _required_uuid(info.id, "the subscription id")
         self.info = info
 
     def params(self) -> Any:
@@ -459,13 +489,16 @@ class UnsubscribeCommand(XentaraCommand[None]):
     Examples:
         >>> UnsubscribeCommand(NIL_UUID).params()
         {0: UUID('00000000-0000-0000-0000-000000000000')}
+        >>> UnsubscribeCommand(None)
+        Traceback (most recent call last):
+        iotws.errors.UsageError: unsubscribe: the subscription id must be a UUID, got None
     """
 
     opcode = Opcode.UNSUBSCRIBE
     touches_subscriptions = True
 
     def __init__(self, subscription: uuid.UUID) -> None:
-        self.subscription = _optional_uuid(subscription, "subscription") or NIL_UUID
+        self.subscription = _required_uuid(subscription, "unsubscribe: the subscription id")
 
     def params(self) -> Any:
         return {0: self.subscription}
@@ -557,14 +590,17 @@ class CloseSubSessionCommand(XentaraCommand[None]):
     """Opcode 13: close a sub-session.
 
     Examples:
-        >>> CloseSubSessionCommand(NIL_UUID).opcode
+        >>> CloseSubSessionCommand(uuid.UUID(int=1)).opcode
         <Opcode.CLOSE_SUB_SESSION: 13>
+        >>> CloseSubSessionCommand(None)
+        Traceback (most recent call last):
+        iotws.errors.UsageError: close_sub_session: the sub-session id must be a UUID (not nil), got None
     """
 
     opcode = Opcode.CLOSE_SUB_SESSION
 
     def __init__(self, sub_session: uuid.UUID) -> None:
-        self.sub_session = _optional_uuid(sub_session, "sub_session") or NIL_UUID
+        self.sub_session = _required_uuid(sub_session, "close_sub_session: the sub-session id", nil=False)
 
     def params(self) -> Any:
         return {0: self.sub_session}
@@ -584,6 +620,8 @@ class ClientHelloCommand(XentaraCommand[int]):
     opcode = Opcode.CLIENT_HELLO
 
     def __init__(self, min_version: int = PROTOCOL_VERSION, max_version: int = PROTOCOL_VERSION) -> None:
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (min_version, max_version)):
+            raise UsageError(f"protocol versions are ints, got {excerpt(min_version)}, {excerpt(max_version)}")
         if not 0 <= min_version <= max_version:
             raise UsageError(f"need 0 <= min_version <= max_version, got {min_version}, {max_version}")
         self.min_version, self.max_version = min_version, max_version
@@ -594,7 +632,7 @@ class ClientHelloCommand(XentaraCommand[int]):
     def decode(self, payload: Any) -> int:
         version = payload.get(0) if isinstance(payload, dict) else None
         if type(version) is not int:
-            raise ProtocolError(f"client hello: expected {{0: version}}, got {payload!r}")
+            raise ProtocolError(f"client hello: expected {{0: version}}, got {excerpt(payload)}")
         return version
 
 
@@ -753,7 +791,7 @@ class XentaraCore(ProtocolCore):
         routes = self._routes
         for packet in packets:
             if type(packet) is not list or len(packet) < 2 or type(packet[0]) is not int:
-                out.append(ProtocolViolation(ProtocolError(f"not a packet: {packet!r}")))
+                out.append(ProtocolViolation(ProtocolError(f"not a packet: {excerpt(packet)}")))
                 continue
             kind = packet[0]
             if kind == 8:
@@ -769,7 +807,7 @@ class XentaraCore(ProtocolCore):
 
     def _event(self, packet: list[Any]) -> object:
         if len(packet) != 3:
-            return ProtocolViolation(ProtocolError(f"event packet needs 3 fields: {packet!r}"))
+            return ProtocolViolation(ProtocolError(f"event packet needs 3 fields: {excerpt(packet)}"))
         if packet[1] == 0 and type(packet[1]) is int:
             try:
                 return DataChange.from_wire(packet[2])
@@ -788,19 +826,19 @@ class XentaraCore(ProtocolCore):
     def _response(self, packet: list[Any], out: list[object]) -> None:
         message_id = packet[1]
         if type(message_id) is not int:
-            out.append(ProtocolViolation(ProtocolError(f"response without a message id: {packet!r}")))
+            out.append(ProtocolViolation(ProtocolError(f"response without a message id: {excerpt(packet)}")))
             return
         outcome: Any
         failure: Failure | None = None
         if packet[0] == 1:
             if len(packet) > 3:
-                outcome = ProtocolError(f"success packet with extra fields: {packet!r}")
+                outcome = ProtocolError(f"success packet with extra fields: {excerpt(packet)}")
             else:
                 outcome = packet[2] if len(packet) == 3 else None
         else:
             try:
                 if len(packet) != 3:
-                    raise ProtocolError(f"error packet needs 3 fields: {packet!r}")
+                    raise ProtocolError(f"error packet needs 3 fields: {excerpt(packet)}")
                 failure = Failure.from_wire(packet[2])
                 outcome = failure.error
             except ProtocolError as exc:
@@ -833,7 +871,7 @@ class XentaraCore(ProtocolCore):
             out.append(Reply(token, error=exc))
             return
         except Exception as exc:  # a reply shaped so oddly that decoding tripped
-            out.append(Reply(token, error=ProtocolError(f"cannot decode the reply: {exc!r}", frame=packet)))
+            out.append(Reply(token, error=ProtocolError(f"cannot decode the reply: {excerpt(exc)}", frame=packet)))
             return
         if command.touches_subscriptions:
             self._remember_subscriptions(command, value)

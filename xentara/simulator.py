@@ -39,7 +39,7 @@ import attrs
 from aiohttp import web
 from cbor2 import CBORTag
 
-from iotws.errors import ProtocolError
+from iotws.errors import ProtocolError, UsageError
 from iotws.simulator import SimConnection, SimulatorBase
 from iotws.xentara.cbor import EncodedFloat, dumps, loads
 from iotws.xentara.models import (
@@ -62,6 +62,9 @@ __all__ = [
     "self_signed_certificate",
     "self_signed_context",
 ]
+
+#: How to install what the self-signed certificate needs.
+INSTALL_HINT = "pip install 'iotws[simulators]'"
 
 #: Namespace of the simulator's stable element UUIDs (uuid5 of the primary key).
 UUID_NAMESPACE = uuid.UUID("6f1f3c2e-6f1e-4a59-9a53-58c1d1e2a001")
@@ -711,8 +714,9 @@ def self_signed_context(host: str = "127.0.0.1") -> ssl.SSLContext:
 def self_signed_certificate(host: str = "127.0.0.1") -> tuple[ssl.SSLContext, str]:
     """A server SSL context with a fresh self-signed certificate for ``host``, and that certificate (PEM).
 
-    A client trusts the server by that certificate alone, with verification on
-    (needs ``cryptography``).
+    A client trusts the server by that certificate alone, with verification on.
+    It needs ``cryptography`` (the ``simulators`` extra); without it this raises
+    :class:`~iotws.errors.UsageError` saying ``pip install 'iotws[simulators]'``.
 
     Examples:
         >>> server, pem = self_signed_certificate()
@@ -723,10 +727,13 @@ def self_signed_certificate(host: str = "127.0.0.1") -> tuple[ssl.SSLContext, st
     import datetime as dt
     import ipaddress
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+    except ImportError:
+        raise UsageError(f"a self-signed certificate needs cryptography: {INSTALL_HINT}") from None
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "iotws xentara simulator")])

@@ -177,7 +177,7 @@ def commands() -> st.SearchStrategy[XentaraCommand[Any]]:
     )
     return st.one_of(
         st.builds(BrowseCommand, st.none() | uuids(), st.none() | st.integers(0, 10)),
-        st.builds(MetaDataCommand, uuids(), st.lists(st.sampled_from(list(MetaDataId)), max_size=4)),
+        st.builds(MetaDataCommand, uuids(), st.lists(st.sampled_from(list(MetaDataId)), min_size=1, max_size=4)),
         st.builds(LookupCommand, st.text(min_size=1, max_size=30)),
         st.builds(ReadCommand, uuids(), attrs_),
         st.builds(WriteCommand, uuids(), attribute_ids(), attribute_values(), st.none() | uuids()),
@@ -187,7 +187,7 @@ def commands() -> st.SearchStrategy[XentaraCommand[Any]]:
         st.builds(SuspendCommand, st.none() | uuids()),
         st.builds(ShutdownCommand, st.none() | uuids()),
         st.builds(CreateSubSessionCommand, auth, st.none() | not_nil),
-        st.builds(CloseSubSessionCommand, uuids()),
+        st.builds(CloseSubSessionCommand, not_nil),
         st.builds(CheckAccessCommand, not_nil),
     )
 

@@ -175,3 +175,45 @@ class IdleEchoClient(SyncClientBase[EchoCore], EchoCommands):
 class AsyncIdleEchoClient(AsyncClientBase[EchoCore], EchoCommands):
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(IdleCore(), url, **options)
+
+
+class BuggyCore(EchoCore):
+    """A core with a bug: once the server pushed the event ``"boom"``, ``data_to_send`` raises."""
+
+    bug_on_reconnect = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken = False
+
+    def on_connect(self) -> list[Frame]:
+        if self.bug_on_reconnect and self.connections >= 1:
+            raise AttributeError("boom in on_connect")
+        return super().on_connect()
+
+    def receive(self, frame: Frame) -> list[object]:
+        items = super().receive(frame)
+        if Pushed("boom") in items and not self.bug_on_reconnect:
+            self.broken = True
+        return items
+
+    def data_to_send(self) -> list[Frame]:
+        if self.broken:
+            raise AttributeError("boom in data_to_send")
+        return super().data_to_send()
+
+
+class ReconnectBuggyCore(BuggyCore):
+    """A core with a bug: ``on_connect`` raises on every connection after the first."""
+
+    bug_on_reconnect = True
+
+
+class BuggyClient(SyncClientBase[EchoCore], EchoCommands):
+    def __init__(self, url: str, core: type[BuggyCore] = BuggyCore, **options: Any) -> None:
+        super().__init__(core(), url, **options)
+
+
+class AsyncBuggyClient(AsyncClientBase[EchoCore], EchoCommands):
+    def __init__(self, url: str, core: type[BuggyCore] = BuggyCore, **options: Any) -> None:
+        super().__init__(core(), url, **options)

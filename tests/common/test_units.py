@@ -13,12 +13,14 @@ from iotws.backoff import ReconnectPolicy, is_retryable
 from iotws.cli import main, to_jsonable
 from iotws.dispatch import Dispatcher, EndOfStream
 from iotws.errors import (
+    EXCERPT_LIMIT,
     AuthenticationError,
     ConnectionClosed,
     HandshakeError,
     ProtocolError,
     TLSError,
     UsageError,
+    excerpt,
 )
 from iotws.events import ProtocolViolation, Reconnected, Stopped
 from iotws.options import BasicAuth, BearerAuth, ConnectOptions
@@ -198,3 +200,128 @@ def test_a_violation_a_core_returns_is_logged_like_a_raised_one(caplog: pytest.L
     assert events.get_nowait() == "kept"
     assert isinstance(events.get_nowait(), ProtocolViolation)
     assert "partial: part of a frame was malformed: one entry is bad" in caplog.text
+
+
+def test_excerpt_is_bounded_and_never_raises() -> None:
+    """R10: ``excerpt`` of a deeply nested value raised RecursionError (and a huge one was not cut)."""
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    deep_dict: dict[str, object] = {}
+    for _ in range(5_000):
+        deep_dict = {"a": deep_dict}
+
+    class Broken:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    shown = {
+        "deep list": excerpt(deep),
+        "deep dict": excerpt(deep_dict),
+        "wide list": excerpt(list(range(100_000))),
+        "wide dict": excerpt({str(i): "x" * 1000 for i in range(1000)}),
+        "big int": excerpt(10**5000),
+        "broken repr": excerpt(Broken()),
+        "long text": excerpt("é" * 10_000),
+        "long bytes": excerpt(memoryview(b"\x00" * 10_000)),
+        "error": str(ProtocolError("deep", frame=deep)),
+    }
+    for name, text in shown.items():
+        # a byte shows as up to 4 characters (\\x00)
+        assert isinstance(text, str) and len(text) <= 4 * EXCERPT_LIMIT + 40, (name, len(text))
+    assert shown["deep list"].startswith("[[[[") and "..." in shown["deep list"]
+    assert shown["deep dict"].startswith("{'a': {'a': ")
+    assert shown["broken repr"] == "<Broken that cannot be shown: RuntimeError>"
+    assert excerpt({"event": "t", "data": [1, 2]}) == "{'event': 't', 'data': [1, 2]}"  # small values: their repr
+    assert excerpt({"b": 1, "a": 2}) == "{'b': 1, 'a': 2}"  # in their order
+
+
+# -- caller-input checks and redaction (R5, R7, R9, R16) ------------------------------------
+
+
+def test_surface_methods_check_arguments_against_their_annotations() -> None:
+    from iotws.commands import Command, SyncSurface, command
+
+    # (annotations are strings here: builtin names resolve, names local to this test would not)
+
+    class Echo(Command[object]):
+        def __init__(self, *parts: object) -> None:
+            self.parts = parts
+
+        def encode(self, token: int | None) -> list[str]:
+            return [repr(self.parts)]
+
+    sent: list[Command[object]] = []
+
+    class Surface(SyncSurface):
+        @command
+        def go(
+            self,
+            name: str,
+            count: int = 1,
+            names: list[str] | tuple[str, ...] = (),
+            values: dict[str, float] | None = None,
+            anything: object = None,
+            timeout: float | None = None,
+        ) -> Echo:
+            return Echo(name.upper(), count, names, values, anything, timeout)
+
+        def _execute(self, cmd: Command[object]) -> object:
+            sent.append(cmd)
+            return None
+
+    surface = Surface()
+    surface.go("a", 2, ["x"], {"k": 1.5}, object(), 1)
+    assert len(sent) == 1
+    for args, kwargs in [
+        ((12,), {}),
+        (("a", "2"), {}),
+        (("a",), {"count": True}),
+        (("a",), {"names": "xy"}),
+        (("a",), {"names": [1]}),
+        (("a",), {"values": {"k": "1"}}),
+        (("a",), {"timeout": -1}),
+        (("a",), {"timeout": float("nan")}),
+        (("a",), {"timeout": "1"}),
+        ((), {}),  # missing argument: a TypeError turned into a UsageError
+        (("a",), {"nope": 1}),
+    ]:
+        with pytest.raises(UsageError, match="go"):
+            surface.go(*args, **kwargs)
+    assert len(sent) == 1
+
+
+def test_check_timeout_and_redaction_helpers() -> None:
+    from iotws.options import check_timeout, is_secret_name, redact_headers, safe_url
+
+    assert check_timeout(1) == 1.0 and check_timeout(None) is None
+    for bad in (0, -1, float("nan"), float("inf"), "1", True, [1]):
+        with pytest.raises(UsageError):
+            check_timeout(bad)
+    assert is_secret_name("X-Auth-Token") and is_secret_name("x-api-key") and not is_secret_name("X-Site")
+    assert redact_headers({"X-Site": "a"}, secret=["X-SITE"]) == {"X-Site": "***"}
+    assert safe_url("ws://u:pw@h:1/p?token=t&a=b") == "ws://***@h:1/p?token=%2A%2A%2A&a=b"
+
+
+def test_options_refuse_wrong_types_with_the_option_name() -> None:
+    for name, value in [
+        ("request_timeout", "5"),
+        ("connect_timeout", None),
+        ("request_timeout", float("nan")),
+        ("reconnect", "yes"),
+        ("auth", "user:pw"),
+        ("headers", [1, 2]),
+        ("subprotocols", "chat"),
+        ("verify", "no"),
+        ("max_message_size", 1.5),
+    ]:
+        with pytest.raises(UsageError, match=name.rstrip("s")):
+            ConnectOptions("ws://127.0.0.1:1/", **{name: value})
+    with pytest.raises(UsageError, match="did you mean request_timeout"):
+        ConnectOptions.build("ws://127.0.0.1:1/", request_timout=5)
+    with pytest.raises(UsageError, match="port"):
+        ConnectOptions("ws://127.0.0.1:99999/")
+    with pytest.raises(UsageError) as caught:
+        ConnectOptions("http://user:hunter2@127.0.0.1/")
+    assert "hunter2" not in str(caught.value)
+    assert "hunter2" not in repr(ConnectOptions("ws://user:hunter2@127.0.0.1:1/"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from iotws.backoff import ReconnectPolicy
 from iotws.errors import CodecError, RemoteError, RequestTimeout, UsageError
-from iotws.events import ProtocolViolation, Reconnected
+from iotws.events import Disconnected, ProtocolViolation, Reconnected
 from iotws.farmws import (
     AsyncControllerClient,
     AsyncDashboardClient,
@@ -23,9 +24,12 @@ from iotws.farmws import (
     DeviceCommand,
     FarmEvent,
     GenericEvent,
+    Humidity,
     IrrigationStarted,
+    IrrigationStopped,
     LiveClient,
     SensorDisconnected,
+    SensorInfo,
     ServerError,
     Snapshot,
     Temperature,
@@ -353,3 +357,96 @@ def test_command_decorator_and_urls() -> None:
     assert client.core.handler_for(DeviceCommand("irrigation start now")) is start
     assert client.core.handler_for(DeviceCommand("drainage start")) is None
     assert LiveClient("ws://127.0.0.1:9/custom").options.url == "ws://127.0.0.1:9/custom"
+
+
+# -- issue items R1, R17, R10 ------------------------------------------------------------
+
+
+async def test_malformed_command_is_a_violation_and_the_link_stays_up(flavour: str, sim: FarmSimulator) -> None:
+    """R1: ``"return": ""`` used to raise CodecError in the reader and drop the link (re-sent every 0.5 s)."""
+    async with device(flavour, sim, handlers={"irrigation": lambda command: True}) as dev:
+        await take_events(dev, 1, of_type=DeviceCommand, timeout=5)  # the config command
+        await wait_until(lambda: "Esp8266" in sim.devices and sim.devices["Esp8266"].conn is not None)
+        malformed = [
+            '{"event":"command","data":{"cmd":"irrigation start"},"return":""}',
+            '{"event":"command","data":{"cmd":"irrigation start"},"return":5}',
+            '{"event":"command","data":{"cmd":["irrigation"]},"return":"abcdefghij"}',
+            '{"event":"command","data":"irrigation start","return":"abcdefghij"}',
+        ]
+        for frame in malformed * 2:  # the server re-sends: the second copies change nothing
+            await asyncio.wrap_future(sim.soon(sim.broadcast(frame, path="/controller/Esp8266")))
+        violations = await take_events(dev, 8, of_type=(ProtocolViolation, Disconnected), timeout=5)
+        assert all(isinstance(v, ProtocolViolation) for v in violations), violations
+        assert "'return' must be a non-empty string, got ''" in str(violations[0].error)
+        assert await asyncio.wrap_future(sim.soon(sim.send_command("irrigation start"))) is True
+        assert sim.devices["Esp8266"].connects == 1 and dev.connected
+
+
+async def test_bad_caller_values_are_refused_before_sending(flavour: str, sim: FarmSimulator) -> None:
+    """R17: a string for ``zones`` was split per character; ``record=None`` and an empty name went out."""
+    async with controller(flavour, sim) as ctl:
+        await resolve(ctl.irrigation_started("zone1", time=1))  # one zone, documented
+        await resolve(ctl.irrigation_stopped("zone1", time=2))
+        refused = [
+            lambda: ctl.temperature(None, time=3),
+            lambda: ctl.humidity(None),
+            lambda: ctl.soil_moisture(None),
+            lambda: ctl.send("", {"record": 1}),
+            lambda: ctl.send(None, {"record": 1}),
+            lambda: ctl.emit(GenericEvent("", 1)),
+            lambda: ctl.emit({"event": "temperature", "data": {}}),
+            lambda: ctl.irrigation_started(["zone1", ""]),
+            lambda: ctl.irrigation_started(["zone1", 2]),
+            lambda: ctl.irrigation_started(7),
+            lambda: ctl.sensor_disconnected(None),
+            lambda: ctl.sensor_disconnected(""),
+        ]
+        for call in refused:
+            with pytest.raises(UsageError):
+                await resolve(call())
+        await resolve(ctl.temperature(223, time=4))
+        await wait_until(lambda: len(sim.received) == 3)
+        assert sim.received == [
+            IrrigationStarted(time=1, zones=("zone1",)),
+            IrrigationStopped(time=2, zones=("zone1",)),
+            Temperature(time=4, record=223),
+        ]
+    async with device(flavour, sim, name="Pump") as dev:
+        sensors = dict(dev.core.sensors)
+        for call in [
+            lambda: dev.send("", 1),
+            lambda: dev.sensor_update({"": 1}),
+            lambda: dev.sensor_update({1: 1}),
+            lambda: dev.sensor_update([("Temperature", 1)]),
+            lambda: dev.sensor_status({None: True}),
+            lambda: dev.register_sensors({"Flow": {"name": "Flow"}}),
+            lambda: dev.register_sensors({"": SensorInfo()}),
+        ]:
+            with pytest.raises(UsageError):
+                await resolve(call())
+        assert dev.core.sensors == sensors  # a refused registration replaced nothing
+        await resolve(dev.sensor_update({"Temperature": 20}))
+        await wait_until(lambda: "Pump" in sim.devices and sim.devices["Pump"].values.get("Temperature") == 20)
+        assert sim.errors_sent == 0
+
+
+async def test_deeply_nested_frames_are_violations_not_core_failures(
+    flavour: str, sim: FarmSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """R10: JSON nested ~990 deep raised RecursionError while building the error's excerpt."""
+    # the depth json.loads takes but repr cannot depends on the reader's stack: try each one near the limit
+    frames = ['{"event":"temperature","data":' + "[" * depth + "]" * depth + "}" for depth in range(850, 1000)]
+    frames.append("[" * 100_000 + "]" * 100_000)
+    caplog.set_level(logging.WARNING, logger="iotws.farmws")
+    async with dashboard(flavour, sim, "deep") as dash, controller(flavour, sim) as ctl:
+        await dashboards_connected(sim, 1)
+        for frame in frames:
+            await asyncio.wrap_future(sim.soon(sim.broadcast(frame, path="/clients/deep")))
+        violations = await take_events(dash, len(frames), of_type=ProtocolViolation, timeout=10)
+        for violation in violations:
+            assert "cannot process frame" not in str(violation.error)
+            assert violation.error.frame is not None and len(violation.error.frame) < 300
+            assert len(str(violation.error)) < 1000
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "a core failed on a frame"
+        await resolve(ctl.humidity(61, time=1))
+        assert await take_events(dash, 1, of_type=FarmEvent, timeout=5) == [Humidity(time=1, record=61)]

@@ -123,3 +123,33 @@ def test_deep_nesting_is_a_protocol_error() -> None:
     with pytest.raises(ProtocolError):
         core.receive("[" * 100_000 + "]" * 100_000)
     _still_works(core)
+
+
+def _handled_core() -> DeviceCore:
+    core = DeviceCore()
+    core.handle("irrigation", lambda command: True)
+    core.handle("config", lambda command: command.options)
+    core.handle("x", lambda command: command)  # not JSON: answered "error: cannot encode ..."
+    return core
+
+
+server_commands = st.fixed_dictionaries(
+    {
+        "event": st.just("command"),
+        "data": st.fixed_dictionaries(
+            {"cmd": st.sampled_from(["irrigation start", "config --a 1 --b", "x"]) | json_values(2)},
+            optional={"extra": json_values(2)},
+        )
+        | json_values(2),
+    },
+    optional={"return": st.sampled_from(["", "abcdefghij", "x"]) | json_values(2)},
+)
+
+
+@FUZZ
+@given(server_commands)
+def test_random_commands_to_a_device_with_handlers_yield_only_protocol_error(message: dict[str, Any]) -> None:
+    """R1: whatever a server command holds, only ProtocolError comes out, even with handlers answering."""
+    core = _handled_core()
+    for _ in range(2):  # re-sent, as the server does
+        _feed(core, json.dumps(message))

@@ -385,3 +385,71 @@ def test_async_handler_without_a_runner_is_closed_and_left_unanswered() -> None:
 def test_parse_cmd_flags() -> None:
     assert parse_cmd("config --verbose --level 3") == (("config",), {"verbose": True, "level": "3"})
     assert parse_cmd("") == ((), {})
+
+
+# -- issue items R1, R10, R17 ------------------------------------------------------------
+
+MALFORMED_COMMANDS = [
+    '{"event":"command","data":{"cmd":"irrigation start"},"return":""}',
+    '{"event":"command","data":{"cmd":"irrigation start"},"return":5}',
+    '{"event":"command","data":{"cmd":"irrigation start"},"return":["abcdefghij"]}',
+    '{"event":"command","data":{"cmd":5},"return":"abcdefghij"}',
+    '{"event":"command","data":"irrigation start","return":"abcdefghij"}',
+    '{"event":"command","return":"abcdefghij"}',
+]
+
+
+@pytest.mark.parametrize("frame", MALFORMED_COMMANDS)
+def test_malformed_commands_are_protocol_errors_only(frame: str) -> None:
+    """R1: only ProtocolError comes out of DeviceCore.receive (``"return": ""`` raised CodecError)."""
+    core = DeviceCore(handlers={"irrigation": lambda command: True})
+    for _ in range(2):  # the server re-sends unanswered commands
+        with pytest.raises(ProtocolError) as caught:
+            core.receive(frame)
+        assert type(caught.value) is ProtocolError
+        assert core.data_to_send() == []
+    good = '{"event":"command","data":{"cmd":"irrigation start"},"return":"abcdefghij"}'
+    assert [c.return_id for c in core.receive(good)] == ["abcdefghij"]  # type: ignore[attr-defined]
+    assert core.data_to_send() == ['{"event":"abcdefghij","data":true}']
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "1" + "]" * depth
+
+
+# "@" marks where the deep value goes
+DEEP_FRAMES = {
+    "event data": '{"event":"temperature","data":@}',
+    "bare": "@",
+    "command data": '{"event":"command","data":@,"return":"abcdefghij"}',
+    "command return": '{"event":"command","data":{"cmd":"x"},"return":@}',
+    "sensor entry": '{"E":{"name":"E","sensors":{"F":@}}}',
+    "device entry": '{"E":@}',
+    "device name": '{"E":{"name":@}}',
+}
+
+
+@pytest.mark.parametrize("core_type", [EventCore, DeviceCore, LiveCore])
+@pytest.mark.parametrize("shape", sorted(DEEP_FRAMES))
+def test_deep_nesting_near_the_recursion_limit_is_a_protocol_error(core_type: type, shape: str) -> None:
+    """R10: nesting the decoder takes but ``repr`` cannot (~990 deep) raised RecursionError."""
+    core = core_type()
+    refused: list[ProtocolError] = []
+    for depth in [*range(500, 1000), 100_000]:
+        try:
+            core.receive(DEEP_FRAMES[shape].replace("@", _nested(depth)))
+        except ProtocolError as exc:
+            refused.append(exc)
+        core.data_to_send()
+    assert refused  # at least the 100,000 deep frame
+    assert all(len(str(exc)) < 1000 and exc.frame is not None and len(exc.frame) < 300 for exc in refused)
+    if core_type is LiveCore:
+        assert core.receive('{"d": {"name": "d", "sensors": {}}}')[0] == Snapshot.from_wire({"d": {"name": "d"}})
+    else:
+        assert core.receive('{"event":"temperature","data":{"record":2}}') == [Temperature(record=2)]
+
+
+def test_a_single_zone_string_is_one_zone() -> None:
+    """R17: ``zones="zone1"`` was split into ('z', 'o', 'n', 'e', '1')."""
+    assert IrrigationStarted(time=1, zones="zone1").to_data() == {"time": 1, "zones": ["zone1"]}
+    assert IrrigationStopped(zones=("a", "b")).zones == ("a", "b")

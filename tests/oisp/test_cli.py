@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -14,31 +15,38 @@ from pathlib import Path
 import pytest
 
 from iotws.cli import main
-from iotws.oisp import Client, OispSimulator, TokenKeys
-from iotws.oisp.__main__ import TOKEN_ENV, demo, register
+from iotws.oisp import AsyncClient, Client, InvalidTokenError, OispSimulator, TokenKeys
+from iotws.oisp.__main__ import DEFAULT_KEY_DIR, TOKEN_ENV, demo, register
+from iotws.testing import resolve
 
 PY = sys.executable
 
 
-@pytest.fixture
-def simulate_process() -> Iterator[tuple[str, str, str]]:
-    """``iotws oisp simulate --port 0`` in a subprocess: (url, device id, token)."""
+@contextlib.contextmanager
+def simulate_subprocess(*args: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """``iotws oisp simulate ARGS`` in a subprocess: its URL and the banner's fields."""
     proc = subprocess.Popen(
-        # no blind window: the test pushes as soon as the listener is bound
-        [PY, "-m", "oisp", "simulate", "--port", "0", "--blind-window", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [PY, "-m", "oisp", "simulate", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline().strip() for _ in range(6)]
+        lines = [proc.stdout.readline().strip() for _ in range(7)]
         url = lines[0]
-        fields = dict(line.split(": ", 1) for line in lines[1:])
-        assert url.startswith("ws://127.0.0.1:")
-        assert fields["listen"].startswith(f"iotws oisp listen {url} --device-id ")
-        yield url, fields["device-id"], fields["token"]
+        assert url.startswith("ws://127.0.0.1:"), proc.stderr.read() if proc.stderr else lines
+        yield url, dict(line.split(": ", 1) for line in lines[1:])
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def simulate_process(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
+    """``iotws oisp simulate --port 0`` in a subprocess: (url, device id, token)."""
+    # no blind window: the test pushes as soon as the listener is bound
+    args = ("--port", "0", "--blind-window", "0", "--key-dir", str(tmp_path / "keys"))
+    with simulate_subprocess(*args) as (url, fields):
+        assert fields["listen"].startswith(f"iotws oisp listen {url} --device-id ")
+        yield url, fields["device-id"], fields["token"]
 
 
 def test_simulate_listen_actuate_end_to_end(simulate_process: tuple[str, str, str]) -> None:
@@ -139,21 +147,63 @@ def test_demo_reports_live_values() -> None:
     assert leds and set(leds) <= {"0", "1"}
 
 
-def test_demo_and_simulator_work_without_pyjwt() -> None:
-    # a plain `pip install iotws` has no PyJWT/cryptography: the stdlib RS256 fallback takes over
+def test_simulator_without_cryptography_says_what_to_install() -> None:
+    """R19: no hand-written RSA fallback; without PyJWT/cryptography the simulator says what to install."""
     code = (
         "import sys; sys.modules['jwt'] = None; sys.modules['cryptography'] = None\n"
+        "from iotws.errors import UsageError\n"
+        "from iotws.oisp import Client, OispSimulator\n"
         "from iotws.oisp.tokens import have_pyjwt\n"
         "assert not have_pyjwt()\n"
-        "from iotws.oisp.__main__ import demo\n"
-        "rows = []\n"
-        "demo(0.5, lambda p, n, v: rows.append((p, n, v)))\n"
-        "assert ('oisp', 'demo-001 registered', 'yes') in rows, rows\n"
-        "print('ok', len(rows))\n"
+        "Client('ws://127.0.0.1:9/', 'd', 't')  # the client needs neither\n"
+        "try:\n"
+        "    with OispSimulator().run():\n"
+        "        pass\n"
+        "except UsageError as exc:\n"
+        "    print('refused:', exc)\n"
+        "from iotws.cli import main\n"
+        "sys.exit(main(['oisp', 'simulate', '--port', '0', '--key-dir', '']))\n"
     )
     out = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("ok")
+    assert out.stdout.startswith("refused: ") and "pip install 'iotws[simulators]'" in out.stdout, out
+    assert out.returncode == 1
+    err = out.stderr.strip()
+    assert err.startswith("error: ") and "\n" not in err and "pip install 'iotws[simulators]'" in err
+    assert "Traceback" not in out.stderr
+
+
+async def test_simulate_keeps_its_keys_across_restarts(flavour: str, tmp_path: Path) -> None:
+    """R18: a token from before a restart of `iotws oisp simulate` still registers, without a refresh."""
+    keys = tmp_path / "keys"
+    with simulate_subprocess("--port", "0", "--key-dir", str(keys)) as (url, fields):
+        token = fields["token"]
+        assert fields["keys"].startswith(str(keys))
+    assert (keys / "public.pem").exists() and (keys / "private.pem").stat().st_mode & 0o077 == 0
+    with simulate_subprocess("--port", "0", "--key-dir", str(keys)) as (url, fields):
+        assert fields["token"] != token  # a new token (new jti), signed by the same key
+        client = (Client if flavour == "sync" else AsyncClient)(url, fields["device-id"], token, grace=0.2,
+                                                                reconnect=None)
+        await resolve(client.connect())
+        try:
+            assert client.connected and client.core.registered
+        finally:
+            await resolve(client.close())
+    with simulate_subprocess("--port", "0", "--key-dir", "") as (url, fields):
+        assert fields["keys"].startswith("in memory")
+        client = Client(url, fields["device-id"], token, grace=0.2, reconnect=None)
+        with pytest.raises(InvalidTokenError):
+            client.connect()
+
+
+async def test_one_simulator_object_keeps_its_keys_across_stop_and_start(flavour: str) -> None:
+    sim = OispSimulator(blind_window=0)
+    with sim.run():
+        token = sim.issue_token("d1", "a1")
+    with sim.run():  # stopped and started again: the same keys
+        client = (Client if flavour == "sync" else AsyncClient)(sim.url(), "d1", token, grace=0.2, reconnect=None)
+        await resolve(client.connect())
+        await resolve(client.close())
+        assert sim.registrations["d1"] == 1
 
 
 # -- issue 11, item 12 ---------------------------------------------------------------------------
@@ -254,6 +304,7 @@ def test_simulate_switches() -> None:
     register(parser.add_subparsers())
     faithful = parser.parse_args(["oisp", "simulate"])
     assert (faithful.duplicates, faithful.blind_window, faithful.keep_open_for_other_device) == (True, 3.0, True)
+    assert faithful.key_dir == DEFAULT_KEY_DIR == ".iotws-oisp-keys"
     quiet = parser.parse_args(["oisp", "simulate", "--no-duplicates", "--blind-window", "0",
                                "--no-keep-open-for-other-device"])
     assert (quiet.duplicates, quiet.blind_window, quiet.keep_open_for_other_device) == (False, 0.0, False)

@@ -462,3 +462,32 @@ def test_fixture_marker_turns_duplicates_back_on(oisp_simulator: OispSimulator, 
     oisp_simulator.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
     assert next(oisp_client.actuations(timeout=5)).param("LED") == "1"
     assert oisp_simulator.duplicates and oisp_simulator.registrations.total() == 1
+
+
+async def test_deeply_nested_frames_are_violations_not_core_failures(
+    flavour: str, oisp_simulator: OispSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """R10: a frame nested ~990 deep raised RecursionError in the core ("core failed on a frame")."""
+    sim = oisp_simulator
+    caplog.set_level(logging.WARNING, logger="iotws.oisp")
+    shapes = [
+        '{"code":1024,"content":{"type":"command","content":{"command":"X","params":[{"name":"a","value":%s}]}}}',
+        '{"code":1024,"content":{"type":"command","content":{"command":"X"},"x":%s}}',
+    ]
+    frames = [shape % ("[" * d + "]" * d) for d in range(600, 1000, 8) for shape in shapes]
+    frames.append("[" * 100_000 + "]" * 100_000)
+    last = '{"code":1024,"content":{"type":"command","content":{"command":"LAST"}}}'
+    async with device(flavour, sim.url(), DEVICE, sim.issue_token(DEVICE, ACCOUNT), dedup_window=None) as dev:
+        await wait_until(lambda: sim.registrations[DEVICE] == 1)
+        for frame in [*frames, last]:
+            await asyncio.wrap_future(sim.soon(sim.broadcast(frame)))
+        seen: list[object] = []
+        while not (seen and isinstance(seen[-1], Actuation) and seen[-1].command == "LAST"):
+            seen += await take_events(dev, 1, of_type=(Actuation, ProtocolViolation, Disconnected), timeout=10)
+        assert len(seen) == len(frames) + 1 and not any(isinstance(e, Disconnected) for e in seen)
+        for event in seen:
+            if isinstance(event, ProtocolViolation):
+                assert "cannot process frame" not in str(event.error) and len(str(event.error)) < 1000
+        assert any(isinstance(e, ProtocolViolation) for e in seen)
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "a core failed on a frame"
+        assert dev.connected

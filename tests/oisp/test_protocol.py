@@ -474,3 +474,43 @@ def test_debug_registration_line_is_redacted_before_it_is_cut() -> None:
     text = core.describe(frame)
     assert text == 'text 61 chars: \'{"type":"device","deviceId":"example001","deviceToken":"***"}\''
     assert core.describe(PONG) == "text 29 chars: '" + PONG + "'"
+
+
+# -- issue item R10: deep nesting is a ProtocolError with a bounded excerpt -----------------------
+
+# "@" marks where the deep value goes
+DEEP_MESSAGES = {
+    "bare": "@",
+    "500 content": '{"code":500,"content":@}',
+    "401 content": '{"code":401,"content":@}',
+    "unknown code": '{"code":7,"content":@}',
+    "actuation": '{"code":1024,"content":@}',
+    "actuation content": '{"code":1024,"content":{"type":"command","content":@}}',
+    "params": '{"code":1024,"content":{"type":"command","content":{"command":"X","params":@}}}',
+    "param value": '{"code":1024,"content":{"type":"command","content":'
+    '{"command":"X","params":[{"name":"a","value":@}]}}}',
+    "extra key": '{"code":1024,"content":{"type":"command","content":{"command":"X"},"x":@}}',
+}
+
+
+@pytest.mark.parametrize("dedup_window", [None, 5.0])
+@pytest.mark.parametrize("shape", sorted(DEEP_MESSAGES))
+def test_deep_nesting_is_a_protocol_error(shape: str, dedup_window: float | None) -> None:
+    """R10: a 500 or an actuation nested ~990 deep raised RecursionError (str(), json.dumps)."""
+    core = OispCore("d", "t", dedup_window=dedup_window, clock=lambda: 0.0)
+    refused: list[ProtocolError] = []
+    texts: list[str] = []
+    for depth in [*range(500, 1000), 100_000]:
+        deep = "[" * depth + "1" + "]" * depth
+        try:
+            items = core.receive(DEEP_MESSAGES[shape].replace("@", deep))
+        except ProtocolError as exc:
+            refused.append(exc)
+            continue
+        # what is let through carries a bounded text, not a RecursionError later
+        texts += [str(item.error) for item in items if isinstance(item, Reply) and item.error is not None]
+    assert refused  # at least the 100,000 deep frame
+    assert all(len(str(exc)) < 1000 and exc.frame is not None and len(exc.frame) < 300 for exc in refused)
+    assert all(len(text) < 1000 for text in texts)
+    frame = '{"code":1024,"content":{"type":"command","content":{"command":"LED.v1.0"}}}'
+    assert [a.command for a in core.receive(frame)] == ["LED.v1.0"]  # type: ignore[attr-defined]

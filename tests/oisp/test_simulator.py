@@ -6,11 +6,15 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from iotws.errors import UsageError
 from iotws.oisp import OispSimulator, TokenKeys
 from iotws.oisp.simulator import CONTROL_PATH, CONTROL_SUBPROTOCOL
 from iotws.oisp.tokens import InvalidToken
@@ -219,32 +223,45 @@ async def test_control_path_publishes_actuations(sim: OispSimulator, session: ai
     await device.close()
 
 
-def test_stdlib_and_pyjwt_tokens_interoperate() -> None:
-    stdlib = TokenKeys.generate(use_pyjwt=False)
-    token = stdlib.issue(DEV, ACC)
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    public = rsa.RSAPublicNumbers(stdlib.e, stdlib.n).public_key()
-    claims = jwt.decode(token, public, algorithms=["RS256"], options={"verify_exp": False})
+def test_tokens_are_standard_rs256_jwts(oisp_token_keys: TokenKeys, tmp_path: Path) -> None:
+    keys = oisp_token_keys
+    token = keys.issue(DEV, ACC)
+    public_pem = keys.public_pem()
+    claims = jwt.decode(token, public_pem, algorithms=["RS256"], options={"verify_exp": False})
+    assert jwt.get_unverified_header(token)["alg"] == "RS256"
     assert claims["sub"] == DEV and claims["accounts"] == [{"id": ACC, "role": "device"}]
     assert claims["exp"] > 10**12  # milliseconds, as the platform writes it
-    pyjwt_keys = TokenKeys.generate()
-    other = pyjwt_keys.issue(DEV, ACC)
-    verifier = TokenKeys(pyjwt_keys.n, pyjwt_keys.e, None)  # stdlib verification of a PyJWT token
-    assert verifier.verify(other)["sub"] == DEV
+    verifier = TokenKeys(keys.n, keys.e)  # a public key alone verifies, and cannot issue
+    assert verifier.verify(token)["sub"] == DEV
+    with pytest.raises(UsageError, match="cannot issue"):
+        verifier.issue(DEV, ACC)
     with pytest.raises(InvalidToken):
-        verifier.verify(token)  # signed by another key
-    tampered = other[:-4] + ("AAAA" if not other.endswith("AAAA") else "BBBB")
+        verifier.verify(TokenKeys.generate().issue(DEV, ACC))  # signed by another key
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     with pytest.raises(InvalidToken):
         verifier.verify(tampered)
+    with pytest.raises(InvalidToken):
+        # HMAC is refused
+        verifier.verify(jwt.encode({"sub": DEV}, "a shared secret of 32 bytes or more", algorithm="HS256"))
+    # a directory holding only public.pem verifies, like the real server's keys/public.pem
+    (tmp_path / "public.pem").write_bytes(public_pem)
+    assert TokenKeys.load(tmp_path).verify(token)["sub"] == DEV
+    # the numbers form builds the same pair
+    private = serialization.load_pem_private_key(keys.private_pem(), password=None)
+    assert isinstance(private, rsa.RSAPrivateKey)
+    assert keys.verify(TokenKeys(keys.n, keys.e, private.private_numbers().d).issue(DEV, ACC))["sub"] == DEV
 
 
-async def test_stdlib_backend_simulator(session: aiohttp.ClientSession) -> None:
-    async with OispSimulator(keys=TokenKeys.generate(use_pyjwt=False), legacy_200=True) as sim:
-        ws = await open_ws(session, sim)
-        await ws.send_str(json.dumps({"type": "device", "deviceId": DEV, "deviceToken": sim.issue_token(DEV, ACC)}))
+async def test_a_key_directory_keeps_tokens_valid_across_simulators(tmp_path: Path) -> None:
+    async with OispSimulator(key_dir=tmp_path, legacy_200=True) as first:
+        token = first.issue_token(DEV, ACC)
+    async with aiohttp.ClientSession() as session, OispSimulator(key_dir=tmp_path, legacy_200=True) as second:
+        ws = await open_ws(session, second)
+        await ws.send_str(json.dumps({"type": "device", "deviceId": DEV, "deviceToken": token}))
         assert await next_json(ws) == {"code": 200, "content": "Record in database update for device"}
         await ws.close()
+    kept = await asyncio.to_thread(lambda: sorted(p.name for p in tmp_path.iterdir()))
+    assert kept == [".gitignore", "private.pem", "public.pem"]
 
 
 # -- issue 11, item 13: the real server's quirks are the defaults, each with a switch ----------
@@ -262,7 +279,7 @@ async def register_raw(
 
 
 def test_defaults_are_the_real_servers() -> None:
-    sim = OispSimulator(keys=TokenKeys(3233, 17, None))
+    sim = OispSimulator()
     assert sim.duplicates is True
     assert sim.blind_window == 3.0
     assert sim.keep_open_for_other_device is True

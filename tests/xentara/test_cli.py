@@ -100,3 +100,24 @@ def test_simulate_subprocess_with_tls_and_insecure_watch(tmp_path: Path) -> None
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_self_signed_certificate_without_cryptography_says_what_to_install() -> None:
+    """R19: without cryptography the self-signed TLS path is a UsageError naming the extra, not an ImportError."""
+    code = (
+        "import sys; sys.modules['cryptography'] = None\n"
+        "from iotws.errors import UsageError\n"
+        "from iotws.xentara.simulator import self_signed_context\n"
+        "try:\n"
+        "    self_signed_context()\n"
+        "except UsageError as exc:\n"
+        "    print('refused:', exc)\n"
+        "from iotws.cli import main\n"
+        "sys.exit(main(['xentara', 'simulate', '--port', '0']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.startswith("refused: ") and "pip install 'iotws[simulators]'" in out.stdout, out
+    assert out.returncode == 1
+    err = out.stderr.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
+    assert "pip install 'iotws[simulators]'" in err and "--plain" in err

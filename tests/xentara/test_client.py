@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from iotws.errors import UsageError
 from iotws.testing import open_client, resolve, take_events, wait_until
 from iotws.xentara import (
     AccessRights,
@@ -244,3 +245,38 @@ async def test_pytest_fixture(xentara_simulator: XentaraSimulator) -> None:
     with Client(xentara_simulator.url(), reconnect=None) as client:
         assert client.read_value("Group 1.Setpoint") == 50.0
     await wait_until(lambda: not xentara_simulator.connections)
+
+
+async def test_empty_or_missing_arguments_are_refused_before_sending(
+    flavour: str, tls_sim: XentaraSimulator, ca_file: Path
+) -> None:
+    """R11: ``watch(u, attributes=[])`` and ``unsubscribe(None)`` went to the server (InvalidParameter, -32110)."""
+    async with connect(flavour, tls_sim, ca_file) as client:
+        point = await resolve(client.lookup("Group 1.Data Point 1"))
+        refused = [
+            lambda: client.watch(point, attributes=[]),
+            lambda: client.subscribe([(point, [])]),
+            lambda: client.subscribe([point, ("Group 1.Setpoint", [])]),
+            lambda: client.subscribe([point], max_rate=0),
+            lambda: client.subscribe([]),
+            lambda: client.unsubscribe(None),
+            lambda: client.close_sub_session(None),
+            lambda: client.server_information([]),
+            lambda: client.browse(categories=[]),
+            # checked before the lookup, which would fail first with UnknownElement
+            lambda: client.meta_data("No such element", []),
+            lambda: client.read_many(["No such element"], attributes=[]),
+            lambda: client.browse("No such element", depth=-1),
+            lambda: client.watch("No such element", attributes=[]),
+        ]
+        for call in refused:
+            with pytest.raises(UsageError):
+                await resolve(call())
+        assert client.subscriptions == {}
+        # a single primary key is one element, not one lookup per character
+        sub = await resolve(client.subscribe("Group 1.Data Point 1"))
+        assert [element for element, _ in sub.info.items] == [point]
+        [result] = await resolve(client.read_many("Group 1.Data Point 1"))
+        assert isinstance(result[Attribute.VALUE], float)
+        await resolve(sub.unsubscribe())
+        assert client.subscriptions == {}

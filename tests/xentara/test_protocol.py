@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 import cbor2
 import pytest
@@ -40,12 +41,15 @@ from iotws.xentara.protocol import (
     BatchCommand,
     BrowseCommand,
     CheckAccessCommand,
+    ClientHelloCommand,
+    CloseSubSessionCommand,
     CreateSubSessionCommand,
     GetStageCommand,
     LookupCommand,
     MetaDataCommand,
     ReadCommand,
     Request,
+    ServerInformationCommand,
     ShutdownCommand,
     SubscribeCommand,
     UnsubscribeCommand,
@@ -407,3 +411,45 @@ def test_caller_errors_raise_before_sending() -> None:
         BatchCommand([])
     with pytest.raises(UsageError):
         ShutdownCommand("x")  # type: ignore[arg-type]
+
+
+def test_empty_and_missing_arguments_raise_before_sending() -> None:
+    """R11: the other commands had the gap ``watch(u, attributes=[])`` and ``unsubscribe(None)`` had."""
+    bad: list[Callable[[], object]] = [
+        lambda: UnsubscribeCommand(None),  # type: ignore[arg-type]
+        lambda: UnsubscribeCommand("x"),  # type: ignore[arg-type]
+        lambda: CloseSubSessionCommand(None),  # type: ignore[arg-type]
+        lambda: CloseSubSessionCommand(NIL_UUID),
+        lambda: SubscribeCommand(SubscriptionInfo(uuid.uuid4(), ((ELEMENT, ()),))),
+        lambda: SubscribeCommand(SubscriptionInfo(uuid.uuid4(), ((ELEMENT, (Attribute.VALUE,)), (ELEMENT, ())))),
+        lambda: SubscribeCommand(SubscriptionInfo(uuid.uuid4(), ((ELEMENT, (Attribute.VALUE,)),), max_rate=True)),
+        lambda: SubscribeCommand(SubscriptionInfo(None, ((ELEMENT, (Attribute.VALUE,)),))),  # type: ignore[arg-type]
+        lambda: ServerInformationCommand([]),
+        lambda: ServerInformationCommand(["0"]),  # type: ignore[list-item]
+        lambda: MetaDataCommand(ELEMENT, []),
+        lambda: MetaDataCommand(ELEMENT, [-1]),
+        lambda: BrowseCommand(depth=True),
+        lambda: BrowseCommand(categories=[]),
+        lambda: BrowseCommand(categories=[None]),  # type: ignore[list-item]
+        lambda: ClientHelloCommand("1", 1),  # type: ignore[arg-type]
+    ]
+    for make in bad:
+        with pytest.raises(UsageError):
+            make()
+    assert UnsubscribeCommand(NIL_UUID).params() == {0: NIL_UUID}  # a UUID, even nil, is the server's to judge
+
+
+@pytest.mark.parametrize("depth", [65, 1000, 100_000])
+@pytest.mark.parametrize("opener", [b"\x81", b"\xa1\x01", b"\xd8\x25", b"\xc1"])
+def test_deep_cbor_nesting_is_a_protocol_error(opener: bytes, depth: int) -> None:
+    """R10: any nesting past 64 levels is refused by the decoder with a bounded excerpt."""
+    core = XentaraCore()
+    with pytest.raises(ProtocolError) as caught:
+        core.receive(opener * depth + b"\x01")
+    assert "nesting depth" in str(caught.value) and len(str(caught.value)) < 1000
+
+
+def test_a_deep_but_decodable_packet_is_a_bounded_violation() -> None:
+    core = XentaraCore()
+    [violation] = core.receive(b"\x81" * 60 + b"\x01")
+    assert isinstance(violation, ProtocolViolation) and len(str(violation.error)) < 1000
