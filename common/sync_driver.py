@@ -22,6 +22,7 @@ import ssl
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import websocket
 
@@ -127,6 +128,7 @@ class _Deadline:
         self.when = time.monotonic() + seconds
         self.expired = False
         self._ws: websocket.WebSocket | None = None
+        self._sock: socket.socket | None = None
         self._fire = threading.Event()
         self._done = threading.Event()
         threading.Thread(target=self._watch, name="iotws-connect-deadline", daemon=True).start()
@@ -134,6 +136,15 @@ class _Deadline:
     def watch(self, ws: websocket.WebSocket) -> None:
         """Cut ``ws`` when the deadline passes."""
         self._ws = ws
+
+    def watch_socket(self, sock: socket.socket) -> None:
+        """Cut the TCP socket ``sock`` when the deadline passes (also during the TLS handshake)."""
+        self._sock = sock
+
+    @property
+    def remaining(self) -> float:
+        """Seconds left (a little more than zero once it has passed, for socket timeouts)."""
+        return max(0.001, self.when - time.monotonic())
 
     def cut(self) -> None:
         """Give up now (the client is closing)."""
@@ -149,14 +160,33 @@ class _Deadline:
         while not self._done.is_set():
             self.expired = True
             ws = self._ws
-            sock = ws.sock if ws is not None else None
-            if sock is not None:  # still connecting (TCP, TLS) when None: look again soon
+            sock = self._sock or (ws.sock if ws is not None else None)
+            if sock is not None:  # still making the TCP connection when None: look again soon
                 try:
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket, even under TLS
                 except OSError:
                     pass
                 return
             self._done.wait(0.05)
+
+
+def _open_socket(url: str, ctx: ssl.SSLContext | None, deadline: _Deadline) -> socket.socket:
+    """A TCP connection to ``url``'s host (and its TLS handshake with ``ctx``), within ``deadline``."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    raw = socket.create_connection((host, port), timeout=deadline.remaining)
+    deadline.watch_socket(raw)
+    try:
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        if ctx is None:
+            return raw
+        raw.settimeout(deadline.remaining)
+        return ctx.wrap_socket(raw, server_hostname=host)
+    except BaseException:
+        raw.close()
+        raise
 
 
 class SyncDriver:
@@ -333,6 +363,9 @@ class SyncDriver:
         ws = websocket.WebSocket(sslopt=sslopt, skip_utf8_validation=True, enable_multithread=True)
         deadline.watch(ws)
         try:
+            # the TCP connection and the TLS handshake are made here, on a socket the deadline's
+            # watchdog can cut: websocket-client's own would be out of its reach until connected
+            kwargs["socket"] = _open_socket(opts.url, ctx, deadline)
             ws.connect(opts.url, **kwargs)  # type: ignore[no-untyped-call]
         except Exception as exc:
             raise translate_connect_error(exc, opts.safe_url) from exc

@@ -276,19 +276,36 @@ async def test_connect_timeout_bounds_a_trickled_upgrade_response(flavour: str) 
 async def test_connect_timeout_covers_the_upgrade_and_the_hello_together(flavour: str) -> None:
     async def handler(peer: Peer) -> None:
         request = await peer.read_request()
-        await asyncio.sleep(1.0)  # each step alone fits in connect_timeout, both do not
+        await asyncio.sleep(2.0)  # each step alone fits in connect_timeout, both do not
         await peer.write(peer.upgrade_response(request))
         _, payload = await peer.receive()
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)
         await peer.send_json({"welcome": json.loads(payload)["hello"]})
         await peer.serve_echo()
 
     with raw_server(handler) as server:
         started = time.monotonic()
         with pytest.raises(ConnectError):
-            async with client(flavour, server.url(), connect_timeout=1.5):
+            async with client(flavour, server.url(), connect_timeout=2.5):
                 pass
-        assert time.monotonic() - started < 1.5 + 0.45
+        assert time.monotonic() - started < 4.0  # the two steps together would take 4 s or more
+
+
+async def test_connect_timeout_bounds_a_trickled_tls_handshake(flavour: str) -> None:
+    async def handler(peer: Peer) -> None:
+        # a TLS record header announcing a 16 KiB handshake message, then a byte every 0.25 s
+        await peer.write(bytes([0x16, 0x03, 0x03, 0x40, 0x00]))
+        for _ in range(200):
+            await peer.write(b"\x00")
+            await asyncio.sleep(0.25)
+
+    with raw_server(handler) as server:
+        url = server.url().replace("ws://", "wss://")
+        started = time.monotonic()
+        with pytest.raises(ConnectError, match="timed out while connecting"):
+            async with client(flavour, url, connect_timeout=1, verify=False):
+                pass
+        assert time.monotonic() - started < 1 + 3  # connect_timeout and a margin, not the 50 s of the trickle
 
 
 # -- R8: no header injection ---------------------------------------------------------------------
