@@ -70,14 +70,18 @@ TokenRefresh = Callable[[str], "str | None"]
 
 
 def default_reconnect_policy() -> ReconnectPolicy:
-    """The reference client's timing: 2.5 s doubling to 600 s, jittered, reset after 60 s up.
+    """The reference client's delays: 2.5 s doubling to 600 s, jittered.
+
+    The count resets by the shared rule (a connection that held its registration for
+    ``reset_after``, 1 s), not after 60 s as in the reference client: a server restarted twice
+    in a minute is reconnected after the first short delay each time.
 
     Examples:
         >>> p = default_reconnect_policy()
-        >>> p.initial_delay, p.max_delay
-        (2.5, 600.0)
+        >>> p.initial_delay, p.max_delay, p.reset_after
+        (2.5, 600.0, 1.0)
     """
-    return ReconnectPolicy(initial_delay=2.5, factor=2.0, max_delay=600.0, jitter=0.5, reset_after=60.0)
+    return ReconnectPolicy(initial_delay=2.5, factor=2.0, max_delay=600.0, jitter=0.5)
 
 
 _TOKEN_RE = re.compile(r'("deviceToken"\s*:\s*")(?:[^"\\]|\\.)*|eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-.]*')
