@@ -38,6 +38,7 @@ __all__ = [
     "Commands",
     "SurfaceMethod",
     "SyncSurface",
+    "argument_checks",
     "caller_error",
     "command",
 ]
@@ -411,6 +412,28 @@ def caller_error(method: str, error: Exception) -> UsageError:
 
 #: The errors that, raised while a command is being built from the caller's arguments, are the caller's mistakes.
 CALLER_ERRORS = (TypeError, ValueError, AttributeError)
+
+
+def argument_checks(function: Callable[..., Any], method: str) -> Callable[[tuple[Any, ...], dict[str, Any]], None]:
+    """The annotation checks of method ``function`` (``self`` skipped) as one callable, for
+    decorators of their own that want what :class:`SurfaceMethod` does before it sends.
+
+    Call it on first use, not at decoration time (annotations may name classes defined later).
+
+    Examples:
+        >>> def read(self, path: str, depth: int = 1) -> None: ...
+        >>> check = argument_checks(read, "read")
+        >>> check(("Group 1",), {"depth": 2})
+        >>> check((7,), {})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        iotws.errors.UsageError: read: path must be ...
+    """
+    checks = _Checks(function, method)
+    return checks.check if checks else _no_checks
+
+
+def _no_checks(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    return None
 
 
 class SurfaceMethod(abc.ABC, Generic[P, R]):

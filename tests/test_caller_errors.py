@@ -754,3 +754,15 @@ def test_oisp_token_with_a_quote_is_redacted_whole() -> None:
     from iotws.oisp.protocol import redact_tokens
 
     assert "secretpart" not in redact_tokens(json.dumps({"deviceToken": 'abc"secretpart'}))
+
+
+async def test_xentara_subscribing_methods_name_themselves_and_the_argument(flavour: str) -> None:
+    from iotws.xentara import AsyncClient, Client, XentaraSimulator
+
+    with XentaraSimulator().run() as sim:
+        async with open_client(flavour, Client, AsyncClient, sim.url()) as client:
+            with pytest.raises(UsageError, match=r"^subscribe: targets must be .*nothing was sent$"):
+                await resolve(client.subscribe(object()))
+            with pytest.raises(UsageError, match=r"^watch: attributes must be "):
+                await resolve(client.watch("Group 1.Setpoint", attributes=3.5))
+            assert await resolve(client.read_value("Group 1.Switch")) in (True, False)  # still working

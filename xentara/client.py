@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Concatenate, Generic, ParamSpec, TypeAlias, TypeVar, cast, overload
 
 from iotws.client import AsyncClientBase, SyncClientBase
-from iotws.commands import AsyncSurface, SyncSurface, command
+from iotws.commands import AsyncSurface, SyncSurface, argument_checks, command
 from iotws.errors import IotwsError, UsageError, excerpt
 from iotws.flows import Flow, flow, run_async, run_sync, step
 from iotws.options import BasicAuth, BearerAuth
@@ -137,6 +137,7 @@ class subscribing(Generic[P]):
 
     def __init__(self, steps: Callable[Concatenate[Any, P], Flow[SubscriptionInfo]]) -> None:
         self.steps = steps
+        self._check: Callable[[tuple[Any, ...], dict[str, Any]], None] | None = None
         self.__doc__ = steps.__doc__
         self.__name__ = steps.__name__
         self.__qualname__ = steps.__qualname__
@@ -165,6 +166,10 @@ class subscribing(Generic[P]):
 
         @functools.wraps(steps)
         def call(*args: P.args, **kwargs: P.kwargs) -> Any:
+            check = self._check
+            if check is None:  # made on first use: the annotations name classes defined later
+                check = self._check = argument_checks(steps, self.__name__)
+            check(args, kwargs)
             return run(execute, subscribed(*args, **kwargs))
 
         return call
