@@ -29,6 +29,7 @@ __all__ = [
     "RequestTimeout",
     "TLSError",
     "UsageError",
+    "missing_extra",
 ]
 
 #: How many characters of an offending frame a :class:`ProtocolError` keeps.
@@ -234,6 +235,18 @@ class UsageError(IotwsError, ValueError):
         >>> isinstance(UsageError("timeout must be positive"), ValueError)
         True
     """
+
+
+def missing_extra(needed: str, error: ImportError, extra: str = "simulators") -> UsageError:
+    """The :class:`UsageError` for an optional dependency that is not installed: what needs it, what is
+    missing, and the ``pip install`` line of the extra that brings it.
+
+    Examples:
+        >>> missing_extra("a self-signed certificate", ImportError(name="cryptography"))
+        UsageError("a self-signed certificate: cryptography is not installed; pip install 'iotws[simulators]'")
+    """
+    missing = error.name or "an optional package"
+    return UsageError(f"{needed}: {missing} is not installed; pip install 'iotws[{extra}]'")
 
 
 class CodecError(UsageError):

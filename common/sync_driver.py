@@ -356,11 +356,8 @@ class SyncDriver:
         kwargs: dict[str, Any] = {"header": headers, "timeout": opts.connect_timeout}
         if opts.subprotocols:
             kwargs["subprotocols"] = list(opts.subprotocols)
-        sslopt: dict[str, Any] = {}
-        ctx = opts.tls_context()
-        if ctx is not None:
-            sslopt = {"context": ctx, "check_hostname": ctx.check_hostname, "cert_reqs": ctx.verify_mode}
-        ws = websocket.WebSocket(sslopt=sslopt, skip_utf8_validation=True, enable_multithread=True)
+        ctx = opts.tls_context()  # the TLS handshake is ours (_open_socket), not websocket-client's
+        ws = websocket.WebSocket(skip_utf8_validation=True, enable_multithread=True)
         deadline.watch(ws)
         try:
             # the TCP connection and the TLS handshake are made here, on a socket the deadline's

@@ -249,18 +249,11 @@ class Client(SyncClientBase[RealtimeCore], GlobiotsCommands):
             try:
                 result = super()._execute(command)
             finally:
-                self._retime()
+                self._driver.refresh_idle_timeout()  # the idle timeout follows the subscription
         else:
             result = super()._execute(command)
         return result
 
-    def _retime(self) -> None:
-        """Apply the core's idle timeout (it follows the subscription) to the open link.
-
-        A new connection reads it by itself; the one already open is told here, and its
-        reader is woken to recompute how long it may block.
-        """
-        self._driver.refresh_idle_timeout()
 
     def _set_data_link(self) -> _SetDataLink:
         """The open set-data link, opened (again) if needed."""
@@ -326,18 +319,11 @@ class AsyncClient(AsyncClientBase[RealtimeCore], GlobiotsCommands):
             try:
                 result = await super()._execute(command)
             finally:
-                self._retime()
+                self._driver.refresh_idle_timeout()  # the idle timeout follows the subscription
         else:
             result = await super()._execute(command)
         return result
 
-    def _retime(self) -> None:
-        """Apply the core's idle timeout (it follows the subscription) to the open link.
-
-        A new connection reads it by itself; the one already open gets its liveness timer
-        re-armed for the new deadline.
-        """
-        self._driver.refresh_idle_timeout()
 
     async def _set_data_link(self) -> _AsyncSetDataLink:
         """The open set-data link, opened (again) if needed."""

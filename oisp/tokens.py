@@ -26,18 +26,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iotws.errors import UsageError
+from iotws.errors import UsageError, missing_extra
 
 if TYPE_CHECKING:  # optional dependencies, imported when first used
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-__all__ = ["ACCEPTED_ALGORITHMS", "INSTALL_HINT", "InvalidToken", "TokenKeys", "have_pyjwt", "require_pyjwt"]
+__all__ = ["ACCEPTED_ALGORITHMS", "InvalidToken", "TokenKeys", "have_pyjwt", "require_pyjwt"]
 
 #: Algorithms the platform's verifier accepts (``none`` and HMAC are refused).
 ACCEPTED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
-
-#: How to install what the simulators need.
-INSTALL_HINT = "pip install 'iotws[simulators]'"
 
 #: File names in a key directory (:meth:`TokenKeys.load`), as the real server names its public key.
 PRIVATE_PEM, PUBLIC_PEM = "private.pem", "public.pem"
@@ -66,7 +63,7 @@ def have_pyjwt() -> bool:
 
 
 def require_pyjwt(what: str) -> None:
-    """Raise :class:`~iotws.errors.UsageError` naming :data:`INSTALL_HINT` if PyJWT or cryptography is missing.
+    """Raise :class:`~iotws.errors.UsageError` naming the ``simulators`` extra if PyJWT or cryptography is missing.
 
     Examples:
         >>> require_pyjwt("device tokens")
@@ -75,7 +72,7 @@ def require_pyjwt(what: str) -> None:
         import jwt  # noqa: F401
         from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: F401
     except ImportError as exc:
-        raise UsageError(f"{what} need PyJWT and cryptography ({exc.name} is missing): {INSTALL_HINT}") from None
+        raise missing_extra(what, exc) from None
 
 
 class TokenKeys:

@@ -87,8 +87,6 @@ class Case:
     valid: dict[str, dict[str, Any]]
     #: parameters that legitimately take any value (``Any``/``object``), not drawn wrong
     free: set[tuple[str, str]] = field(default_factory=set)
-    #: (method, parameter) -> why that case still fails, in a package this change does not own
-    known: dict[tuple[str, str], str] = field(default_factory=dict)
     #: parameter name -> values of another type that the methods accept on purpose
     lenient: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
 
@@ -286,12 +284,8 @@ def _method_cases() -> Iterator[Any]:
             for parameter in _parameters(_target(case, name)):
                 if (name, parameter.name) in case.free:
                     continue
-                marks = []
-                reason = case.known.get((name, parameter.name))
-                if reason is not None:
-                    marks.append(pytest.mark.xfail(strict=True, reason=reason))
                 label = f"{case.sync_name}-{case.protocol}.{name}.{parameter.name}"
-                yield pytest.param(case, name, parameter, id=label, marks=marks)
+                yield pytest.param(case, name, parameter, id=label)
 
 
 # -- wrong values -------------------------------------------------------------------

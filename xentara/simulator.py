@@ -39,7 +39,7 @@ import attrs
 from aiohttp import web
 from cbor2 import CBORTag
 
-from iotws.errors import ProtocolError, UsageError
+from iotws.errors import ProtocolError, missing_extra
 from iotws.simulator import SimConnection, SimulatorBase
 from iotws.xentara.cbor import EncodedFloat, dumps, loads
 from iotws.xentara.models import (
@@ -62,9 +62,6 @@ __all__ = [
     "self_signed_certificate",
     "self_signed_context",
 ]
-
-#: How to install what the self-signed certificate needs.
-INSTALL_HINT = "pip install 'iotws[simulators]'"
 
 #: Namespace of the simulator's stable element UUIDs (uuid5 of the primary key).
 UUID_NAMESPACE = uuid.UUID("6f1f3c2e-6f1e-4a59-9a53-58c1d1e2a001")
@@ -732,8 +729,8 @@ def self_signed_certificate(host: str = "127.0.0.1") -> tuple[ssl.SSLContext, st
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.x509.oid import NameOID
-    except ImportError:
-        raise UsageError(f"a self-signed certificate needs cryptography: {INSTALL_HINT}") from None
+    except ImportError as exc:
+        raise missing_extra("a self-signed certificate", exc) from None
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "iotws xentara simulator")])
