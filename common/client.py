@@ -20,13 +20,19 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, Unpack
 
-from iotws.commands import AsyncSurface, Command, SyncSurface
+from iotws.commands import Command
 from iotws.dispatch import EndOfStream
 from iotws.errors import ConnectionClosed, UsageError
 from iotws.logs import package_logger
-from iotws.options import ConnectOptions, check_option_names, check_timeout
+from iotws.options import (
+    AsyncConnectOptionsDict,
+    ConnectOptions,
+    ConnectOptionsDict,
+    check_option_names,
+    check_timeout,
+)
 from iotws.sansio import ProtocolCore
 from iotws.sync_driver import SyncDriver
 
@@ -38,17 +44,18 @@ if TYPE_CHECKING:  # aiohttp loads with the first AsyncClient connection, not wi
 __all__ = ["AsyncClientBase", "SyncClientBase"]
 
 CoreT = TypeVar("CoreT", bound=ProtocolCore)
+#: The union of the events a client's ``events()`` yields (its protocol's ``Event``).
+EventT = TypeVar("EventT")
 E = TypeVar("E")
 T = TypeVar("T")
 
 
-def _options(client: type[Any], url: str, options: dict[str, Any]) -> ConnectOptions:
+def _options(client: type[Any], url: str | ConnectOptions, options: dict[str, Any]) -> ConnectOptions:
     """Build and check the client's options: an unknown name or a wrong value is a ``UsageError``."""
-    given = options.pop("options", None)
-    if given is not None:
-        if not isinstance(given, ConnectOptions):
-            raise UsageError(f"options= must be a ConnectOptions, not {type(given).__name__}")
-        return given
+    if isinstance(url, ConnectOptions):  # options built already (a second link of the same client)
+        if options:
+            raise UsageError(f"options given twice: a ConnectOptions and {', '.join(sorted(options))}")
+        return url
     if not options.keys() <= _KNOWN:
         check_option_names(options, also=_own_keywords(client))
     return ConnectOptions(url, **options)
@@ -117,11 +124,13 @@ def _check_event_type(event_type: object) -> None:
         raise UsageError(f"next_event: event_type must be an event class, not {type(event_type).__name__}")
 
 
-class SyncClientBase(SyncSurface, Generic[CoreT]):
+class SyncClientBase(Generic[CoreT, EventT]):
     """Shared lifecycle of the synchronous clients.
 
-    ``options`` are the keyword arguments of :class:`~iotws.options.ConnectOptions`
-    (``headers``, ``auth``, ``ca_file``, ``request_timeout``, ``reconnect``...).
+    ``options`` are the keyword arguments of :class:`~iotws.options.ConnectOptionsDict`
+    (``headers``, ``auth``, ``ca_file``, ``request_timeout``, ``reconnect``...); ``url``
+    may instead be a :class:`~iotws.options.ConnectOptions` built already. ``EventT``
+    is the union of the events ``events()`` yields.
 
     Examples:
         >>> from iotws.sansio import ProtocolCore
@@ -132,7 +141,7 @@ class SyncClientBase(SyncSurface, Generic[CoreT]):
     #: The logger name used by this client (the protocol package's name).
     logger_name = "iotws"
 
-    def __init__(self, core: CoreT, url: str, **options: Any) -> None:
+    def __init__(self, core: CoreT, url: str | ConnectOptions, **options: Unpack[ConnectOptionsDict]) -> None:
         self.core = core
         self.options = _options(type(self), url, options)
         self._driver = SyncDriver(core, self.options, package_logger(self.logger_name))
@@ -168,15 +177,19 @@ class SyncClientBase(SyncSurface, Generic[CoreT]):
     ) -> None:
         self.close()
 
-    def on(self, event_type: type[E], callback: Callable[[E], Any]) -> None:
-        """Call ``callback(event)`` from the reader thread for each event of ``event_type``."""
+    def on(self, event_type: type[E], callback: Callable[[E], object]) -> None:
+        """Call ``callback(event)`` from the reader thread for each event of ``event_type``.
+
+        ``event_type`` is one of the protocol's events (any class of its ``Event``
+        union, or a base class of some of them).
+        """
         self._driver.dispatcher.on(event_type, callback)
 
-    def off(self, event_type: type[E], callback: Callable[[E], Any]) -> None:
+    def off(self, event_type: type[E], callback: Callable[[E], object]) -> None:
         """Remove a callback added with :meth:`on`."""
         self._driver.dispatcher.off(event_type, callback)
 
-    def events(self, timeout: float | None = None) -> Iterator[object]:
+    def events(self, timeout: float | None = None) -> Iterator[EventT]:
         """Yield events as they arrive.
 
         Ends when the client is closed, or when ``timeout`` seconds pass without an
@@ -187,7 +200,7 @@ class SyncClientBase(SyncSurface, Generic[CoreT]):
             timeout = _check_wait(timeout, "events: timeout")
         return self._events(timeout)
 
-    def _events(self, timeout: float | None) -> Iterator[object]:
+    def _events(self, timeout: float | None) -> Iterator[EventT]:
         while True:
             try:
                 item = self._driver.events.get(timeout=timeout)
@@ -222,12 +235,14 @@ class SyncClientBase(SyncSurface, Generic[CoreT]):
                 if not self.connected and self._driver._closing.is_set():
                     raise ConnectionClosed("client is closed")
 
-    def _execute(self, command: Command[Any]) -> Any:
+    def _execute(self, command: Command[T]) -> T:
+        """Send ``command`` and return its result (the one way every method talks to the server)."""
         check_command(command)
-        return self._driver.execute(command)
+        result: T = self._driver.execute(command)
+        return result
 
 
-class AsyncClientBase(AsyncSurface, Generic[CoreT]):
+class AsyncClientBase(Generic[CoreT, EventT]):
     """Shared lifecycle of the asyncio clients; the same methods as :class:`SyncClientBase`.
 
     Examples:
@@ -238,10 +253,10 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
 
     logger_name = "iotws"
 
-    def __init__(self, core: CoreT, url: str, *, session: aiohttp.ClientSession | None = None, **options: Any) -> None:
+    def __init__(self, core: CoreT, url: str | ConnectOptions, **options: Unpack[AsyncConnectOptionsDict]) -> None:
         self.core = core
-        self.options = _options(type(self), url, options)
-        self._session = session
+        self._session: aiohttp.ClientSession | None = options.pop("session", None)
+        self.options = _options(type(self), url, dict(options))
         self._driver_obj: AsyncDriver | None = None
 
     @property
@@ -287,21 +302,25 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
     ) -> None:
         await self.close()
 
-    def on(self, event_type: type[E], callback: Callable[[E], Any]) -> None:
-        """Call ``callback(event)`` for each event of ``event_type``; coroutines are scheduled."""
+    def on(self, event_type: type[E], callback: Callable[[E], object]) -> None:
+        """Call ``callback(event)`` for each event of ``event_type``; coroutines are scheduled.
+
+        ``event_type`` is one of the protocol's events (any class of its ``Event``
+        union, or a base class of some of them).
+        """
         self._driver.dispatcher.on(event_type, callback)
 
-    def off(self, event_type: type[E], callback: Callable[[E], Any]) -> None:
+    def off(self, event_type: type[E], callback: Callable[[E], object]) -> None:
         """Remove a callback added with :meth:`on`."""
         self._driver.dispatcher.off(event_type, callback)
 
-    def events(self, timeout: float | None = None) -> AsyncIterator[object]:
+    def events(self, timeout: float | None = None) -> AsyncIterator[EventT]:
         """Yield events as they arrive; ends on close or after ``timeout`` s of silence."""
         if timeout is not None:
             timeout = _check_wait(timeout, "events: timeout")
         return self._events(timeout)
 
-    async def _events(self, timeout: float | None) -> AsyncIterator[object]:
+    async def _events(self, timeout: float | None) -> AsyncIterator[EventT]:
         events = self._driver.events
         while True:
             try:
@@ -333,6 +352,8 @@ class AsyncClientBase(AsyncSurface, Generic[CoreT]):
             raise RequestTimeout(f"no {event_type.__name__} event within {wait:g} s") from None
         raise ConnectionClosed("client is closed")
 
-    def _execute(self, command: Command[Any]) -> Awaitable[Any]:
+    def _execute(self, command: Command[T]) -> Awaitable[T]:
+        """Send ``command``; awaiting the result gives its result (see :meth:`SyncClientBase._execute`)."""
         check_command(command)  # now, so a bad command fails at the call, before any await
-        return self._driver.execute(command)
+        result: Awaitable[T] = self._driver.execute(command)
+        return result

@@ -11,11 +11,13 @@ Examples:
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import attrs
 
 from iotws.errors import ProtocolError
 
-__all__ = ["Connected", "Disconnected", "LifecycleEvent", "ProtocolViolation", "Reconnected", "Stopped"]
+__all__ = ["Connected", "Disconnected", "LifecycleEvent", "LinkEvent", "ProtocolViolation", "Reconnected", "Stopped"]
 
 
 @attrs.frozen(slots=True)
@@ -97,3 +99,8 @@ class Stopped(LifecycleEvent):
 
     reason: str
     error: BaseException | None = None
+
+
+#: The shared events every client's ``events()`` can yield besides its protocol's own;
+#: each protocol's ``Event`` union is its own events ``| LinkEvent``.
+LinkEvent: TypeAlias = Connected | Disconnected | Reconnected | ProtocolViolation | Stopped

@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 __all__ = ["CLIENT_MARKER", "SIMULATOR_MARKER", "FixtureKit", "apply_faults"]
 
 S = TypeVar("S", bound="SimulatorBase")
-C = TypeVar("C", bound="SyncClientBase[Any]")
-A = TypeVar("A", bound="AsyncClientBase[Any]")
+C = TypeVar("C", bound="SyncClientBase[Any, Any]")
+A = TypeVar("A", bound="AsyncClientBase[Any, Any]")
 
 #: The marker that configures a fixture's simulator.
 SIMULATOR_MARKER = "iotws_simulator"

@@ -20,7 +20,7 @@ import numbers
 import os
 import ssl
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import attrs
@@ -29,11 +29,16 @@ from iotws.backoff import ReconnectPolicy
 from iotws.errors import TLSError, UsageError
 from iotws.logs import package_logger
 
+if TYPE_CHECKING:  # aiohttp loads with the first AsyncClient connection
+    import aiohttp
+
 __all__ = [
     "SECRET_HEADERS",
     "BasicAuth",
+    "AsyncConnectOptionsDict",
     "BearerAuth",
     "ConnectOptions",
+    "ConnectOptionsDict",
     "check_headers",
     "check_option_names",
     "check_timeout",
@@ -472,6 +477,68 @@ def option_names() -> frozenset[str]:
 
 
 _OPTION_NAMES = frozenset(field.name for field in attrs.fields(ConnectOptions)) - {"url"}
+
+
+class ConnectOptionsDict(TypedDict, total=False):
+    """The connection options every client constructor takes as keyword arguments.
+
+    Type checkers hold each ``Client(url, **options)`` call to these names and types,
+    so ``request_timout=5`` or ``request_timeout="5"`` is an error before the program
+    runs (and a :class:`~iotws.errors.UsageError` if it runs anyway). Each option and
+    its default (a protocol may choose other defaults; its client says so):
+
+    * ``headers`` ``{}``: extra headers on the upgrade request.
+    * ``auth`` ``None``: :class:`BasicAuth` or :class:`BearerAuth`.
+    * ``subprotocols`` ``()``: offered in ``Sec-WebSocket-Protocol``.
+    * ``ca_file`` ``None``: a PEM file of CAs to trust for ``wss://``.
+    * ``ssl_context`` ``None``: an ``ssl.SSLContext`` that replaces all TLS settings.
+    * ``verify`` ``True``: ``False`` turns certificate checks off (logged).
+    * ``connect_timeout`` ``10.0`` s: TCP, TLS, upgrade and opening exchange together.
+    * ``request_timeout`` ``10.0`` s: the default wait for a reply.
+    * ``close_timeout`` ``0.5`` s: how long ``close()`` waits for the close handshake.
+    * ``ping_interval`` ``20.0`` s and ``ping_timeout`` ``20.0`` s: WebSocket pings
+      (``None`` turns them off).
+    * ``max_message_size`` ``4 MiB``: a larger message closes the link (1009).
+    * ``reconnect`` ``ReconnectPolicy()``: backoff between attempts; ``None`` = never.
+    * ``event_queue_size`` ``10000``: events kept for a slow consumer (oldest dropped).
+    * ``secret_headers`` ``frozenset()``: more header names to hide in logs and reprs.
+
+    Examples:
+        >>> options: ConnectOptionsDict = {"request_timeout": 5.0, "reconnect": None}
+        >>> ConnectOptions("ws://127.0.0.1:1/", **options).request_timeout
+        5.0
+    """
+
+    headers: Mapping[str, str]
+    auth: BasicAuth | BearerAuth | None
+    subprotocols: Sequence[str]
+    ca_file: str | os.PathLike[str] | None
+    ssl_context: ssl.SSLContext | None
+    verify: bool
+    connect_timeout: float
+    request_timeout: float
+    close_timeout: float
+    ping_interval: float | None
+    ping_timeout: float | None
+    max_message_size: int
+    reconnect: ReconnectPolicy | None
+    event_queue_size: int
+    secret_headers: Collection[str]
+
+
+class AsyncConnectOptionsDict(ConnectOptionsDict, total=False):
+    """The options of the asyncio clients: :class:`ConnectOptionsDict` and ``session``.
+
+    ``session`` is an ``aiohttp.ClientSession`` to open the connection with (one
+    shared by many clients saves memory); the client never closes a session it was
+    given. Default ``None``: the client makes and closes its own.
+
+    Examples:
+        >>> sorted(set(AsyncConnectOptionsDict.__annotations__) - set(ConnectOptionsDict.__annotations__))
+        ['session']
+    """
+
+    session: aiohttp.ClientSession | None
 
 
 def check_option_names(options: Mapping[str, Any], also: Collection[str] = ()) -> None:

@@ -46,7 +46,7 @@ async def resolve(value: Any) -> Any:
 
 
 async def take_events(
-    client: SyncClientBase[Any] | AsyncClientBase[Any],
+    client: SyncClientBase[Any, Any] | AsyncClientBase[Any, Any],
     count: int,
     *,
     of_type: type | tuple[type, ...] = object,
@@ -103,8 +103,8 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, inter
 @contextlib.asynccontextmanager
 async def open_client(
     flavour: str,
-    sync_cls: Callable[..., SyncClientBase[Any]],
-    async_cls: Callable[..., AsyncClientBase[Any]],
+    sync_cls: Callable[..., SyncClientBase[Any, Any]],
+    async_cls: Callable[..., AsyncClientBase[Any, Any]],
     *args: Any,
     **kwargs: Any,
 ) -> AsyncIterator[Any]:

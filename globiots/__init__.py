@@ -30,7 +30,7 @@ from iotws.errors import (
     UsageError,
 )
 from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
-from iotws.globiots.client import AsyncClient, Client, endpoint_url
+from iotws.globiots.client import Client
 from iotws.globiots.models import (
     AreaNotWritableError,
     ChangeOfValue,
@@ -49,7 +49,7 @@ from iotws.globiots.models import (
     SetResponse,
     SetResult,
 )
-from iotws.globiots.protocol import DEFAULT_BASE_URL
+from iotws.globiots.protocol import DEFAULT_BASE_URL, Event, endpoint_url
 from iotws.lazy import lazy_exports
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "DeviceNotFoundError",
     "DeviceTimeoutError",
     "Disconnected",
+    "Event",
     "GlobiotsSimulator",
     "HandshakeError",
     "IotwsError",
@@ -95,13 +96,15 @@ __all__ = [
     "endpoint_url",
 ]
 
-# The simulator is an aiohttp web server: it loads on first use, so a client-only import stays light.
+# The simulator (an aiohttp web server) and the asyncio client load on first use, so a sync-only import stays light.
 if TYPE_CHECKING:
+    from iotws.globiots.async_client import AsyncClient
     from iotws.globiots.simulator import Device, GlobiotsSimulator
 else:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
+            "AsyncClient": "iotws.globiots.async_client",
             "Device": "iotws.globiots.simulator",
             "GlobiotsSimulator": "iotws.globiots.simulator",
         },

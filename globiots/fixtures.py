@@ -22,7 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from iotws.fixtures import FixtureKit
-from iotws.globiots.client import AsyncClient, Client
+from iotws.globiots.async_client import AsyncClient
+from iotws.globiots.client import Client
 from iotws.globiots.simulator import GlobiotsSimulator
 
 __all__ = ["KIT", "GlobiotsFixtures"]

@@ -27,15 +27,20 @@ from __future__ import annotations
 import json
 import math
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, TypeAlias, TypeVar
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import attrs
 
 from iotws.commands import Command
 from iotws.errors import CodecError, ProtocolError, UsageError, excerpt
+from iotws.codec import Value
+from iotws.events import LinkEvent
 from iotws.globiots.models import (
+    Point,
     PointValue,
+    PointWrite,
     RealtimeRequest,
     RealtimeUpdate,
     SetRequest,
@@ -50,6 +55,7 @@ from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "Event",
     "IDLE_FLOOR",
     "IDLE_PERIODS",
     "MOBILE_REALTIME_PATH",
@@ -63,7 +69,10 @@ __all__ = [
     "Subscribe",
     "check_timeout",
     "dumps",
+    "endpoint_url",
     "loads",
+    "realtime_url",
+    "writes_of",
 ]
 
 #: The public Data Engine; every client takes another base URL.
@@ -72,6 +81,71 @@ DEFAULT_BASE_URL: Final = "wss://dataengine.globiots.com:443/data-engine"
 REALTIME_PATH: Final = "/realtime"
 MOBILE_REALTIME_PATH: Final = "/mobile/realtime"
 SET_DATA_PATH: Final = "/set-data"
+
+#: Everything a Globiots client's ``events()`` yields: the pushes of its subscription
+#: and the shared link events (``match`` over it is checked for exhaustiveness).
+Event: TypeAlias = RealtimeUpdate | LinkEvent
+
+_ENDPOINT_SUFFIXES = (MOBILE_REALTIME_PATH, REALTIME_PATH, SET_DATA_PATH)
+
+
+def endpoint_url(base_url: str, path: str, query: Mapping[str, str] | None = None) -> str:
+    """The URL of endpoint ``path`` under ``base_url``, with extra query parameters.
+
+    A base URL that already names an endpoint (``.../realtime``) is reduced to its base.
+
+    Examples:
+        >>> endpoint_url("wss://dataengine.globiots.com:443/data-engine", "/set-data", {"site": "a"})
+        'wss://dataengine.globiots.com:443/data-engine/set-data?site=a'
+        >>> endpoint_url("ws://127.0.0.1:8080/data-engine/realtime", "/set-data")
+        'ws://127.0.0.1:8080/data-engine/set-data'
+    """
+    if not isinstance(base_url, str):
+        raise UsageError(f"base_url must be a string, got {type(base_url).__name__}")
+    if not isinstance(path, str):
+        raise UsageError(f"path must be a string such as '/set-data', got {excerpt(path)}")
+    if query is not None and (
+        not isinstance(query, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in query.items())
+    ):
+        raise UsageError(f"query must be a mapping of strings to strings, got {excerpt(query)}")
+    parts = urlsplit(base_url)
+    base = parts.path.rstrip("/")
+    for suffix in _ENDPOINT_SUFFIXES:
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    params = [p for p in (parts.query, urlencode(dict(query)) if query else "") if p]
+    return urlunsplit((parts.scheme, parts.netloc, base + path, "&".join(params), ""))
+
+
+def writes_of(writes: Mapping[Point, Value] | Iterable[tuple[Point, Value]]) -> list[PointWrite]:
+    """The writes of ``set_many``: a mapping of points to values, or ``(point, value)`` pairs.
+
+    Examples:
+        >>> from iotws.globiots.models import DataType
+        >>> [w.point.address for w in writes_of([(Point("h", "3000", DataType.FLOAT), 1.5)])]
+        ['3000']
+    """
+    if isinstance(writes, Mapping):
+        return [PointWrite.of(point, value) for point, value in writes.items()]
+    if isinstance(writes, str | bytes) or not isinstance(writes, Iterable):
+        raise UsageError(f"writes must be a mapping or an iterable of (point, value) pairs, got {excerpt(writes)}")
+    found: list[PointWrite] = []
+    for pair in writes:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise UsageError(f"writes must hold (point, value) pairs, got {excerpt(pair)}")
+        found.append(PointWrite.of(*pair))
+    return found
+
+
+def realtime_url(base_url: str, mobile: bool, query: Mapping[str, str] | None) -> str:
+    """The realtime endpoint's URL under ``base_url`` (the mobile one with ``mobile``).
+
+    Examples:
+        >>> realtime_url("ws://127.0.0.1:9/data-engine", True, None)
+        'ws://127.0.0.1:9/data-engine/mobile/realtime'
+    """
+    return endpoint_url(base_url, MOBILE_REALTIME_PATH if mobile else REALTIME_PATH, query)
 
 #: A realtime link with a subscription counts as dead after this many push periods
 #: (``updateTime``) without a frame...
