@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests lint types docs bench demo``."""
+"""Developer sessions: ``nox -s tests lint types verifytypes docs bench demo``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import glob
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "types", "docs"]
+nox.options.sessions = ["tests", "lint", "types", "verifytypes", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 #: The repository folders that hold the package (``iotws`` <- ``common/``, ``iotws.evok`` <- ``evok/``...).
@@ -27,7 +27,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff over the packages, the tests and this file."""
     session.install("ruff")
-    session.run("ruff", "check", *FOLDERS, "tests", "noxfile.py")
+    session.run("ruff", "check", *FOLDERS, "tests", "scripts", "noxfile.py")
+    session.run("python", "scripts/unasync.py", "--check")
 
 
 @nox.session
@@ -40,6 +41,20 @@ def types(session: nox.Session) -> None:
     session.install("orjson>=3.9")
     session.run("mypy", "--strict", "-p", "iotws")
     session.run("mypy", "--strict", "tests/typing")
+    session.install("pyright")
+    examples = session.create_tmp()
+    session.run("python", "scripts/doc_examples.py", examples)
+    session.run("mypy", "--strict", examples)
+    python = f"{session.virtualenv.location}/bin/python"
+    session.run("pyright", "--pythonpath", python, "tests/typing")
+    session.run("pyright", "--pythonpath", python, "-p", "pyproject.toml", examples)
+
+
+@nox.session
+def verifytypes(session: nox.Session) -> None:
+    """pyright --verifytypes on the installed wheel: every package's score must be >= 98 %."""
+    session.install(".", "pyright")
+    session.run("python", "scripts/verifytypes.py", *session.posargs)
 
 
 @nox.session

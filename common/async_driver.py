@@ -92,10 +92,10 @@ class AsyncDriver:
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         self.core = core
-        self.options = options
-        self.log = logger or package_logger("iotws")
+        self.options: ConnectOptions = options
+        self.log: logging.Logger = logger or package_logger("iotws")
         self.events: asyncio.Queue[object] = asyncio.Queue(maxsize=options.event_queue_size)
-        self.dispatcher = Dispatcher(core, self.events, self.log, self._complete)
+        self.dispatcher: Dispatcher = Dispatcher(core, self.events, self.log, self._complete)
         self.dispatcher.schedule = self._spawn
         self._futures: dict[int, asyncio.Future[Any]] = {}
         self._ws: aiohttp.ClientWebSocketResponse | None = None

@@ -143,7 +143,7 @@ class SyncClientBase(Generic[CoreT, EventT]):
 
     def __init__(self, core: CoreT, url: str | ConnectOptions, **options: Unpack[ConnectOptionsDict]) -> None:
         self.core = core
-        self.options = _options(type(self), url, options)
+        self.options: ConnectOptions = _options(type(self), url, dict(options))
         self._driver = SyncDriver(core, self.options, package_logger(self.logger_name))
 
     def __repr__(self) -> str:
@@ -170,11 +170,13 @@ class SyncClientBase(Generic[CoreT, EventT]):
         self._driver.close()
 
     def __enter__(self) -> Self:
+        """``with Client(...) as client:`` connects, and closes at the end of the block."""
         return self.connect()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        """Close the client (see :meth:`close`)."""
         self.close()
 
     def on(self, event_type: type[E], callback: Callable[[E], object]) -> None:
@@ -211,7 +213,7 @@ class SyncClientBase(Generic[CoreT, EventT]):
                 if item.error is not None:
                     raise item.error
                 return
-            yield item
+            yield item  # type: ignore[misc]  # the queue holds the core's events: the protocol's Event union
 
     def next_event(self, event_type: type[E], timeout: float | None = None) -> E:
         """Wait for the next event of ``event_type``, skipping others; ``RequestTimeout`` if none.
@@ -256,7 +258,7 @@ class AsyncClientBase(Generic[CoreT, EventT]):
     def __init__(self, core: CoreT, url: str | ConnectOptions, **options: Unpack[AsyncConnectOptionsDict]) -> None:
         self.core = core
         self._session: aiohttp.ClientSession | None = options.pop("session", None)
-        self.options = _options(type(self), url, dict(options))
+        self.options: ConnectOptions = _options(type(self), url, dict(options))
         self._driver_obj: AsyncDriver | None = None
 
     @property
@@ -295,11 +297,13 @@ class AsyncClientBase(Generic[CoreT, EventT]):
             await self._driver_obj.close()
 
     async def __aenter__(self) -> Self:
+        """``async with AsyncClient(...) as client:`` connects, and closes at the end of the block."""
         return await self.connect()
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        """Close the client (see :meth:`close`)."""
         await self.close()
 
     def on(self, event_type: type[E], callback: Callable[[E], object]) -> None:
@@ -335,7 +339,7 @@ class AsyncClientBase(Generic[CoreT, EventT]):
                 if item.error is not None:
                     raise item.error
                 return
-            yield item
+            yield item  # type: ignore[misc]  # the queue holds the core's events: the protocol's Event union
 
     async def next_event(self, event_type: type[E], timeout: float | None = None) -> E:
         """Wait for the next event of ``event_type``, skipping others; ``RequestTimeout`` if none."""

@@ -463,9 +463,12 @@ def checked(method: F) -> F:
         >>> Lamp().dim("3")
         Traceback (most recent call last):
         iotws.errors.UsageError: dim: level must be an int, not str '3'; nothing was sent
-        >>> Lamp().dim(3, timeout=-1)
+        >>> Lamp().dim(3, timeout=-1)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        iotws.errors.UsageError: dim: timeout must be a finite number of seconds > 0 or None, not int -1; nothing was sent
+        iotws.errors.UsageError: dim: timeout must be a finite number of seconds > 0 or None, not int -1; ...
+        >>> Lamp().dim(3, level=4)
+        Traceback (most recent call last):
+        iotws.errors.UsageError: dim: Lamp.dim() got multiple values for argument 'level'; nothing was sent
     """
     name = method.__name__
     made: list[Callable[[tuple[Any, ...], dict[str, Any]], None]] = []
@@ -480,16 +483,34 @@ def checked(method: F) -> F:
         @functools.wraps(method)
         async def run_async(self: Any, /, *args: Any, **kwargs: Any) -> Any:
             check(args, kwargs)
-            return await method(self, *args, **kwargs)
+            try:
+                running = method(self, *args, **kwargs)  # binds the arguments only: the body runs below
+            except TypeError as exc:
+                raise caller_error(name, exc) from None
+            return await running
 
         return typing.cast(F, run_async)
 
     @functools.wraps(method)
     def run(self: Any, /, *args: Any, **kwargs: Any) -> Any:
         check(args, kwargs)
-        return method(self, *args, **kwargs)
+        try:
+            return method(self, *args, **kwargs)
+        except TypeError as exc:
+            if _binds(method, self, args, kwargs):
+                raise  # raised inside the method, not by the call
+            raise caller_error(name, exc) from None
 
     return typing.cast(F, run)
+
+
+def _binds(method: Callable[..., Any], owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether ``method(owner, *args, **kwargs)`` fits the method's parameters."""
+    try:
+        inspect.signature(method).bind(owner, *args, **kwargs)
+    except TypeError:
+        return False
+    return True
 
 
 class SurfaceMethod(abc.ABC, Generic[P, R]):

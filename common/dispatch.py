@@ -45,7 +45,7 @@ class EndOfStream:
     __slots__ = ("error",)
 
     def __init__(self, error: BaseException | None = None) -> None:
-        self.error = error
+        self.error: BaseException | None = error
 
 
 END_OF_STREAM = EndOfStream()
@@ -74,13 +74,13 @@ class Dispatcher:
         self.core = core
         self.queue = events
         self._full, self._empty = _queue_errors(events)
-        self.log = logger or package_logger("iotws")
-        self.complete = complete or (lambda reply: None)
+        self.log: logging.Logger = logger or package_logger("iotws")
+        self.complete: Callable[[Reply], object] = complete or (lambda reply: None)
         self.callbacks: list[tuple[type, Callable[[Any], Any]]] = []
-        self.dropped_events = 0
+        self.dropped_events: int = 0
         self.schedule: Callable[[Any], None] | None = None
         #: Whether the final :class:`Stopped` event went out.
-        self.stopped = False
+        self.stopped: bool = False
 
     def on(self, event_type: type, callback: Callable[[Any], Any]) -> None:
         """Call ``callback(event)`` for every event that is an instance of ``event_type``."""

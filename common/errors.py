@@ -206,7 +206,7 @@ class ProtocolError(IotwsError):
 
     def __init__(self, message: str, *, frame: object = None) -> None:
         super().__init__(message)
-        self.frame = excerpt(frame) if frame is not None else None
+        self.frame: str | None = excerpt(frame) if frame is not None else None
 
     def __str__(self) -> str:
         base = super().__str__()

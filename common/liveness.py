@@ -35,11 +35,12 @@ class Liveness:
     __slots__ = ("awaiting_pong", "idle_timeout", "last_ping", "last_rx", "ping_interval", "ping_timeout")
 
     def __init__(self, ping_interval: float | None, ping_timeout: float | None, idle_timeout: float | None) -> None:
-        self.ping_interval = ping_interval
-        self.ping_timeout = ping_timeout
-        self.idle_timeout = idle_timeout
-        self.last_rx = self.last_ping = 0.0
-        self.awaiting_pong = False
+        self.ping_interval: float | None = ping_interval
+        self.ping_timeout: float | None = ping_timeout
+        self.idle_timeout: float | None = idle_timeout
+        self.last_rx: float = 0.0
+        self.last_ping: float = 0.0
+        self.awaiting_pong: bool = False
 
     def reset(self, now: float) -> None:
         """A new connection just opened."""

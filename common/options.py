@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import difflib
+import logging
 import math
 import numbers
 import os
@@ -34,8 +35,8 @@ if TYPE_CHECKING:  # aiohttp loads with the first AsyncClient connection
 
 __all__ = [
     "SECRET_HEADERS",
-    "BasicAuth",
     "AsyncConnectOptionsDict",
+    "BasicAuth",
     "BearerAuth",
     "ConnectOptions",
     "ConnectOptionsDict",
@@ -48,7 +49,7 @@ __all__ = [
     "safe_url",
 ]
 
-log = package_logger("iotws")
+log: logging.Logger = package_logger("iotws")
 
 #: Header names whose values never reach a log line or a repr (lower case). Names
 #: that contain a word in :data:`_SECRET_WORDS` are redacted too; add your own with

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = ["free_port"]
 
+#: What a fixture factory below returns: a function pytest registers as a fixture.
+Fixture = Callable[..., object]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the iotws markers (so ``--strict-markers`` accepts them)."""
@@ -71,7 +74,7 @@ def _marker_options(request: pytest.FixtureRequest, marker: str) -> dict[str, An
     return options
 
 
-def _simulator_fixture(protocol: str) -> Any:
+def _simulator_fixture(protocol: str) -> Fixture:
     def simulator(request: pytest.FixtureRequest) -> Iterator[Any]:
         with _kit(protocol).running_simulator(_marker_options(request, _SIMULATOR_MARKER)) as sim:
             yield sim
@@ -83,7 +86,7 @@ def _simulator_fixture(protocol: str) -> Any:
     return pytest.fixture(name=f"{protocol}_simulator")(simulator)
 
 
-def _client_fixture(protocol: str) -> Any:
+def _client_fixture(protocol: str) -> Fixture:
     def client(request: pytest.FixtureRequest) -> Iterator[Any]:
         sim = request.getfixturevalue(f"{protocol}_simulator")
         with _kit(protocol).client(sim, _marker_options(request, _CLIENT_MARKER)) as connected:
@@ -96,7 +99,7 @@ def _client_fixture(protocol: str) -> Any:
     return pytest.fixture(name=f"{protocol}_client")(client)
 
 
-def _async_client_fixture(protocol: str) -> Any:
+def _async_client_fixture(protocol: str) -> Fixture:
     name = f"{protocol}_async_client"
     doc = (
         f"A connected {protocol} AsyncClient of {protocol}_simulator in the test's event loop, closed after "
@@ -118,29 +121,29 @@ def _async_client_fixture(protocol: str) -> Any:
             yield connected
 
     async_client.__doc__ = doc
-    fixture: Callable[[Any], Any] = pytest_asyncio.fixture(name=name)
+    fixture: Callable[[Any], Fixture] = pytest_asyncio.fixture(name=name)
     return fixture(async_client)
 
 
-globiots_simulator = _simulator_fixture("globiots")
-globiots_client = _client_fixture("globiots")
-globiots_async_client = _async_client_fixture("globiots")
+globiots_simulator: Fixture = _simulator_fixture("globiots")
+globiots_client: Fixture = _client_fixture("globiots")
+globiots_async_client: Fixture = _async_client_fixture("globiots")
 
-evok_simulator = _simulator_fixture("evok")
-evok_client = _client_fixture("evok")
-evok_async_client = _async_client_fixture("evok")
+evok_simulator: Fixture = _simulator_fixture("evok")
+evok_client: Fixture = _client_fixture("evok")
+evok_async_client: Fixture = _async_client_fixture("evok")
 
-xentara_simulator = _simulator_fixture("xentara")
-xentara_client = _client_fixture("xentara")
-xentara_async_client = _async_client_fixture("xentara")
+xentara_simulator: Fixture = _simulator_fixture("xentara")
+xentara_client: Fixture = _client_fixture("xentara")
+xentara_async_client: Fixture = _async_client_fixture("xentara")
 
-oisp_simulator = _simulator_fixture("oisp")
-oisp_client = _client_fixture("oisp")
-oisp_async_client = _async_client_fixture("oisp")
+oisp_simulator: Fixture = _simulator_fixture("oisp")
+oisp_client: Fixture = _client_fixture("oisp")
+oisp_async_client: Fixture = _async_client_fixture("oisp")
 
-farmws_simulator = _simulator_fixture("farmws")
-farmws_client = _client_fixture("farmws")
-farmws_async_client = _async_client_fixture("farmws")
+farmws_simulator: Fixture = _simulator_fixture("farmws")
+farmws_client: Fixture = _client_fixture("farmws")
+farmws_async_client: Fixture = _async_client_fixture("farmws")
 
 
 @pytest.fixture(scope="session")

@@ -75,7 +75,7 @@ class SimConnection:
     """
 
     def __init__(self, sim: SimulatorBase, request: web.Request, ws: web.WebSocketResponse) -> None:
-        self.sim = sim
+        self.sim: SimulatorBase = sim
         self.request = request
         self.ws = ws
         self.state: dict[str, Any] = {}
@@ -137,10 +137,10 @@ class SimulatorBase:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self.host = host
-        self.port = port
-        self.ssl_context = ssl_context
-        self.faults = Faults()
-        self.log = package_logger(self.logger_name)
+        self.port: int = port
+        self.ssl_context: ssl.SSLContext | None = ssl_context
+        self.faults: Faults = Faults()
+        self.log: logging.Logger = package_logger(self.logger_name)
         self.connections: set[SimConnection] = set()
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

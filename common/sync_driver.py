@@ -199,10 +199,10 @@ class SyncDriver:
         logger: logging.Logger | None = None,
     ) -> None:
         self.core = core
-        self.options = options
-        self.log = logger or package_logger("iotws")
+        self.options: ConnectOptions = options
+        self.log: logging.Logger = logger or package_logger("iotws")
         self.events: queue.Queue[object] = queue.Queue(maxsize=options.event_queue_size)
-        self.dispatcher = Dispatcher(core, self.events, self.log, self._complete)
+        self.dispatcher: Dispatcher = Dispatcher(core, self.events, self.log, self._complete)
         self._lock = threading.RLock()
         # websocket-client's own lock (enable_multithread=True) serialises writes
         self._futures: dict[int, _Waiter] = {}

@@ -108,7 +108,8 @@ def unasync(source: str) -> str:
     """The synchronous text of an asyncio source.
 
     Examples:
-        >>> print(unasync("async with AsyncClient(url) as client:\\n    async for event in client.events():\\n"), end="")
+        >>> source = "async with AsyncClient(url) as client:\\n    async for event in client.events():\\n"
+        >>> print(unasync(source), end="")
         with Client(url) as client:
             for event in client.events():
     """

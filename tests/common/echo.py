@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, ClassVar, TypeAlias, Unpack
 
 import attrs
 
 from iotws.client import AsyncClientBase, SyncClientBase
-from iotws.commands import Command, command
+from iotws.commands import Command, checked
 from iotws.errors import AuthenticationError, ProtocolError, RemoteError
+from iotws.events import LinkEvent
+from iotws.options import AsyncConnectOptionsDict, ConnectOptionsDict
 from iotws.sansio import Frame, ProtocolCore, Reply
 from iotws.simulator import SimConnection, SimulatorBase
 
@@ -78,34 +81,55 @@ class EchoCore(ProtocolCore):
         raise ProtocolError("unknown frame", frame=frame)
 
 
-class EchoCommands:
-    """Written once with @command: Client returns the result, AsyncClient an awaitable of it."""
-
-    @command
-    def echo(self, value: Any) -> Echo:
-        return Echo("echo", value)
-
-    @command
-    def sleep(self, seconds: float) -> Echo:
-        return Echo("sleep", seconds)
-
-    @command
-    def push(self, items: list[Any]) -> Echo:
-        return Echo("push", items)
-
-    @command
-    def fail(self, message: str) -> Echo:
-        return Echo("fail", message)
+#: What an echo client's events() yields.
+EchoEvent: TypeAlias = Pushed | LinkEvent
 
 
-class EchoClient(SyncClientBase[EchoCore], EchoCommands):
-    def __init__(self, url: str, **options: Any) -> None:
-        super().__init__(EchoCore(), url, **options)
+class EchoClient(SyncClientBase[EchoCore, EchoEvent]):
+    """The sync echo client (a test double's surface: four one-line commands)."""
+
+    core_class: ClassVar[type[EchoCore]] = EchoCore
+
+    def __init__(self, url: str, **options: Unpack[ConnectOptionsDict]) -> None:
+        super().__init__(self.core_class(), url, **options)
+
+    @checked
+    def echo(self, value: Any) -> Any:
+        return self._execute(Echo("echo", value))
+
+    @checked
+    def sleep(self, seconds: float) -> Any:
+        return self._execute(Echo("sleep", seconds))
+
+    @checked
+    def push(self, items: list[Any]) -> Any:
+        return self._execute(Echo("push", items))
+
+    @checked
+    def fail(self, message: str) -> Any:
+        return self._execute(Echo("fail", message))
 
 
-class AsyncEchoClient(AsyncClientBase[EchoCore], EchoCommands):
-    def __init__(self, url: str, **options: Any) -> None:
-        super().__init__(EchoCore(), url, **options)
+class AsyncEchoClient(AsyncClientBase[EchoCore, EchoEvent]):
+    """The async echo client; its methods return the driver's awaitable at the call, as the real clients'
+    ``_execute`` does, so a bad command fails before any await."""
+
+    core_class: ClassVar[type[EchoCore]] = EchoCore
+
+    def __init__(self, url: str, **options: Unpack[AsyncConnectOptionsDict]) -> None:
+        super().__init__(self.core_class(), url, **options)
+
+    def echo(self, value: Any) -> Awaitable[Any]:
+        return self._execute(Echo("echo", value))
+
+    def sleep(self, seconds: float) -> Awaitable[Any]:
+        return self._execute(Echo("sleep", seconds))
+
+    def push(self, items: list[Any]) -> Awaitable[Any]:
+        return self._execute(Echo("push", items))
+
+    def fail(self, message: str) -> Awaitable[Any]:
+        return self._execute(Echo("fail", message))
 
 
 class EchoSimulator(SimulatorBase):
@@ -150,14 +174,12 @@ class SilentSuccessCore(EchoCore):
         self.welcomed = True
 
 
-class SilentEchoClient(SyncClientBase[EchoCore], EchoCommands):
-    def __init__(self, url: str, **options: Any) -> None:
-        super().__init__(SilentSuccessCore(), url, **options)
+class SilentEchoClient(EchoClient):
+    core_class = SilentSuccessCore
 
 
-class AsyncSilentEchoClient(AsyncClientBase[EchoCore], EchoCommands):
-    def __init__(self, url: str, **options: Any) -> None:
-        super().__init__(SilentSuccessCore(), url, **options)
+class AsyncSilentEchoClient(AsyncEchoClient):
+    core_class = SilentSuccessCore
 
 
 class IdleCore(EchoCore):
@@ -167,14 +189,12 @@ class IdleCore(EchoCore):
         return 0.3
 
 
-class IdleEchoClient(SyncClientBase[EchoCore], EchoCommands):
-    def __init__(self, url: str, **options: Any) -> None:
-        super().__init__(IdleCore(), url, **options)
+class IdleEchoClient(EchoClient):
+    core_class = IdleCore
 
 
-class AsyncIdleEchoClient(AsyncClientBase[EchoCore], EchoCommands):
-    def __init__(self, url: str, **options: Any) -> None:
-        super().__init__(IdleCore(), url, **options)
+class AsyncIdleEchoClient(AsyncEchoClient):
+    core_class = IdleCore
 
 
 class BuggyCore(EchoCore):
@@ -209,11 +229,15 @@ class ReconnectBuggyCore(BuggyCore):
     bug_on_reconnect = True
 
 
-class BuggyClient(SyncClientBase[EchoCore], EchoCommands):
-    def __init__(self, url: str, core: type[BuggyCore] = BuggyCore, **options: Any) -> None:
-        super().__init__(core(), url, **options)
+class BuggyClient(EchoClient):
+    def __init__(self, url: str, core: type[BuggyCore] = BuggyCore, **options: Unpack[ConnectOptionsDict]) -> None:
+        self.core_class = core
+        super().__init__(url, **options)
 
 
-class AsyncBuggyClient(AsyncClientBase[EchoCore], EchoCommands):
-    def __init__(self, url: str, core: type[BuggyCore] = BuggyCore, **options: Any) -> None:
-        super().__init__(core(), url, **options)
+class AsyncBuggyClient(AsyncEchoClient):
+    def __init__(
+        self, url: str, core: type[BuggyCore] = BuggyCore, **options: Unpack[AsyncConnectOptionsDict]
+    ) -> None:
+        self.core_class = core
+        super().__init__(url, **options)

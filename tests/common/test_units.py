@@ -240,7 +240,7 @@ def test_excerpt_is_bounded_and_never_raises() -> None:
 
 
 def test_surface_methods_check_arguments_against_their_annotations() -> None:
-    from iotws.commands import Command, SyncSurface, command
+    from iotws.commands import Command, checked
 
     # (annotations are strings here: builtin names resolve, names local to this test would not)
 
@@ -253,8 +253,8 @@ def test_surface_methods_check_arguments_against_their_annotations() -> None:
 
     sent: list[Command[object]] = []
 
-    class Surface(SyncSurface):
-        @command
+    class Surface:
+        @checked
         def go(
             self,
             name: str,
@@ -263,12 +263,8 @@ def test_surface_methods_check_arguments_against_their_annotations() -> None:
             values: dict[str, float] | None = None,
             anything: object = None,
             timeout: float | None = None,
-        ) -> Echo:
-            return Echo(name.upper(), count, names, values, anything, timeout)
-
-        def _execute(self, cmd: Command[object]) -> object:
-            sent.append(cmd)
-            return None
+        ) -> None:
+            sent.append(Echo(name.upper(), count, names, values, anything, timeout))
 
     surface = Surface()
     surface.go("a", 2, ["x"], {"k": 1.5}, object(), 1)
@@ -289,6 +285,43 @@ def test_surface_methods_check_arguments_against_their_annotations() -> None:
         with pytest.raises(UsageError, match="go"):
             surface.go(*args, **kwargs)
     assert len(sent) == 1
+
+
+async def test_checked_async_methods_stay_coroutine_functions_and_refuse_bad_arguments() -> None:
+    import inspect
+
+    from iotws.commands import checked
+
+    ran: list[str] = []
+
+    class Surface:
+        @checked
+        async def go(self, name: str, *, timeout: float | None = None) -> str:
+            """Go."""
+            ran.append(name)
+            return name.upper()
+
+    assert inspect.iscoroutinefunction(Surface.go)
+    assert Surface.go.__doc__ == "Go." and Surface.go.__name__ == "go"
+    signature = str(inspect.signature(Surface.go, eval_str=True))
+    assert signature == "(self, name: str, *, timeout: float | None = None) -> str"
+    assert await Surface().go("a", timeout=1) == "A"
+    for args, kwargs in [((1,), {}), (("a",), {"timeout": 0}), ((), {}), (("a", "b"), {}), (("a",), {"nope": 1})]:
+        with pytest.raises(UsageError, match=r"^go: .*nothing was sent"):
+            await Surface().go(*args, **kwargs)
+    assert ran == ["a"]
+
+
+def test_a_type_error_inside_a_checked_method_is_not_called_the_callers() -> None:
+    from iotws.commands import checked
+
+    class Surface:
+        @checked
+        def go(self, name: str) -> int:
+            return len(name) + name  # type: ignore[operator]  # a bug inside the method
+
+    with pytest.raises(TypeError, match="unsupported operand"):
+        Surface().go("a")
 
 
 def test_check_timeout_and_redaction_helpers() -> None:
