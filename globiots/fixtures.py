@@ -19,7 +19,7 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from iotws.fixtures import FixtureKit
 from iotws.globiots.async_client import AsyncClient
@@ -32,9 +32,9 @@ __all__ = ["KIT", "GlobiotsFixtures"]
 class GlobiotsFixtures(FixtureKit[GlobiotsSimulator, Client, AsyncClient]):
     """Globiots' fixture kit: an iConnector simulator, clients on its base URL."""
 
-    protocol = "globiots"
-    client_class = Client
-    async_client_class = AsyncClient
+    protocol: ClassVar[str] = "globiots"
+    client_class: type[Client] = Client
+    async_client_class: type[AsyncClient] = AsyncClient
 
     def simulator(self, **options: Any) -> GlobiotsSimulator:
         """A :class:`GlobiotsSimulator` built with ``options`` (20x time scale unless given)."""
@@ -48,4 +48,4 @@ class GlobiotsFixtures(FixtureKit[GlobiotsSimulator, Client, AsyncClient]):
 
 
 #: The kit the plugin uses.
-KIT = GlobiotsFixtures()
+KIT: GlobiotsFixtures = GlobiotsFixtures()

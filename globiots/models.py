@@ -1175,10 +1175,10 @@ class SetDataError(RemoteError):
     def __init__(self, result: SetResult, response: SetResponse | None = None) -> None:
         super().__init__(result.raw_code, result.message)
         self.code = result.code
-        self.meaning = result.code.meaning
+        self.meaning: str = result.code.meaning
         self.result = result
         self.response = response
-        self.args = (
+        self.args: tuple[Any, ...] = (
             f"set {result.hostname}/{result.address} failed with code {result.raw_code} "
             f"({self.meaning}): {result.message or 'no message'}",
         )

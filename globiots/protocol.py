@@ -33,9 +33,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import attrs
 
+from iotws.codec import Value
 from iotws.commands import Command
 from iotws.errors import CodecError, ProtocolError, UsageError, excerpt
-from iotws.codec import Value
 from iotws.events import LinkEvent
 from iotws.globiots.models import (
     Point,
@@ -55,12 +55,12 @@ from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "Event",
     "IDLE_FLOOR",
     "IDLE_PERIODS",
     "MOBILE_REALTIME_PATH",
     "REALTIME_PATH",
     "SET_DATA_PATH",
+    "Event",
     "RealtimeCore",
     "SetData",
     "SetDataCommand",
@@ -249,7 +249,7 @@ class Subscribe(Command[RealtimeUpdate]):
         if not isinstance(request, RealtimeRequest):
             raise UsageError(f"request must be a RealtimeRequest, got {excerpt(request)}")
         self.request = request
-        self.timeout = check_timeout(timeout)
+        self.timeout: float | None = check_timeout(timeout)
 
     def encode(self, token: int | None) -> list[Frame]:
         return [dumps(self.request.to_wire())]
@@ -273,9 +273,9 @@ class SetDataCommand(Command[R]):
             raise UsageError(f"check must be True or False, got {excerpt(check)}")
         self.request = request
         self.check = check
-        self.timeout = check_timeout(timeout)
+        self.timeout: float | None = check_timeout(timeout)
         #: The ``(hostname, ADDRESS)`` points of the request: what identifies its answer.
-        self.keys = frozenset(write.point.key for write in request.writes)
+        self.keys: frozenset[tuple[str, str]] = frozenset(write.point.key for write in request.writes)
 
     def answers(self, response: SetResponse) -> bool:
         """Whether ``response`` names exactly the points of this request.

@@ -31,7 +31,7 @@ import asyncio
 import math
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 from aiohttp import web
@@ -154,10 +154,10 @@ class Device:
     def __init__(self, hostname: str, index: int = 0) -> None:
         self.hostname = hostname
         self.index = index
-        self.device_id = 0x0A000000 + index + 1
-        self.memory = bytearray(MEMORY_SIZE)
+        self.device_id: int = 0x0A000000 + index + 1
+        self.memory: bytearray = bytearray(MEMORY_SIZE)
         self.fault: str | None = None
-        self.flash_writes = 0
+        self.flash_writes: int = 0
         name = f"IC {hostname}".encode()[:16]
         self.memory[0x2308 : 0x2308 + len(name)] = name  # a string at 0x2308, length 16
 
@@ -211,7 +211,11 @@ class GlobiotsSimulator(SimulatorBase):
         (['0.0.0.254'], 10.0)
     """
 
-    paths = ("/data-engine/realtime", "/data-engine/mobile/realtime", "/data-engine/set-data")
+    paths: ClassVar[tuple[str, ...]] = (
+        "/data-engine/realtime",
+        "/data-engine/mobile/realtime",
+        "/data-engine/set-data",
+    )
     logger_name = "iotws.globiots"
 
     def __init__(
@@ -227,8 +231,8 @@ class GlobiotsSimulator(SimulatorBase):
         if isinstance(time_scale, bool) or not isinstance(time_scale, int | float) or not 0 < time_scale < math.inf:
             raise UsageError(f"time_scale must be a positive number, got {excerpt(time_scale)}")
         super().__init__(**kwargs)
-        self.devices = {name: Device(name, index) for index, name in enumerate(names)}
-        self.time_scale = float(time_scale)
+        self.devices: dict[str, Device] = {name: Device(name, index) for index, name in enumerate(names)}
+        self.time_scale: float = float(time_scale)
         self.pushing = True
         self.length_as_text = False
         self.unknown_host_code = "04"

@@ -29,7 +29,7 @@ from iotws.errors import (
 )
 from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
 from iotws.lazy import lazy_exports
-from iotws.oisp.client import AsyncClient, Client
+from iotws.oisp.client import Client
 from iotws.oisp.models import (
     Actuation,
     ActuationContent,
@@ -46,7 +46,7 @@ from iotws.oisp.models import (
     WrongMessageFormat,
     parse_server_message,
 )
-from iotws.oisp.protocol import OispCore, default_reconnect_policy
+from iotws.oisp.protocol import DeviceOptionsDict, Event, OispCore, default_reconnect_policy
 from iotws.oisp.tokens import TokenKeys
 
 __all__ = [
@@ -59,8 +59,10 @@ __all__ = [
     "Connected",
     "ConnectionClosed",
     "DeviceEvent",
+    "DeviceOptionsDict",
     "DeviceRegistration",
     "Disconnected",
+    "Event",
     "Gateway",
     "HandshakeError",
     "InternalServerError",
@@ -89,15 +91,17 @@ __all__ = [
     "parse_server_message",
 ]
 
-# The simulator (an aiohttp web server) and the gateway (asyncio only) load on first use,
-# so a client-only import stays light.
+# The simulator (an aiohttp web server), the asyncio client and the gateway (asyncio only)
+# load on first use, so a sync-only import stays light.
 if TYPE_CHECKING:
+    from iotws.oisp.async_client import AsyncClient
     from iotws.oisp.gateway import DeviceEvent, Gateway
     from iotws.oisp.simulator import OispSimulator
 else:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
+            "AsyncClient": "iotws.oisp.async_client",
             "DeviceEvent": "iotws.oisp.gateway",
             "Gateway": "iotws.oisp.gateway",
             "OispSimulator": "iotws.oisp.simulator",

@@ -29,7 +29,8 @@ from types import MappingProxyType
 from typing import Any
 
 from iotws.fixtures import FixtureKit
-from iotws.oisp.client import AsyncClient, Client
+from iotws.oisp.async_client import AsyncClient
+from iotws.oisp.client import Client
 from iotws.oisp.simulator import OispSimulator
 from iotws.oisp.tokens import TokenKeys
 

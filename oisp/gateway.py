@@ -1,8 +1,11 @@
 """Many OISP devices in one asyncio process: a gateway holding hundreds of device connections.
 
-Every device is an :class:`~iotws.oisp.client.AsyncClient` sharing one :class:`aiohttp.ClientSession`;
+Every device is an :class:`~iotws.oisp.async_client.AsyncClient` sharing one :class:`aiohttp.ClientSession`;
 their events flow into ONE bounded queue (no per-device queue or task), tagged with the
 device id, so the memory cost per connection stays small (see ``tests/bench/bench_oisp.py``).
+
+The gateway is asyncio only: its point is many connections in one event loop (a
+thread per device, as the sync client has, would cost far more per connection).
 
 Examples:
     >>> import asyncio
@@ -19,40 +22,40 @@ Examples:
     (3, {}, 'dev-2')
 """
 
-from __future__ import annotations
-
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self, Unpack
 
+import aiohttp
 import attrs
 
 from iotws.dispatch import EndOfStream
 from iotws.errors import UsageError
 from iotws.logs import package_logger
-from iotws.oisp.client import AsyncClient
+from iotws.oisp.async_client import AsyncClient
 from iotws.oisp.models import Actuation
-
-if TYPE_CHECKING:  # aiohttp loads when the gateway makes its session
-    import aiohttp
+from iotws.oisp.protocol import DeviceOptionsDict, Event
+from iotws.options import check_timeout
 
 __all__ = ["DeviceEvent", "Gateway"]
 
-log = package_logger("iotws.oisp")
+log: logging.Logger = package_logger("iotws.oisp")
 
 
 @attrs.frozen(slots=True)
 class DeviceEvent:
-    """An event of one gateway device: ``device_id`` and the event (Actuation, Disconnected...).
+    """An event of one gateway device: ``device_id`` and the :data:`~iotws.oisp.protocol.Event`.
 
     Examples:
-        >>> DeviceEvent("dev-1", "x").device_id
-        'dev-1'
+        >>> from iotws.events import Connected
+        >>> DeviceEvent("dev-1", Connected("ws://127.0.0.1:9/"))
+        DeviceEvent(device_id='dev-1', event=Connected(url='ws://127.0.0.1:9/'))
     """
 
     device_id: str
-    event: object
+    event: Event
 
 
 class _Sink:
@@ -66,7 +69,7 @@ class _Sink:
 
     __slots__ = ("device_id", "gateway", "held", "muted")
 
-    def __init__(self, gateway: Gateway, device_id: str) -> None:
+    def __init__(self, gateway: "Gateway", device_id: str) -> None:
         self.gateway = gateway
         self.device_id = device_id
         self.held: list[DeviceEvent] | None = []
@@ -99,8 +102,9 @@ class _Sink:
 class Gateway:
     """Run many OISP devices from async code with a bounded memory cost per connection.
 
-    * ``url``: the server; ``grace``, ``reconnect`` and other keyword options apply to every
-      device (see :class:`~iotws.oisp.client.AsyncClient`).
+    * ``url``: the server; ``options`` apply to every device
+      (:class:`~iotws.oisp.protocol.DeviceOptionsDict`: ``grace``, ``reconnect``,
+      ``request_timeout``... as for :class:`~iotws.oisp.async_client.AsyncClient`).
     * ``session``: an aiohttp session to use (default: one is made and closed by the gateway).
     * ``queue_size``: events kept for a slow consumer (then the oldest are dropped and counted
       in :attr:`dropped_events`).
@@ -112,6 +116,11 @@ class Gateway:
     error is what :meth:`add` raises or :meth:`add_many` returns), and a device removed
     or closed by the gateway goes quietly. A device that stops on its own (e.g.
     superseded by another connection) ends with ``DeviceEvent(id, Stopped(...))``.
+
+    Examples:
+        >>> gw = Gateway("ws://127.0.0.1:9/", grace=0.5, request_timeout=5.0)
+        >>> gw, gw.options, "dev-1" in gw
+        (<Gateway ws://127.0.0.1:9/ devices=0>, {'grace': 0.5, 'request_timeout': 5.0}, False)
     """
 
     def __init__(
@@ -121,22 +130,28 @@ class Gateway:
         session: aiohttp.ClientSession | None = None,
         queue_size: int = 10_000,
         connect_concurrency: int = 256,
-        **options: Any,
+        **options: Unpack[DeviceOptionsDict],
     ) -> None:
-        if queue_size <= 0 or connect_concurrency <= 0:
-            raise UsageError("queue_size and connect_concurrency must be positive")
-        self.url = url
-        self.options = options
-        self.connect_concurrency = connect_concurrency
-        self.queue_size = queue_size
+        for name, count in (("queue_size", queue_size), ("connect_concurrency", connect_concurrency)):
+            if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
+                raise UsageError(f"{name} must be an int > 0, not {count!r}")
+        AsyncClient(url, "any-device", "any-token", **options)  # a bad URL or option fails now, not at the first add()
+        #: The server's URL.
+        self.url: str = url
+        #: The options every device gets (those given to :meth:`add` win).
+        self.options: DeviceOptionsDict = options
+        #: How many devices :meth:`add_many` registers at a time.
+        self.connect_concurrency: int = connect_concurrency
+        #: Events kept for a slow consumer.
+        self.queue_size: int = queue_size
         #: Events dropped because the shared queue was full.
-        self.dropped_events = 0
+        self.dropped_events: int = 0
         self._session = session
         self._own_session = session is None
         self._devices: dict[str, AsyncClient] = {}
         self._sinks: dict[str, _Sink] = {}
         self._queue: asyncio.Queue[DeviceEvent | None] | None = None
-        self._callbacks: list[Callable[[str, Actuation], Any]] = []
+        self._callbacks: list[Callable[[str, Actuation], object]] = []
 
     def __repr__(self) -> str:
         return f"<Gateway {self.url} devices={len(self._devices)}>"
@@ -152,7 +167,12 @@ class Gateway:
 
     @property
     def devices(self) -> list[str]:
-        """The device ids held by the gateway."""
+        """The device ids held by the gateway.
+
+        Examples:
+            >>> Gateway("ws://127.0.0.1:9/").devices
+            []
+        """
         return list(self._devices)
 
     def _queue_obj(self) -> asyncio.Queue[DeviceEvent | None]:
@@ -199,11 +219,25 @@ class Gateway:
             self._own_session = True
         return self._session
 
-    async def add(self, device_id: str, token: str, **options: Any) -> AsyncClient:
-        """Connect and register one device; raises like ``AsyncClient.connect()``."""
+    async def add(self, device_id: str, token: str, **options: Unpack[DeviceOptionsDict]) -> AsyncClient:
+        """Connect and register one device; returns its client. Raises like ``AsyncClient.connect()``.
+
+        ``options`` (:class:`~iotws.oisp.protocol.DeviceOptionsDict`) replace the
+        gateway's own for this device. Read its events through the gateway.
+
+        Examples:
+            >>> import asyncio
+            >>> from iotws.oisp import OispSimulator
+            >>> async def main():
+            ...     async with OispSimulator() as sim, Gateway(sim.url(), grace=0.2) as gw:
+            ...         dev = await gw.add("dev-1", sim.issue_token("dev-1", "acc"), request_timeout=5.0)
+            ...         return dev.device_id, dev.options.request_timeout, gw.devices
+            >>> asyncio.run(main())
+            ('dev-1', 5.0, ['dev-1'])
+        """
         if device_id in self._devices:
             raise UsageError(f"device {device_id!r} is already in the gateway")
-        merged = {**self.options, **options}
+        merged: DeviceOptionsDict = {**self.options, **options}
         client = AsyncClient(self.url, device_id, token, session=self._get_session(), **merged)
         sink = _Sink(self, device_id)
         client._driver.dispatcher.queue = sink
@@ -223,7 +257,20 @@ class Gateway:
         return client
 
     async def add_many(self, devices: Iterable[tuple[str, str]]) -> dict[str, BaseException]:
-        """Add ``(device_id, token)`` pairs concurrently; returns the failures by device id."""
+        """Add ``(device_id, token)`` pairs concurrently; returns the failures by device id.
+
+        At most ``connect_concurrency`` registrations are under way at a time.
+
+        Examples:
+            >>> import asyncio
+            >>> from iotws.oisp import OispSimulator
+            >>> async def main():
+            ...     async with OispSimulator() as sim, Gateway(sim.url(), grace=0.2) as gw:
+            ...         failures = await gw.add_many([("good", sim.issue_token("good", "acc")), ("bad", "eyJ.x.y")])
+            ...         return gw.devices, {device: type(error).__name__ for device, error in failures.items()}
+            >>> asyncio.run(main())
+            (['good'], {'bad': 'InvalidTokenError'})
+        """
         limit = asyncio.Semaphore(self.connect_concurrency)
         failures: dict[str, BaseException] = {}
 
@@ -238,7 +285,12 @@ class Gateway:
         return failures
 
     async def remove(self, device_id: str) -> None:
-        """Close one device and forget it."""
+        """Close one device and forget it (quietly: its closing events are not queued).
+
+        Examples:
+            >>> import asyncio
+            >>> asyncio.run(Gateway("ws://127.0.0.1:9/").remove("unknown"))
+        """
         client = self._devices.pop(device_id, None)
         sink = self._sinks.pop(device_id, None)
         if sink is not None:
@@ -247,7 +299,12 @@ class Gateway:
             await client.close()
 
     async def close(self) -> None:
-        """Close every device (and the session the gateway made); ends the event streams."""
+        """Close every device (and the session the gateway made); ends the event streams.
+
+        Examples:
+            >>> import asyncio
+            >>> asyncio.run(Gateway("ws://127.0.0.1:9/").close())
+        """
         clients, self._devices = list(self._devices.values()), {}
         sinks, self._sinks = list(self._sinks.values()), {}
         for sink in sinks:
@@ -263,25 +320,71 @@ class Gateway:
             self._queue.put_nowait(None)
 
     # -- consuming ------------------------------------------------------------------------------
-    def on_actuation(self, callback: Callable[[str, Actuation], Any]) -> None:
-        """Call ``callback(device_id, actuation)`` for every actuation of every device."""
+    def on_actuation(self, callback: Callable[[str, Actuation], object]) -> None:
+        """Call ``callback(device_id, actuation)`` for every actuation of every device.
+
+        It runs in the event loop as the actuation arrives, so it should be quick.
+
+        Examples:
+            >>> Gateway("ws://127.0.0.1:9/").on_actuation(lambda device_id, act: print(device_id, act.command))
+        """
         self._callbacks.append(callback)
 
-    async def events(self, timeout: float | None = None) -> AsyncIterator[DeviceEvent]:
-        """Yield every device's events; ends after ``timeout`` s of silence or on close."""
+    def events(self, timeout: float | None = None) -> AsyncIterator[DeviceEvent]:
+        """Yield every device's events as :class:`DeviceEvent`; ends after ``timeout`` s of silence or on close.
+
+        ``timeout=0`` takes only the events already waiting.
+
+        Examples:
+            >>> import asyncio
+            >>> async def main():
+            ...     gw = Gateway("ws://127.0.0.1:9/")
+            ...     await gw.close()
+            ...     return [event async for event in gw.events(timeout=1)]
+            >>> asyncio.run(main())
+            []
+        """
+        if timeout is not None and timeout != 0:
+            timeout = check_timeout(timeout, "events: timeout")
+        return self._events(timeout)
+
+    async def _events(self, timeout: float | None) -> AsyncIterator[DeviceEvent]:
         queue = self._queue_obj()
         while True:
             try:
-                item = await (queue.get() if timeout is None else asyncio.wait_for(queue.get(), timeout))
-            except TimeoutError:
+                if timeout is None:
+                    item = await queue.get()
+                elif timeout == 0:  # only the events already waiting
+                    item = queue.get_nowait()
+                else:
+                    item = await asyncio.wait_for(queue.get(), timeout)
+            except (TimeoutError, asyncio.QueueEmpty):
                 return
             if item is None:
                 queue.put_nowait(None)
                 return
             yield item
 
-    async def actuations(self, timeout: float | None = None) -> AsyncIterator[Actuation]:
-        """Yield every device's actuations (other events are skipped)."""
-        async for item in self.events(timeout):
+    def actuations(self, timeout: float | None = None) -> AsyncIterator[Actuation]:
+        """Yield every device's actuations (other events are skipped); ends like :meth:`events`.
+
+        ``act.device_id`` says which device it is for.
+
+        Examples:
+            >>> import asyncio
+            >>> from iotws.oisp import OispSimulator
+            >>> async def main():
+            ...     async with OispSimulator(blind_window=0) as sim, Gateway(sim.url(), grace=0.2) as gw:
+            ...         await gw.add("dev-1", sim.issue_token("dev-1", "acc"))
+            ...         await sim.actuate("acc", "dev-1", "LED.v1.0", {"LED": "1"})
+            ...         async for act in gw.actuations(timeout=5):
+            ...             return act.device_id, act.params_dict()
+            >>> asyncio.run(main())
+            ('dev-1', {'LED': '1'})
+        """
+        return self._actuations(self.events(timeout))
+
+    async def _actuations(self, events: AsyncIterator[DeviceEvent]) -> AsyncIterator[Actuation]:
+        async for item in events:
             if isinstance(item.event, Actuation):
                 yield item.event

@@ -21,15 +21,19 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import numbers
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Final, TypeAlias
 
 import attrs
 
 from iotws.backoff import ReconnectPolicy, is_retryable
 from iotws.commands import Command
 from iotws.errors import ConnectionClosed, IotwsError, ProtocolError, UsageError
+from iotws.events import LinkEvent
 from iotws.logs import describe_frame
 from iotws.oisp.models import (
     PING,
@@ -46,27 +50,40 @@ from iotws.oisp.models import (
     WrongMessageFormat,
     parse_server_message,
 )
+from iotws.options import ConnectOptionsDict
 from iotws.sansio import Frame, ProtocolCore, Reply
 
 __all__ = [
+    "DEFAULT_GRACE",
     "SUBPROTOCOL",
+    "DeviceOptionsDict",
+    "Event",
     "OispCore",
     "PingCommand",
     "TokenRedactingFilter",
+    "TokenRefresh",
+    "apply_device_defaults",
+    "check_app_ping_interval",
     "default_reconnect_policy",
     "redact_tokens",
 ]
 
 #: The subprotocol the server insists on (an upgrade without it is refused with 403).
-SUBPROTOCOL = "echo-protocol"
+SUBPROTOCOL: Final = "echo-protocol"
 
 #: Default grace period: registration counts as accepted after this much silence.
-DEFAULT_GRACE = 1.5
+DEFAULT_GRACE: Final = 1.5
 
 #: Most actuation fingerprints remembered for duplicate suppression.
-DEDUP_MEMORY = 1024
+DEDUP_MEMORY: Final = 1024
 
-TokenRefresh = Callable[[str], "str | None"]
+#: ``token_refresh(device_id) -> new token | None``: a device's one chance to replace a rejected token.
+TokenRefresh: TypeAlias = Callable[[str], str | None]
+
+#: Everything an OISP client's ``events()`` yields: the server's messages that are not
+#: replies (actuations above all) and the shared link events (``match`` over it is
+#: checked for exhaustiveness).
+Event: TypeAlias = Actuation | Pong | Registered | ServerError | UnknownMessage | LinkEvent
 
 
 def default_reconnect_policy() -> ReconnectPolicy:
@@ -82,6 +99,97 @@ def default_reconnect_policy() -> ReconnectPolicy:
         (2.5, 600.0, 1.0)
     """
     return ReconnectPolicy(initial_delay=2.5, factor=2.0, max_delay=600.0, jitter=0.5)
+
+
+class DeviceOptionsDict(ConnectOptionsDict, total=False):
+    """The options of one OISP device: the connection options and the device's own keywords.
+
+    What :class:`~iotws.oisp.gateway.Gateway` passes to each of its devices (its
+    constructor and :meth:`~iotws.oisp.gateway.Gateway.add` take them as keyword
+    arguments): every :class:`~iotws.options.ConnectOptionsDict` option, and
+
+    * ``grace`` (default 1.5 s): silence after the registration that means success;
+    * ``token_refresh`` (default ``None``): ``token_refresh(device_id) -> str | None``;
+    * ``dedup_window`` (default ``None``): drop identical actuations within this many seconds;
+    * ``app_ping_interval`` (default ``None``): application pings every this many seconds;
+    * ``reconnect_on_superseded`` (default ``False``): reconnect after a close 1000.
+
+    Examples:
+        >>> options: DeviceOptionsDict = {"grace": 0.2, "request_timeout": 5.0}
+        >>> sorted(options)
+        ['grace', 'request_timeout']
+    """
+
+    grace: float
+    token_refresh: TokenRefresh | None
+    dedup_window: float | None
+    app_ping_interval: float | None
+    reconnect_on_superseded: bool
+
+
+def _seconds(value: object) -> float | None:
+    """``value`` as a finite number of seconds > 0, or ``None`` if it is not one (left to the options' own check)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    number = float(value)
+    return number if number > 0 and math.isfinite(number) else None
+
+
+def apply_device_defaults(core: OispCore, options: ConnectOptionsDict) -> None:
+    """Fill in OISP's connection defaults in a client's ``options``, in place.
+
+    * ``subprotocols``: ``echo-protocol`` is always offered (the server refuses an
+      upgrade without it with 403); other subprotocols given are kept before it.
+    * ``connect_timeout``: ``grace + 10`` s, at least 10 s; one given must be longer than
+      the grace period (``UsageError`` otherwise).
+    * ``reconnect``: :func:`default_reconnect_policy` unless given (``None`` = never);
+      the policy's ``retry_on`` also asks :meth:`OispCore.should_retry` (a rejected token
+      or a "superseded" close is not retried).
+
+    Values of the wrong type are left as they are, for the client's option checks to refuse.
+
+    Examples:
+        >>> options: ConnectOptionsDict = {"subprotocols": ["chat"]}
+        >>> apply_device_defaults(OispCore("d", "t", grace=30), options)
+        >>> options["subprotocols"], options["connect_timeout"], options["reconnect"].initial_delay
+        (('chat', 'echo-protocol'), 40.0, 2.5)
+        >>> apply_device_defaults(OispCore("d", "t", grace=5), {"connect_timeout": 2})
+        Traceback (most recent call last):
+        iotws.errors.UsageError: connect_timeout (2 s) must be longer than the grace period (5 s)
+    """
+    protocols = options.get("subprotocols", ())
+    if isinstance(protocols, Iterable) and not isinstance(protocols, str | bytes):
+        given = tuple(protocols)
+        options["subprotocols"] = given if SUBPROTOCOL in given else (*given, SUBPROTOCOL)
+    connect_timeout = options.setdefault("connect_timeout", max(10.0, core.grace + 10.0))
+    seconds = _seconds(connect_timeout)
+    if seconds is not None and seconds <= core.grace:
+        raise UsageError(
+            f"connect_timeout ({seconds:g} s) must be longer than the grace period ({core.grace:g} s)"
+        )
+    policy = options.get("reconnect", default_reconnect_policy())
+    if isinstance(policy, ReconnectPolicy):
+        user_retry = policy.retry_on
+        policy = attrs.evolve(policy, retry_on=lambda error: core.should_retry(error, user_retry))
+    options["reconnect"] = policy
+
+
+def check_app_ping_interval(value: float | None) -> float | None:
+    """The ``app_ping_interval`` of a client: ``None`` (off) or a finite number of seconds > 0.
+
+    Examples:
+        >>> check_app_ping_interval(30), check_app_ping_interval(None)
+        (30.0, None)
+        >>> check_app_ping_interval(0)
+        Traceback (most recent call last):
+        iotws.errors.UsageError: app_ping_interval must be a number of seconds > 0 or None, got 0
+    """
+    if value is None:
+        return None
+    seconds = _seconds(value)
+    if seconds is None:
+        raise UsageError(f"app_ping_interval must be a number of seconds > 0 or None, got {value!r}")
+    return seconds
 
 
 _TOKEN_RE = re.compile(r'("deviceToken"\s*:\s*")(?:[^"\\]|\\.)*|eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-.]*')
@@ -107,6 +215,7 @@ class TokenRedactingFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the record's message in place; always keeps the record."""
         try:
             message = record.getMessage()
         except Exception:  # a broken record is not ours to fix
@@ -117,7 +226,14 @@ class TokenRedactingFilter(logging.Filter):
 
 
 def install_log_redaction(logger: logging.Logger) -> None:
-    """Attach one :class:`TokenRedactingFilter` to ``logger`` (idempotent)."""
+    """Attach one :class:`TokenRedactingFilter` to ``logger`` (idempotent).
+
+    Examples:
+        >>> logger = logging.getLogger("iotws.oisp.example")
+        >>> install_log_redaction(logger); install_log_redaction(logger)
+        >>> len(logger.filters)
+        1
+    """
     if not any(isinstance(f, TokenRedactingFilter) for f in logger.filters):
         logger.addFilter(TokenRedactingFilter())
 
@@ -134,6 +250,7 @@ class PingCommand(Command[Pong]):
     timeout: float | None = None
 
     def encode(self, token: int | None) -> list[Frame]:
+        """The ping frame (the reply is matched by order, not by ``token``)."""
         return [PING]
 
 
@@ -191,11 +308,11 @@ class OispCore(ProtocolCore):
         self.clock = clock
         self.reconnect_on_superseded = reconnect_on_superseded
         #: Whether the current connection's registration is accepted.
-        self.registered = False
+        self.registered: bool = False
         #: Whether the server confirmed with a legacy 200 (else: silence).
-        self.confirmed = False
+        self.confirmed: bool = False
         #: How many duplicate actuations were dropped.
-        self.duplicates_suppressed = 0
+        self.duplicates_suppressed: int = 0
         self._registration_sent = False
         self._legacy_500 = False
         self._rejection: Exception | None = None
@@ -229,9 +346,11 @@ class OispCore(ProtocolCore):
         return DeviceRegistration(self.device_id, self._token).to_wire()
 
     def on_connect(self) -> list[Frame]:
+        """The registration, sent once on every new connection."""
         return [self.registration_frame()]
 
     def handshake_complete(self) -> bool:
+        """Whether the registration is accepted; raises the server's rejection if one came."""
         # The driver only lets a handshake fail by raising here (receive() errors become
         # ProtocolViolation events), so a rejection seen by receive() is raised now.
         if self._rejection is not None:
@@ -280,6 +399,7 @@ class OispCore(ProtocolCore):
         return describe_frame(redact_tokens(frame) if isinstance(frame, str) else frame)
 
     def connection_lost(self) -> None:
+        """The link is gone: the next connection registers again."""
         super().connection_lost()
         self.registered = False
         self.confirmed = False
@@ -317,6 +437,7 @@ class OispCore(ProtocolCore):
 
     # -- traffic --------------------------------------------------------------------------------
     def receive(self, frame: Frame) -> list[object]:
+        """Parse one server frame: actuations (minus duplicates) and other messages as events, PONGs as replies."""
         message = parse_server_message(frame)
         if isinstance(message, Actuation):
             try:

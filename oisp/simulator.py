@@ -151,9 +151,9 @@ class OispSimulator(SimulatorBase):
         #: Registrations accepted since the server (re)started, per device id.
         self.registrations: Counter[str] = Counter()
         #: Registrations rejected (bad token or format) since the server (re)started.
-        self.rejections = 0
+        self.rejections: int = 0
         #: Pings answered.
-        self.pings = 0
+        self.pings: int = 0
         self._first_registration: float | None = None
 
     def url(self, path: str | None = None) -> str:
@@ -254,12 +254,14 @@ class OispSimulator(SimulatorBase):
         return await super().start()
 
     async def on_start(self) -> None:
+        """Forget registrations, bindings and the blind-window clock, as a restarted server does."""
         # a (re)started server process forgets registrations and the blind-window clock
         self.registrations.clear()
         self.bindings.clear()
         self._first_registration = None
 
     async def check_upgrade(self, request: web.Request) -> web.StreamResponse | None:
+        """Refuse a plain GET (404) and an upgrade without ``echo-protocol`` (403), as the real server does."""
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(status=404, text="Not found\n")
         offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
@@ -270,6 +272,7 @@ class OispSimulator(SimulatorBase):
         return None
 
     async def handle(self, conn: SimConnection) -> None:
+        """Serve one socket: a device (registration, pings, actuations) or the platform side."""
         if self.platform_side and conn.path == CONTROL_PATH:
             await self._control(conn)
             return

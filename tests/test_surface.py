@@ -21,7 +21,9 @@ from iotws import PROTOCOLS
 from iotws.client import AsyncClientBase, SyncClientBase
 
 #: Methods of an asyncio client that do no I/O, so they are plain functions on purpose.
-NOT_IO = frozenset({"on", "off", "events", "value", "handle", "command", "on_event", "off_event"})
+NOT_IO = frozenset(
+    {"on", "off", "events", "value", "handle", "command", "on_event", "off_event", "actuations", "on_actuation"}
+)
 
 
 def _client_classes() -> Iterator[type]:
@@ -107,6 +109,10 @@ def test_every_io_method_of_an_async_client_is_a_coroutine_function(cls: type) -
         if isinstance(member, property) or name in NOT_IO or name == "__init__":
             continue
         assert inspect.iscoroutinefunction(member), f"{cls.__name__}.{name} is not a coroutine function"
+        own = not hasattr(AsyncClientBase, name)
+        takes_arguments = len(inspect.signature(member).parameters) > 1  # type: ignore[arg-type]
+        if own and takes_arguments:  # a protocol's command: its arguments are checked before it sends
+            assert hasattr(member, "__wrapped__"), f"{cls.__name__}.{name} does not check its arguments (@checked)"
 
 
 def _sync_twin(cls: type) -> type:

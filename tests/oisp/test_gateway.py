@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -74,7 +77,7 @@ async def test_gateway_queue_is_bounded(sim: OispSimulator) -> None:
         for i in range(10):
             await sim.actuate(ACC, "a", f"C{i}", {})
         await wait_until(lambda: gw.dropped_events >= 8)
-        commands = [item.event.command async for item in gw.events(timeout=0.3)]  # type: ignore[attr-defined]
+        commands = [item.event.command async for item in gw.events(timeout=0.3) if isinstance(item.event, Actuation)]
     assert commands[-1] == "C9" and len(commands) <= 3
 
 
@@ -102,3 +105,53 @@ async def test_a_device_that_fails_to_join_leaves_no_event(sim: OispSimulator) -
                 break
     assert {item.device_id for item in items} == {"good"}
     assert [type(item.event) for item in items] == [Connected, Actuation]
+
+
+async def test_events_with_timeout_zero_take_only_what_is_waiting(sim: OispSimulator) -> None:
+    async with Gateway(sim.url(), grace=0.1) as gw:
+        await gw.add("a", sim.issue_token("a", ACC))
+        assert await sim.actuate(ACC, "a", "NOW", {}) == 1
+        await wait_until(lambda: gw._queue is not None and gw._queue.qsize() >= 2)
+        items = [item async for item in gw.events(timeout=0)]
+        assert [type(item.event) for item in items] == [Connected, Actuation]
+        assert [item async for item in gw.events(timeout=0)] == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        ({"queue_size": 0}, "queue_size"),
+        ({"connect_concurrency": 1.5}, "connect_concurrency"),
+        ({"grase": 0.2}, "grace"),  # misspelt: the close match is named
+        ({"request_timeout": "5"}, "request_timeout"),
+        ({"grace": 5, "connect_timeout": 2}, "grace period"),
+        ({"app_ping_interval": -1}, "app_ping_interval"),
+    ],
+)
+def test_bad_options_fail_when_the_gateway_is_built(arguments: dict[str, Any], words: str) -> None:
+    with pytest.raises(UsageError, match=words):
+        Gateway("ws://127.0.0.1:9/", **arguments)
+
+
+async def test_options_of_add_win_over_the_gateway_ones(sim: OispSimulator) -> None:
+    async with Gateway(sim.url(), grace=0.1, request_timeout=3.0, reconnect=None) as gw:
+        first = await gw.add("a", sim.issue_token("a", ACC))
+        second = await gw.add("b", sim.issue_token("b", ACC), request_timeout=7.0, dedup_window=2.0)
+        assert (first.options.request_timeout, second.options.request_timeout) == (3.0, 7.0)
+        assert (first.core.dedup_window, second.core.dedup_window) == (None, 2.0)
+        assert first.options.reconnect is None and "echo-protocol" in second.options.subprotocols
+        with pytest.raises(UsageError, match="request_timeout"):
+            await gw.add("c", sim.issue_token("c", ACC), request_timeout=-1)
+        assert gw.devices == ["a", "b"]
+
+
+async def test_device_events_are_typed_and_the_gateway_methods_are_coroutines(sim: OispSimulator) -> None:
+    for name in ("add", "add_many", "remove", "close"):
+        assert inspect.iscoroutinefunction(getattr(Gateway, name)), name
+    for name in ("events", "actuations", "on_actuation"):
+        assert not inspect.iscoroutinefunction(getattr(Gateway, name)), name
+    assert typing.get_type_hints(DeviceEvent)["event"] is not object
+    gw = Gateway(sim.url())
+    with pytest.raises(UsageError, match="timeout"):
+        gw.events(timeout=-1)  # checked at the call, like a client's events()
+    await gw.close()
