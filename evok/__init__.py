@@ -2,14 +2,15 @@
 
 EVOK (the API daemon of Unipi Neuron/Patron PLCs) streams device states as JSON
 and never answers commands. This package keeps a state cache of every device,
-streams typed :class:`DeviceChanged` (and :class:`DeviceRemoved`) events, sends
-``set`` safely (value-dict form), and confirms a write, when asked, by the next
-event showing it.
+streams typed events (:data:`Event`: :class:`DeviceChanged`, :class:`DeviceRemoved`,
+:class:`Snapshot` and the link events), sends ``set`` safely (value-dict form), and
+returns from a setter once EVOK reports the new state (:meth:`Client.send` writes
+without waiting).
 
 Examples:
     >>> from iotws.evok import Client, EvokSimulator
     >>> with EvokSimulator().run() as sim, Client(sim.url()) as evok:
-    ...     relay = evok.set_relay("2_01", True, confirm=True)
+    ...     relay = evok.set_relay("2_01", True)
     ...     relay.value, evok.state.device("relay", "2_01").value
     (1, 1)
 """
@@ -27,7 +28,7 @@ from iotws.errors import (
     UsageError,
 )
 from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
-from iotws.evok.client import AsyncClient, Client
+from iotws.evok.client import Client
 from iotws.evok.models import (
     AliasTarget,
     AnalogInput,
@@ -58,7 +59,15 @@ from iotws.evok.models import (
     emitted_name,
     same_state,
 )
-from iotws.evok.protocol import DeviceChanged, DeviceRemoved, EvokCore, Snapshot, normalize_filter, parse_frame
+from iotws.evok.protocol import (
+    DeviceChanged,
+    DeviceRemoved,
+    Event,
+    EvokCore,
+    Snapshot,
+    normalize_filter,
+    parse_frame,
+)
 from iotws.lazy import lazy_exports
 
 __all__ = [
@@ -81,6 +90,7 @@ __all__ = [
     "DigitalInput",
     "DigitalOutput",
     "Disconnected",
+    "Event",
     "EvokCore",
     "EvokSimulator",
     "GenericDevice",
@@ -116,13 +126,15 @@ __all__ = [
     "same_state",
 ]
 
-# The simulator is an aiohttp web server: it loads on first use, so a client-only import stays light.
+# The simulator (an aiohttp web server) and the asyncio client load on first use, so a sync-only import stays light.
 if TYPE_CHECKING:
+    from iotws.evok.async_client import AsyncClient
     from iotws.evok.simulator import BoardConfig, EvokSimulator
 else:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
+            "AsyncClient": "iotws.evok.async_client",
             "BoardConfig": "iotws.evok.simulator",
             "EvokSimulator": "iotws.evok.simulator",
         },

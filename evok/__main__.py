@@ -126,7 +126,7 @@ def _watch(args: argparse.Namespace) -> int:
 
 @cli_errors
 def _set(args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = {}  # parse_value() gives int, float or str
     if args.value is not None:
         params["value"] = parse_value(args.value)
     for item in args.param:
@@ -137,12 +137,15 @@ def _set(args: argparse.Namespace) -> int:
     if not params:
         raise UsageError("give a VALUE or at least one --param NAME=VALUE")
     SetCommand(args.dev, args.circuit, params, confirm=args.confirm)  # bad arguments fail before connecting
+    if args.confirm and "timeout" in params:
+        raise UsageError("--param timeout (EVOK's own) cannot go with --confirm: send it without --confirm")
     with Client(args.url, connect_timeout=args.timeout, request_timeout=args.timeout, reconnect=None) as client:
-        result = client.set(args.dev, args.circuit, confirm=args.confirm, **params)
-    if result is None:
-        print(f"sent {args.dev} {args.circuit} {params} (EVOK does not reply)")
-    else:
-        print(f"confirmed {result.dev} {result.circuit}: {describe(result)}")
+        if not args.confirm:
+            client.send(args.dev, args.circuit, **params)
+            print(f"sent {args.dev} {args.circuit} {params} (EVOK does not reply)")
+            return 0
+        result = client.set(args.dev, args.circuit, **params)
+    print(f"confirmed {result.dev} {result.circuit}: {describe(result)}")
     return 0
 
 
@@ -179,7 +182,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], pr
     setter.add_argument("circuit", help="circuit, e.g. 2_01, or an alias")
     setter.add_argument("value", nargs="?", help="the value (1/0, on/off, a number, a mode name)")
     setter.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="more parameters")
-    setter.add_argument("--confirm", action="store_true", help="wait for the event showing the new value")
+    setter.add_argument("--confirm", action="store_true", help="wait until EVOK reports the new value")
     setter.add_argument("--timeout", type=float, default=10.0, help="connect and confirm timeout in seconds")
     setter.set_defaults(func=_set)
 

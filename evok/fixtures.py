@@ -8,7 +8,7 @@ relay changes only.
 Example::
 
     def test_my_lamp_logic(evok_simulator, evok_client):
-        evok_client.set_relay("2_01", True, confirm=True)
+        evok_client.set_relay("2_01", True)  # returns once EVOK reports the relay on
         assert evok_simulator.device("ro", "2_01")["value"] == 1
 
 Examples:
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from iotws.evok.client import AsyncClient, Client
+from iotws.evok.async_client import AsyncClient
+from iotws.evok.client import Client
 from iotws.evok.simulator import EvokSimulator
 from iotws.fixtures import FixtureKit
 

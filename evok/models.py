@@ -481,7 +481,7 @@ class Relay(Device):
         1
     """
 
-    devs = ("ro",)
+    devs: ClassVar[tuple[str, ...]] = ("ro",)
     _fields = _spec(value=_num)
     value: int | None = None
 
@@ -497,7 +497,7 @@ class DigitalOutput(Device):
         ('PWM', ('Simple', 'PWM'), 25)
     """
 
-    devs = ("do",)
+    devs: ClassVar[tuple[str, ...]] = ("do",)
     _fields = _spec(value=_num, pending=_bool, mode=_str, modes=_str_list, pwm_freq=_num, pwm_duty=_num)
     value: int | None = None
     pending: bool | None = None
@@ -516,7 +516,7 @@ class LegacyRelay(DigitalOutput):
         'do'
     """
 
-    devs = ("relay",)
+    devs: ClassVar[tuple[str, ...]] = ("relay",)
     _fields = (*DigitalOutput._fields, ("relay_type", _str))
     relay_type: str | None = None
 
@@ -535,7 +535,7 @@ class DigitalInput(Device):
         7
     """
 
-    devs = ("di",)
+    devs: ClassVar[tuple[str, ...]] = ("di",)
     _fields = _spec(
         value=_num,
         debounce=_num,
@@ -567,7 +567,7 @@ class LegacyInput(DigitalInput):
         'di'
     """
 
-    devs = ("input",)
+    devs: ClassVar[tuple[str, ...]] = ("input",)
 
     @property
     def kind(self) -> str:
@@ -587,7 +587,7 @@ class AnalogInput(Device):
         (8.7, (0, 10))
     """
 
-    devs = ("ai",)
+    devs: ClassVar[tuple[str, ...]] = ("ai",)
     _fields = _spec(value=_num, unit=_str, mode=_str, modes=_modes, range=_range)
     value: float | None = None
     unit: str | None = None
@@ -605,7 +605,7 @@ class AnalogOutput(AnalogInput):
         5.9
     """
 
-    devs = ("ao",)
+    devs: ClassVar[tuple[str, ...]] = ("ao",)
 
 
 @attrs.frozen(slots=True)
@@ -617,7 +617,7 @@ class Led(Device):
         0
     """
 
-    devs = ("led",)
+    devs: ClassVar[tuple[str, ...]] = ("led",)
     _fields = _spec(value=_num)
     value: int | None = None
 
@@ -631,7 +631,7 @@ class Watchdog(Device):
         5000
     """
 
-    devs = ("wd",)
+    devs: ClassVar[tuple[str, ...]] = ("wd",)
     _fields = _spec(value=_num, timeout=_num, was_wd_reset=_num, nv_save=_num)
     value: int | None = None
     timeout: int | None = None
@@ -648,7 +648,7 @@ class Register(Device):
         513
     """
 
-    devs = ("register",)
+    devs: ClassVar[tuple[str, ...]] = ("register",)
     _fields = _spec(value=_num)
     value: int | None = None
 
@@ -665,7 +665,7 @@ class DataPoint(Device):
         '°C'
     """
 
-    devs = ("data_point", "unit_register")
+    devs: ClassVar[tuple[str, ...]] = ("data_point", "unit_register")
     _fields = _spec(value=_num_or_str, name=_str, unit=_str, valid=_bool)
     value: float | str | None = None
     name: str | None = None
@@ -692,7 +692,7 @@ class Temperature(Device):
         (21.25, False)
     """
 
-    devs = ("temp",)
+    devs: ClassVar[tuple[str, ...]] = ("temp",)
     _fields = _spec(address=_str, value=_num, lost=_bool, time=_num, interval=_num, type=_str)
     _fallbacks = {"type": "typ"}
     address: str | None = None
@@ -713,7 +713,7 @@ class OneWireDevice(Device):
         40.5
     """
 
-    devs = ("1wdevice",)
+    devs: ClassVar[tuple[str, ...]] = ("1wdevice",)
     _fields = _spec(
         address=_str,
         value=_num,
@@ -749,7 +749,7 @@ class OneWireBus(Device):
         300
     """
 
-    devs = ("owbus",)
+    devs: ClassVar[tuple[str, ...]] = ("owbus",)
     _fields = _spec(bus=_str, scan_interval=_num, interval=_num, do_scan=_bool, do_reset=_bool)
     bus: str | None = None
     scan_interval: int | None = None
@@ -767,7 +767,7 @@ class OneWirePower(Device):
         1
     """
 
-    devs = ("owpower",)
+    devs: ClassVar[tuple[str, ...]] = ("owpower",)
     _fields = _spec(value=_num)
     value: int | None = None
 
@@ -781,7 +781,7 @@ class NvSave(Device):
         0
     """
 
-    devs = ("nv_save",)
+    devs: ClassVar[tuple[str, ...]] = ("nv_save",)
     _fields = _spec(value=_num)
     value: int | None = None
 
@@ -796,7 +796,7 @@ class ModbusSlave(Device):
         'TCP'
     """
 
-    devs = ("modbus_slave",)
+    devs: ClassVar[tuple[str, ...]] = ("modbus_slave",)
     _fields = _spec(last_comm=_num, slave_id=_num, modbus_type=_str, modbus_spec=_str, scan_interval=_num)
     last_comm: float | None = None
     slave_id: int | None = None
@@ -815,7 +815,7 @@ class DeviceInfo(Device):
         'L533'
     """
 
-    devs = ("device_info",)
+    devs: ClassVar[tuple[str, ...]] = ("device_info",)
     _fields = _spec(family=_str, model=_str, sn=_num, board_count=_num)
     family: str | None = None
     model: str | None = None
@@ -832,7 +832,7 @@ class Board(Device):
         'L203'
     """
 
-    devs = ("neuron", "extension")
+    devs: ClassVar[tuple[str, ...]] = ("neuron", "extension")
     _fields = _spec(model=_str, sn=_num, board_count=_num)
     model: str | None = None
     sn: int | None = None
@@ -850,7 +850,7 @@ class Run(Device):
         'ro_1_01'
     """
 
-    devs = ("run",)
+    devs: ClassVar[tuple[str, ...]] = ("run",)
     _fields = _spec(save=_bool, aliases=_aliases)
     save: bool | None = None
     aliases: Mapping[str, AliasTarget] | None = None

@@ -18,8 +18,11 @@ and never errors. The core:
   scan yields no :class:`DeviceChanged` storm;
 * sends ``set`` always in the value-dict form (``"value": {...}``), so EVOK's
   positional-argument trap (``di`` -> debounce, ``ai`` -> mode) never bites;
-* confirms a ``set`` (when asked) by the next device state of that circuit that
-  shows the requested values.
+* confirms a ``set`` by the next device state of that circuit that shows the
+  requested values; EVOK pushes a state only when a scan saw it change, so a
+  ``set`` of the values the cache already shows completes from the cache (or,
+  while an earlier write of this client to that circuit is not shown yet, from
+  an ``all`` reply).
 
 Examples:
     >>> core = EvokCore()
@@ -36,13 +39,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, TypeVar, cast, overload
+from typing import Any, Literal, TypeAlias, TypeVar, cast, overload
 
 import attrs
 
 from iotws.commands import Command
 from iotws.errors import ProtocolError, UsageError
-from iotws.events import ProtocolViolation
+from iotws.events import LinkEvent, ProtocolViolation
 from iotws.evok.models import AnalogOutput, Device, State, device_from_wire, emitted_name, same_state
 from iotws.jsonwire import DECODE_ERRORS, loads
 from iotws.logs import package_logger
@@ -50,22 +53,27 @@ from iotws.options import check_timeout
 from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 
 _R = TypeVar("_R", bound="Device | None")
+_D = TypeVar("_D", bound=Device)
+_E = TypeVar("_E", bound=Device)
 
 __all__ = [
     "FILTER_NAMES",
     "NEVER_STREAMED",
     "DeviceChanged",
     "DeviceRemoved",
+    "Event",
     "EvokCore",
     "FilterCommand",
     "RefreshCommand",
     "SetCommand",
     "Snapshot",
     "ao_reported_value",
+    "as_model",
     "confirmable_fields",
     "dumps",
     "filter_passes",
     "normalize_filter",
+    "on_off",
     "parse_frame",
 ]
 
@@ -207,6 +215,53 @@ class Snapshot:
     partial: bool = False
 
 
+#: Everything an EVOK client's ``events()`` yields: device states, removals, snapshots
+#: and the shared link events (``match`` over it is checked for exhaustiveness).
+Event: TypeAlias = DeviceChanged | DeviceRemoved | Snapshot | LinkEvent
+
+
+def on_off(on: bool) -> int:
+    """EVOK's ``1``/``0`` for an on/off argument (``True``/``False``, or ``1``/``0``).
+
+    Examples:
+        >>> on_off(True), on_off(0)
+        (1, 0)
+        >>> on_off(2)
+        Traceback (most recent call last):
+        iotws.errors.UsageError: expected True/False (or 1/0), got 2
+    """
+    if not isinstance(on, (bool, int)) or (isinstance(on, int) and on not in (0, 1)):
+        raise UsageError(f"expected True/False (or 1/0), got {on!r}")
+    return int(on)
+
+
+@overload
+def as_model(device: Device, model: type[_D], /) -> _D: ...
+
+
+@overload
+def as_model(device: Device, model: type[_D], other: type[_E], /) -> _D | _E: ...
+
+
+def as_model(device: Device, /, *models: type[Device]) -> Device:
+    """``device`` as one of the model classes given (what a confirming state must be).
+
+    Raises :class:`~iotws.errors.ProtocolError` when EVOK's state is of another class.
+
+    Examples:
+        >>> from iotws.evok.models import Led, LegacyRelay, Relay
+        >>> as_model(Relay(dev="ro", circuit="2_01", value=1), Relay, LegacyRelay).value
+        1
+        >>> as_model(Relay(dev="ro", circuit="2_01"), Led)
+        Traceback (most recent call last):
+        iotws.errors.ProtocolError: EVOK reported ro 2_01 as a Relay, not a Led
+    """
+    if isinstance(device, models):
+        return device
+    wanted = " or ".join(model.__name__ for model in models)
+    raise ProtocolError(f"EVOK reported {device.dev} {device.circuit} as a {type(device).__name__}, not a {wanted}")
+
+
 def parse_frame(frame: Frame) -> list[Device]:
     """Parse one EVOK frame (an array of device objects, or a bare object) into models.
 
@@ -287,12 +342,19 @@ def confirmable_fields(dev: str, params: Mapping[str, Any]) -> dict[str, Any]:
         iotws.errors.UsageError: EVOK pushes no event for 'timeout' of 'wd': ...
     """
     kind = emitted_name(dev)
-    fields = _CONFIRMABLE.get(kind, frozenset())
-    expected = {k: v for k, v in params.items() if k in fields}
+    expected = _pushed_fields(kind, params)
     if not expected:
         names = ", ".join(repr(k) for k in params)
-        raise UsageError(f"EVOK pushes no event for {names} of {kind!r}: send without confirm and check with refresh()")
+        raise UsageError(
+            f"EVOK pushes no event for {names} of {kind!r}: write it with send() (unconfirmed)"
+            " and read it back with refresh()"
+        )
     return expected
+
+
+def _pushed_fields(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    fields = _CONFIRMABLE.get(kind, frozenset())
+    return {k: v for k, v in params.items() if k in fields}
 
 
 def _shows(device: Device, kind: str, expected: Mapping[str, Any]) -> bool:
@@ -332,9 +394,12 @@ class SetCommand(Command[_R]):
 
     With ``confirm`` the command completes with the first device state of that
     circuit showing the requested values (else ``RequestTimeout`` after
-    ``timeout`` s); without, it completes once sent and returns ``None``. The
-    result type follows ``confirm``: ``SetCommand[Device]`` with ``confirm=True``,
-    ``SetCommand[None]`` without, ``SetCommand[Device | None]`` for a plain ``bool``.
+    ``timeout`` s), or, when the core finds the cache showing them already (EVOK
+    pushes nothing for a write that changes nothing), with that cached state once
+    sent (:attr:`settled`). Without ``confirm`` it completes once sent and returns
+    ``None``. The result type follows ``confirm``: ``SetCommand[Device]`` with
+    ``confirm=True``, ``SetCommand[None]`` without, ``SetCommand[Device | None]``
+    for a plain ``bool``.
 
     Examples:
         >>> SetCommand("relay", "1_01", {"value": True}).encode(None)
@@ -393,13 +458,16 @@ class SetCommand(Command[_R]):
             raise UsageError("set: give at least one parameter (value=..., timeout=...)")
         if not isinstance(confirm, bool):
             raise UsageError(f"set: confirm must be True or False, not {type(confirm).__name__} {confirm!r}")
-        timeout = check_timeout(timeout, "set: confirm_timeout")
-        self.dev = emitted_name(dev.strip())
-        self.circuit = circuit
-        self.params = {name: _check_param(name, value) for name, value in params.items()}
+        timeout = check_timeout(timeout, "set: timeout")
+        self.dev: str = emitted_name(dev.strip())
+        self.circuit: str = circuit
+        self.params: dict[str, int | float | str] = {name: _check_param(name, value) for name, value in params.items()}
         self.expects_reply = confirm
         self.timeout = timeout
-        self.expected = confirmable_fields(self.dev, self.params) if confirm else {}
+        self.expected: dict[str, Any] = confirmable_fields(self.dev, self.params) if confirm else {}
+        #: The cached state that showed the requested values when the core sent the
+        #: command (so no event will follow): the result of a confirmed command once sent.
+        self.settled: Device | None = None
 
     def __repr__(self) -> str:
         return f"SetCommand({self.dev!r}, {self.circuit!r}, {self.params!r}, confirm={self.expects_reply})"
@@ -420,6 +488,10 @@ class SetCommand(Command[_R]):
         """The confirming device state (the core only completes a confirmed ``set`` with one)."""
         return cast(_R, payload if isinstance(payload, Device) else None)
 
+    def sent_result(self) -> _R:
+        """``None``, or for a confirmed command the core settled from the cache, that state."""
+        return cast(_R, self.settled)
+
 
 class RefreshCommand(Command[dict[tuple[str, str], Device]]):
     """``{"cmd": "all"}``; completes with the snapshot EVOK answers.
@@ -435,7 +507,7 @@ class RefreshCommand(Command[dict[tuple[str, str], Device]]):
     """
 
     def __init__(self, timeout: float | None = None) -> None:
-        self.timeout = check_timeout(timeout, "refresh: timeout")
+        self.timeout: float | None = check_timeout(timeout, "refresh: timeout")
 
     def encode(self, token: int | None) -> list[Frame]:
         """The ``all`` frame."""
@@ -459,7 +531,7 @@ class FilterCommand(Command[None]):
     expects_reply = False
 
     def __init__(self, devices: Iterable[str] | None) -> None:
-        self.devices = None if devices is None else normalize_filter(devices)
+        self.devices: list[str] | None = None if devices is None else normalize_filter(devices)
 
     def encode(self, token: int | None) -> list[Frame]:
         """The ``filter`` frame."""
@@ -501,14 +573,16 @@ class EvokCore(ProtocolCore):
 
     def __init__(self, filter: Iterable[str] | None = None, *, resync: bool = True) -> None:
         super().__init__()
-        self.state = State()
+        self.state: State = State()
         self.filter: list[str] | None = None if filter is None else normalize_filter(filter)
-        self.resync = resync
-        self.synced = False
+        self.resync: bool = resync
+        self.synced: bool = False
         self._awaiting_all = 0
         #: What this server's ``all`` was seen to do: ``None`` not yet known, ``True`` a
         #: partial reply (``all_filtered`` on), ``False`` a full one.
         self._partial_all: bool | None = None
+        #: Pushed fields this client wrote that no state has shown yet, by ``(kind, circuit)``.
+        self._unshown: dict[tuple[str, str], dict[str, Any]] = {}
 
     # -- connection lifecycle -------------------------------------------------
     def on_connect(self) -> list[Frame]:
@@ -536,14 +610,32 @@ class EvokCore(ProtocolCore):
         """Forget pending commands; the cache is kept (and resynced on reconnect)."""
         super().connection_lost()
         self._awaiting_all = 0
+        self._unshown.clear()  # the resync on reconnect shows what EVOK has
         self.synced = False
+
+    def streams(self, dev: str) -> bool:
+        """Whether the connection's filter lets states of type ``dev`` (any of its names) through.
+
+        Examples:
+            >>> EvokCore(filter=["relay"]).streams("ro"), EvokCore(filter=["relay"]).streams("led")
+            (True, False)
+        """
+        flt = self.filter
+        return flt is None or "default" in flt or emitted_name(dev) in flt
 
     # -- commands -------------------------------------------------------------
     def submit(self, command: Command[Any]) -> Submission:
-        """Send ``command``; remember filters; resync when a confirmation could never show.
+        """Send ``command``; remember filters; settle a confirmed ``set`` no event will show.
 
-        Raises :class:`~iotws.errors.UsageError` for an analog output value outside
-        the range the cache knows for it (EVOK would clamp it without a word).
+        EVOK pushes a device's state only when a scan saw it change (``check_new_data``
+        in EVOK's ``modbus_slave.py``), so a ``set`` of the values the cache shows
+        brings no event. Such a confirmed ``set`` completes once sent with the cached
+        state, unless an earlier write of this client to that circuit is not shown
+        yet: then it asks for ``all`` too, and the reply (or a later event) confirms it.
+
+        Raises :class:`~iotws.errors.UsageError` for a confirmed ``set`` of a type the
+        filter hides (its state would never arrive), and for an analog output value
+        outside the range the cache knows for it (EVOK would clamp it without a word).
         """
         if isinstance(command, FilterCommand):
             self.filter = command.devices
@@ -551,16 +643,64 @@ class EvokCore(ProtocolCore):
         if isinstance(command, RefreshCommand):
             self._awaiting_all += 1
             return super().submit(command)
-        if isinstance(command, SetCommand) and command.dev == "ao":
+        if not isinstance(command, SetCommand):
+            return super().submit(command)
+        if command.expects_reply and not self.streams(command.dev):
+            raise UsageError(
+                f"set {command.dev} {command.circuit}: the filter {self.filter} hides {command.dev!r} states,"
+                f" so EVOK's report of the new state would never arrive; write it unconfirmed with"
+                f" send({command.dev!r}, {command.circuit!r}, ...), or add {command.dev!r} to the filter"
+            )
+        if command.dev == "ao":
             self._check_ao_range(command)
+        key, cached = self._target(command)
+        written = _pushed_fields(command.dev, command.params)
+        shows = cached is not None and _shows(cached, command.dev, written)
+        if shows and key not in self._unshown:
+            # EVOK shows these values already and no write of ours is on the way: no event will come
+            command.settled = cached if command.expects_reply else None
+            return Submission(command.encode(None), None)
         submission = super().submit(command)
-        if isinstance(command, SetCommand) and command.expects_reply:
-            cached = self.state.device(command.dev, command.circuit)
-            if cached is not None and command.shown_by(cached):
-                # writing the current value produces no event: confirm from an `all` reply
-                self._awaiting_all += 1
-                return Submission([*submission.frames, _ALL], submission.token)
+        if written:
+            self._unshown[key] = {**self._unshown.get(key, {}), **written}
+        if command.expects_reply and shows and self._all_lists(command.dev):
+            # an earlier write of ours is not shown yet: EVOK answers `all` after running both writes, and
+            # that reply (or a later event) confirms
+            self._awaiting_all += 1
+            return Submission([*submission.frames, _ALL], submission.token)
         return submission
+
+    def cancel(self, token: int) -> None:
+        """The caller stopped waiting: forget the command, and what a timed-out ``set`` wrote."""
+        command = self.pending.get(token)
+        super().cancel(token)
+        if isinstance(command, SetCommand):
+            self._unshown.pop(self._target(command)[0], None)
+
+    def _target(self, command: SetCommand[Any]) -> tuple[tuple[str, str], Device | None]:
+        """The ``(kind, circuit)`` a ``set`` writes (an alias resolved through the cache), and its cached state."""
+        cached = self.state.device(command.dev, command.circuit)
+        return (command.dev, command.circuit if cached is None else cached.circuit), cached
+
+    def _all_lists(self, dev: str) -> bool:
+        """Whether this server's ``all`` reply lists devices of type ``dev`` (``all_filtered`` may not)."""
+        if self._partial_all is not True:
+            return True
+        return dev in _FILTERED_ALL_ORDER and (self.filter is None or "default" in self.filter)
+
+    def _note_shown(self, devices: list[Device]) -> None:
+        """Forget the written fields these states show."""
+        unshown = self._unshown
+        for device in devices:
+            key = (device.kind, device.circuit)
+            fields = unshown.get(key)
+            if fields is None:
+                continue
+            left = {name: want for name, want in fields.items() if not _shows(device, key[0], {name: want})}
+            if left:
+                unshown[key] = left
+            else:
+                del unshown[key]
 
     def _check_ao_range(self, command: SetCommand[Any]) -> None:
         value = command.params.get("value")
@@ -616,6 +756,8 @@ class EvokCore(ProtocolCore):
                 out = [DeviceChanged(d, p) for d, p in pairs]
         else:
             out = self._resync(devices, partial=reply == "partial")
+        if self._unshown:
+            self._note_shown(devices)
         if len(self.pending):
             out.extend(self._confirmations(devices))
         for error in errors:

@@ -4,7 +4,8 @@ What it does, as EVOK does:
 
 * nothing is sent on connect; no replies to ``filter``/``set``; no error frames;
 * every scan (``scan_rate`` Hz) the devices of the board whose state changed are
-  sent together as **one array**; ``wd`` only when its value changes; ``register``
+  sent together as **one array** (so a ``set`` that changes nothing sends nothing, as
+  EVOK's scan, ``check_new_data()``, sees no change); ``wd`` only when its value changes; ``register``
   never (v3); the 1-Wire ``temp`` sensor is sent on every read (``temp_interval`` s)
   as a **bare object** on connections with the default filter, a one-element array
   otherwise;
@@ -50,7 +51,7 @@ import json
 import math
 import random
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -302,7 +303,7 @@ class EvokSimulator(SimulatorBase):
         0
     """
 
-    paths = ("/ws", "/ws/")
+    paths: ClassVar[tuple[str, ...]] = ("/ws", "/ws/")
     logger_name = "iotws.evok"
     max_message_size = 10 * 1024 * 1024
 
@@ -321,7 +322,7 @@ class EvokSimulator(SimulatorBase):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.board = board or BoardConfig()
+        self.board: BoardConfig = board or BoardConfig()
         self.scan_rate = scan_rate
         self.temp_interval = temp_interval
         self.di_toggle_period = di_toggle_period
@@ -329,11 +330,11 @@ class EvokSimulator(SimulatorBase):
         self.temp_drift = temp_drift
         self.v2 = v2
         self.all_filtered = all_filtered
-        self.devices = _build(self.board)
+        self.devices: dict[tuple[str, str], dict[str, Any]] = _build(self.board)
         self.received: list[dict[str, Any]] = []
-        self.watchdog_resets = 0
+        self.watchdog_resets: int = 0
         #: How many scans ran (tests wait on it to know a change was seen).
-        self.scans = 0
+        self.scans: int = 0
         self._scanned = self._scan_view()
         self._rng = random.Random(seed)
         self._released: asyncio.Event | None = None
@@ -394,17 +395,20 @@ class EvokSimulator(SimulatorBase):
 
     # -- lifecycle ----------------------------------------------------------------
     async def on_start(self) -> None:
+        """Start scanning (and the 1-Wire reads) with the server."""
         self._hold_event()
         self.spawn(self._scan_loop())
         if self.board.temp_sensors:
             self.spawn(self._temp_loop())
 
     async def on_stop(self) -> None:
+        """Cancel the timers of timed outputs."""
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()
 
     async def handle(self, conn: SimConnection) -> None:
+        """Serve one connection: default filter, then run each command as EVOK does (never answering ``set``)."""
         conn.state["filter"] = ["default"]
         async for frame in conn:
             await self._hold_event().wait()

@@ -105,6 +105,10 @@ def test_an_unconfirmable_set_is_refused_before_connecting(
         assert main(["evok", "set", url, "wd", "1_01", "--param", "timeout=100", "--confirm", "--timeout", "2"]) == 1
         (err,) = capsys.readouterr().err.strip().splitlines()
         assert err.startswith("error: ") and "pushes no event" in err
+        # EVOK's own timeout parameter would be taken for the wait: refused with --confirm
+        assert main(["evok", "set", url, "do", "1_01", "1", "--param", "timeout=2", "--confirm"]) == 1
+        (err,) = capsys.readouterr().err.strip().splitlines()
+        assert err.startswith("error: ") and "--param timeout" in err
     assert sim.received == [] and not sim.connections
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,11 +25,16 @@ from iotws.evok import (
     DeviceInfo,
     DeviceRemoved,
     DigitalInput,
+    DigitalOutput,
     EvokSimulator,
+    Led,
+    LegacyRelay,
     ProtocolViolation,
+    Relay,
     Run,
     Snapshot,
     Temperature,
+    Watchdog,
 )
 from iotws.testing import resolve, take_events, wait_until
 
@@ -104,34 +111,42 @@ async def test_filter_selects_emitted_types(flavour: str, sim: EvokSimulator) ->
         assert event.device.key == ("do", "1_01")
 
 
-async def test_typed_helpers_change_the_device_and_are_confirmed(flavour: str, sim: EvokSimulator) -> None:
+async def test_setters_change_the_device_and_return_the_reported_state(flavour: str, sim: EvokSimulator) -> None:
     async with evok(flavour, sim.url()) as client:
-        relay = await resolve(client.set_relay("2_01", True, confirm=True))
-        assert relay.value == 1 and sim.device("ro", "2_01")["value"] == 1
-        out = await resolve(client.set_output("1_02", True, confirm=True))
-        assert out.value == 1
-        pwm = await resolve(client.set_pwm("1_04", duty=25, freq=100.0, confirm=True))
+        relay = await resolve(client.set_relay("2_01", True))
+        assert isinstance(relay, Relay) and relay.value == 1 and sim.device("ro", "2_01")["value"] == 1
+        out = await resolve(client.set_output("1_02", True))
+        assert isinstance(out, DigitalOutput) and out.value == 1
+        pwm = await resolve(client.set_pwm("1_04", duty=25, freq=100.0))
         assert (pwm.pwm_duty, pwm.pwm_freq, pwm.mode) == (25, 100.0, "PWM")
-        ao = await resolve(client.set_analog_output("1_01", 3.3, confirm=True))
-        assert ao.value == 3.3
-        ai = await resolve(client.set_analog_input_mode("1_02", "Current", confirm=True))
-        assert (ai.mode, ai.unit) == ("Current", "mA")
-        led = await resolve(client.set_led("1_03", True, confirm=True))
-        assert led.value == 1
-        wd = await resolve(client.set_watchdog("1_01", enabled=True, confirm=True))
-        assert wd.value == 1
+        ao = await resolve(client.set_analog_output("1_01", 3.3))
+        assert isinstance(ao, AnalogOutput) and ao.value == 3.3
+        ai = await resolve(client.set_analog_input_mode("1_02", "Current"))
+        assert isinstance(ai, AnalogInput) and (ai.mode, ai.unit) == ("Current", "mA")
+        led = await resolve(client.set_led("1_03", True))
+        assert isinstance(led, Led) and led.value == 1
+        wd = await resolve(client.set_watchdog("1_01", True, timeout_ms=4000))
+        assert isinstance(wd, Watchdog) and wd.value == 1 and sim.device("wd", "1_01")["timeout"] == 4000
         sim.poke("di", "1_02", counter=5)
         await wait_until(lambda: client.state["di", "1_02"].counter == 5)
-        di = await resolve(client.reset_counter("1_02", confirm=True))
-        assert di.counter == 0
-        generic = await resolve(client.set("output", "1_03", value=1, confirm=True, confirm_timeout=5))
-        assert generic.key == ("do", "1_03")
+        di = await resolve(client.reset_counter("1_02"))
+        assert isinstance(di, DigitalInput) and di.counter == 0
+        generic = await resolve(client.set("output", "1_03", value=1, timeout=5))
+        assert generic.key == ("do", "1_03") and client.state["do", "1_03"] == generic
+
+
+async def test_send_returns_once_written_and_the_event_follows(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url()) as client:
+        assert await resolve(client.send("relay", "2_03", value=1)) is None
+        (event,) = await take_events(client, 1, of_type=changes("ro", "2_03"), timeout=5)
+        assert event.device.value == 1
+        assert {"cmd": "set", "dev": "ro", "circuit": "2_03", "value": {"value": 1}} in sim.received
 
 
 async def test_helpers_that_emit_no_event_show_in_refresh(flavour: str, sim: EvokSimulator) -> None:
     async with evok(flavour, sim.url()) as client:
         assert await resolve(client.set_debounce("1_01", 7)) is None
-        assert await resolve(client.set_watchdog("1_01", timeout=1234)) is None
+        assert await resolve(client.send("wd", "1_01", timeout=1234)) is None
         assert await resolve(client.reset_watchdog("1_01")) is None
         assert await resolve(client.set_alias("relay", "2_02", "pump")) is None
         snapshot = await resolve(client.refresh())
@@ -147,17 +162,60 @@ async def test_helpers_that_emit_no_event_show_in_refresh(flavour: str, sim: Evo
 
 async def test_timed_output_switches_back(flavour: str, sim: EvokSimulator) -> None:
     async with evok(flavour, sim.url()) as client:
-        on = await resolve(client.set_output("1_01", True, timeout=0.2, confirm=True))
+        on = await resolve(client.set_output("1_01", True, revert_after=0.2))
         assert on.value == 1
+        assert {"cmd": "set", "dev": "do", "circuit": "1_01", "value": {"value": 1, "timeout": 0.2}} in sim.received
         seen, off = await take_events(client, 2, of_type=changes("do", "1_01"), timeout=5)
         assert seen.device == on  # the confirming event is in the stream too
         assert off.device.value == 0 and off.device.pending is True
 
 
-async def test_confirming_the_current_value_succeeds(flavour: str, sim: EvokSimulator) -> None:
+async def test_setting_the_current_value_returns_the_cached_state(flavour: str, sim: EvokSimulator) -> None:
+    """EVOK pushes nothing for a write that changes nothing: the cache, which shows it, answers."""
     async with evok(flavour, sim.url()) as client:
-        relay = await resolve(client.set_relay("2_04", False, confirm=True, confirm_timeout=5))
-        assert relay.value == 0
+        asked = [m["cmd"] for m in sim.received].count("all")
+        started = time.monotonic()
+        relay = await resolve(client.set_relay("2_04", False, timeout=5))
+        assert relay.value == 0 and relay is client.state["ro", "2_04"]
+        assert time.monotonic() - started < 1.0
+        await wait_until(lambda: {"cmd": "set", "dev": "ro", "circuit": "2_04", "value": {"value": 0}} in sim.received)
+        assert [m["cmd"] for m in sim.received].count("all") == asked  # no `all` needed
+        assert (await resolve(client.set_led("1_02", True))).value == 1  # a change: the event confirms it
+        assert (await resolve(client.set_led("1_02", True))).value == 1  # again: nothing changes, cache answers
+
+
+async def test_setting_the_current_value_after_an_unshown_write_waits_for_evok(
+    flavour: str, sim: EvokSimulator
+) -> None:
+    """A write of ours not shown yet may still change the device: EVOK's `all` reply settles it."""
+    async with evok(flavour, sim.url()) as client:
+        asked = [m["cmd"] for m in sim.received].count("all")
+        sim.call(sim.hold_commands())  # EVOK busy: neither write has run when the setter is called
+        await resolve(client.send("ro", "2_04", value=1))
+        release = threading.Timer(0.3, lambda: sim.call(sim.release_commands()))
+        release.start()
+        try:
+            relay = await resolve(client.set_relay("2_04", False, timeout=5))
+        finally:
+            release.join()
+        assert relay.value == 0 and sim.device("ro", "2_04")["value"] == 0
+        assert [m["cmd"] for m in sim.received].count("all") == asked + 1
+
+
+async def test_a_setter_the_filter_would_hide_is_refused_before_sending(flavour: str, sim: EvokSimulator) -> None:
+    async with evok(flavour, sim.url(), filter=["relay"]) as client:
+        sent = len(sim.received)
+        with pytest.raises(UsageError, match=r"hides 'led'.*send\('led', '1_01'"):
+            await resolve(client.set_led("1_01", True))
+        with pytest.raises(UsageError, match="hides 'di'"):
+            await resolve(client.reset_counter("1_01"))
+        assert len(sim.received) == sent
+        assert await resolve(client.send("led", "1_01", value=1)) is None  # unconfirmed: fine
+        await resolve(client.set_filter([]))
+        with pytest.raises(UsageError, match="hides 'ro'"):
+            await resolve(client.set_relay("2_01", True))
+        await resolve(client.set_filter(None))
+        assert (await resolve(client.set_led("1_03", True))).value == 1
 
 
 async def test_refresh_returns_the_full_state(flavour: str, sim: EvokSimulator) -> None:
@@ -187,16 +245,16 @@ async def test_restart_reconnects_resends_filter_and_resyncs(flavour: str, sim: 
         filters = [m for m in sim.received if m["cmd"] == "filter"]
         assert filters == [{"cmd": "filter", "devices": ["ro", "di"]}] * 2
         assert [m["cmd"] for m in sim.received].count("all") == 2
-        relay = await resolve(client.set_relay("2_01", False, confirm=True))
+        relay = await resolve(client.set_relay("2_01", False))
         assert relay.value == 0
 
 
 async def test_confirmation_times_out_for_a_missing_circuit(flavour: str, sim: EvokSimulator) -> None:
     async with evok(flavour, sim.url()) as client:
         with pytest.raises(RequestTimeout):
-            await resolve(client.set_relay("9_99", True, confirm=True, confirm_timeout=0.3))
+            await resolve(client.set_relay("9_99", True, timeout=0.3))
         assert client.connected
-        assert (await resolve(client.set_led("1_01", True, confirm=True))).value == 1
+        assert (await resolve(client.set_led("1_01", True))).value == 1
 
 
 async def test_bad_arguments_fail_before_sending(flavour: str, sim: EvokSimulator) -> None:
@@ -205,9 +263,17 @@ async def test_bad_arguments_fail_before_sending(flavour: str, sim: EvokSimulato
         for call in (
             lambda: client.set_relay("2_01", 2),
             lambda: client.set_pwm("1_01", duty=120),
-            lambda: client.set_watchdog("1_01", timeout=1_000_000),
-            lambda: client.set_watchdog("1_01", timeout=10, confirm=True),
+            lambda: client.set_pwm("1_01", freq=0),
+            lambda: client.set_pwm("1_01"),
+            lambda: client.set_output("1_01", True, revert_after=-1),
+            lambda: client.set_watchdog("1_01", True, timeout_ms=1_000_000),
+            lambda: client.set("wd", "1_01", nv_save=1),  # EVOK pushes no event for it: send() it
             lambda: client.set("ro", "2_01"),
+            lambda: client.set_relay("2_01", True, timeout=-1),
+            lambda: client.send("ro", "2_01", value=[1]),
+            lambda: client.set_debounce("1_01", -1),
+            lambda: client.reset_counter("1_01", 2**32),
+            lambda: client.set_analog_input_mode("1_01", ""),
             lambda: client.set_filter(["register"]),
         ):
             with pytest.raises(UsageError):
@@ -219,7 +285,7 @@ async def test_garbage_is_a_violation_and_the_client_keeps_working(flavour: str,
     async with evok(flavour, sim.url()) as client:
         sim.call(sim.send_garbage())
         await take_events(client, 1, of_type=ProtocolViolation, timeout=5)
-        assert (await resolve(client.set_led("1_02", True, confirm=True))).value == 1
+        assert (await resolve(client.set_led("1_02", True))).value == 1
 
 
 async def test_commands_fail_after_close(flavour: str, sim: EvokSimulator) -> None:
@@ -234,8 +300,10 @@ async def test_v2_simulator_is_understood(flavour: str) -> None:
         async with evok(flavour, s.url()) as client:
             assert client.state["relay", "2_01"].kind == "ro"
             assert client.state["input", "1_01"].kind == "di"
-            relay = await resolve(client.set_relay("2_01", True, confirm=True))
-            assert relay.dev == "relay" and relay.value == 1
+            relay = await resolve(client.set_relay("2_01", True))
+            assert isinstance(relay, LegacyRelay) and relay.dev == "relay" and relay.value == 1
+            output = await resolve(client.set_output("1_01", True))
+            assert isinstance(output, LegacyRelay) and output.kind == "do" and output.value == 1
 
 
 async def test_silent_server_refresh_times_out_and_connect_carries_on(flavour: str, sim: EvokSimulator) -> None:
@@ -253,7 +321,7 @@ async def test_callbacks_see_device_changes(flavour: str, sim: EvokSimulator) ->
     seen: list[DeviceChanged] = []
     async with evok(flavour, sim.url()) as client:
         client.on(DeviceChanged, seen.append)
-        await resolve(client.set_led("1_04", True, confirm=True))
+        await resolve(client.set_led("1_04", True))
         await wait_until(lambda: any(e.device.key == ("led", "1_04") for e in seen))
         client.off(DeviceChanged, seen.append)
 
@@ -263,7 +331,7 @@ async def test_dropped_link_reconnects_and_resyncs(flavour: str, sim: EvokSimula
         sim.call(sim.drop_connections())
         await take_events(client, 1, of_type=Reconnected, timeout=10)
         assert [m["cmd"] for m in sim.received].count("all") == 2
-        assert (await resolve(client.set_relay("2_02", True, confirm=True))).value == 1
+        assert (await resolve(client.set_relay("2_02", True))).value == 1
 
 
 # -- the real server's quirks (shared/protocols/evok.md "Seen on the real server"), simulated -----
@@ -274,7 +342,7 @@ async def test_analog_output_writes_evok_truncates_are_confirmed(
     flavour: str, sim: EvokSimulator, setpoint: float
 ) -> None:
     async with evok(flavour, sim.url()) as client:
-        ao = await resolve(client.set_analog_output("1_02", setpoint, confirm=True, confirm_timeout=5))
+        ao = await resolve(client.set_analog_output("1_02", setpoint, timeout=5))
         assert isinstance(ao, AnalogOutput)
         assert ao.value == round(int(setpoint / 0.0025) * 0.0025, 3) < setpoint  # e.g. 1.15 V reads 1.147
 
@@ -286,13 +354,14 @@ async def test_analog_output_outside_the_cached_range_is_refused_before_sending(
         sent = len(sim.received)
         for call in (
             lambda: client.set_analog_output("1_01", 12.0),
-            lambda: client.set_analog_output("1_01", -1.0, confirm=True),
+            lambda: client.set_analog_output("1_01", -1.0),
             lambda: client.set("analogoutput", "1_01", value=10.5),
+            lambda: client.send("ao", "1_01", value=10.5),
         ):
             with pytest.raises(UsageError, match=r"outside the range 0\.\.10 V"):
                 await resolve(call())
         assert len(sim.received) == sent
-        assert (await resolve(client.set_analog_output("1_01", 10.0, confirm=True))).value == 10.0
+        assert (await resolve(client.set_analog_output("1_01", 10.0))).value == 10.0
 
 
 async def test_all_filtered_snapshot_is_partial_and_refresh_works(
@@ -314,8 +383,11 @@ async def test_all_filtered_snapshot_is_partial_and_refresh_works(
                 _, again, reconnected = await take_events(client, 3, of_type=(Snapshot, Reconnected), timeout=10)
                 assert isinstance(again, Snapshot) and again.partial and client.state.partial
                 assert isinstance(reconnected, Reconnected)
-                relay = await resolve(client.set_relay("2_01", True, confirm=True))
+                relay = await resolve(client.set_relay("2_01", True))
                 assert relay.value == 1
+                # a LED is not in this `all`: once an event showed it, the cache answers a write that changes nothing
+                assert (await resolve(client.set_led("1_01", True))).value == 1
+                assert (await resolve(client.set_led("1_01", True, timeout=2))).value == 1
 
 
 async def test_all_filtered_with_a_filter_gives_an_empty_partial_snapshot(

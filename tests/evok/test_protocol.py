@@ -550,13 +550,78 @@ def test_analog_output_confirmation_tolerates_the_dac_step() -> None:
     assert [i for i in core.receive('[{"dev": "ao", "circuit": "1_01", "value": 3.333}]') if isinstance(i, Reply)]
 
 
-def test_confirming_the_current_value_asks_for_a_snapshot() -> None:
+def test_confirming_the_current_value_completes_from_the_cache() -> None:
+    # EVOK pushes a state only when a scan saw it change: writing the current value brings no event
+    core = EvokCore(resync=False)
+    core.receive('[{"dev": "led", "circuit": "1_01", "value": 1, "alias": "lamp"}]')
+    for circuit in ("1_01", "lamp"):
+        command = SetCommand("led", circuit, {"value": 1}, confirm=True)
+        submission = core.submit(command)
+        assert submission.token is None and len(submission.frames) == 1 and len(core.pending) == 0
+        assert command.sent_result() is core.state["led", "1_01"]
+
+
+def test_confirming_the_current_value_after_an_unshown_write_asks_for_a_snapshot() -> None:
     core = EvokCore(resync=False)
     core.receive('[{"dev": "led", "circuit": "1_01", "value": 1}]')
+    core.submit(SetCommand("led", "1_01", {"value": 0}))  # sent, not shown yet: it may still change the LED
     submission = core.submit(SetCommand("led", "1_01", {"value": 1}, confirm=True))
-    assert submission.frames[-1] == '{"cmd":"all"}'
+    assert submission.token is not None and submission.frames[-1] == '{"cmd":"all"}'
     items = core.receive('[{"dev": "led", "circuit": "1_01", "value": 1}, {"dev": "run", "circuit": "alias"}]')
     assert [i for i in items if isinstance(i, Reply) and i.token == submission.token]
+    # EVOK's state after both writes is known now: the next one is answered by the cache again
+    assert core.submit(SetCommand("led", "1_01", {"value": 1}, confirm=True)).token is None
+
+
+def test_a_write_is_unshown_until_a_state_shows_it() -> None:
+    core = EvokCore(resync=False)
+    core.receive('[{"dev": "do", "circuit": "1_01", "value": 0, "pwm_duty": 0}]')
+    core.submit(SetCommand("do", "1_01", {"pwm_duty": 50, "pwm_freq": 100.0}))
+    core.receive('[{"dev": "do", "circuit": "1_01", "value": 0, "pwm_duty": 50, "pwm_freq": 400.0}]')
+    # the duty is shown, the frequency not yet: a set of the duty alone still asks EVOK
+    assert core.submit(SetCommand("do", "1_01", {"pwm_duty": 50}, confirm=True)).frames[-1] == '{"cmd":"all"}'
+    core.receive('[{"dev": "do", "circuit": "1_01", "value": 0, "pwm_duty": 50, "pwm_freq": 100.0}]')
+    assert core.submit(SetCommand("do", "1_01", {"pwm_duty": 50}, confirm=True)).token is None
+
+
+def test_a_timed_out_confirmation_forgets_the_unshown_write() -> None:
+    core = EvokCore(resync=False)
+    core.receive('[{"dev": "ro", "circuit": "2_01", "value": 0}]')
+    submission = core.submit(SetCommand("ro", "2_01", {"value": 1}, confirm=True))
+    assert submission.token is not None
+    core.cancel(submission.token)  # EVOK never showed it (another client wrote 0 before its scan)
+    assert core.submit(SetCommand("ro", "2_01", {"value": 0}, confirm=True)).token is None
+
+
+def test_a_reconnect_forgets_unshown_writes() -> None:
+    core = EvokCore(resync=False)
+    core.receive('[{"dev": "ro", "circuit": "2_01", "value": 0}]')
+    core.submit(SetCommand("ro", "2_01", {"value": 1}))
+    core.connection_lost()  # the resync of the next connection shows what EVOK has
+    core.on_connect()
+    assert core.submit(SetCommand("ro", "2_01", {"value": 0}, confirm=True)).token is None
+
+
+def test_an_all_filtered_server_is_not_asked_for_types_its_all_leaves_out() -> None:
+    core = EvokCore()
+    core.on_connect()
+    core.receive('[{"dev": "di", "circuit": "1_01"}, {"dev": "ro", "circuit": "2_01", "value": 0}]')  # partial
+    core.receive('[{"dev": "led", "circuit": "1_01", "value": 1}]')
+    core.submit(SetCommand("led", "1_01", {"value": 0}))
+    led = core.submit(SetCommand("led", "1_01", {"value": 1}, confirm=True))
+    assert led.token is not None and led.frames == ['{"cmd":"set","dev":"led","circuit":"1_01","value":{"value":1}}']
+    core.submit(SetCommand("ro", "2_01", {"value": 1}))
+    relay = core.submit(SetCommand("ro", "2_01", {"value": 0}, confirm=True))
+    assert relay.frames[-1] == '{"cmd":"all"}'  # its `all` lists relays
+
+
+@pytest.mark.parametrize(("flt", "dev"), [(["relay"], "led"), (["input"], "ro"), ([], "ao"), (["ro", "output"], "wd")])
+def test_a_confirmed_set_of_a_type_the_filter_hides_is_refused(flt: list[str], dev: str) -> None:
+    core = EvokCore(filter=flt, resync=False)
+    with pytest.raises(UsageError, match=rf"hides {dev!r} states.*send\({dev!r}, '1_01', \.\.\.\)"):
+        core.submit(SetCommand(dev, "1_01", {"value": 1}, confirm=True))
+    assert len(core.pending) == 0
+    assert core.submit(SetCommand(dev, "1_01", {"value": 1})).frames  # unconfirmed: sent
 
 
 def test_unconfirmed_set_registers_nothing() -> None:

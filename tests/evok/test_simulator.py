@@ -140,6 +140,22 @@ def test_set_argument_mapping_and_the_positional_trap(sim: EvokSimulator, raw: R
     assert sim.device("data_point", "IAQ_0")["value"] == 21.3
 
 
+def test_a_set_that_changes_nothing_sends_nothing(sim: EvokSimulator, raw: Raw) -> None:
+    # EVOK's scan (check_new_data) compares with the last scan: writing the current value is no change
+    for dev, circuit, value in [
+        ("ro", "2_01", {"value": 0}),
+        ("led", "1_01", {"value": 0}),
+        ("ao", "1_01", {"value": 0}),
+    ]:
+        raw.send({"cmd": "set", "dev": dev, "circuit": circuit, "value": value})
+    raw.all()  # the writes ran
+    scanned(sim)
+    raw.all()  # would fail if an event had come first
+    raw.send({"cmd": "set", "dev": "ro", "circuit": "2_01", "value": {"value": 1}})
+    (relay,) = raw.recv()  # a change is pushed
+    assert (relay["dev"], relay["circuit"], relay["value"]) == ("ro", "2_01", 1)
+
+
 def test_watchdog_timeout_changes_are_not_pushed_but_value_changes_are(sim: EvokSimulator, raw: Raw) -> None:
     raw.send({"cmd": "set", "dev": "wd", "circuit": "1_01", "value": {"timeout": 100}})
     raw.send({"cmd": "set", "dev": "wd", "circuit": "1_01", "value": {"value": 1}})
