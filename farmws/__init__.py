@@ -7,6 +7,10 @@ answering ``command`` messages, dashboards at ``/client/live_hardware_infor``
 receiving snapshots). :class:`Client`/:class:`AsyncClient` are the Dialect D
 dashboard clients.
 
+Each client's ``events()`` yields a union of its own: ``ControllerEvent`` and
+``DashboardEvent`` (the same: typed Dialect D events and the link events),
+``DeviceEvent`` and ``LiveEvent``; ``Event`` is the union of all of them.
+
 Examples:
     >>> from iotws import farmws
     >>> with farmws.FarmSimulator(time_scale=0.05).run() as sim:
@@ -31,21 +35,10 @@ from iotws.errors import (
     UsageError,
 )
 from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
-from iotws.farmws.client import (
-    AsyncControllerClient,
-    AsyncDashboardClient,
-    AsyncDeviceClient,
-    AsyncLiveClient,
-    ControllerClient,
-    DashboardClient,
-    DeviceClient,
-    LiveClient,
-    dashboard_url,
-    device_url,
-    live_url,
-)
+from iotws.farmws.client import Client, ControllerClient, DashboardClient, DeviceClient, LiveClient
 from iotws.farmws.emulator import FarmEmulator
 from iotws.farmws.models import (
+    AnyFarmEvent,
     CommandReply,
     DeviceCommand,
     DeviceState,
@@ -67,16 +60,28 @@ from iotws.farmws.models import (
     SoilMoisture,
     Temperature,
 )
-from iotws.farmws.protocol import DEFAULT_SENSORS, DeviceCore, EventCore, LiveCore
+from iotws.farmws.protocol import (
+    DEFAULT_SENSORS,
+    DEVICE_RECONNECT,
+    ControllerEvent,
+    DashboardEvent,
+    DeviceCore,
+    DeviceEvent,
+    Event,
+    EventCore,
+    LiveCore,
+    LiveEvent,
+    dashboard_url,
+    device_url,
+    live_url,
+)
 from iotws.lazy import lazy_exports
 from iotws.options import BasicAuth, BearerAuth, ConnectOptions
 
-#: The Dialect D dashboard clients are the package's default clients.
-Client = DashboardClient
-AsyncClient = AsyncDashboardClient
-
 __all__ = [
     "DEFAULT_SENSORS",
+    "DEVICE_RECONNECT",
+    "AnyFarmEvent",
     "AsyncClient",
     "AsyncControllerClient",
     "AsyncDashboardClient",
@@ -93,12 +98,16 @@ __all__ = [
     "Connected",
     "ConnectionClosed",
     "ControllerClient",
+    "ControllerEvent",
     "DashboardClient",
+    "DashboardEvent",
     "DeviceClient",
     "DeviceCommand",
     "DeviceCore",
+    "DeviceEvent",
     "DeviceState",
     "Disconnected",
+    "Event",
     "EventCore",
     "FarmEmulator",
     "FarmEvent",
@@ -112,6 +121,7 @@ __all__ = [
     "IrrigationStopped",
     "LiveClient",
     "LiveCore",
+    "LiveEvent",
     "ProtocolError",
     "ProtocolViolation",
     "Reading",
@@ -135,13 +145,25 @@ __all__ = [
     "live_url",
 ]
 
-# The simulator is an aiohttp web server: it loads on first use, so a client-only import stays light.
+# The simulator (an aiohttp web server) and the asyncio clients load on first use, so a sync-only import stays light.
 if TYPE_CHECKING:
+    from iotws.farmws.async_client import (
+        AsyncClient,
+        AsyncControllerClient,
+        AsyncDashboardClient,
+        AsyncDeviceClient,
+        AsyncLiveClient,
+    )
     from iotws.farmws.simulator import FarmSimulator
 else:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
+            "AsyncClient": "iotws.farmws.async_client",
+            "AsyncControllerClient": "iotws.farmws.async_client",
+            "AsyncDashboardClient": "iotws.farmws.async_client",
+            "AsyncDeviceClient": "iotws.farmws.async_client",
+            "AsyncLiveClient": "iotws.farmws.async_client",
             "FarmSimulator": "iotws.farmws.simulator",
         },
     )

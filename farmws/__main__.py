@@ -28,13 +28,7 @@ from urllib.parse import urlsplit
 
 from iotws.cli import cli_errors, print_event, print_stream, protocol_main
 from iotws.errors import ConnectionClosed, ProtocolError, UsageError
-from iotws.farmws.client import (
-    ControllerClient,
-    DashboardClient,
-    DeviceClient,
-    LiveClient,
-    device_url,
-)
+from iotws.farmws.client import ControllerClient, DashboardClient, DeviceClient, LiveClient
 from iotws.farmws.emulator import FarmEmulator
 from iotws.farmws.models import (
     DeviceCommand,
@@ -44,6 +38,7 @@ from iotws.farmws.models import (
     Snapshot,
     event_from_wire,
 )
+from iotws.farmws.protocol import device_url
 from iotws.farmws.simulator import LIVE_PATH, FarmSimulator
 from iotws.simulator import serve_cli
 

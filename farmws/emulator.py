@@ -61,17 +61,17 @@ class FarmEmulator:
         dry_below: float = 400.0,
         wet_above: float = 650.0,
     ) -> None:
-        self.rng = random.Random(seed)
+        self.rng: random.Random = random.Random(seed)
         self.zones = zones
-        self.uptime = 0.0
-        self.temperature = temperature
-        self.humidity = humidity
-        self.soil_moisture = soil_moisture
-        self.dry_below = dry_below
-        self.wet_above = wet_above
-        self.irrigating = False
-        self.draining = False
-        self.raining = False
+        self.uptime: float = 0.0
+        self.temperature: float = temperature
+        self.humidity: float = humidity
+        self.soil_moisture: float = soil_moisture
+        self.dry_below: float = dry_below
+        self.wet_above: float = wet_above
+        self.irrigating: bool = False
+        self.draining: bool = False
+        self.raining: bool = False
 
     @property
     def time(self) -> int:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from iotws.farmws.client import AsyncDashboardClient, DashboardClient
+from iotws.farmws.async_client import AsyncDashboardClient
+from iotws.farmws.client import DashboardClient
 from iotws.farmws.simulator import FarmSimulator
 from iotws.fixtures import FixtureKit
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeAlias
 
 import attrs
 
@@ -36,6 +36,7 @@ from iotws.errors import CodecError, ProtocolError, excerpt
 
 __all__ = [
     "EVENT_TYPES",
+    "AnyFarmEvent",
     "CommandReply",
     "DeviceCommand",
     "DeviceState",
@@ -327,6 +328,12 @@ class GenericEvent(FarmEvent):
         """The raw ``data`` value."""
         return self.data
 
+
+#: Every Dialect D event a frame becomes: the concrete :class:`FarmEvent` classes
+#: (``match`` over it is checked for exhaustiveness; ``case Reading()`` covers three).
+AnyFarmEvent: TypeAlias = (
+    Temperature | Humidity | SoilMoisture | IrrigationStarted | IrrigationStopped | SensorDisconnected | GenericEvent
+)
 
 #: Typed Dialect D events by wire name.
 EVENT_TYPES: dict[str, type[Reading] | type[IrrigationEvent] | type[SensorDisconnected]] = {

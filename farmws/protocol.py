@@ -22,14 +22,20 @@ from __future__ import annotations
 
 import inspect
 import json
+import time as _time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Final, TypeAlias, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
 
+import attrs
+
+from iotws.backoff import ReconnectPolicy
 from iotws.commands import Command
 from iotws.errors import CodecError, ProtocolError, UsageError, excerpt
-from iotws.events import ProtocolViolation
+from iotws.events import LinkEvent, ProtocolViolation
 from iotws.farmws.models import (
+    AnyFarmEvent,
     CommandReply,
     DeviceCommand,
     FarmEvent,
@@ -44,16 +50,50 @@ from iotws.sansio import Frame, ProtocolCore, Submission
 
 __all__ = [
     "DEFAULT_SENSORS",
+    "DEVICE_RECONNECT",
     "CommandHandler",
+    "ControllerEvent",
+    "DashboardEvent",
     "DeferHandler",
     "DeviceCore",
+    "DeviceEvent",
+    "Event",
     "EventCore",
     "LiveCore",
+    "LiveEvent",
+    "NamedCallback",
     "SendCommand",
+    "dashboard_url",
     "decode",
+    "device_time",
+    "device_url",
     "encode",
+    "event_command",
+    "event_time",
+    "live_endpoint",
+    "live_url",
+    "non_empty",
     "parse_event",
+    "sensor_ids",
+    "zone_names",
 ]
+
+V = TypeVar("V")
+
+#: What a Dialect D client's ``events()`` yields (:class:`~iotws.farmws.client.DashboardClient`):
+#: the typed events a controller sent, relayed by the server, and the shared link events.
+DashboardEvent: TypeAlias = AnyFarmEvent | LinkEvent
+#: What :class:`~iotws.farmws.client.ControllerClient`'s ``events()`` yields: the same union
+#: as :data:`DashboardEvent` (both Dialect D clients read through :class:`EventCore`).
+ControllerEvent: TypeAlias = DashboardEvent
+#: What :class:`~iotws.farmws.client.DeviceClient`'s ``events()`` yields: the server's
+#: commands and errors, any other ``{"event", "data"}`` message, and the link events.
+DeviceEvent: TypeAlias = DeviceCommand | ServerError | AnyFarmEvent | LinkEvent
+#: What :class:`~iotws.farmws.client.LiveClient`'s ``events()`` yields: snapshots (a
+#: malformed entry also gives a ``ProtocolViolation``), an odd message, the link events.
+LiveEvent: TypeAlias = Snapshot | ServerError | GenericEvent | LinkEvent
+#: Everything any farmws client's ``events()`` can yield (for code that serves several).
+Event: TypeAlias = DeviceCommand | ServerError | Snapshot | AnyFarmEvent | LinkEvent
 
 #: A device command handler: gets the command, returns the reply result (or an awaitable of it).
 CommandHandler = Callable[[DeviceCommand], Any]
@@ -67,6 +107,183 @@ DEFAULT_SENSORS: Mapping[str, SensorInfo] = {
     "RainDrop": SensorInfo(name="Rainfall"),
     "SoilMoisture": SensorInfo(name="Soil Moisture"),
 }
+
+
+#: The reconnect policy of device clients: back well inside the server's 5 s grace.
+DEVICE_RECONNECT: Final[ReconnectPolicy] = ReconnectPolicy(initial_delay=0.2, factor=2.0, max_delay=2.0, jitter=0.2)
+
+
+# -- URLs -------------------------------------------------------------------------------
+
+
+def _with_path(url: str, path: str) -> str:
+    if not isinstance(url, str):
+        raise UsageError(f"url must be a string such as 'ws://farm.local/', got {excerpt(url)}")
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + path))
+
+
+def dashboard_url(base: str, client_id: str | int) -> str:
+    """The Dialect D dashboard URL for ``client_id`` under ``base``.
+
+    Examples:
+        >>> dashboard_url("ws://farm.local/", 42)
+        'ws://farm.local/clients/42'
+    """
+    return _with_path(base, "/clients/" + quote(str(client_id), safe=""))
+
+
+def device_url(base: str, name: str) -> str:
+    """The Dialect I device URL for ``name`` under ``base``.
+
+    Examples:
+        >>> device_url("ws://farm.local:5000", "Esp8266")
+        'ws://farm.local:5000/controller/Esp8266'
+    """
+    if not isinstance(name, str) or not name:
+        raise UsageError(f"name must be a non-empty string (the device name), got {excerpt(name)}")
+    return _with_path(base, "/controller/" + quote(name, safe=""))
+
+
+def live_url(base: str) -> str:
+    """The Dialect I dashboard URL under ``base``.
+
+    Examples:
+        >>> live_url("ws://farm.local:5000/")
+        'ws://farm.local:5000/client/live_hardware_infor'
+    """
+    return _with_path(base, "/client/live_hardware_infor")
+
+
+def live_endpoint(url: str) -> str:
+    """The URL a live dashboard connects to: ``url``, or :func:`live_url` of it when it has no path.
+
+    Examples:
+        >>> live_endpoint("ws://farm.local:5000"), live_endpoint("ws://farm.local:5000/custom")
+        ('ws://farm.local:5000/client/live_hardware_infor', 'ws://farm.local:5000/custom')
+    """
+    if isinstance(url, str) and urlsplit(url).path in ("", "/"):
+        return live_url(url)
+    return url  # anything else is the full URL (a wrong one is refused by the client's options)
+
+
+# -- what the clients send ----------------------------------------------------------------
+
+
+def device_time() -> int:
+    """The default ``time`` of events sent without one: whole seconds of host uptime.
+
+    The vendor examples (``8273663``) look like device uptime, not a Unix epoch.
+
+    Examples:
+        >>> device_time() >= 0
+        True
+    """
+    return int(_time.monotonic())
+
+
+def event_time(time: int | None) -> int:
+    """``time``, or :func:`device_time` when it is ``None``.
+
+    Examples:
+        >>> event_time(8273663)
+        8273663
+    """
+    return device_time() if time is None else time
+
+
+def non_empty(value: object, what: str) -> str:
+    """``value`` if it is a non-empty string, else :class:`UsageError` naming ``what``.
+
+    Examples:
+        >>> non_empty("zone1", "zone")
+        'zone1'
+        >>> non_empty("", "an event name")
+        Traceback (most recent call last):
+        iotws.errors.UsageError: an event name must be a non-empty string, got ''
+    """
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{what} must be a non-empty string, got {excerpt(value)}")
+    return value
+
+
+def zone_names(zones: str | Iterable[str], what: str) -> tuple[str, ...]:
+    """``zones`` as a tuple of names; a single string is one zone (never split into characters).
+
+    Examples:
+        >>> zone_names("zone1", "irrigation_started"), zone_names(["a", "b"], "irrigation_started")
+        (('zone1',), ('a', 'b'))
+        >>> zone_names(["zone1", ""], "irrigation_started")
+        Traceback (most recent call last):
+        iotws.errors.UsageError: irrigation_started: a zone must be a non-empty string, got '' in ('zone1', '')
+    """
+    if isinstance(zones, str):
+        zones = (zones,)
+    try:
+        names = tuple(zones)
+    except TypeError:
+        raise UsageError(f"{what}: zones must be a zone name or names, got {excerpt(zones)}") from None
+    for name in names:
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"{what}: a zone must be a non-empty string, got {excerpt(name)} in {excerpt(names)}")
+    return names
+
+
+def sensor_ids(values: Mapping[str, V], what: str) -> Mapping[str, V]:
+    """``values`` if it maps non-empty sensor ids; else :class:`UsageError` naming ``what``.
+
+    Examples:
+        >>> sensor_ids({"Temperature": 24.5}, "sensor_update")
+        {'Temperature': 24.5}
+        >>> sensor_ids({"": 1}, "sensor_update")
+        Traceback (most recent call last):
+        iotws.errors.UsageError: sensor_update: a sensor id must be a non-empty string, got ''
+    """
+    if not isinstance(values, Mapping):
+        raise UsageError(f"{what}: expected a mapping of sensor id -> value, got {excerpt(values)}")
+    for key in values:
+        non_empty(key, f"{what}: a sensor id")
+    return values
+
+
+def event_command(event: FarmEvent) -> SendCommand:
+    """The command that sends one typed Dialect D event.
+
+    :class:`UsageError` for anything but a :class:`~iotws.farmws.models.FarmEvent` or for
+    an empty event name; :class:`CodecError` for a value with no JSON form.
+
+    Examples:
+        >>> from iotws.farmws.models import Humidity
+        >>> event_command(Humidity(time=5, record=61)).frame
+        '{"event":"humidity","data":{"time":5,"record":61}}'
+    """
+    if not isinstance(event, FarmEvent):
+        raise UsageError(f"emit() takes a FarmEvent (Temperature, GenericEvent...), got {excerpt(event)}")
+    non_empty(event.event, "an event name")
+    return SendCommand(event.to_wire())
+
+
+@attrs.frozen
+class NamedCallback:
+    """A callback for the events named ``name`` only (what ``on_event`` registers).
+
+    Two are equal when they have the same name and callback, so ``off_event`` finds it.
+
+    Examples:
+        >>> seen = []
+        >>> call = NamedCallback("pump", seen.append)
+        >>> call(GenericEvent("pump", "on")), call(GenericEvent("valve", 1)), seen
+        (None, None, [GenericEvent(event='pump', data='on')])
+    """
+
+    name: str
+    callback: Callable[[FarmEvent], object]
+
+    def __call__(self, event: FarmEvent) -> object:
+        """Call the callback if ``event`` has the name."""
+        if event.event == self.name:
+            return self.callback(event)
+        return None
 
 
 def decode(frame: Frame) -> Any:
@@ -131,8 +348,8 @@ class SendCommand(Command[None]):
     expects_reply = False
 
     def __init__(self, message: Mapping[str, Any]) -> None:
-        self.message = message
-        self.frame = encode(message)
+        self.message: Mapping[str, Any] = message
+        self.frame: str = encode(message)
 
     def encode(self, token: int | None) -> list[Frame]:
         """The one frame."""
@@ -171,7 +388,7 @@ class DeviceCore(ProtocolCore):
       reconnect a re-sent id is answered again from the cached result without
       running the handler twice.
     * A handler that returns an awaitable (an ``async def`` handler) is handed to
-      :attr:`defer` (set by :class:`~iotws.farmws.client.AsyncDeviceClient`), which
+      :attr:`defer` (set by :class:`~iotws.farmws.handlers.AsyncHandlerRunner`), which
       awaits it and answers through :meth:`deferred_result`; re-sends arriving
       meanwhile are counted, not run again. Without :attr:`defer` the awaitable is
       closed and the command left unanswered (the server then reports a failure,
@@ -222,7 +439,7 @@ class DeviceCore(ProtocolCore):
         #: Options received in ``config`` commands (strings, as sent).
         self.config: dict[str, str | bool] = {}
         #: How many re-sent copies of already seen commands were recognised.
-        self.resends = 0
+        self.resends: int = 0
         #: Who awaits a handler's awaitable result (``None``: nobody can; it is closed).
         self.defer: DeferHandler | None = None
         self._memory = memory
@@ -379,7 +596,7 @@ class LiveCore(ProtocolCore):
     def __init__(self) -> None:
         super().__init__()
         #: The latest snapshot (empty until the first arrives).
-        self.state = Snapshot()
+        self.state: Snapshot = Snapshot()
         self._reported: set[tuple[str, str | None, str]] = set()
 
     def receive(self, frame: Frame) -> list[object]:

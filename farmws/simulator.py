@@ -200,26 +200,26 @@ class FarmSimulator(SimulatorBase):
         **kwargs: Any,
     ) -> None:
         super().__init__(host, port, **kwargs)
-        self.emulate = emulate
-        self.time_scale = time_scale
-        self.emulator = FarmEmulator(seed=seed)
-        self.emulated_device = emulated_device
-        self.emulate_interval = 1.0
-        self.resend_interval = 0.5
-        self.grace = 5.0
-        self.scheduler_tick = 1.0
-        self.snapshot_interval = 2.0
-        self.relay_all = True
-        self.min_sends = 1
-        self.config_command = CONFIG_COMMAND
-        self.snapshot_drops_sockets = True
-        self.failed_status_5000 = True
-        self.updates_uncommitted = True
+        self.emulate: bool = emulate
+        self.time_scale: float = time_scale
+        self.emulator: FarmEmulator = FarmEmulator(seed=seed)
+        self.emulated_device: str = emulated_device
+        self.emulate_interval: float = 1.0
+        self.resend_interval: float = 0.5
+        self.grace: float = 5.0
+        self.scheduler_tick: float = 1.0
+        self.snapshot_interval: float = 2.0
+        self.relay_all: bool = True
+        self.min_sends: int = 1
+        self.config_command: str = CONFIG_COMMAND
+        self.snapshot_drops_sockets: bool = True
+        self.failed_status_5000: bool = True
+        self.updates_uncommitted: bool = True
         self.received: list[FarmEvent] = []
         self.devices: dict[str, DeviceRecord] = {}
         self.replies: dict[str, list[Any]] = {}
         self.sends: dict[str, int] = {}
-        self.errors_sent = 0
+        self.errors_sent: int = 0
         self.history: list[tuple[str, str, Any]] = []
         self._waiting: dict[str, asyncio.Future[Any]] = {}
 

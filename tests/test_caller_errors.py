@@ -143,6 +143,7 @@ CASES = [
             "refresh": {},
             "reset_counter": {"circuit": "1_01"},
             "reset_watchdog": {"circuit": "1_01"},
+            "send": {"*": ("ro", "2_01"), "value": 1},
             "set": {"*": ("do", "1_01"), "value": 1},
             "set_alias": {"dev": "do", "circuit": "1_01", "alias": "lamp"},
             "set_analog_input_mode": {"circuit": "1_01", "mode": "Voltage"},
@@ -155,8 +156,6 @@ CASES = [
             "set_relay": {"circuit": "2_01", "on": True},
             "set_watchdog": {"circuit": "1_01", "enabled": True},
         },
-        # EVOK circuits may be given as numbers ("1" == 1), on purpose
-        lenient={"circuit": lambda v: isinstance(v, int) and not isinstance(v, bool)},
     ),
     Case(
         "globiots",
@@ -575,7 +574,7 @@ async def test_refresh_refuses_a_bad_timeout_before_sending(flavour: str, timeou
 
 
 @pytest.mark.parametrize("timeout", [-1, math.nan, "1"])
-async def test_evok_confirm_timeout_is_checked_before_sending(flavour: str, timeout: Any) -> None:
+async def test_evok_setter_timeout_is_checked_before_sending(flavour: str, timeout: Any) -> None:
     from iotws.evok import AsyncClient, Client, EvokSimulator
 
     sim = EvokSimulator()
@@ -583,10 +582,8 @@ async def test_evok_confirm_timeout_is_checked_before_sending(flavour: str, time
     async with running(sim), open_client(flavour, Client, AsyncClient, sim.url()) as evok:
         await asyncio.sleep(0.05)
         before = frames(sim)
-        with pytest.raises(UsageError, match="confirm_timeout"):
-            await resolve(evok.set_relay("2_01", True, confirm=True, confirm_timeout=timeout))
-        with pytest.raises(UsageError, match="confirm"):
-            await resolve(evok.set_relay("2_01", True, confirm="yes"))
+        with pytest.raises(UsageError, match="set_relay: timeout"):
+            await resolve(evok.set_relay("2_01", True, timeout=timeout))
         await asyncio.sleep(0.1)
         assert frames(sim) == before
 

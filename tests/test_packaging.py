@@ -128,7 +128,7 @@ from iotws.evok import EvokSimulator, Client
 assert common.WHO == "the project own common" and evok.WHO == "the project own evok", (common, evok)
 assert oisp.WHO == "the project own oisp" and common.backoff.POLICY == "the project own backoff"
 with EvokSimulator().run() as sim, Client(sim.url()) as client:
-    assert client.set_relay("2_01", True, confirm=True).value == 1
+    assert client.set_relay("2_01", True).value == 1
 print("both live side by side")
 """
     done = _python(code, cwd=tmp_path)

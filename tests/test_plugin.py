@@ -34,12 +34,12 @@ async def test_globiots_async_client_fixture(globiots_async_client: Any) -> None
 
 
 def test_evok_client_fixture(evok_simulator: EvokSimulator, evok_client: EvokClient) -> None:
-    assert evok_client.set_relay("2_01", True, confirm=True).value == 1
+    assert evok_client.set_relay("2_01", True).value == 1
     assert evok_simulator.device("ro", "2_01")["value"] == 1
 
 
 async def test_evok_async_client_fixture(evok_simulator: EvokSimulator, evok_async_client: EvokAsyncClient) -> None:
-    assert (await evok_async_client.set_relay("2_02", True, confirm=True)).value == 1
+    assert (await evok_async_client.set_relay("2_02", True)).value == 1
     assert evok_simulator.device("ro", "2_02")["value"] == 1
 
 

@@ -29,7 +29,7 @@ from iotws.errors import (
 from iotws.events import Connected, Disconnected, ProtocolViolation, Reconnected, Stopped
 from iotws.lazy import lazy_exports
 from iotws.options import BasicAuth, BearerAuth
-from iotws.xentara.client import AsyncClient, Client, ElementArg, Subscription, XentaraCommands
+from iotws.xentara.client import Client, Subscription
 from iotws.xentara.errors import (
     AccessDenied,
     DuplicateClientHello,
@@ -63,6 +63,7 @@ from iotws.xentara.models import (
     BrowseEntry,
     DataChange,
     Element,
+    ElementArg,
     ElementCategory,
     EventType,
     Failure,
@@ -74,6 +75,7 @@ from iotws.xentara.models import (
     ServerInfoId,
     ServerInformation,
     Stage,
+    SubscribeTarget,
     SubscriptionInfo,
     SubscriptionLost,
     SubSessionCertificate,
@@ -84,6 +86,7 @@ from iotws.xentara.models import (
     UnknownPacket,
     UnmatchedError,
     ValueType,
+    WriteValue,
 )
 from iotws.xentara.protocol import (
     BatchCommand,
@@ -92,6 +95,7 @@ from iotws.xentara.protocol import (
     ClientHelloCommand,
     CloseSubSessionCommand,
     CreateSubSessionCommand,
+    Event,
     GetStageCommand,
     LookupCommand,
     MetaDataCommand,
@@ -112,6 +116,7 @@ __all__ = [
     "AccessKind",
     "AccessRights",
     "AsyncClient",
+    "AsyncSubscription",
     "Attribute",
     "AttributeInfo",
     "AuthenticationError",
@@ -135,6 +140,7 @@ __all__ = [
     "Element",
     "ElementArg",
     "ElementCategory",
+    "Event",
     "EventType",
     "Failure",
     "GetStageCommand",
@@ -176,6 +182,7 @@ __all__ = [
     "SubSessionPassword",
     "SubSessionToken",
     "SubscribeCommand",
+    "SubscribeTarget",
     "Subscription",
     "SubscriptionInfo",
     "SubscriptionLost",
@@ -196,21 +203,24 @@ __all__ = [
     "WriteCommand",
     "WriteError",
     "WriteOnly",
+    "WriteValue",
     "XentaraCommand",
-    "XentaraCommands",
     "XentaraCore",
     "XentaraError",
     "XentaraSimulator",
     "error_for",
 ]
 
-# The simulator is an aiohttp web server: it loads on first use, so a client-only import stays light.
+# The simulator (an aiohttp web server) and the asyncio client load on first use, so a sync-only import stays light.
 if TYPE_CHECKING:
+    from iotws.xentara.async_client import AsyncClient, AsyncSubscription
     from iotws.xentara.simulator import SimModel, XentaraSimulator
 else:
     __getattr__, __dir__ = lazy_exports(
         __name__,
         {
+            "AsyncClient": "iotws.xentara.async_client",
+            "AsyncSubscription": "iotws.xentara.async_client",
             "SimModel": "iotws.xentara.simulator",
             "XentaraSimulator": "iotws.xentara.simulator",
         },

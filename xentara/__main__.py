@@ -10,8 +10,8 @@
 Client verbs take ``--user/--password`` or ``--token``, and ``--cafile`` or ``--insecure``.
 
 Examples:
-    >>> from iotws.cli import main
-    >>> main(["xentara", "read", "ws://127.0.0.1:9/api/ws", "Group 1.Setpoint"])
+    >>> from iotws.cli import protocol_main
+    >>> protocol_main("xentara", ["read", "ws://127.0.0.1:9/api/ws", "Group 1.Setpoint"])
     1
 """
 
@@ -29,7 +29,7 @@ from iotws.cli import cli_errors, print_event, print_stream, protocol_main, to_j
 from iotws.errors import UsageError
 from iotws.simulator import serve_cli
 from iotws.xentara.client import Client
-from iotws.xentara.models import Attribute, AttributeId, DataChange, Failure, Timestamp, element_uuid
+from iotws.xentara.models import Attribute, AttributeId, DataChange, Failure, Timestamp
 from iotws.xentara.simulator import XentaraSimulator, self_signed_context
 
 __all__ = ["demo", "register"]
@@ -171,8 +171,7 @@ def _browse(args: argparse.Namespace) -> int:
     for entry in entries:
         indent = "  " * (entry.primary_key.count(".") - base)
         name = entry.primary_key.rpartition(".")[2]
-        category = getattr(entry.category, "name", entry.category)
-        print(f"{indent}{name}  [{str(category).lower()}]  {entry.uuid}")
+        print(f"{indent}{name}  [{str(entry.category).lower()}]  {entry.uuid}")
     return 0
 
 
@@ -203,16 +202,12 @@ def _read(args: argparse.Namespace) -> int:
             continue
         if args.json:
             data = {"path": path, "element": str(result.element)}
-            data["values"] = {_name(k): to_jsonable(_plain(v)) for k, v in result.results.items()}
+            data["values"] = {str(k): to_jsonable(_plain(v)) for k, v in result.results.items()}
             print(json.dumps(data), flush=True)
             continue
         for attr, value in result.results.items():
-            print(f"{path}\t{_name(attr)}\t{_text(value)}")
+            print(f"{path}\t{attr}\t{_text(value)}")
     return status
-
-
-def _name(attr: AttributeId) -> str:
-    return attr.name if isinstance(attr, Attribute) else str(attr)
 
 
 def _plain(value: Any) -> Any:
@@ -249,7 +244,7 @@ def _write(args: argparse.Namespace) -> int:
     attribute = _attribute(args.attribute)
     with _client(args) as client:
         client.write(args.path, attribute, value)
-    print(f"{args.path}\t{_name(attribute)}\t{_text(value)}\twritten")
+    print(f"{args.path}\t{attribute}\t{_text(value)}\twritten")
     return 0
 
 
@@ -279,13 +274,11 @@ def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
     """
     deadline = time.monotonic() + seconds
     with XentaraSimulator().run() as sim, Client(sim.url(), reconnect=None) as client:
-        found = client.batch(_lookups(list(DEMO_POINTS)))
-        paths = {element_uuid(u): name for u, name in zip(found, DEMO_POINTS, strict=True)}
-        client.watch(*paths, min_rate=500)
+        client.watch(*DEMO_POINTS, min_rate=500)  # the events carry the paths looked up here
         while (remaining := deadline - time.monotonic()) > 0:
             for event in client.events(timeout=remaining):
-                if isinstance(event, DataChange) and event.element in paths:
-                    report("xentara", paths[event.element], _text(event.value))
+                if isinstance(event, DataChange) and event.path is not None:
+                    report("xentara", event.path, _text(event.value))
                 if time.monotonic() >= deadline:
                     break
 

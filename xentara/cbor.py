@@ -161,8 +161,8 @@ class EncodedFloat:
     def __init__(self, value: float) -> None:
         if type(value) is not float:
             value = float(value)
-        self.value = value
-        self.data = encode_float(value)
+        self.value: float = value
+        self.data: bytes = encode_float(value)
 
     def __float__(self) -> float:
         return self.value

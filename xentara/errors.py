@@ -75,141 +75,141 @@ class XentaraError(RemoteError):
 class ParseError(XentaraError):
     """-32700: the message or a packet header was not well formed."""
 
-    CODE = -32700
-    DEFAULT_TEXT = "payload not well formed"
+    CODE: ClassVar[int | None] = -32700
+    DEFAULT_TEXT: ClassVar[str] = "payload not well formed"
 
 
 class InvalidRequest(XentaraError):
     """-32600: the request is not valid."""
 
-    CODE = -32600
-    DEFAULT_TEXT = "invalid request"
+    CODE: ClassVar[int | None] = -32600
+    DEFAULT_TEXT: ClassVar[str] = "invalid request"
 
 
 class MethodNotFound(XentaraError):
     """-32601: the opcode is not known to the server."""
 
-    CODE = -32601
-    DEFAULT_TEXT = "command not found"
+    CODE: ClassVar[int | None] = -32601
+    DEFAULT_TEXT: ClassVar[str] = "command not found"
 
 
 class InvalidParameter(XentaraError):
     """-32602: a parameter is missing or invalid (e.g. a bad meta-data id)."""
 
-    CODE = -32602
-    DEFAULT_TEXT = "invalid parameter"
+    CODE: ClassVar[int | None] = -32602
+    DEFAULT_TEXT: ClassVar[str] = "invalid parameter"
 
 
 class InternalError(XentaraError):
     """-32603: the server failed internally."""
 
-    CODE = -32603
-    DEFAULT_TEXT = "internal server error"
+    CODE: ClassVar[int | None] = -32603
+    DEFAULT_TEXT: ClassVar[str] = "internal server error"
 
 
 class MissingClientHello(XentaraError):
     """-32000: a request came before the Client Hello."""
 
-    CODE = -32000
-    DEFAULT_TEXT = "missing client hello request"
+    CODE: ClassVar[int | None] = -32000
+    DEFAULT_TEXT: ClassVar[str] = "missing client hello request"
 
 
 class DuplicateClientHello(XentaraError):
     """-32001: a second Client Hello on the same connection."""
 
-    CODE = -32001
-    DEFAULT_TEXT = "duplicate client hello request"
+    CODE: ClassVar[int | None] = -32001
+    DEFAULT_TEXT: ClassVar[str] = "duplicate client hello request"
 
 
 class UnknownElement(XentaraError):
     """-32100: no element with that UUID or primary key."""
 
-    CODE = -32100
-    DEFAULT_TEXT = "unknown element"
+    CODE: ClassVar[int | None] = -32100
+    DEFAULT_TEXT: ClassVar[str] = "unknown element"
 
 
 class MissingAttribute(XentaraError):
     """-32101: the element has no such attribute."""
 
-    CODE = -32101
-    DEFAULT_TEXT = "missing attribute"
+    CODE: ClassVar[int | None] = -32101
+    DEFAULT_TEXT: ClassVar[str] = "missing attribute"
 
 
 class AccessDenied(XentaraError):
     """-32102: the credentials do not allow this."""
 
-    CODE = -32102
-    DEFAULT_TEXT = "access denied"
+    CODE: ClassVar[int | None] = -32102
+    DEFAULT_TEXT: ClassVar[str] = "access denied"
 
 
 class ReadOnly(XentaraError):
     """-32103: the attribute is read only (the docs' read page calls this code "Write Only")."""
 
-    CODE = -32103
-    DEFAULT_TEXT = "value is read only"
+    CODE: ClassVar[int | None] = -32103
+    DEFAULT_TEXT: ClassVar[str] = "value is read only"
 
 
 class WriteOnly(XentaraError):
     """-32104: the attribute is write only."""
 
-    CODE = -32104
-    DEFAULT_TEXT = "value is write only"
+    CODE: ClassVar[int | None] = -32104
+    DEFAULT_TEXT: ClassVar[str] = "value is write only"
 
 
 class ValueOutOfRange(XentaraError):
     """-32105: the written value is out of the attribute's range."""
 
-    CODE = -32105
-    DEFAULT_TEXT = "value is out of range"
+    CODE: ClassVar[int | None] = -32105
+    DEFAULT_TEXT: ClassVar[str] = "value is out of range"
 
 
 class TypeMismatch(XentaraError):
     """-32106: the value cannot be converted to the attribute's type."""
 
-    CODE = -32106
-    DEFAULT_TEXT = "value cannot be converted to requested type"
+    CODE: ClassVar[int | None] = -32106
+    DEFAULT_TEXT: ClassVar[str] = "value cannot be converted to requested type"
 
 
 class IllegalValue(XentaraError):
     """-32107: the value is not valid."""
 
-    CODE = -32107
-    DEFAULT_TEXT = "value supplied is not valid"
+    CODE: ClassVar[int | None] = -32107
+    DEFAULT_TEXT: ClassVar[str] = "value supplied is not valid"
 
 
 class ReadError(XentaraError):
     """-32108: the value could not be read (also inside events)."""
 
-    CODE = -32108
-    DEFAULT_TEXT = "read error"
+    CODE: ClassVar[int | None] = -32108
+    DEFAULT_TEXT: ClassVar[str] = "read error"
 
 
 class WriteError(XentaraError):
     """-32109: the value could not be written (the docs' read page calls this code "Read Error")."""
 
-    CODE = -32109
-    DEFAULT_TEXT = "write error"
+    CODE: ClassVar[int | None] = -32109
+    DEFAULT_TEXT: ClassVar[str] = "write error"
 
 
 class UnknownSubscription(XentaraError):
     """-32110: no subscription with that id."""
 
-    CODE = -32110
-    DEFAULT_TEXT = "unknown subscription Id"
+    CODE: ClassVar[int | None] = -32110
+    DEFAULT_TEXT: ClassVar[str] = "unknown subscription Id"
 
 
 class UnknownSession(XentaraError):
     """-32111: no sub-session with that id."""
 
-    CODE = -32111
-    DEFAULT_TEXT = "unknown session Id"
+    CODE: ClassVar[int | None] = -32111
+    DEFAULT_TEXT: ClassVar[str] = "unknown session Id"
 
 
 class InvalidStageChange(XentaraError):
     """-32112: the stage change (suspend, shutdown) is not allowed now."""
 
-    CODE = -32112
-    DEFAULT_TEXT = "invalid stage change request"
+    CODE: ClassVar[int | None] = -32112
+    DEFAULT_TEXT: ClassVar[str] = "invalid stage change request"
 
 
 _BY_CODE: dict[int, type[XentaraError]] = {

@@ -27,7 +27,8 @@ import weakref
 from typing import Any
 
 from iotws.fixtures import FixtureKit
-from iotws.xentara.client import AsyncClient, Client
+from iotws.xentara.async_client import AsyncClient
+from iotws.xentara.client import Client
 from iotws.xentara.simulator import XentaraSimulator, self_signed_certificate
 
 __all__ = ["KIT", "XentaraFixtures"]

@@ -4,7 +4,9 @@ Every model is an attrs frozen, slotted class. ``from_wire`` builds one from a
 decoded CBOR item (raising :class:`~iotws.errors.ProtocolError` when the peer
 sent nonsense) and ``to_wire`` gives the CBOR item back; keys a model does not
 know are kept in ``extra``. Enumerations map unknown wire values to the plain
-``int`` (see :func:`enum_or_int`), so a newer server never breaks a client.
+``int`` (see :func:`enum_or_int`), and :class:`Stage` to :attr:`Stage.UNKNOWN`, so
+a newer server never breaks a client. Every enumeration prints as its member's
+name (``str(Attribute.VALUE) == "VALUE"``) and compares equal to its wire number.
 
 Examples:
     >>> ts = Timestamp(1704107471111587983)
@@ -19,9 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import attrs
 from cbor2 import CBORTag
@@ -39,6 +41,7 @@ __all__ = [
     "BrowseEntry",
     "DataChange",
     "Element",
+    "ElementArg",
     "ElementCategory",
     "ElementRef",
     "EventType",
@@ -56,6 +59,7 @@ __all__ = [
     "SubSessionCertificate",
     "SubSessionPassword",
     "SubSessionToken",
+    "SubscribeTarget",
     "SubscriptionInfo",
     "SubscriptionLost",
     "Timestamp",
@@ -63,6 +67,8 @@ __all__ = [
     "UnknownPacket",
     "UnmatchedError",
     "ValueType",
+    "WireEnum",
+    "WriteValue",
     "attribute_from_wire",
     "element_uuid",
     "enum_or_int",
@@ -90,7 +96,31 @@ def enum_or_int(cls: type[E], value: Any) -> E | int:
         raise ProtocolError(f"{cls.__name__}: expected an int, got {excerpt(value)}") from None
 
 
-class PacketType(enum.IntEnum):
+class WireEnum(enum.IntEnum):
+    """An enumeration of wire numbers that prints as its member's name.
+
+    A member is the number it stands for (``Quality.GOOD == 0``, it encodes as that
+    number), but ``str()`` and f-strings show its name, so printed results, events and
+    ``--json`` keys read ``VALUE``, not ``11``. A numeric format (``f"{q:d}"``) gives
+    the number.
+
+    Examples:
+        >>> str(Attribute.VALUE), f"{ElementCategory.DATA_POINT}", f"{Quality.BAD:d}"
+        ('VALUE', 'DATA_POINT', '3')
+        >>> Attribute.VALUE == 11, repr(Stage.OPERATIONAL)
+        (True, '<Stage.OPERATIONAL: 2>')
+    """
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __format__(self, format_spec: str) -> str:
+        if format_spec and format_spec[-1] in "bcdoxXneEfFgG%":
+            return int.__format__(int(self), format_spec)
+        return format(self.name, format_spec)
+
+
+class PacketType(WireEnum):
     """The first field of every packet."""
 
     REQUEST = 0
@@ -99,7 +129,7 @@ class PacketType(enum.IntEnum):
     EVENT = 8
 
 
-class Opcode(enum.IntEnum):
+class Opcode(WireEnum):
     """Request opcodes (9 is not public and not exposed)."""
 
     SERVER_INFORMATION = 0
@@ -119,13 +149,13 @@ class Opcode(enum.IntEnum):
     CHECK_ACCESS = 15
 
 
-class EventType(enum.IntEnum):
+class EventType(WireEnum):
     """Event packet types (``[8, event_type, payload]``)."""
 
     DATA_CHANGE = 0
 
 
-class ServerInfoId(enum.IntEnum):
+class ServerInfoId(WireEnum):
     """Server information ids (opcode 0)."""
 
     VERSION = 0
@@ -133,7 +163,7 @@ class ServerInfoId(enum.IntEnum):
     MODEL_FILE_PATH = 2
 
 
-class MetaDataId(enum.IntEnum):
+class MetaDataId(WireEnum):
     """Meta data ids (opcode 2)."""
 
     PRIMARY_KEY = 0
@@ -142,16 +172,41 @@ class MetaDataId(enum.IntEnum):
     HAS_CHILDREN = 3
 
 
-class Stage(enum.IntEnum):
-    """Operational stages (opcode 8); unknown stages stay plain ints."""
+class Stage(WireEnum):
+    """Operational stages (opcode 8).
 
+    The reference lists stages 0 to 3. Any other number a server answers (a newer
+    server's stage, or the one a suspended runtime reports) is :attr:`UNKNOWN`, so
+    ``get_stage()`` always answers with a member and a ``match`` over the stages
+    must say what to do with it. A reply that is not an integer at all is a
+    :class:`~iotws.errors.ProtocolError`.
+
+    Examples:
+        >>> Stage.from_wire(2), Stage.from_wire(4)
+        (<Stage.OPERATIONAL: 2>, <Stage.UNKNOWN: -1>)
+    """
+
+    #: A stage number the reference does not list (never sent on the wire).
+    UNKNOWN = -1
     START_UP = 0
     PRE_OPERATIONAL = 1
     OPERATIONAL = 2
     POST_OPERATIONAL = 3
 
+    @classmethod
+    def from_wire(cls, value: Any) -> Stage:
+        """The stage a get-stage reply names (:attr:`UNKNOWN` for a number not listed)."""
+        if type(value) is not int:
+            raise ProtocolError(f"get stage: expected an integer, got {excerpt(value)}")
+        if value < 0:
+            return cls.UNKNOWN
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.UNKNOWN
 
-class Quality(enum.IntEnum):
+
+class Quality(WireEnum):
     """Value quality (attribute 9)."""
 
     GOOD = 0
@@ -160,7 +215,7 @@ class Quality(enum.IntEnum):
     BAD = 3
 
 
-class ElementCategory(enum.IntEnum):
+class ElementCategory(WireEnum):
     """Element categories (attribute 4, browse, meta data)."""
 
     ROOT = 0
@@ -181,7 +236,7 @@ class ElementCategory(enum.IntEnum):
     SPECIAL_PURPOSE = 15
 
 
-class Attribute(enum.IntEnum):
+class Attribute(WireEnum):
     """The known attribute ids; other attributes are addressed by UUID.
 
     Examples:
@@ -227,7 +282,7 @@ _ATTRIBUTE_UUIDS = {
 _ATTRIBUTE_BY_INT: dict[int, Attribute] = {int(a): a for a in Attribute}
 
 #: An attribute id: a known :class:`Attribute`, another int, or an attribute UUID.
-AttributeId = Attribute | int | uuid.UUID
+AttributeId: TypeAlias = Attribute | int | uuid.UUID
 
 
 def attribute_from_wire(key: Any) -> AttributeId:
@@ -253,7 +308,7 @@ def attribute_to_wire(attr: Any) -> int | uuid.UUID:
     raise UsageError(f"not an attribute id: {attr!r} (use an Attribute, an int >= 0 or a UUID)")
 
 
-class AccessKind(enum.IntEnum):
+class AccessKind(WireEnum):
     """Attribute access (meta data attribute key 2)."""
 
     READ_ONLY = 0
@@ -261,7 +316,7 @@ class AccessKind(enum.IntEnum):
     READ_WRITE = 2
 
 
-class ValueType(enum.IntEnum):
+class ValueType(WireEnum):
     """Attribute data types (meta data attribute key 3); unknown types stay plain ints."""
 
     BOOLEAN = 0
@@ -471,6 +526,10 @@ def _alternative(item: Any) -> Any:
     return item
 
 
+#: A value a client writes: what :func:`value_to_wire` accepts.
+WriteValue: TypeAlias = bool | int | float | str | uuid.UUID | Timestamp | dt.datetime
+
+
 def value_to_wire(value: Any) -> Any:
     """Check and convert an attribute value for sending (raises CodecError before anything is sent).
 
@@ -550,7 +609,16 @@ class BrowseEntry:
 
 
 #: What protocol-level commands accept as an element.
-ElementRef = uuid.UUID | Element | BrowseEntry
+ElementRef: TypeAlias = uuid.UUID | Element | BrowseEntry
+
+#: What client methods accept as an element: a UUID, an :class:`Element`, a
+#: :class:`BrowseEntry`, or a primary key (dotted path such as ``"Group 1.Setpoint"``),
+#: which the client looks up first.
+ElementArg: TypeAlias = uuid.UUID | Element | BrowseEntry | str
+
+#: One target of a subscribe call: an element (with the call's attributes), or an
+#: ``(element, attributes)`` pair.
+SubscribeTarget: TypeAlias = ElementArg | tuple[ElementArg, Iterable[AttributeId]]
 
 
 def element_uuid(ref: Any) -> uuid.UUID:
@@ -742,8 +810,21 @@ class ReadResult:
         return {_attr_key(k): _value_item(v) for k, v in self.results.items()}
 
 
+#: The attributes whose values are codes of an enumeration.
+_NAMED_VALUES: dict[AttributeId, type[WireEnum]] = {Attribute.QUALITY: Quality, Attribute.CATEGORY: ElementCategory}
+
+
 def _attr_key(attr: AttributeId) -> int | uuid.UUID:
     return attr if isinstance(attr, uuid.UUID) else int(attr)
+
+
+def _value_text(attr: AttributeId, value: Any) -> str:
+    """A value as ``str(event)`` shows it: quality and category codes by name."""
+    if type(value) is int and attr in _NAMED_VALUES:
+        return str(enum_or_int(_NAMED_VALUES[attr], value))
+    if isinstance(value, Failure):
+        return f"<error {value.code}: {value.message}>" if value.message else f"<error {value.code}>"
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _value_item(value: Any) -> CBORTag:
@@ -767,12 +848,18 @@ class DataChange:
     ``values`` maps each attribute to its new value or a :class:`Failure`.
     ``subscriptions`` holds the ids of this client's subscriptions covering one of
     these attributes (events carry no subscription id; they are routed by
-    element and attribute).
+    element and attribute). ``path`` is the element's primary key when the client
+    knows it: it looked the element up (a primary key given to ``subscribe``,
+    ``watch``, ``lookup``... or a :class:`~iotws.xentara.protocol.LookupCommand` of
+    a batch), or was given an :class:`Element`/:class:`BrowseEntry` that names it;
+    else ``None`` (the wire carries only the UUID). ``str()`` gives one readable line.
 
     Examples:
         >>> ev = DataChange.from_wire({0: Timestamp(0), 1: NIL_UUID, 2: {11: CBORTag(121, 1.5)}})
-        >>> ev.value, ev.quality
-        (1.5, None)
+        >>> ev.value, ev.quality, ev.path
+        (1.5, None, None)
+        >>> print(attrs.evolve(ev, path="Group 1.Data Point 1", values={Attribute.VALUE: 1.5, Attribute.QUALITY: 0}))
+        1970-01-01T00:00:00.000000000Z Group 1.Data Point 1: VALUE=1.5 QUALITY=GOOD
     """
 
     timestamp: Timestamp | Any
@@ -780,6 +867,7 @@ class DataChange:
     values: dict[AttributeId, Any]
     subscriptions: frozenset[uuid.UUID] = frozenset()
     extra: dict[Any, Any] = attrs.field(factory=dict)
+    path: str | None = None
 
     @classmethod
     def from_wire(cls, item: Any) -> DataChange:
@@ -811,6 +899,7 @@ class DataChange:
         _set_slot(event, "values", values)
         _set_slot(event, "subscriptions", _NO_SUBSCRIPTIONS)
         _set_slot(event, "extra", extra)
+        _set_slot(event, "path", None)
         return event
 
     def to_wire(self) -> dict[Any, Any]:
@@ -834,6 +923,10 @@ class DataChange:
         quality = self.values.get(Attribute.QUALITY)
         return enum_or_int(Quality, quality) if type(quality) is int else None
 
+    def __str__(self) -> str:
+        changes = " ".join(f"{attr}={_value_text(attr, value)}" for attr, value in self.values.items())
+        return f"{self.timestamp} {self.path or self.element}: {changes}"
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, DataChange) and (self.timestamp, self.element, self.values, self.extra) == (
             other.timestamp,
@@ -842,7 +935,7 @@ class DataChange:
             other.extra,
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]
 
 
 @attrs.frozen(slots=True)

@@ -10,6 +10,10 @@ message and the command completes when every answer is in. On every connection
 the core sends the Client Hello first, waits for its answer, then re-subscribes
 every live subscription with its own id, before user commands are released.
 
+The core remembers the primary key of every element a lookup answered (and those
+the client gives it, :meth:`XentaraCore.learn_path`), and puts it on the data-change
+events of that element (:attr:`~iotws.xentara.models.DataChange.path`).
+
 Examples:
     >>> core = XentaraCore()
     >>> hello = core.on_connect()[0]
@@ -28,13 +32,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import attrs
 
 from iotws.commands import Command
 from iotws.errors import HandshakeError, IotwsError, ProtocolError, UsageError, excerpt
-from iotws.events import ProtocolViolation
+from iotws.events import LinkEvent, ProtocolViolation
+from iotws.options import BasicAuth, BearerAuth
 from iotws.sansio import Frame, ProtocolCore, Reply, Submission
 from iotws.xentara.cbor import EncodedFloat, dumps, loads
 from iotws.xentara.models import (
@@ -44,6 +49,7 @@ from iotws.xentara.models import (
     AttributeId,
     BrowseEntry,
     DataChange,
+    Element,
     ElementCategory,
     Failure,
     MetaData,
@@ -72,6 +78,7 @@ __all__ = [
     "ClientHelloCommand",
     "CloseSubSessionCommand",
     "CreateSubSessionCommand",
+    "Event",
     "GetStageCommand",
     "LookupCommand",
     "MetaDataCommand",
@@ -85,11 +92,14 @@ __all__ = [
     "WriteCommand",
     "XentaraCommand",
     "XentaraCore",
+    "auth_option",
     "decode_message",
+    "element_list",
     "encode_message",
     "error_packet",
     "event_packet",
     "request_packet",
+    "subscribe_targets",
     "success_packet",
 ]
 
@@ -99,6 +109,86 @@ R = TypeVar("R")
 PROTOCOL_VERSION = 1
 #: Message ids stay below this (the reference: non-negative, below 2**31).
 MAX_MESSAGE_ID = 2**31 - 1
+
+#: Everything a Xentara client's ``events()`` yields: data changes, the packets and
+#: errors no request waits for, lost subscriptions, and the shared link events
+#: (``match`` over it is checked for exhaustiveness).
+Event: TypeAlias = DataChange | SubscriptionLost | UnknownEvent | UnknownPacket | UnmatchedError | LinkEvent
+
+
+def auth_option(
+    user: str | None = None, password: str | None = None, token: str | None = None
+) -> BasicAuth | BearerAuth | None:
+    """The ``auth`` option of a client's ``user``/``password`` (Basic) or ``token`` (Bearer).
+
+    Examples:
+        >>> auth_option(user="op", password="pw"), auth_option(token="abc"), auth_option()
+        (BasicAuth(username='op', password='***'), BearerAuth(token='***'), None)
+        >>> auth_option(user="op", token="abc")
+        Traceback (most recent call last):
+        iotws.errors.UsageError: give either user/password or token, not both
+    """
+    if token is not None and user is not None:
+        raise UsageError("give either user/password or token, not both")
+    if user is not None:
+        return BasicAuth(user, password or "")
+    if password is not None:
+        raise UsageError("a password needs a user (user=...)")
+    return None if token is None else BearerAuth(token)
+
+
+def element_list(refs: object, what: str) -> list[Any]:
+    """A caller's elements as a list: a single element (a primary key included) is one element.
+
+    ``what`` names the method in the :class:`~iotws.errors.UsageError` for no element
+    or something that is not a collection.
+
+    Examples:
+        >>> element_list("Group 1.Setpoint", "read_many")
+        ['Group 1.Setpoint']
+        >>> element_list([NIL_UUID, "Plant"], "read_many")
+        [UUID('00000000-0000-0000-0000-000000000000'), 'Plant']
+        >>> element_list([], "subscribe")
+        Traceback (most recent call last):
+        iotws.errors.UsageError: subscribe: give at least one element
+    """
+    if isinstance(refs, (str, uuid.UUID, Element, BrowseEntry)):
+        return [refs]
+    if not isinstance(refs, Iterable):
+        raise UsageError(f"{what}: expected elements, got {excerpt(refs)}")
+    found = list(refs)
+    if not found:
+        raise UsageError(f"{what}: give at least one element")
+    return found
+
+
+def subscribe_targets(
+    targets: object, attributes: Iterable[AttributeId], what: str = "subscribe"
+) -> list[tuple[Any, tuple[AttributeId, ...]]]:
+    """A caller's subscribe targets as ``(element, attributes)`` pairs.
+
+    An element alone takes ``attributes``; a pair keeps its own. The elements are
+    not checked here (primary keys are looked up later); the shape is: anything but
+    an element or a two-item ``(element, attributes)`` tuple is a
+    :class:`~iotws.errors.UsageError` naming ``what``.
+
+    Examples:
+        >>> subscribe_targets(["Plant", (NIL_UUID, [Attribute.QUALITY])], [Attribute.VALUE])
+        [('Plant', (<Attribute.VALUE: 11>,)), (UUID('00000000-0000-0000-0000-000000000000'), (<Attribute.QUALITY: 9>,))]
+        >>> subscribe_targets([("Plant",)], [Attribute.VALUE])
+        Traceback (most recent call last):
+        iotws.errors.UsageError: subscribe: a target is an element or an (element, attributes) pair, got ('Plant',)
+    """
+    default = tuple(attributes)
+    pairs: list[tuple[Any, tuple[AttributeId, ...]]] = []
+    for target in element_list(targets, what):
+        if not isinstance(target, tuple):
+            pairs.append((target, default))
+            continue
+        if len(target) != 2 or isinstance(target[1], (str, bytes)) or not isinstance(target[1], Iterable):
+            raise UsageError(f"{what}: a target is an element or an (element, attributes) pair, got {excerpt(target)}")
+        pairs.append((target[0], tuple(target[1])))
+    return pairs
 
 
 # -- packets --------------------------------------------------------------------
@@ -220,7 +310,7 @@ class XentaraCommand(Command[R]):
 
     opcode: ClassVar[Opcode]
     #: Whether the core must update its subscription registry for this command.
-    touches_subscriptions: ClassVar[bool] = False
+    touches_subscriptions: bool = False
 
     def params(self) -> Any:
         """The request's parameter map (``None``: no parameter element)."""
@@ -306,10 +396,10 @@ class ServerInformationCommand(XentaraCommand[ServerInformation]):
         {0: [0, 1, 2]}
     """
 
-    opcode = Opcode.SERVER_INFORMATION
+    opcode: ClassVar[Opcode] = Opcode.SERVER_INFORMATION
 
     def __init__(self, ids: Iterable[ServerInfoId | int] = tuple(ServerInfoId)) -> None:
-        self.ids = _ids(ids, "server information ids")
+        self.ids: list[int] = _ids(ids, "server information ids")
 
     def params(self) -> Any:
         return {0: self.ids}
@@ -326,7 +416,7 @@ class BrowseCommand(XentaraCommand[list[BrowseEntry]]):
         {0: UUID('00000000-0000-0000-0000-000000000000'), 1: 1}
     """
 
-    opcode = Opcode.BROWSE
+    opcode: ClassVar[Opcode] = Opcode.BROWSE
 
     def __init__(
         self,
@@ -334,11 +424,13 @@ class BrowseCommand(XentaraCommand[list[BrowseEntry]]):
         depth: int | None = None,
         categories: Iterable[ElementCategory | int] | None = None,
     ) -> None:
-        self.element = NIL_UUID if element is None else element_uuid(element)
+        self.element: uuid.UUID = NIL_UUID if element is None else element_uuid(element)
         if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 0):
             raise UsageError(f"depth must be an int >= 0, got {excerpt(depth)}")
-        self.depth = depth
-        self.categories = None if categories is None else _ids(categories, "categories (None: every category)")
+        self.depth: int | None = depth
+        self.categories: list[int] | None = (
+            None if categories is None else _ids(categories, "categories (None: every category)")
+        )
 
     def params(self) -> Any:
         params: dict[int, Any] = {0: self.element}
@@ -362,11 +454,11 @@ class MetaDataCommand(XentaraCommand[MetaData]):
         [0]
     """
 
-    opcode = Opcode.META_DATA
+    opcode: ClassVar[Opcode] = Opcode.META_DATA
 
     def __init__(self, element: Any, ids: Iterable[MetaDataId | int] = tuple(MetaDataId)) -> None:
-        self.element = element_uuid(element)
-        self.ids = _ids(ids, "meta data ids")
+        self.element: uuid.UUID = element_uuid(element)
+        self.ids: list[int] = _ids(ids, "meta data ids")
 
     def params(self) -> Any:
         return {0: self.element, 1: self.ids}
@@ -384,12 +476,12 @@ class LookupCommand(XentaraCommand[uuid.UUID]):
         iotws.errors.UsageError: lookup needs a non-empty primary key, got ''
     """
 
-    opcode = Opcode.LOOKUP
+    opcode: ClassVar[Opcode] = Opcode.LOOKUP
 
     def __init__(self, primary_key: str) -> None:
         if not isinstance(primary_key, str) or not primary_key:
             raise UsageError(f"lookup needs a non-empty primary key, got {primary_key!r}")
-        self.primary_key = primary_key
+        self.primary_key: str = primary_key
 
     def params(self) -> Any:
         return {0: self.primary_key}
@@ -406,11 +498,11 @@ class ReadCommand(XentaraCommand[ReadResult]):
         [11, 9]
     """
 
-    opcode = Opcode.READ
+    opcode: ClassVar[Opcode] = Opcode.READ
 
     def __init__(self, element: Any, attributes: Iterable[AttributeId] = (Attribute.VALUE,)) -> None:
-        self.element = element_uuid(element)
-        self.attributes = _attributes(attributes)
+        self.element: uuid.UUID = element_uuid(element)
+        self.attributes: list[int | uuid.UUID] = _attributes(attributes)
 
     def params(self) -> Any:
         return {0: self.element, 1: self.attributes}
@@ -432,13 +524,13 @@ class WriteCommand(XentaraCommand[None]):
         '02f94d60'
     """
 
-    opcode = Opcode.WRITE
+    opcode: ClassVar[Opcode] = Opcode.WRITE
 
     def __init__(self, element: Any, attribute: AttributeId, value: Any, sub_session: uuid.UUID | None = None) -> None:
-        self.element = element_uuid(element)
-        self.attribute = attribute_to_wire(attribute)
-        self.value = value_to_wire(value)
-        self.sub_session = _optional_uuid(sub_session, "sub_session")
+        self.element: uuid.UUID = element_uuid(element)
+        self.attribute: int | uuid.UUID = attribute_to_wire(attribute)
+        self.value: Any = value_to_wire(value)
+        self.sub_session: uuid.UUID | None = _optional_uuid(sub_session, "sub_session")
         self._wire_value = EncodedFloat(self.value) if isinstance(self.value, float) else self.value
 
     def params(self) -> Any:
@@ -460,8 +552,8 @@ class SubscribeCommand(XentaraCommand[SubscriptionInfo]):
         True
     """
 
-    opcode = Opcode.SUBSCRIBE
-    touches_subscriptions = True
+    opcode: ClassVar[Opcode] = Opcode.SUBSCRIBE
+    touches_subscriptions: bool = True
 
     def __init__(self, info: SubscriptionInfo) -> None:
         if not info.items:
@@ -472,7 +564,7 @@ class SubscribeCommand(XentaraCommand[SubscriptionInfo]):
         _rate(info.max_rate)
         _rate(info.min_rate)
         _required_uuid(info.id, "the subscription id")
-        self.info = info
+        self.info: SubscriptionInfo = info
 
     def params(self) -> Any:
         return self.info.to_wire()
@@ -494,11 +586,11 @@ class UnsubscribeCommand(XentaraCommand[None]):
         iotws.errors.UsageError: unsubscribe: the subscription id must be a UUID, got None
     """
 
-    opcode = Opcode.UNSUBSCRIBE
-    touches_subscriptions = True
+    opcode: ClassVar[Opcode] = Opcode.UNSUBSCRIBE
+    touches_subscriptions: bool = True
 
     def __init__(self, subscription: uuid.UUID) -> None:
-        self.subscription = _required_uuid(subscription, "unsubscribe: the subscription id")
+        self.subscription: uuid.UUID = _required_uuid(subscription, "unsubscribe: the subscription id")
 
     def params(self) -> Any:
         return {0: self.subscription}
@@ -507,23 +599,27 @@ class UnsubscribeCommand(XentaraCommand[None]):
         return None
 
 
-class GetStageCommand(XentaraCommand[Stage | int]):
-    """Opcode 8: the operational stage (no parameter element).
+class GetStageCommand(XentaraCommand[Stage]):
+    """Opcode 8: the operational stage (no parameter element); ``Stage.UNKNOWN`` for an unlisted number.
 
     Examples:
         >>> GetStageCommand().requests()
         [(<Opcode.GET_STAGE: 8>, None)]
+        >>> GetStageCommand().decode(2), GetStageCommand().decode(7)
+        (<Stage.OPERATIONAL: 2>, <Stage.UNKNOWN: -1>)
     """
 
-    opcode = Opcode.GET_STAGE
+    opcode: ClassVar[Opcode] = Opcode.GET_STAGE
 
-    def decode(self, payload: Any) -> Stage | int:
-        return enum_or_int(Stage, payload)
+    def decode(self, payload: Any) -> Stage:
+        return Stage.from_wire(payload)
 
 
 class _StageChange(XentaraCommand[None]):
+    """A stage change (suspend, shutdown), with the rights of a sub-session if given."""
+
     def __init__(self, sub_session: uuid.UUID | None = None) -> None:
-        self.sub_session = _optional_uuid(sub_session, "sub_session")
+        self.sub_session: uuid.UUID | None = _optional_uuid(sub_session, "sub_session")
 
     def params(self) -> Any:
         return None if self.sub_session is None else {0: self.sub_session}
@@ -540,7 +636,7 @@ class SuspendCommand(_StageChange):
         [(<Opcode.SUSPEND: 10>, None)]
     """
 
-    opcode = Opcode.SUSPEND
+    opcode: ClassVar[Opcode] = Opcode.SUSPEND
 
 
 class ShutdownCommand(_StageChange):
@@ -551,7 +647,7 @@ class ShutdownCommand(_StageChange):
         {0: UUID('00000000-0000-0000-0000-000000000000')}
     """
 
-    opcode = Opcode.SHUTDOWN
+    opcode: ClassVar[Opcode] = Opcode.SHUTDOWN
 
 
 class CreateSubSessionCommand(XentaraCommand[uuid.UUID]):
@@ -563,13 +659,13 @@ class CreateSubSessionCommand(XentaraCommand[uuid.UUID]):
         123
     """
 
-    opcode = Opcode.CREATE_SUB_SESSION
+    opcode: ClassVar[Opcode] = Opcode.CREATE_SUB_SESSION
 
     def __init__(self, auth: SubSessionAuth, desired_id: uuid.UUID | None = None) -> None:
         if not hasattr(auth, "to_wire"):
             raise UsageError(f"not a sub-session authentication: {auth!r}")
-        self.auth = auth
-        self.desired_id = _optional_uuid(desired_id, "desired_id")
+        self.auth: SubSessionAuth = auth
+        self.desired_id: uuid.UUID | None = _optional_uuid(desired_id, "desired_id")
         if self.desired_id == NIL_UUID:
             raise UsageError("the desired sub-session id must not be the nil UUID")
 
@@ -597,10 +693,10 @@ class CloseSubSessionCommand(XentaraCommand[None]):
         iotws.errors.UsageError: close_sub_session: the sub-session id must be a UUID (not nil), got None
     """
 
-    opcode = Opcode.CLOSE_SUB_SESSION
+    opcode: ClassVar[Opcode] = Opcode.CLOSE_SUB_SESSION
 
     def __init__(self, sub_session: uuid.UUID) -> None:
-        self.sub_session = _required_uuid(sub_session, "close_sub_session: the sub-session id", nil=False)
+        self.sub_session: uuid.UUID = _required_uuid(sub_session, "close_sub_session: the sub-session id", nil=False)
 
     def params(self) -> Any:
         return {0: self.sub_session}
@@ -617,14 +713,15 @@ class ClientHelloCommand(XentaraCommand[int]):
         {0: 0, 1: 1}
     """
 
-    opcode = Opcode.CLIENT_HELLO
+    opcode: ClassVar[Opcode] = Opcode.CLIENT_HELLO
 
     def __init__(self, min_version: int = PROTOCOL_VERSION, max_version: int = PROTOCOL_VERSION) -> None:
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (min_version, max_version)):
             raise UsageError(f"protocol versions are ints, got {excerpt(min_version)}, {excerpt(max_version)}")
         if not 0 <= min_version <= max_version:
             raise UsageError(f"need 0 <= min_version <= max_version, got {min_version}, {max_version}")
-        self.min_version, self.max_version = min_version, max_version
+        self.min_version: int = min_version
+        self.max_version: int = max_version
 
     def params(self) -> Any:
         return {0: self.min_version, 1: self.max_version}
@@ -644,13 +741,13 @@ class CheckAccessCommand(XentaraCommand[AccessRights]):
         {0: UUID('00000000-0000-0000-0000-000000000001')}
     """
 
-    opcode = Opcode.CHECK_ACCESS
+    opcode: ClassVar[Opcode] = Opcode.CHECK_ACCESS
 
     def __init__(self, sub_session: uuid.UUID) -> None:
         checked = _optional_uuid(sub_session, "sub_session")
         if checked is None or checked == NIL_UUID:
             raise UsageError("check_access needs a sub-session id (not nil)")
-        self.sub_session = checked
+        self.sub_session: uuid.UUID = checked
 
     def params(self) -> Any:
         return {0: self.sub_session}
@@ -669,13 +766,13 @@ class BatchCommand(XentaraCommand[list[object]]):
     """
 
     def __init__(self, commands: Iterable[XentaraCommand[Any]]) -> None:
-        self.commands = list(commands)
+        self.commands: list[XentaraCommand[Any]] = list(commands)
         if not self.commands:
             raise UsageError("a batch needs at least one command")
         for command in self.commands:
             if not isinstance(command, XentaraCommand):
                 raise UsageError(f"not a Xentara command: {command!r}")
-        self.touches_subscriptions = any(c.touches_subscriptions for c in self.commands)  # type: ignore[misc]
+        self.touches_subscriptions: bool = any(c.touches_subscriptions for c in self.commands)
         self._sizes = [len(c.requests()) for c in self.commands]
 
     def requests(self) -> list[tuple[int, Any]]:
@@ -703,7 +800,9 @@ class XentaraCore(ProtocolCore):
     """The Xentara sans-I/O core (see the module docstring).
 
     ``subscriptions`` holds every live subscription (replayed after a reconnect);
-    ``protocol_version`` is the version the server's hello answer named.
+    ``protocol_version`` is the version the server's hello answer named; ``paths``
+    the primary key of each element this client has looked up or been told of
+    (:meth:`learn_path`), which the data-change events of that element carry.
 
     Examples:
         >>> XentaraCore().subscriptions
@@ -714,9 +813,10 @@ class XentaraCore(ProtocolCore):
 
     def __init__(self, min_version: int = PROTOCOL_VERSION, max_version: int = PROTOCOL_VERSION) -> None:
         super().__init__()
-        self.hello = ClientHelloCommand(min_version, max_version)
+        self.hello: ClientHelloCommand = ClientHelloCommand(min_version, max_version)
         self.protocol_version: int | None = None
         self.subscriptions: dict[uuid.UUID, SubscriptionInfo] = {}
+        self.paths: dict[uuid.UUID, str] = {}
         self._routes: dict[tuple[uuid.UUID, Any], set[uuid.UUID]] = {}
         self._next_id = 0
         # message id -> (token, index); token -> [outcomes, remaining, message ids]
@@ -726,6 +826,31 @@ class XentaraCore(ProtocolCore):
         self._hello_done = False
         self._hello_error: Exception | None = None
         self._restoring: dict[int, SubscriptionInfo] = {}
+
+    # -- paths -----------------------------------------------------------------
+    def learn_path(self, element: uuid.UUID, primary_key: str) -> None:
+        """Remember ``element``'s primary key: its data-change events carry it as ``path``.
+
+        The core learns the answer of every lookup itself; the client adds the keys
+        of the :class:`~iotws.xentara.models.Element` and
+        :class:`~iotws.xentara.models.BrowseEntry` arguments it is given.
+
+        Examples:
+            >>> core = XentaraCore()
+            >>> core.learn_path(NIL_UUID, "Group 1")
+            >>> core.paths
+            {UUID('00000000-0000-0000-0000-000000000000'): 'Group 1'}
+        """
+        self.paths[element] = primary_key
+
+    def _learn_lookups(self, command: XentaraCommand[Any], value: Any) -> None:
+        if isinstance(command, LookupCommand):
+            if isinstance(value, uuid.UUID):
+                self.paths[value] = command.primary_key
+        elif isinstance(command, BatchCommand):
+            for child, result in zip(command.commands, value, strict=True):
+                if isinstance(child, (LookupCommand, BatchCommand)):
+                    self._learn_lookups(child, result)
 
     # -- ids -------------------------------------------------------------------
     def _message_id(self) -> int:
@@ -789,6 +914,7 @@ class XentaraCore(ProtocolCore):
         packets = decode_message(frame)
         out: list[object] = []
         routes = self._routes
+        paths = self.paths
         for packet in packets:
             if type(packet) is not list or len(packet) < 2 or type(packet[0]) is not int:
                 out.append(ProtocolViolation(ProtocolError(f"not a packet: {excerpt(packet)}")))
@@ -796,7 +922,7 @@ class XentaraCore(ProtocolCore):
             kind = packet[0]
             if kind == 8:
                 event = self._event(packet)
-                if routes and type(event) is DataChange:
+                if (routes or paths) and type(event) is DataChange:
                     event = self._route(event)
                 out.append(event)
             elif kind == 1 or kind == 2:
@@ -816,12 +942,16 @@ class XentaraCore(ProtocolCore):
         return UnknownEvent(packet[1], packet[2])
 
     def _route(self, event: DataChange) -> DataChange:
+        """The event with the subscriptions that cover it and its element's path."""
         found: set[uuid.UUID] = set()
         for attr in event.values:
             subs = self._routes.get((event.element, attr))
             if subs:
                 found |= subs
-        return attrs.evolve(event, subscriptions=frozenset(found)) if found else event
+        path = self.paths.get(event.element)
+        if found:
+            return attrs.evolve(event, subscriptions=frozenset(found), path=path)
+        return event if path is None else attrs.evolve(event, path=path)
 
     def _response(self, packet: list[Any], out: list[object]) -> None:
         message_id = packet[1]
@@ -875,6 +1005,8 @@ class XentaraCore(ProtocolCore):
             return
         if command.touches_subscriptions:
             self._remember_subscriptions(command, value)
+        if isinstance(command, (LookupCommand, BatchCommand)):
+            self._learn_lookups(command, value)
         out.append(Reply(token, value=value))
 
     # -- hello and subscriptions -------------------------------------------------

@@ -138,7 +138,7 @@ class SimModel:
     """
 
     def __init__(self) -> None:
-        self.root = SimElement("", ElementCategory.ROOT, NIL_UUID)
+        self.root: SimElement = SimElement("", ElementCategory.ROOT, NIL_UUID)
         self.by_uuid: dict[uuid.UUID, SimElement] = {NIL_UUID: self.root}
         self.by_key: dict[str, SimElement] = {}
 
@@ -251,9 +251,9 @@ class XentaraSimulator(SimulatorBase):
         ('/api/ws',)
     """
 
-    paths = ("/api/ws",)
+    paths: ClassVar[tuple[str, ...]] = ("/api/ws",)
     logger_name: ClassVar[str] = "iotws.xentara"
-    heartbeat = 20.0
+    heartbeat: float | None = 20.0
 
     def __init__(
         self,
@@ -269,16 +269,16 @@ class XentaraSimulator(SimulatorBase):
         event_tick: float = 0.01,
     ) -> None:
         super().__init__(host, port, ssl_context=ssl_context)
-        self.model = model or SimModel.default()
-        self.users = dict(users or {})
-        self.tokens = dict(tokens or {})
-        self.read_only_users = set(read_only_users or ())
-        self.update_interval = update_interval
-        self.event_tick = event_tick
-        self.reverse_responses = False
+        self.model: SimModel = model or SimModel.default()
+        self.users: dict[str, str] = dict(users or {})
+        self.tokens: dict[str, str] = dict(tokens or {})
+        self.read_only_users: set[str] = set(read_only_users or ())
+        self.update_interval: float = update_interval
+        self.event_tick: float = event_tick
+        self.reverse_responses: bool = False
         self.stage: int = int(Stage.OPERATIONAL)
-        self.server_info = {0: "2.0.3", 1: "xentara", 2: "/etc/xentara/model.json"}
-        self.hellos = 0
+        self.server_info: dict[int, Any] = {0: "2.0.3", 1: "xentara", 2: "/etc/xentara/model.json"}
+        self.hellos: int = 0
         self._t0 = time.monotonic()
 
     # -- authentication ----------------------------------------------------------

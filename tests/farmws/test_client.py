@@ -87,14 +87,35 @@ async def test_unknown_events_pass_through_as_generic(flavour: str, sim: FarmSim
     async with dashboard(flavour, sim, "7") as dash, controller(flavour, sim) as ctl:
         await dashboards_connected(sim, 1)
         named: list[FarmEvent] = []
+        typed: list[Humidity] = []
         dash.on_event("valve_opened", named.append)
+        dash.on(Humidity, typed.append)
         await resolve(ctl.send("valve_opened", {"valve": 3, "zone": "north"}))
         await resolve(ctl.humidity(61, time=5))
         events = await take_events(dash, 2, of_type=FarmEvent, timeout=5)
         assert events[0] == GenericEvent("valve_opened", {"valve": 3, "zone": "north"})
         assert events[1].record == 61
         assert named == [events[0]]
+        assert typed == [events[1]]
         dash.off_event("valve_opened", named.append)
+        dash.off(Humidity, typed.append)
+        await resolve(ctl.send("valve_opened", {"valve": 4}))
+        await resolve(ctl.humidity(62, time=6))
+        assert len(await take_events(dash, 2, of_type=FarmEvent, timeout=5)) == 2
+        assert (len(named), len(typed)) == (1, 1)  # both callbacks were removed
+
+
+async def test_sends_are_coroutines_that_tasks_take(flavour: str, sim: FarmSimulator) -> None:
+    """The async methods are coroutine functions: ``asyncio.create_task`` and ``gather`` take their calls."""
+    async with dashboard(flavour, sim, "t") as dash, controller(flavour, sim) as ctl:
+        await dashboards_connected(sim, 1)
+        if flavour == "async":
+            tasks = [asyncio.create_task(ctl.temperature(record, time=record)) for record in range(3)]
+            assert await asyncio.gather(*tasks) == [None, None, None]
+        else:
+            assert [ctl.temperature(record, time=record) for record in range(3)] == [None, None, None]
+        events = await take_events(dash, 3, of_type=Temperature, timeout=5)
+        assert sorted(event.record for event in events) == [0, 1, 2]
 
 
 async def test_dashboard_survives_garbage(flavour: str, sim: FarmSimulator) -> None:

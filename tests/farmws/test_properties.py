@@ -21,7 +21,17 @@ from iotws.farmws.models import (
     Snapshot,
     Temperature,
 )
-from iotws.farmws.protocol import DeviceCore, EventCore, LiveCore, encode, parse_event
+from iotws.farmws.protocol import (
+    DashboardEvent,
+    DeviceCore,
+    DeviceEvent,
+    Event,
+    EventCore,
+    LiveCore,
+    LiveEvent,
+    encode,
+    parse_event,
+)
 from iotws.farmws.testing import (
     device_commands,
     farm_events,
@@ -39,6 +49,9 @@ FUZZ = settings(max_examples=150)
 @given(farm_events())
 def test_event_round_trip(event: FarmEvent) -> None:
     assert parse_event(encode(event.to_wire())) == event
+    assert isinstance(parse_event(encode(event.to_wire())), DashboardEvent)
+    if event.event not in ("command", "error"):  # names the device channel reads otherwise
+        assert isinstance(DeviceCore().receive(encode(event.to_wire()))[0], DeviceEvent)
 
 
 @given(register_sensors())
@@ -75,6 +88,13 @@ def _still_works(core: ProtocolCore) -> None:
         assert core.receive(frame) == [Temperature(time=1, record=2)]
 
 
+def _union(core: ProtocolCore) -> Any:
+    """The ``Event`` union of the clients that read through ``core``."""
+    if isinstance(core, DeviceCore):
+        return DeviceEvent
+    return LiveEvent if isinstance(core, LiveCore) else DashboardEvent
+
+
 def _feed(core: ProtocolCore, frame: str | bytes) -> None:
     try:
         items = core.receive(frame)
@@ -82,6 +102,10 @@ def _feed(core: ProtocolCore, frame: str | bytes) -> None:
         pass
     else:
         assert isinstance(items, list)
+        # the unions the clients' events() are typed with hold everything their core yields
+        for item in items:
+            assert isinstance(item, _union(core)), item
+            assert isinstance(item, Event), item
     core.data_to_send()
     _still_works(core)
 

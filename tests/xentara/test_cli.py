@@ -1,4 +1,5 @@
-"""The ``iotws xentara`` verbs, in-process against the simulator, and ``simulate`` as a subprocess."""
+"""The ``iotws xentara`` verbs (``python -m iotws.xentara``), in-process against the simulator,
+and ``simulate`` as a subprocess."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from iotws.cli import main
+from iotws.cli import protocol_main
 from iotws.xentara.__main__ import demo
 from iotws.xentara.simulator import XentaraSimulator
 
@@ -22,7 +23,7 @@ def plain_sim() -> Iterator[XentaraSimulator]:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    status = main(["xentara", *argv])
+    status = protocol_main("xentara", list(argv))  # what python -m iotws.xentara runs
     out, err = capsys.readouterr()
     return status, out, err
 
@@ -62,7 +63,23 @@ def test_watch_json_count(plain_sim: XentaraSimulator, capsys: pytest.CaptureFix
     status, out, _ = run(capsys, "watch", plain_sim.url(), "Group 1.Data Point 1", "--json", "--count", "3", *auth)
     assert status == 0
     events = [json.loads(line) for line in out.splitlines()]
-    assert len(events) == 3 and all(e["type"] == "DataChange" and "11" in e["values"] for e in events)
+    assert len(events) == 3 and all(e["type"] == "DataChange" and "VALUE" in e["values"] for e in events)
+    assert all(e["path"] == "Group 1.Data Point 1" for e in events)  # the key the watch looked up
+
+
+def test_watch_prints_paths_and_attribute_names(
+    plain_sim: XentaraSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    auth = ("--user", "op", "--password", "pw")
+    flags = ("--attribute", "value", "--attribute", "quality", "--count", "2", "--min-rate", "20")
+    status, out, _ = run(capsys, "watch", plain_sim.url(), "Plant.Temperature", *flags, *auth)
+    assert status == 0
+    lines = out.splitlines()
+    assert len(lines) == 2
+    for line in lines:  # "<timestamp> Plant.Temperature: VALUE=21.5 QUALITY=0"
+        stamp, path, *changes = line.split(" ")
+        assert stamp.endswith("Z") and path == "Plant.Temperature:"
+        assert {change.partition("=")[0] for change in changes} <= {"VALUE", "QUALITY"} and changes
 
 
 def test_demo_reports_values() -> None:
@@ -112,8 +129,8 @@ def test_self_signed_certificate_without_cryptography_says_what_to_install() -> 
         "    self_signed_context()\n"
         "except UsageError as exc:\n"
         "    print('refused:', exc)\n"
-        "from iotws.cli import main\n"
-        "sys.exit(main(['xentara', 'simulate', '--port', '0']))\n"
+        "from iotws.cli import protocol_main\n"
+        "sys.exit(protocol_main('xentara', ['simulate', '--port', '0']))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.startswith("refused: ") and "pip install 'iotws[simulators]'" in out.stdout, out

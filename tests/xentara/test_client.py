@@ -16,12 +16,15 @@ from iotws.testing import open_client, resolve, take_events, wait_until
 from iotws.xentara import (
     AccessRights,
     AsyncClient,
+    AsyncSubscription,
     Attribute,
     AuthenticationError,
+    BasicAuth,
     BrowseEntry,
     Client,
     DataChange,
     DuplicateClientHello,
+    Element,
     ElementCategory,
     Failure,
     GetStageCommand,
@@ -32,6 +35,7 @@ from iotws.xentara import (
     Reconnected,
     ReconnectPolicy,
     Stage,
+    Subscription,
     SubSessionPassword,
     SubSessionToken,
     TLSError,
@@ -44,6 +48,7 @@ from iotws.xentara import (
     XentaraSimulator,
 )
 from iotws.xentara.errors import AccessDenied, InvalidParameter
+from iotws.xentara.simulator import UUID_NAMESPACE
 
 FAST_RECONNECT = ReconnectPolicy(initial_delay=0.05, max_delay=0.2, jitter=0.01)
 
@@ -280,3 +285,84 @@ async def test_empty_or_missing_arguments_are_refused_before_sending(
         assert isinstance(result[Attribute.VALUE], float)
         await resolve(sub.unsubscribe())
         assert client.subscriptions == {}
+
+
+async def test_events_carry_the_path_the_client_knows(flavour: str, tls_sim: XentaraSimulator, ca_file: Path) -> None:
+    """A data change names its element's primary key when the client looked it up or was given it."""
+    async with connect(flavour, tls_sim, ca_file) as client:
+        by_key = await resolve(client.watch("Group 1.Data Point 1", min_rate=20))
+        [event] = await take_events(client, 1, of_type=DataChange)
+        assert event.path == "Group 1.Data Point 1" and by_key.matches(event)
+        assert str(event) == f"{event.timestamp} Group 1.Data Point 1: VALUE={event.value}"
+        await resolve(by_key.unsubscribe())
+        # an Element naming its key gives the path; a bare UUID nobody looked up gives none
+        temperature = Element(uuid.uuid5(UUID_NAMESPACE, "Plant.Temperature"), "Plant.Temperature")
+        pressure = uuid.uuid5(UUID_NAMESPACE, "Plant.Pressure")
+        assert await resolve(client.lookup("Plant.Pressure")) == pressure  # the simulator's UUIDs
+        client.core.paths.clear()
+        await resolve(client.subscribe([temperature, pressure], min_rate=20))
+        events = await take_events(client, 6, of_type=DataChange)
+        paths = {e.element: e.path for e in events}
+        assert paths == {temperature.uuid: "Plant.Temperature", pressure: None}
+        # a lookup in a batch of the caller's own teaches the path too
+        await resolve(client.batch([LookupCommand("Plant.Pressure"), GetStageCommand()]))
+        events = await take_events(client, 6, of_type=DataChange)
+        assert {e.element: e.path for e in events}[pressure] == "Plant.Pressure"
+
+
+async def test_subscription_handles_by_flavour(flavour: str, tls_sim: XentaraSimulator, ca_file: Path) -> None:
+    async with connect(flavour, tls_sim, ca_file) as client:
+        sub = await resolve(client.watch("Group 1.Setpoint"))
+        assert type(sub) is (Subscription if flavour == "sync" else AsyncSubscription)
+        assert repr(sub) == f"<{type(sub).__name__} {sub.id} on 1 element(s)>"
+        done = sub.unsubscribe()
+        assert asyncio.iscoroutine(done) is (flavour == "async")
+        await resolve(done)
+        assert client.subscriptions == {}
+
+
+async def test_stage_changes_and_an_unlisted_stage(flavour: str, tls_sim: XentaraSimulator, ca_file: Path) -> None:
+    """The simulator reports stage 4 when suspended, a number the reference does not list: Stage.UNKNOWN."""
+    async with connect(flavour, tls_sim, ca_file) as client:
+        await resolve(client.suspend())
+        assert await resolve(client.get_stage()) is Stage.UNKNOWN
+        await resolve(client.shutdown())
+        stage = await resolve(client.get_stage())
+        assert stage is Stage.POST_OPERATIONAL and str(stage) == "POST_OPERATIONAL"
+
+
+async def test_iterators_are_read_once(flavour: str, tls_sim: XentaraSimulator, ca_file: Path) -> None:
+    """Arguments checked before a lookup and used after it may be one-shot iterators."""
+    async with connect(flavour, tls_sim, ca_file) as client:
+        points = await resolve(client.browse("Group 1", categories=iter([ElementCategory.DATA_POINT])))
+        assert points and all(e.category is ElementCategory.DATA_POINT for e in points)
+        assert str(points[0].category) == "DATA_POINT"
+        sub = await resolve(client.subscribe([("Group 1.Setpoint", iter([Attribute.VALUE, Attribute.QUALITY]))]))
+        [(_, attributes)] = sub.info.items
+        assert attributes == (Attribute.VALUE, Attribute.QUALITY)
+        result = await resolve(client.read("Group 1.Setpoint", iter([Attribute.VALUE])))
+        assert result[Attribute.VALUE] == 50.0
+
+
+async def test_async_argument_errors_surface_at_await(tls_sim: XentaraSimulator, ca_file: Path) -> None:
+    """An async method is a coroutine function: a bad argument raises when the call is awaited."""
+    async with connect("async", tls_sim, ca_file) as client:
+        pending = client.watch("Group 1.Setpoint", attributes=[])
+        with pytest.raises(UsageError, match="attribute"):
+            await pending
+        pending = client.read(3.5)
+        with pytest.raises(UsageError, match=r"^read: element must be"):
+            await pending
+        assert client.subscriptions == {}
+
+
+def test_credentials_are_checked_when_the_client_is_built() -> None:
+    url = "wss://127.0.0.1:9/api/ws"
+    for cls in (Client, AsyncClient):
+        assert cls(url, token="t").options.auth is not None
+        with pytest.raises(UsageError, match="not both"):
+            cls(url, user="op", password="pw", token="t")
+        with pytest.raises(UsageError, match="not both"):
+            cls(url, user="op", password="pw", auth=BasicAuth("other", "x"))
+        with pytest.raises(UsageError, match="needs a user"):
+            cls(url, password="pw")

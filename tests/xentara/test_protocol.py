@@ -325,7 +325,10 @@ def test_malformed_packets_become_violations_and_core_keeps_working() -> None:
     with pytest.raises(ProtocolError):
         core.receive(b"\x9f")
     core.submit(GetStageCommand())
-    assert reply_of(core.receive(dumps([[1, 1, 7]]))).value == 7  # unknown stage stays an int
+    assert reply_of(core.receive(dumps([[1, 1, 7]]))).value is Stage.UNKNOWN  # a stage the reference does not list
+    core.submit(GetStageCommand())
+    error = reply_of(core.receive(dumps([[1, 2, "2"]]))).error  # not a stage number at all
+    assert isinstance(error, ProtocolError) and "get stage" in str(error)
 
 
 # -- subscriptions -------------------------------------------------------------------
@@ -453,3 +456,33 @@ def test_a_deep_but_decodable_packet_is_a_bounded_violation() -> None:
     core = XentaraCore()
     [violation] = core.receive(b"\x81" * 60 + b"\x01")
     assert isinstance(violation, ProtocolViolation) and len(str(violation.error)) < 1000
+
+
+# -- paths ---------------------------------------------------------------------------
+
+
+def data_change(*elements: uuid.UUID) -> bytes:
+    return dumps([[8, 0, {0: Timestamp(1), 1: element, 2: {11: CBORTag(121, 1.5)}}] for element in elements])
+
+
+def test_lookups_teach_the_core_the_paths_its_events_carry() -> None:
+    core = ready_core()
+    other = uuid.UUID(int=9)
+    (event,) = core.receive(data_change(ELEMENT))
+    assert isinstance(event, DataChange) and event.path is None  # nothing known yet: the UUID alone
+    core.submit(LookupCommand("Group 1.Data Point 1"))
+    core.receive(dumps([[1, 1, ELEMENT]]))
+    core.submit(BatchCommand([LookupCommand("Plant"), LookupCommand("No.Such"), GetStageCommand()]))
+    core.receive(dumps([[1, 2, other], [2, 3, {0: -32100}], [1, 4, 2]]))
+    assert core.paths == {ELEMENT: "Group 1.Data Point 1", other: "Plant"}  # a failed lookup teaches nothing
+    core.submit(SubscribeCommand(subscription()))
+    core.receive(dumps([[1, 5]]))
+    routed, plain = core.receive(data_change(ELEMENT, other))
+    assert isinstance(routed, DataChange) and routed.path == "Group 1.Data Point 1"
+    assert routed.subscriptions == {uuid.UUID(int=1)}
+    assert isinstance(plain, DataChange) and plain.path == "Plant" and plain.subscriptions == frozenset()
+    assert routed == DataChange(routed.timestamp, routed.element, routed.values)  # the path is a note, not content
+    core.learn_path(other, "Plant.Renamed")
+    (renamed,) = core.receive(data_change(other))
+    assert isinstance(renamed, DataChange) and renamed.path == "Plant.Renamed"
+    assert str(renamed) == "1970-01-01T00:00:00.000000001Z Plant.Renamed: VALUE=1.5"
