@@ -98,14 +98,8 @@ def check_command(command: Command[Any]) -> None:
     check_timeout(timeout, f"{type(command).__name__}: timeout")
 
 
-async def _wait_for(awaitable: Awaitable[T], timeout: float) -> T:
-    import asyncio  # here, not at the top: a sync-only program never loads asyncio
-
-    return await asyncio.wait_for(awaitable, timeout)
-
-
 def _timeout(delay: float) -> AbstractAsyncContextManager[object]:
-    import asyncio
+    import asyncio  # here, not at the top: a sync-only program never loads asyncio
 
     return asyncio.timeout(delay)
 
@@ -327,13 +321,18 @@ class AsyncClientBase(Generic[CoreT, EventT]):
     async def _events(self, timeout: float | None) -> AsyncIterator[EventT]:
         events = self._driver.events
         while True:
-            try:
-                if timeout is None:
-                    item = await events.get()
-                else:
-                    item = await _wait_for(events.get(), timeout)
-            except TimeoutError:
+            if not events.empty():  # what is queued first, with no timer and no task
+                item = events.get_nowait()
+            elif timeout is None:
+                item = await events.get()
+            elif timeout == 0:
                 return
+            else:
+                try:
+                    async with _timeout(timeout):
+                        item = await events.get()
+                except TimeoutError:
+                    return
             if isinstance(item, EndOfStream):
                 events.put_nowait(item)
                 if item.error is not None:

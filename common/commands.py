@@ -1,9 +1,10 @@
-"""Commands, and the command surface written once for sync and async clients.
+"""Commands, and the argument checks of the clients' methods.
 
 A :class:`Command` knows how to encode itself and how to decode its reply, so
-both drivers stay generic. A protocol writes its user-facing methods once in a
-subclass of :class:`Commands`; ``Client`` binds ``T`` to the reply and
-``AsyncClient`` to an awaitable reply (the pymodbus pattern).
+both drivers stay generic. Each protocol writes its client methods once, as
+``async def`` methods of its ``AsyncClient`` that build commands and hand them to
+``_execute``; ``scripts/unasync.py`` writes the synchronous ``Client`` from them.
+:func:`checked` checks a method's arguments against its annotations first.
 
 Examples:
     >>> class Ping(Command[str]):
@@ -26,28 +27,15 @@ import math
 import numbers
 import types
 import typing
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, Concatenate, Generic, Literal, ParamSpec, Self, TypeVar, Union, overload
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, Literal, TypeVar, Union
 
-from iotws.errors import IotwsError, UsageError
+from iotws.errors import UsageError
 from iotws.sansio import Frame
 
-__all__ = [
-    "AsyncSurface",
-    "BoundMethod",
-    "Command",
-    "Commands",
-    "SurfaceMethod",
-    "SyncSurface",
-    "argument_checks",
-    "caller_error",
-    "checked",
-    "command",
-]
+__all__ = ["Command", "argument_checks", "caller_error", "checked"]
 
 R = TypeVar("R")
-T = TypeVar("T")
-P = ParamSpec("P")
 
 
 class Command(abc.ABC, Generic[R]):
@@ -93,60 +81,10 @@ class Command(abc.ABC, Generic[R]):
         return None  # type: ignore[return-value]
 
 
-class Commands(abc.ABC, Generic[T]):
-    """The command surface, written once. ``T`` is the reply (sync) or an awaitable (async).
-
-    Protocol packages subclass it with their methods, each ending in
-    ``return self._execute(SomeCommand(...))``.
-
-    Examples:
-        >>> class Ping(Command[str]):
-        ...     def encode(self, token):
-        ...         return ["ping"]
-        >>> class Surface(Commands[T]):
-        ...     def ping(self) -> T:
-        ...         return self._execute(Ping())
-        >>> class Loopback(Surface[list]):
-        ...     def _execute(self, command):
-        ...         return command.encode(None)
-        >>> Loopback().ping()
-        ['ping']
-    """
-
-    @abc.abstractmethod
-    def _execute(self, command: Command[Any]) -> T:
-        """Send ``command`` and return its reply (sync) or an awaitable of it (async)."""
-
-
-class SyncSurface(abc.ABC):
-    """Base of the synchronous clients: ``_execute`` returns the command's result.
-
-    Examples:
-        >>> issubclass(SyncSurface, AsyncSurface)
-        False
-    """
-
-    @abc.abstractmethod
-    def _execute(self, command: Command[R]) -> R:
-        """Send ``command`` and wait for its result."""
-
-
-class AsyncSurface(abc.ABC):
-    """Base of the asyncio clients: ``_execute`` returns an awaitable of the command's result.
-
-    Examples:
-        >>> issubclass(AsyncSurface, SyncSurface)
-        False
-    """
-
-    @abc.abstractmethod
-    def _execute(self, command: Command[R]) -> Awaitable[R]:
-        """Send ``command``; await the result."""
-
 
 # -- argument checks ----------------------------------------------------------------
 #
-# Every surface method's arguments are checked against its annotations before the
+# Every client method's arguments are checked against its annotations before the
 # command is built, so a wrong type is a UsageError naming the method, the argument
 # and what it allows, raised before anything is sent. The checks are made once per
 # method (at its first call, when every name its annotations use exists) and cost a
@@ -336,7 +274,7 @@ _SECRET_WORDS = ("password", "token", "secret", "auth", "credential", "key")
 
 
 class _Checks:
-    """The argument checks of one surface method, made once."""
+    """The argument checks of one client method, made once."""
 
     __slots__ = ("keywords", "method", "positional")
 
@@ -417,8 +355,8 @@ CALLER_ERRORS = (TypeError, ValueError, AttributeError)
 
 
 def argument_checks(function: Callable[..., Any], method: str) -> Callable[[tuple[Any, ...], dict[str, Any]], None]:
-    """The annotation checks of method ``function`` (``self`` skipped) as one callable, for
-    decorators of their own that want what :class:`SurfaceMethod` does before it sends.
+    """The annotation checks of method ``function`` (``self`` skipped) as one callable (what
+    :func:`checked` runs before a method's body), for code that checks arguments itself.
 
     Call it on first use, not at decoration time (annotations may name classes defined later).
 
@@ -511,170 +449,3 @@ def _binds(method: Callable[..., Any], owner: Any, args: tuple[Any, ...], kwargs
     except TypeError:
         return False
     return True
-
-
-class SurfaceMethod(abc.ABC, Generic[P, R]):
-    """What :func:`command` and :func:`iotws.flows.flow` share: a method written once.
-
-    Looked up on a sync client (:class:`SyncSurface`) it returns ``R``; on an async
-    client (:class:`AsyncSurface`) ``Awaitable[R]``. Subclasses say how to run the
-    decorated function on a client (:meth:`invoke`).
-
-    Arguments are checked against the method's annotations before it runs (``str``,
-    ``int``, ``float``, ``bool``, enums, ``X | None``, lists and mappings of those,
-    classes): a wrong type raises :class:`~iotws.errors.UsageError` and nothing is
-    sent. ``Any`` and ``object`` parameters are not checked.
-
-    Examples:
-        >>> issubclass(command, SurfaceMethod)
-        True
-    """
-
-    def __init__(self, function: Callable[..., Any]) -> None:
-        self.function = function
-        self._checks: _Checks | None = None
-        self.__doc__ = function.__doc__
-        self.__name__ = getattr(function, "__name__", "method")
-        self.__qualname__ = getattr(function, "__qualname__", self.__name__)
-        self.__module__ = function.__module__
-        self.__wrapped__ = function
-
-    @abc.abstractmethod
-    def invoke(self, owner: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run the method on client ``owner``."""
-
-    def check_arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Raise :class:`~iotws.errors.UsageError` for an argument its annotation refuses."""
-        checks = self._checks
-        if checks is None:
-            checks = self._checks = _Checks(self.function, self.__name__)
-        if checks:
-            checks.check(args, kwargs)
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
-
-    @overload
-    def __get__(self, obj: SyncSurface, owner: type[Any]) -> Callable[P, R]: ...
-
-    @overload
-    def __get__(self, obj: AsyncSurface, owner: type[Any]) -> Callable[P, Awaitable[R]]: ...
-
-    def __get__(self, obj: object, owner: type[Any]) -> Any:
-        if obj is None:
-            return self
-        return BoundMethod(self, obj)
-
-    def __call__(self, obj: Any, *args: P.args, **kwargs: P.kwargs) -> Any:
-        """Call through the class: ``Client.read(client, ...)``."""
-        return self.invoke(obj, *args, **kwargs)
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        return inspect.signature(self.function)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.__qualname__}>"
-
-
-class command(SurfaceMethod[P, R]):
-    """Decorator for a surface method that builds one :class:`Command`: written once, typed twice.
-
-    The decorated function returns a ``Command[R]``. Looked up on a sync client the
-    method returns ``R``; on an async client it returns ``Awaitable[R]``; type
-    checkers see both precisely.
-
-    Examples:
-        >>> class Ping(Command[str]):
-        ...     def encode(self, token):
-        ...         return ["ping"]
-        >>> class PingSurface:
-        ...     @command
-        ...     def ping(self) -> Ping:
-        ...         "Ask the server whether it is alive."
-        ...         return Ping()
-        >>> class Loopback(SyncSurface, PingSurface):
-        ...     def _execute(self, cmd):
-        ...         return cmd.encode(None)[0]
-        >>> Loopback().ping()
-        'ping'
-        >>> Loopback.ping.__doc__
-        'Ask the server whether it is alive.'
-        >>> class Echo(Command[str]):
-        ...     def __init__(self, text):
-        ...         self.text = text.strip()
-        ...     def encode(self, token):
-        ...         return [self.text]
-        >>> class EchoSurface(SyncSurface):
-        ...     @command
-        ...     def echo(self, text: str) -> Echo:
-        ...         return Echo(text)
-        ...     def _execute(self, cmd):
-        ...         return cmd.encode(None)[0]
-        >>> EchoSurface().echo(12)
-        Traceback (most recent call last):
-        iotws.errors.UsageError: echo: text must be a str, not int 12; nothing was sent
-    """
-
-    def __init__(self, build: Callable[Concatenate[Any, P], Command[R]]) -> None:
-        super().__init__(build)
-        self.build = build
-
-    def invoke(self, owner: Any, *args: Any, **kwargs: Any) -> Any:
-        """Check the arguments, build the command and execute it on ``owner``."""
-        self.check_arguments(args, kwargs)
-        try:
-            built = self.build(owner, *args, **kwargs)
-        except IotwsError:
-            raise
-        except CALLER_ERRORS as exc:
-            raise caller_error(self.__name__, exc) from exc
-        return owner._execute(built)
-
-
-class BoundMethod:
-    """A surface method looked up on a client: call it to run it.
-
-    Light on purpose (it is made on every attribute lookup); ``help()`` and
-    ``inspect.signature`` show the method's own documentation and parameters.
-
-    Examples:
-        >>> class Ping(Command[str]):
-        ...     def encode(self, token):
-        ...         return ["ping"]
-        >>> class Loopback(SyncSurface):
-        ...     @command
-        ...     def ping(self, times: int = 1) -> Ping:
-        ...         "Ping."
-        ...         return Ping()
-        ...     def _execute(self, cmd):
-        ...         return "pong"
-        >>> bound = Loopback().ping
-        >>> bound(), str(inspect.signature(bound))
-        ('pong', '(times: int = 1) -> Ping')
-    """
-
-    __slots__ = ("_method", "_owner")
-
-    def __init__(self, method: SurfaceMethod[Any, Any], owner: Any) -> None:
-        self._method = method
-        self._owner = owner
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._method.invoke(self._owner, *args, **kwargs)
-
-    @property
-    def __doc__(self) -> str | None:  # type: ignore[override]
-        return self._method.__doc__
-
-    @property
-    def __name__(self) -> str:
-        return self._method.__name__
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        signature = inspect.signature(self._method.function)
-        return signature.replace(parameters=list(signature.parameters.values())[1:])
-
-    def __repr__(self) -> str:
-        return f"<bound {self._method.__qualname__} of {self._owner!r}>"

@@ -31,7 +31,7 @@ Examples:
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar, Unpack
+from typing import TypeVar, Unpack
 
 from iotws.client import SyncClientBase
 from iotws.commands import checked
@@ -89,7 +89,7 @@ class _Sender(SyncClientBase[CoreT, EventT]):
     logger_name = "iotws.farmws"
 
     @checked
-    def send(self, event: str, data: Any) -> None:
+    def send(self, event: str, data: object) -> None:
         """Send ``{"event": event, "data": data}`` for any event name.
 
         ``event`` must be a non-empty string and ``data`` a JSON value
@@ -421,7 +421,7 @@ class DeviceClient(_Sender[DeviceCore, DeviceEvent]):
         self._execute(SendCommand(SensorStatus(sensor_ids(connected, "sensor_status")).to_wire()))
 
     @checked
-    def reply(self, return_id: str, result: Any) -> None:
+    def reply(self, return_id: str, result: object) -> None:
         """Answer a command by hand (when no handler did); once per id, else :class:`~iotws.errors.UsageError`.
 
         Examples:

@@ -96,7 +96,7 @@ LiveEvent: TypeAlias = Snapshot | ServerError | GenericEvent | LinkEvent
 Event: TypeAlias = DeviceCommand | ServerError | Snapshot | AnyFarmEvent | LinkEvent
 
 #: A device command handler: gets the command, returns the reply result (or an awaitable of it).
-CommandHandler = Callable[[DeviceCommand], Any]
+CommandHandler = Callable[[DeviceCommand], object]
 #: Runs an awaitable handler result later, then calls :meth:`DeviceCore.deferred_result`.
 DeferHandler = Callable[[DeviceCommand, Awaitable[Any]], None]
 

@@ -174,7 +174,7 @@ class Client(SyncClientBase[RealtimeCore, Event]):
             ...     with Client(url) as client:
             ...         return client.set(Point("0.0.0.1", "3000", DataType.FLOAT), 3.3)
             >>> with GlobiotsSimulator(time_scale=20).run() as sim:
-            ...     synchronous.run(main(sim.base_url)).ok
+            ...     main(sim.base_url).ok
             True
         """
         return self._set_data(SetOne(SetRequest([PointWrite.of(point, value)]), check=check, timeout=timeout))

@@ -6,6 +6,10 @@ block becomes one module named after its page and position
 (``docs/evok.md`` block 2 -> ``docs_evok_2.py``). A block that is not meant to be a
 whole program (a session transcript, a fragment) is fenced as ``pycon`` or ``text``.
 
+A notebook page (:data:`NOTEBOOK_PAGES`) is a sequence of cells that share one kernel:
+its blocks become one module, in order, and a cell that uses top-level ``await`` (as
+Jupyter allows) becomes the body of an ``async def`` there, so it is checked too.
+
 Usage::
 
     python scripts/doc_examples.py OUT_DIR [PAGE.md ...]
@@ -22,12 +26,36 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Pages whose blocks are the cells of one notebook.
+NOTEBOOK_PAGES = ("docs/jupyter.md",)
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def blocks(markdown: str) -> list[str]:
     """The fenced ``python`` blocks of a Markdown text, in order."""
     return _BLOCK.findall(markdown)
+
+
+def notebook(cells: list[str]) -> str:
+    """One module of a notebook's cells; a cell with top-level ``await`` is wrapped in a coroutine.
+
+    Examples:
+        >>> print(notebook(["x = 1\\n", "await f(x)\\n"]), end="")
+        x = 1
+        <BLANKLINE>
+        <BLANKLINE>
+        async def cell_2() -> None:
+            await f(x)
+    """
+    parts = []
+    for number, cell in enumerate(cells, start=1):
+        try:
+            compile(cell, f"cell {number}", "exec")
+        except SyntaxError:  # top-level await: valid in a notebook, not in a module
+            body = "".join(f"    {line}" if line.strip() else line for line in cell.splitlines(keepends=True))
+            cell = f"\n\nasync def cell_{number}() -> None:\n{body}"
+        parts.append(cell)
+    return "".join(parts)
 
 
 def pages() -> list[Path]:
@@ -50,7 +78,12 @@ def main(argv: list[str]) -> int:
     chosen = [Path(p).resolve() for p in argv[1:]] or pages()
     count = 0
     for page in chosen:
-        for index, code in enumerate(blocks(page.read_text(encoding="utf-8")), start=1):
+        found = blocks(page.read_text(encoding="utf-8"))
+        if page.relative_to(ROOT).as_posix() in NOTEBOOK_PAGES:
+            (out / f"{module_name(page, 1)}.py").write_text(notebook(found), encoding="utf-8")
+            count += 1
+            continue
+        for index, code in enumerate(found, start=1):
             (out / f"{module_name(page, index)}.py").write_text(code, encoding="utf-8")
             count += 1
     print(f"doc_examples: {count} examples written to {out}")

@@ -50,7 +50,7 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"\(aiohttp\)", "(websocket-client)"),
     # docstring examples: the event loop goes away
     (r"^[ \t]*>>> import asyncio\n", ""),
-    (r"\basyncio\.run\((.*)\)$", r"\1"),
+    (r"\basyncio\.run\(((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*)\)", r"\1"),  # balanced, 3 deep
     # the language
     (r"\basync def\b", "def"),
     (r"\basync with\b", "with"),
@@ -75,7 +75,7 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"^([ \t]*)import asyncio$", r"\1import threading"),
     # prose
     (r"\ban asyncio\b", "a synchronous"),
-    (r"\basyncio\b", "synchronous"),
+    (r"\basyncio\b(?!\.)", "synchronous"),
     (r"\ban awaitable of\b", "a value of"),
     (r"\bawaited\b", "called"),
 )
@@ -113,10 +113,10 @@ def unasync(source: str) -> str:
         with Client(url) as client:
             for event in client.events():
     """
-    text = source
+    text = _OWN_RULE.sub("", source)  # the rule lines go first, so no rule rewrites another
     for pattern, replacement in [*own_rules(source), *RULES]:
         text = re.sub(pattern, replacement, text, flags=re.MULTILINE)
-    return _OWN_RULE.sub("", text)
+    return text
 
 
 def generate(package: str) -> tuple[Path, str]:

@@ -248,6 +248,10 @@ def _parameters(method: Any) -> list[inspect.Parameter]:
     return [p for p in list(signature.parameters.values()) if p.name != "self" and p.kind is not p.VAR_KEYWORD]
 
 
+#: Checked methods that register a callback or handler and send nothing.
+_REGISTERS = frozenset({"on_event", "off_event", "handle", "command", "on_actuation"})
+
+
 def _sending_methods(case: Case) -> list[str]:
     """The public methods of the client that send: those with argument checks (``@checked``)
     and any other named in the table (methods that take no arguments)."""
@@ -259,6 +263,8 @@ def _sending_methods(case: Case) -> list[str]:
         if name.startswith("_") or hasattr(SyncClientBase, name):
             continue
         attr = inspect.getattr_static(sync_cls, name)
+        if name in _REGISTERS:
+            continue
         if (inspect.isfunction(attr) and hasattr(attr, "__wrapped__")) or name in case.valid:
             found.append(name)
     return sorted(found)
@@ -306,13 +312,19 @@ _NOT_A_STR = st.sampled_from([12345, 1.5, ["a", "b"], ("a",), b"bytes", Opaque()
 
 def wrong_values(parameter: inspect.Parameter) -> st.SearchStrategy[Any]:
     """Values of a wrong type for ``parameter``, from its annotation's text."""
-    text = str(parameter.annotation)
+    annotation = parameter.annotation
+    if isinstance(annotation, str):
+        text = annotation
+    elif isinstance(annotation, type):
+        text = annotation.__name__
+    else:
+        text = str(annotation).replace("typing.", "")
     strategies = [_ANYTHING_WRONG]
     if (parameter.name == "timeout" or parameter.name.endswith("_timeout")) and "float" in text:
         strategies.append(_BAD_SECONDS)
     if text in ("str", "str | None"):
         strategies.append(_NOT_A_STR)
-    if text in ("int", "float", "int | None", "float | None", "Number", "bool", "bool | None"):
+    if text in ("int", "float", "int | None", "float | None", "Number", "int | float", "bool", "bool | None"):
         strategies.append(_NOT_A_NUMBER)
     return st.one_of(strategies)
 
