@@ -4,6 +4,7 @@ Controllers expose their data as a byte-addressed memory map (Globiots iConnecto
 16-bit registers (EVOK). This module converts between those bytes and Python values:
 
 * :func:`pack` / :func:`unpack` write and read one value at a byte address of a buffer;
+* :func:`packer` / :func:`unpacker` bind the type, layout and length once, for hot loops;
 * :func:`to_registers` / :func:`from_registers` do the same with lists of 16-bit registers;
 * :func:`to_text` / :func:`from_text` convert to and from the decimal and hex text used on the
   Globiots wire, exactly (a float32 prints as the shortest text that reads back to it);
@@ -11,7 +12,8 @@ Controllers expose their data as a byte-addressed memory map (Globiots iConnecto
 
 Every check happens before anything is written; a bad value raises
 :class:`~iotws.errors.CodecError` naming the type, the value and what is allowed.
-Scalars go through a table of ``struct.Struct`` objects compiled once at import.
+Scalars go through a table of ``struct.Struct`` objects compiled once at import; the
+pre-bound functions are compiled on first use.
 Text of the ``string`` type is UTF-8, padded with NUL bytes to its length.
 
 Examples:
@@ -33,7 +35,7 @@ import re
 import struct
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Final, Literal, TypeAlias, overload
+from typing import Any, Final, Literal, TypeAlias, TypeVar, overload
 
 from iotws.errors import CodecError, excerpt
 
@@ -44,6 +46,8 @@ __all__ = [
     "DataType",
     "IntType",
     "Layout",
+    "Packer",
+    "Unpacker",
     "Value",
     "WordOrder",
     "WritableBuffer",
@@ -51,10 +55,12 @@ __all__ = [
     "from_registers",
     "from_text",
     "pack",
+    "packer",
     "size_of",
     "to_registers",
     "to_text",
     "unpack",
+    "unpacker",
 ]
 
 
@@ -395,7 +401,202 @@ def _build_tables() -> tuple[
 
 _UNPACK_FROM, _PACK_INTO = _build_tables()
 # What the fast paths may raise before touching the buffer: the checked path then explains it.
-_FAST_PATH_MISSES: Final = (KeyError, IndexError, TypeError, ValueError, OverflowError, struct.error)
+_FAST_PATH_MISSES: Final = (KeyError, IndexError, TypeError, ValueError, OverflowError, BufferError, struct.error)
+
+
+# --- pre-bound packers and unpackers -------------------------------------------------------------
+#
+# One function per (type, layout[, length]) doing the least work a checked write or read needs:
+# the value's exact class and range, ``address >= 0`` (struct counts a negative offset from the
+# end), then one precompiled struct call. Anything else (a bool, or an int for a float, NaN, a
+# short or read-only buffer, a bad address...) goes to the checked path of pack/unpack, which
+# does what they would do or raises their CodecError before anything is written. struct's
+# pack_into checks the buffer and the offset before it writes, and zeroes its target only for
+# values it cannot pack, which the checks keep from it.
+#
+# The functions are made from the templates below with their struct calls and limits bound as
+# globals and constants of their own: in CPython 3.11 that is 8-10 % faster per call than a
+# closure (no cells to copy in, no LOAD_DEREF), which is the margin between the budgets and not.
+# They are made on first use (and cached), so importing the codec compiles nothing.
+
+_V = TypeVar("_V")
+
+Packer: TypeAlias = Callable[[WritableBuffer, int, _V], None]
+"""What :func:`packer` gives: a function ``(buf, address, value) -> None`` for values of one type.
+
+Examples:
+    >>> pack_int16: Packer[int] = packer(DataType.INT16)
+    >>> buf = bytearray(2)
+    >>> pack_int16(buf, 0, -2)
+    >>> buf.hex(" ")
+    'ff fe'
+"""
+
+Unpacker: TypeAlias = Callable[[Buffer, int], _V]
+"""What :func:`unpacker` gives: a function ``(buf, address) -> value`` for values of one type.
+
+Examples:
+    >>> unpack_uint16: Unpacker[int] = unpacker(DataType.UINT16)
+    >>> unpack_uint16(b"\\x01\\x02", 0)
+    258
+"""
+
+# (the fast path of each template is the body of its ``if``; ``{...}`` fields are filled in)
+_UNPACK_TEMPLATE: Final = """\
+def {name}(buf, address):
+    try:
+        if {address_ok}:
+            {read}
+    except MISSES:
+        pass
+    return unpack_checked(buf, address, dtype, layout, length)
+"""
+_PACK_TEMPLATE: Final = """\
+def {name}(buf, address, value):
+    try:
+        if {value_ok} and {address_ok}:
+            {write}
+    except MISSES:
+        pass
+    return pack_checked(buf, address, dtype, value, layout, length)
+"""
+_INT_ADDRESS: Final = "address.__class__ is int and address >= 0"  # (string and hexa: no bool either)
+_ONE_DIGIT: Final = 2**30 - 1
+_LONGEST_FAST: Final = 2**24  # bytes of string or hexa
+
+
+def _fixed_parts(dtype: DataType, layout: Layout) -> tuple[dict[str, str], dict[str, str], dict[str, object]]:
+    """The template fields of the unpacker and the packer of a fixed-size type, and their names."""
+    size = _SIZE[dtype]
+    names: dict[str, object] = {}
+    if dtype is _FLOAT:
+        value_ok = f"value.__class__ is float and value >= {-_F32_FAST_MAX!r} and value <= {_F32_FAST_MAX!r}"
+    elif size < 4:
+        lo, hi = _INT_RANGE[dtype]
+        value_ok = f"value.__class__ is int and value >= {lo} and value <= {hi}"
+    else:
+        # CPython 3.11 compares ints fast only below 2**30 (one digit): try those bounds first
+        lo, hi = _INT_RANGE[dtype]
+        small_lo, small_hi = max(lo, -_ONE_DIGIT), min(hi, _ONE_DIGIT)
+        value_ok = (
+            f"value.__class__ is int and (value >= {small_lo} and value <= {small_hi}"
+            f" or value >= {lo} and value <= {hi})"
+        )
+    if size < 4 or layout in (Layout.ABCD, Layout.DCBA):
+        compiled = struct.Struct(("<" if layout.byte_order is ByteOrder.LITTLE else ">") + _FORMAT[dtype])
+        names.update(unpack_from=compiled.unpack_from, pack_into=compiled.pack_into)
+        read = "return unpack_from(buf, address)[0]"
+        write = "return pack_into(buf, address, value)"
+    elif dtype is _FLOAT:  # CDAB (">f") and BADC ("<f"): swap the two 2-byte halves around struct
+        halves, codec = struct.Struct("2s2s"), struct.Struct(">f" if layout is Layout.CDAB else "<f")
+        names.update(unpack_from=halves.unpack_from, pack_into=halves.pack_into)
+        names.update(unpack_float=codec.unpack, pack_float=codec.pack)
+        read = "first, second = unpack_from(buf, address); return unpack_float(second + first)[0]"
+        write = "data = pack_float(value); return pack_into(buf, address, data[2:], data[:2])"
+    elif layout is Layout.CDAB:  # the low word first, both big endian
+        signed = dtype is DataType.INT32
+        names.update(unpack_from=struct.Struct(">Hh" if signed else ">HH").unpack_from)
+        names.update(pack_into=struct.Struct(">HH").pack_into)
+        read = "low, high = unpack_from(buf, address); return high << 16 | low"
+        write = "return pack_into(buf, address, value & 0xFFFF, value >> 16 & 0xFFFF)"
+    else:  # BADC: the high word first, both little endian
+        signed = dtype is DataType.INT32
+        names.update(unpack_from=struct.Struct("<hH" if signed else "<HH").unpack_from)
+        names.update(pack_into=struct.Struct("<HH").pack_into)
+        read = "high, low = unpack_from(buf, address); return high << 16 | low"
+        write = "return pack_into(buf, address, value >> 16 & 0xFFFF, value & 0xFFFF)"
+    unpack_fields = {"address_ok": "address >= 0", "read": read}
+    pack_fields = {"value_ok": value_ok, "address_ok": "address >= 0", "write": write}
+    return unpack_fields, pack_fields, names
+
+
+def _variable_parts(dtype: DataType, size: int) -> tuple[dict[str, str], dict[str, str], dict[str, object]]:
+    """The template fields of the unpacker and the packer of ``string`` or ``hexa`` of ``size`` bytes."""
+    if size > _LONGEST_FAST:  # no struct for that (nor a buffer, likely): the checked path
+        return (
+            {"address_ok": "False", "read": "pass"},
+            {"value_ok": "False", "address_ok": "False", "write": "pass"},
+            {},
+        )
+    compiled = struct.Struct(f"{size}s")  # packing pads with NUL bytes
+    names: dict[str, object] = {"unpack_from": compiled.unpack_from, "pack_into": compiled.pack_into}
+    if dtype is _STRING:
+        read = "return unpack_from(buf, address)[0].rstrip(b'\\x00').decode()"
+        value_ok = "value.__class__ is str"
+        write = (
+            "data = value.encode()\n"
+            f"            if len(data) <= {size} and data[-1:] != b'\\x00':\n"
+            "                return pack_into(buf, address, data)"
+        )
+    else:  # bytes, or hex text of exactly 2 digits a byte (so no spaces, which fromhex skips)
+        read = "return unpack_from(buf, address)[0]"
+        value_ok = "True"
+        names["fromhex"] = bytes.fromhex
+        write = (
+            f"if value.__class__ is bytes and len(value) == {size}:\n"
+            "                return pack_into(buf, address, value)\n"
+            f"            if value.__class__ is str and len(value) == {2 * size}:\n"
+            "                data = fromhex(value)\n"
+            f"                if len(data) == {size}:\n"
+            "                    return pack_into(buf, address, data)"
+        )
+    unpack_fields = {"address_ok": _INT_ADDRESS, "read": read}
+    pack_fields = {"value_ok": value_ok, "address_ok": _INT_ADDRESS, "write": write}
+    return unpack_fields, pack_fields, names
+
+
+def _make(verb: str, dtype: DataType, layout: Layout, length: int | None) -> Any:
+    """Compile the pre-bound packer (``verb == "pack"``) or unpacker of checked arguments."""
+    if length is None:
+        unpack_fields, pack_fields, names = _fixed_parts(dtype, layout)
+    else:
+        unpack_fields, pack_fields, names = _variable_parts(dtype, length)
+    name = f"{verb}_{dtype.short_name}_{layout.value.lower()}" + ("" if length is None else f"_{length}")
+    template, fields = (_PACK_TEMPLATE, pack_fields) if verb == "pack" else (_UNPACK_TEMPLATE, unpack_fields)
+    namespace: dict[str, object] = {
+        "__name__": __name__,
+        "MISSES": _FAST_PATH_MISSES,
+        "pack_checked": _pack_checked,
+        "unpack_checked": _unpack_checked,
+        "dtype": dtype,
+        "layout": layout,
+        "length": length,
+        **names,
+    }
+    exec(compile(template.format(name=name, **fields), f"<iotws.codec {name}>", "exec"), namespace)
+    function = namespace[name]
+    what = f"{dtype.short_name} {layout.value}" if length is None else f"{dtype.short_name} of {length} bytes"
+    origin = "packer" if verb == "pack" else "unpacker"
+    function.__doc__ = f"{verb.capitalize()} one {what} at ``address`` of ``buf`` (from :func:`iotws.codec.{origin}`)."
+    return function
+
+
+# Made on first use: fixed types by (verb, type, layout), string and hexa by (verb, type, layout,
+# length) in a small cache of their own (lengths come from callers), emptied when full.
+_BOUND_FIXED: dict[tuple[str, DataType, Layout], Any] = {}
+_VARIABLE_PACKERS: dict[tuple[Any, Any, Any], Any] = {}
+_VARIABLE_UNPACKERS: dict[tuple[Any, Any, Any], Any] = {}
+_VARIABLE_CACHE_SIZE: Final = 256
+_STRING: Final = DataType.STRING
+_HEXA: Final = DataType.HEXA
+
+
+def _bind(verb: str, dtype: DataType, layout: Layout, length: int | None) -> Any:
+    """The pre-bound function of checked arguments (``length`` only for string and hexa)."""
+    if length is None:
+        key = (verb, dtype, layout)
+        found = _BOUND_FIXED.get(key)
+        if found is None:
+            found = _BOUND_FIXED[key] = _make(verb, dtype, layout, None)
+        return found
+    cache = _VARIABLE_PACKERS if verb == "pack" else _VARIABLE_UNPACKERS
+    found = cache.get((dtype, layout, length))
+    if found is None:
+        found = _make(verb, dtype, layout, length)
+        if len(cache) >= _VARIABLE_CACHE_SIZE:
+            cache.clear()
+        cache[dtype, layout, length] = found
+    return found
 
 
 # --- the public functions ------------------------------------------------------------------------
@@ -460,6 +661,9 @@ def unpack(
                 return _UNPACK_FROM[layout][dtype](buf, address)[0]  # type: ignore[no-any-return]
         except _FAST_PATH_MISSES:
             pass
+    elif (dtype is _STRING or dtype is _HEXA) and length.__class__ is int and length > 0 and layout.__class__ is Layout:
+        bound = _VARIABLE_UNPACKERS.get((dtype, layout, length)) or _bind("unpack", dtype, layout, length)
+        return bound(buf, address)  # type: ignore[no-any-return]
     return _unpack_checked(buf, address, dtype, layout, length)
 
 
@@ -497,7 +701,84 @@ def pack(
                 return
         except _FAST_PATH_MISSES:
             pass
+    elif (dtype is _STRING or dtype is _HEXA) and length.__class__ is int and length > 0 and layout.__class__ is Layout:
+        bound = _VARIABLE_PACKERS.get((dtype, layout, length)) or _bind("pack", dtype, layout, length)
+        bound(buf, address, value)
+        return
     _pack_checked(buf, address, dtype, value, layout, length)
+
+
+@overload
+def packer(dtype: Literal[DataType.FLOAT], layout: Layout = ..., length: int | None = ...) -> Packer[float]: ...
+@overload
+def packer(dtype: IntType, layout: Layout = ..., length: int | None = ...) -> Packer[int]: ...
+@overload
+def packer(dtype: Literal[DataType.STRING], layout: Layout = ..., length: int | None = ...) -> Packer[str]: ...
+@overload
+def packer(dtype: Literal[DataType.HEXA], layout: Layout = ..., length: int | None = ...) -> Packer[bytes | str]: ...
+@overload
+def packer(dtype: DataType, layout: Layout = ..., length: int | None = ...) -> Packer[Any]: ...
+def packer(dtype: DataType, layout: Layout = Layout.ABCD, length: int | None = None) -> Packer[Any]:
+    """:func:`pack` with the type, layout and length bound: ``packer(...)(buf, address, value)``.
+
+    For hot loops: the arguments are checked once, here, and each call does only the checks
+    of the value and the address before one precompiled ``struct`` call. A call writes what
+    :func:`pack` writes and raises what it raises, before anything is written; the same type,
+    layout and length give the same function.
+
+    Examples:
+        >>> pack_flow = packer(DataType.FLOAT, Layout.CDAB)
+        >>> buf = bytearray(8)
+        >>> for address, flow in ((0, 1.5), (4, -2.0)):
+        ...     pack_flow(buf, address, flow)
+        >>> buf.hex(" ")
+        '00 00 3f c0 00 00 c0 00'
+        >>> pack_label = packer(DataType.STRING, length=4)
+        >>> pack_label(buf, 0, "tank")
+        >>> pack_label(buf, 4, "pump 2")
+        Traceback (most recent call last):
+        iotws.errors.CodecError: string: value 'pump 2' needs 6 bytes in UTF-8, allowed at most 4 (length)
+        >>> buf  # untouched by the failed call
+        bytearray(b'tank\\x00\\x00\\xc0\\x00')
+        >>> packer(DataType.HEXA)
+        Traceback (most recent call last):
+        iotws.errors.CodecError: hexa: length is required (the size in bytes)
+    """
+    dtype, layout = _as_dtype(dtype), _as_layout(layout)
+    size = _check_length(dtype, length)
+    return _bind("pack", dtype, layout, None if dtype.size is not None else size)  # type: ignore[no-any-return]
+
+
+@overload
+def unpacker(dtype: Literal[DataType.FLOAT], layout: Layout = ..., length: int | None = ...) -> Unpacker[float]: ...
+@overload
+def unpacker(dtype: IntType, layout: Layout = ..., length: int | None = ...) -> Unpacker[int]: ...
+@overload
+def unpacker(dtype: Literal[DataType.STRING], layout: Layout = ..., length: int | None = ...) -> Unpacker[str]: ...
+@overload
+def unpacker(dtype: Literal[DataType.HEXA], layout: Layout = ..., length: int | None = ...) -> Unpacker[bytes]: ...
+@overload
+def unpacker(dtype: DataType, layout: Layout = ..., length: int | None = ...) -> Unpacker[Value]: ...
+def unpacker(dtype: DataType, layout: Layout = Layout.ABCD, length: int | None = None) -> Unpacker[Any]:
+    """:func:`unpack` with the type, layout and length bound: ``unpacker(...)(buf, address)``.
+
+    The arguments are checked once, here; a call reads what :func:`unpack` reads and raises
+    what it raises. The same type, layout and length give the same function.
+
+    Examples:
+        >>> read_flow = unpacker(DataType.FLOAT, Layout.CDAB)
+        >>> data = bytes.fromhex("00003fc0 0000c000")
+        >>> [read_flow(data, address) for address in (0, 4)]
+        [1.5, -2.0]
+        >>> unpacker(DataType.STRING, length=4)(b"ab\\x00\\x00", 0)
+        'ab'
+        >>> read_flow(data, 6)
+        Traceback (most recent call last):
+        iotws.errors.CodecError: float at address 0x0006 needs 4 bytes but the buffer ends at 0x0008
+    """
+    dtype, layout = _as_dtype(dtype), _as_layout(layout)
+    size = _check_length(dtype, length)
+    return _bind("unpack", dtype, layout, None if dtype.size is not None else size)  # type: ignore[no-any-return]
 
 
 def size_of(dtype: DataType, length: int | None = None) -> int:
@@ -893,10 +1174,11 @@ def _unpack_checked(buf: object, address: object, dtype: object, layout: object,
 def _pack_checked(buf: object, address: object, dtype: object, value: object, layout: object, length: object) -> None:
     dtype, layout = _as_dtype(dtype), _as_layout(layout)
     size = _check_length(dtype, length)
-    data = _encode(dtype, value, layout, size)
+    # (a string is padded once it fits: a huge length is an address error, not a memory one)
+    data = _encode_text(value, size) if dtype is DataType.STRING else _encode(dtype, value, layout, size)
     view = _view(dtype, buf, writable=True)
     start = _check_span(dtype, address, size, len(view))
-    view[start : start + size] = data
+    view[start : start + size] = data.ljust(size, b"\x00")
 
 
 # --- float32 text --------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ Examples:
 
 from __future__ import annotations
 
+import struct
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, TypeAlias, TypeVar
@@ -41,8 +42,10 @@ from iotws.errors import HandshakeError, IotwsError, ProtocolError, UsageError, 
 from iotws.events import LinkEvent, ProtocolViolation
 from iotws.options import BasicAuth, BearerAuth
 from iotws.sansio import Frame, ProtocolCore, Reply, Submission
-from iotws.xentara.cbor import EncodedFloat, dumps, loads
+from iotws.xentara.cbor import EncodedFloat, _make_uuid, _uuid_from_bytes, dumps, loads
 from iotws.xentara.models import (
+    _ATTRIBUTE_BY_INT,
+    _NO_SUBSCRIPTIONS,
     NIL_UUID,
     AccessRights,
     Attribute,
@@ -62,6 +65,7 @@ from iotws.xentara.models import (
     SubscriptionInfo,
     SubscriptionLost,
     SubSessionAuth,
+    Timestamp,
     UnknownEvent,
     UnknownPacket,
     UnmatchedError,
@@ -817,7 +821,8 @@ class XentaraCore(ProtocolCore):
         self.protocol_version: int | None = None
         self.subscriptions: dict[uuid.UUID, SubscriptionInfo] = {}
         self.paths: dict[uuid.UUID, str] = {}
-        self._routes: dict[tuple[uuid.UUID, Any], set[uuid.UUID]] = {}
+        # element (its UUID's int: a cheap hash) -> attribute -> ids of the subscriptions covering it
+        self._routes: dict[int, dict[Any, set[uuid.UUID]]] = {}
         self._next_id = 0
         # message id -> (token, index); token -> [outcomes, remaining, message ids]
         self._ids: dict[int, tuple[int, int]] = {}
@@ -910,7 +915,19 @@ class XentaraCore(ProtocolCore):
 
     # -- receiving -------------------------------------------------------------
     def receive(self, frame: Frame) -> list[object]:
-        """Parse one message into events and replies (see the module docstring)."""
+        """Parse one message into events and replies (see the module docstring).
+
+        A message of data-change events alone, in the form servers write them, is read straight
+        from its bytes (no cbor2 objects in between); it gives the same events as the general path.
+        """
+        if frame.__class__ is bytes:
+            events = _data_changes(frame, self._routes, self.paths)
+            if events is not None:
+                return events
+        return self._receive_packets(frame)
+
+    def _receive_packets(self, frame: Frame) -> list[object]:
+        """The general path of :meth:`receive`: cbor2, then packet by packet."""
         packets = decode_message(frame)
         out: list[object] = []
         routes = self._routes
@@ -942,16 +959,9 @@ class XentaraCore(ProtocolCore):
         return UnknownEvent(packet[1], packet[2])
 
     def _route(self, event: DataChange) -> DataChange:
-        """The event with the subscriptions that cover it and its element's path."""
-        found: set[uuid.UUID] = set()
-        for attr in event.values:
-            subs = self._routes.get((event.element, attr))
-            if subs:
-                found |= subs
-        path = self.paths.get(event.element)
-        if found:
-            return attrs.evolve(event, subscriptions=frozenset(found), path=path)
-        return event if path is None else attrs.evolve(event, path=path)
+        """The event (fresh from the wire) with the subscriptions that cover it and its element's path."""
+        _route_into(event, event.element, event.values, self._routes, self.paths)
+        return event
 
     def _response(self, packet: list[Any], out: list[object]) -> None:
         message_id = packet[1]
@@ -1049,9 +1059,216 @@ class XentaraCore(ProtocolCore):
                 self._forget_unsubscribed(child)
 
     def _rebuild_routes(self) -> None:
-        routes: dict[tuple[uuid.UUID, Any], set[uuid.UUID]] = {}
+        routes: dict[int, dict[Any, set[uuid.UUID]]] = {}
         for info in self.subscriptions.values():
             for element, attributes in info.items:
+                by_attribute = routes.setdefault(element.int, {})
                 for attr in attributes:
-                    routes.setdefault((element, attr), set()).add(info.id)
+                    by_attribute.setdefault(attr, set()).add(info.id)
         self._routes = routes
+
+
+# -- the fast path of data-change messages ------------------------------------------
+#
+# Servers stream data changes as messages of event packets alone, each in one form:
+#   83 08 00 a3                        [8, 0, {  (an event packet, a map of 3 entries)
+#   00 d9 03e9 a1 04 c4 82 <e> <m>       0: 1001({4: 4([e, m])}),  e in -9/-6/-3
+#   01 d8 25 50 <16 bytes>               1: 37(uuid),
+#   02 a<n> (<attr> d8 79 <value>)*      2: {attr: 121(value), ...}}]
+# _data_changes reads exactly that form straight from the bytes, and gives up (None) at
+# the first byte that is anything else: a reply, another event type, an attribute
+# error (122), a value that is not a scalar, an odd time form, a truncated message.
+# The general path then decodes the message (with the same result for what the fast
+# path reads: tests/xentara/test_fast_path.py checks that on generated messages).
+
+_U16 = struct.Struct(">H").unpack_from
+_U32 = struct.Struct(">I").unpack_from
+_U64 = struct.Struct(">Q").unpack_from
+_F16 = struct.Struct(">e").unpack_from
+_F32 = struct.Struct(">f").unpack_from
+_F64 = struct.Struct(">d").unpack_from
+_EVENT_HEAD = b"\x83\x08\x00\xa3\x00\xd9\x03\xe9\xa1\x04\xc4\x82"  # [8, 0, {0: 1001({4: 4([
+_STAMP_HEAD = _EVENT_HEAD[5:]  # 1001({4: 4([
+_ELEMENT_HEAD = b"\x01\xd8\x25\x50"  # 1: 37(16 bytes
+_UUID_HEAD = b"\x25\x50"  # (after d8) tag 37, 16 bytes
+_EXPONENT_SCALE = {0x28: 1, 0x25: 1000, 0x22: 1_000_000}  # -9, -6, -3
+_SIMPLE_VALUES: dict[int, bool | None] = {0xF4: False, 0xF5: True, 0xF6: None}
+_new = object.__new__
+_set = object.__setattr__
+_from_bytes = int.from_bytes
+_UNSAFE = uuid.SafeUUID.unknown
+# the fast path builds UUIDs as cbor.py does, and only where that gives UUID(bytes=...)
+_FAST_UUID = _make_uuid is _uuid_from_bytes
+
+
+class _GiveUp(Exception):
+    """The message is not in the fast path's form: decode it the general way."""
+
+
+def _argument(data: bytes, i: int, info: int) -> tuple[int, int]:
+    """The argument of a CBOR head with additional information ``info``, and the index after it."""
+    if info < 24:
+        return info, i
+    if info == 24:
+        return data[i], i + 1
+    if info == 25:
+        return _U16(data, i)[0], i + 2
+    if info == 26:
+        return _U32(data, i)[0], i + 4
+    if info == 27:
+        return _U64(data, i)[0], i + 8
+    raise _GiveUp  # indefinite length or reserved
+
+
+def _stamp(data: bytes, i: int) -> tuple[Timestamp, int]:
+    """The time stamp whose exponent is at ``data[i]`` (after ``1001({4: 4([``)."""
+    scale = _EXPONENT_SCALE[data[i]]
+    head = data[i + 1]
+    if head == 0x1B:  # nanoseconds since 1970: 8 bytes
+        mantissa = _U64(data, i + 2)[0]
+        i += 10
+    elif head < 0x20:
+        mantissa, i = _argument(data, i + 2, head)
+    elif head < 0x40:
+        mantissa, i = _argument(data, i + 2, head - 0x20)
+        mantissa = -1 - mantissa
+    else:
+        raise _GiveUp
+    stamp = _new(Timestamp)
+    _set(stamp, "ns", mantissa * scale)
+    return stamp, i
+
+
+def _make_fast_uuid(data: bytes, i: int) -> uuid.UUID:
+    raw = data[i : i + 16]
+    if len(raw) != 16:
+        raise _GiveUp
+    value = _new(uuid.UUID)
+    _set(value, "int", _from_bytes(raw))
+    _set(value, "is_safe", _UNSAFE)
+    return value
+
+
+def _route_into(
+    event: DataChange,
+    element: uuid.UUID,
+    values: dict[AttributeId, Any],
+    routes: dict[int, dict[Any, set[uuid.UUID]]],
+    paths: dict[uuid.UUID, str],
+) -> None:
+    """Put the subscriptions covering a fresh event and its element's path on it."""
+    by_attribute = routes.get(element.int) if routes else None
+    if by_attribute:
+        found: set[uuid.UUID] | None = None
+        for attr in values:
+            subs = by_attribute.get(attr)
+            if subs:
+                found = set(subs) if found is None else found | subs
+        if found:
+            _set(event, "subscriptions", frozenset(found))
+    if paths:
+        path = paths.get(element)
+        if path is not None:
+            _set(event, "path", path)
+
+
+def _data_changes(
+    data: bytes,
+    routes: dict[int, dict[Any, set[uuid.UUID]]],
+    paths: dict[uuid.UUID, str],
+) -> list[object] | None:
+    """The events of a message of data changes in the servers' form, or None (see above)."""
+    try:
+        return _read_data_changes(data, routes, paths)
+    except (_GiveUp, IndexError, KeyError, struct.error, UnicodeDecodeError):
+        return None
+
+
+def _read_data_changes(
+    data: bytes,
+    routes: dict[int, dict[Any, set[uuid.UUID]]],
+    paths: dict[uuid.UUID, str],
+) -> list[object] | None:
+    head = data[0]
+    if not 0x81 <= head <= 0x98 or not _FAST_UUID:
+        return None
+    count, i = _argument(data, 1, head - 0x80)
+    startswith = data.startswith
+    end = len(data)
+    by_int = _ATTRIBUTE_BY_INT
+    out: list[object] = []
+    for _ in range(count):
+        if not startswith(_EVENT_HEAD, i):
+            return None
+        stamp, i = _stamp(data, i + 12)
+        if not startswith(_ELEMENT_HEAD, i):
+            return None
+        element = _make_fast_uuid(data, i + 4)
+        head = data[i + 21]
+        if data[i + 20] != 2 or not 0xA0 <= head <= 0xB7:
+            return None
+        i += 22
+        values: dict[AttributeId, Any] = {}
+        for _ in range(head - 0xA0):
+            key: Any = data[i]
+            if key < 24:
+                i += 1
+            elif key == 24:
+                key = data[i + 1]
+                i += 2
+            elif key == 0xD8 and startswith(_UUID_HEAD, i + 1):
+                key = _make_fast_uuid(data, i + 3)
+                i += 19
+            else:
+                return None
+            if data[i] != 0xD8 or data[i + 1] != 0x79:  # 121(value); anything else: general path
+                return None
+            head = data[i + 2]
+            i += 3
+            value: Any
+            if head < 0x18:
+                value = head
+            elif head == 0xFB:
+                value = _F64(data, i)[0]
+                i += 8
+            elif head == 0xFA:
+                value = _F32(data, i)[0]
+                i += 4
+            elif head == 0xF9:
+                value = _F16(data, i)[0]
+                i += 2
+            elif head == 0xD9:
+                if not startswith(_STAMP_HEAD, i - 1):
+                    return None
+                value, i = _stamp(data, i + 6)
+            elif head < 0x20:
+                value, i = _argument(data, i, head)
+            elif head < 0x40:
+                value, i = _argument(data, i, head - 0x20)
+                value = -1 - value
+            elif head < 0x80:  # a byte or text string
+                size, i = _argument(data, i, head & 0x1F)
+                stop = i + size
+                if stop > end:
+                    return None
+                value = data[i:stop] if head < 0x60 else data[i:stop].decode("utf-8")
+                i = stop
+            elif head == 0xD8 and startswith(_UUID_HEAD, i):
+                value = _make_fast_uuid(data, i + 2)
+                i += 18
+            elif head in _SIMPLE_VALUES:
+                value = _SIMPLE_VALUES[head]
+            else:
+                return None
+            values[by_int.get(key, key)] = value
+        event = _new(DataChange)
+        _set(event, "timestamp", stamp)
+        _set(event, "element", element)
+        _set(event, "values", values)
+        _set(event, "subscriptions", _NO_SUBSCRIPTIONS)
+        _set(event, "extra", {})
+        _set(event, "path", None)
+        if routes or paths:
+            _route_into(event, element, values, routes, paths)
+        out.append(event)
+    return out

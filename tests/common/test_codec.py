@@ -56,7 +56,7 @@ def test_attribute_docstring_examples_hold() -> None:
             test = parser.get_doctest(str(doc.value.value), dict(vars(iotws.codec)), name, source, doc.lineno)
             assert test.examples, name
             runner.run(test)
-    assert runner.summarize(verbose=False) == (0, 7)
+    assert runner.summarize(verbose=False) == (0, 13)
 
 
 # --- types and layouts ---------------------------------------------------------------------------
