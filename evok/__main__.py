@@ -2,12 +2,16 @@
 
 * ``iotws evok simulate [--host H] [--port N] [--v2] [--scan-rate HZ]``: run the
   simulator; the first stdout line is its URL.
-* ``iotws evok watch URL [--filter ro,do,...] [--count N] [--json]``: a live table of
-  the state (one line per change when stdout is not a terminal); ``--json`` prints
-  one JSON object per device state (and per device EVOK no longer lists). With
-  ``--filter`` only those types are shown, in every form.
+* ``iotws evok watch URL [--filter ro,do,...]``: the live device state: a table on a
+  terminal, else one line per change; ``--json`` prints a ``value`` record per device
+  state and a ``removed`` record per device EVOK no longer lists. With ``--filter``
+  only those types are shown, in every form.
 * ``iotws evok set URL DEV CIRCUIT [VALUE] [--param k=v ...] [--confirm]``; a
   ``--confirm`` EVOK cannot honour is refused before connecting.
+
+Every verb takes the common flags of ``iotws`` (``-v/-q``, ``--json``; the client
+verbs ``--connect-timeout``, ``--timeout``, ``--ca-file``, ``--insecure``,
+``--header``; ``watch`` also ``--idle``, ``--count``, ``--no-reconnect``).
 
 Examples:
     >>> parse_value("1"), parse_value("2.5"), parse_value("on"), parse_value("Current")
@@ -17,22 +21,33 @@ Examples:
 from __future__ import annotations
 
 import argparse
-import json
+import datetime as dt
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from iotws.cli import cli_errors, protocol_main
+from iotws.cli import (
+    Output,
+    Record,
+    add_group,
+    add_verb,
+    connect_options,
+    connected,
+    local_text,
+    protocol_main,
+    record,
+    serve,
+    stream,
+)
 from iotws.errors import UsageError
-from iotws.events import Disconnected, ProtocolViolation, Reconnected
 from iotws.evok.client import Client
 from iotws.evok.models import Device
 from iotws.evok.protocol import DeviceChanged, DeviceRemoved, SetCommand, filter_passes, normalize_filter
 from iotws.evok.simulator import EvokSimulator
-from iotws.simulator import serve_cli
 
-__all__ = ["demo", "describe", "parse_value", "register"]
+__all__ = ["demo", "describe", "device_record", "parse_value", "register"]
 
 _TRUE = {"on": 1, "true": 1, "off": 0, "false": 0}
 
@@ -81,51 +96,47 @@ def describe(device: Device) -> str:
     return " ".join(parts) or "-"
 
 
-def _json(event: DeviceChanged | DeviceRemoved) -> str:
+def device_record(event: DeviceChanged | DeviceRemoved, when: dt.datetime | None = None) -> Record:
+    """The ``value`` record of a device state (``removed`` for a device EVOK no longer lists).
+
+    ``point`` is ``"DEV CIRCUIT"``, ``name`` the alias; ``detail`` holds the full state as EVOK sends it.
+
+    Examples:
+        >>> from iotws.evok.models import AnalogInput
+        >>> rec = device_record(DeviceChanged(AnalogInput(dev="ai", circuit="1_01", value=8.7, unit="V"), None))
+        >>> rec["point"], rec["value"], rec["unit"], rec["detail"]["resync"]
+        ('ai 1_01', 8.7, 'V', False)
+    """
+    d = event.device
+    point = f"{d.dev} {d.circuit}"
+    detail: dict[str, Any] = {"dev": d.dev, "circuit": d.circuit, "state": d.to_wire()}
     if isinstance(event, DeviceRemoved):
-        return json.dumps({"type": "DeviceRemoved", "device": event.device.to_wire()}, ensure_ascii=False)
-    return json.dumps(
-        {"type": "DeviceChanged", "resync": event.resync, "device": event.device.to_wire()}, ensure_ascii=False
+        return record("evok", "removed", when, point=point, name=d.alias, detail=detail)
+    detail["resync"] = event.resync
+    return record(
+        "evok", "value", when, point=point, name=d.alias, value=getattr(d, "value", None),
+        unit=getattr(d, "unit", None), detail=detail,
     )
 
 
-def _table(client: Client, devices: list[str] | None) -> str:
-    shown = (d for d in client.state.snapshot().values() if filter_passes(devices, d))
-    rows = sorted(shown, key=lambda d: (d.dev, d.circuit))
-    lines = [f"{'dev':<13} {'circuit':<18} state", "-" * 60]
-    lines += [f"{d.dev:<13} {d.circuit:<18} {describe(d)}" for d in rows]
-    return "\n".join(lines)
-
-
-@cli_errors
-def _watch(args: argparse.Namespace) -> int:
+def _watch(args: argparse.Namespace, out: Output) -> int:
     devices = normalize_filter(d for d in args.filter.split(",") if d) if args.filter is not None else None
-    live = sys.stdout.isatty() and not args.json
-    shown = 0
-    with Client(args.url, filter=devices, connect_timeout=args.timeout) as client:
-        last_draw = 0.0
-        while args.count == 0 or shown < args.count:
-            for event in client.events(timeout=0.5):
-                # the client streams only the filtered types; the check keeps the output to them whatever arrives
-                if isinstance(event, DeviceChanged | DeviceRemoved) and filter_passes(devices, event.device):
-                    shown += 1
-                    if args.json:
-                        print(_json(event), flush=True)
-                    elif not live:
-                        d = event.device
-                        state = describe(d) if isinstance(event, DeviceChanged) else "(removed)"
-                        print(f"{d.dev:<13} {d.circuit:<18} {state}", flush=True)
-                elif isinstance(event, Disconnected | Reconnected | ProtocolViolation):
-                    print(f"{type(event).__name__}: {event}", file=sys.stderr, flush=True)
-                break
-            if live and time.monotonic() - last_draw > 0.2:
-                last_draw = time.monotonic()
-                print("\x1b[2J\x1b[H" + _table(client, devices), flush=True)
-    return 0
+
+    def records(event: object) -> Iterator[tuple[Record, str | None]]:
+        # the client streams only the filtered types; the check keeps the output to them whatever arrives
+        if isinstance(event, DeviceChanged | DeviceRemoved) and filter_passes(devices, event.device):
+            rec = device_record(event)
+            d = event.device
+            state = describe(d) if isinstance(event, DeviceChanged) else "(removed)"
+            when = local_text(dt.datetime.fromisoformat(rec["time"]))
+            yield rec, f"{when}  {d.dev:<5} {d.circuit:<18} {state}"
+
+    client = Client(args.url, filter=devices, **connect_options(args))
+    with connected(client, out), out.live():
+        return stream(out, client.events(timeout=args.idle), records, count=args.count, idle=args.idle)
 
 
-@cli_errors
-def _set(args: argparse.Namespace) -> int:
+def _set(args: argparse.Namespace, out: Output) -> int:
     params: dict[str, Any] = {}  # parse_value() gives int, float or str
     if args.value is not None:
         params["value"] = parse_value(args.value)
@@ -139,56 +150,56 @@ def _set(args: argparse.Namespace) -> int:
     SetCommand(args.dev, args.circuit, params, confirm=args.confirm)  # bad arguments fail before connecting
     if args.confirm and "timeout" in params:
         raise UsageError("--param timeout (EVOK's own) cannot go with --confirm: send it without --confirm")
-    with Client(args.url, connect_timeout=args.timeout, request_timeout=args.timeout, reconnect=None) as client:
+    point = f"{args.dev} {args.circuit}"
+    client = Client(args.url, **connect_options(args, reconnect=None))
+    with connected(client, out):
         if not args.confirm:
             client.send(args.dev, args.circuit, **params)
-            print(f"sent {args.dev} {args.circuit} {params} (EVOK does not reply)")
+            detail = {"confirmed": False, "params": params}
+            rec = record("evok", "result", None, point=point, ok=True, value=params.get("value"), detail=detail)
+            out.emit(rec, f"sent {point} {params} (EVOK does not reply)")
             return 0
         result = client.set(args.dev, args.circuit, **params)
-    print(f"confirmed {result.dev} {result.circuit}: {describe(result)}")
+    detail = {"confirmed": True, "params": params, "state": result.to_wire()}
+    rec = record(
+        "evok", "result", None, point=f"{result.dev} {result.circuit}", ok=True, value=getattr(result, "value", None),
+        detail=detail,
+    )
+    out.emit(rec, f"confirmed {result.dev} {result.circuit}: {describe(result)}")
     return 0
 
 
-def _simulate(args: argparse.Namespace) -> int:
+def _simulate(args: argparse.Namespace, out: Output) -> int:
     sim = EvokSimulator(host=args.host, port=args.port, v2=args.v2, scan_rate=args.scan_rate)
-    return serve_cli(sim)
+    return serve(sim, out, banner=lambda: {"watch": f"iotws evok watch {sim.url()}"})
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], prog: str | None = None) -> None:
     """Add ``iotws evok`` and its verbs to the ``iotws`` parser."""
-    parser = subparsers.add_parser("evok", help="Unipi EVOK WebSocket API", prog=prog)
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    verbs = add_group(subparsers, "evok", help="Unipi EVOK WebSocket API", prog=prog)
 
-    simulate = verbs.add_parser("simulate", help="run the EVOK simulator (prints its URL first)")
-    simulate.add_argument("--host", default="127.0.0.1")
-    simulate.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    simulate = add_verb(verbs, "simulate", _simulate, help="run the EVOK simulator (prints its URL first)",
+                        interrupted=0)
+    simulate.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    simulate.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
     simulate.add_argument("--v2", action="store_true", help="behave as EVOK 2.x (v2 names, full answered)")
     simulate.add_argument("--scan-rate", type=float, default=50.0, help="scans per second (default 50)")
-    simulate.set_defaults(func=_simulate)
 
-    watch = verbs.add_parser("watch", help="show the live device state")
-    watch.add_argument("url", help="e.g. ws://plc/ws or ws://127.0.0.1:8080/ws")
+    watch = add_verb(verbs, "watch", _watch, help="show the live device state", client=True, streams=True)
+    watch.add_argument("url", metavar="URL", help="e.g. ws://plc/ws or ws://127.0.0.1:8080/ws")
     watch.add_argument("--filter", help="device types, e.g. ro,di,ai (friendly names accepted)")
-    watch.add_argument(
-        "--count", type=int, default=0, help="exit after N device states or removals (0: run until Ctrl-C)"
-    )
-    watch.add_argument("--json", action="store_true", help="one JSON object per device state or removal")
-    watch.add_argument("--timeout", type=float, default=10.0, help="connect timeout in seconds")
-    watch.set_defaults(func=_watch)
 
-    setter = verbs.add_parser("set", help="write to a device (value-dict form)")
-    setter.add_argument("url")
-    setter.add_argument("dev", help="device type: ro/relay, do/output, led, ao, ai, di, wd...")
-    setter.add_argument("circuit", help="circuit, e.g. 2_01, or an alias")
-    setter.add_argument("value", nargs="?", help="the value (1/0, on/off, a number, a mode name)")
+    setter = add_verb(verbs, "set", _set, help="write to a device (value-dict form)", client=True)
+    setter.add_argument("url", metavar="URL")
+    setter.add_argument("dev", metavar="DEV", help="device type: ro/relay, do/output, led, ao, ai, di, wd...")
+    setter.add_argument("circuit", metavar="CIRCUIT", help="circuit, e.g. 2_01, or an alias")
+    setter.add_argument("value", metavar="VALUE", nargs="?", help="the value (1/0, on/off, a number, a mode name)")
     setter.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="more parameters")
-    setter.add_argument("--confirm", action="store_true", help="wait until EVOK reports the new value")
-    setter.add_argument("--timeout", type=float, default=10.0, help="connect and confirm timeout in seconds")
-    setter.set_defaults(func=_set)
+    setter.add_argument("--confirm", action="store_true", help="wait (up to --timeout) until EVOK reports the value")
 
 
-def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
-    """Run the simulator and a client for ``seconds``, reporting live values; toggles a relay.
+def demo(seconds: float, report: Callable[[str, str, str], None], stop: threading.Event | None = None) -> None:
+    """Run the simulator and a client for ``seconds`` (or until ``stop``), reporting live values; toggles a relay.
 
     Examples:
         >>> rows = {}
@@ -196,6 +207,7 @@ def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
         >>> "ro 2_01" in rows
         True
     """
+    stop = stop or threading.Event()
     sim = EvokSimulator(di_toggle_period=0.5, temp_interval=0.5, scan_rate=20)
     with sim.run(), Client(sim.url(), request_timeout=2.0) as client:
         shown = ("ro", "di", "ai", "ao", "temp", "do", "led")
@@ -205,7 +217,7 @@ def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
         deadline = time.monotonic() + seconds
         next_toggle = time.monotonic() + 1.0
         on = False
-        while (remaining := deadline - time.monotonic()) > 0:
+        while (remaining := deadline - time.monotonic()) > 0 and not stop.is_set():
             for event in client.events(timeout=min(remaining, 0.2)):
                 if isinstance(event, DeviceChanged) and not event.resync and event.device.dev in shown:
                     d = event.device

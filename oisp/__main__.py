@@ -8,19 +8,24 @@
   :data:`DEFAULT_KEY_DIR`, ``./.iotws-oisp-keys`` in the working directory, made on the
   first run with a ``.gitignore``; ``--key-dir ""`` keeps them in memory only), so tokens
   stay valid when the simulator restarts, as with the real server's ``keys/public.pem``.
-* ``listen URL --device-id ID [--token T | --token-file PATH] [--count N] [--json]
-  [--timeout S] [--grace S] [--dedup-window S]``: register as a device and print
-  actuations. The token may also come from the ``IOTWS_OISP_TOKEN`` environment variable.
-  Identical copies within ``--dedup-window`` (default 1 s; 0 keeps them) count once.
-* ``watch URL ...``: the same options, but every event (lifecycle, pongs, server errors)
-  is printed.
-* ``ping URL [--device-id ID --token ...] [--count N] [--timeout S] [--json]``: the
-  application ping ``{"type":"ping"}`` -> 202 ``PONG``, as a health check (no device
-  needed); with a device id, the device registers first.
+* ``listen URL --device-id ID [--token T | --token-file PATH] [--grace S] [--dedup-window S]``:
+  register as a device and print a ``command`` record per actuation. The token may also
+  come from the ``IOTWS_OISP_TOKEN`` environment variable (or the file), which keeps it out
+  of ``ps`` and the shell history. Identical copies within ``--dedup-window`` (default 1 s;
+  0 keeps them) count once.
+* ``watch URL ...``: the same options, but every event is printed (``link`` records for
+  connection changes, ``pong``, ``event`` records for server errors).
+* ``ping URL [--device-id ID --token ...] [--count N]``: the application ping
+  ``{"type":"ping"}`` -> 202 ``PONG``, as a health check (no device needed); with a device
+  id, the device registers first.
 * ``actuate [URL] --account-id A --device-id D [--command C] [--param NAME=VALUE ...]``:
   push a command through a running iotws simulator's platform side (a real OISP server has
   none: its actuations come from the OISP backend through Redis); without a URL, run an
   in-process simulator and a device, and print the actuation the device received.
+
+Every verb takes the common flags of ``iotws`` (``-v/-q``, ``--json``; the client verbs
+``--connect-timeout``, ``--timeout``, ``--ca-file``, ``--insecure``, ``--header``;
+``listen`` and ``watch`` also ``--idle``, ``--count``, ``--no-reconnect``).
 
 Examples:
     >>> from iotws.cli import main
@@ -32,9 +37,12 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import ssl
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -42,16 +50,38 @@ from urllib.parse import urlsplit, urlunsplit
 
 import websocket
 
-from iotws.cli import cli_errors, print_event, print_stream, protocol_main, to_jsonable
+from iotws.cli import (
+    Output,
+    Record,
+    add_group,
+    add_verb,
+    connect_options,
+    connected,
+    link_record,
+    local_text,
+    protocol_main,
+    read_secret,
+    record,
+    serve,
+    stream,
+)
 from iotws.errors import ConnectError, ConnectionClosed, RemoteError, RequestTimeout, UsageError
 from iotws.oisp.client import Client
-from iotws.oisp.models import CODE_PONG, PING, Actuation
+from iotws.oisp.models import CODE_PONG, PING, Actuation, Pong, Registered, ServerError, UnknownMessage
 from iotws.oisp.protocol import SUBPROTOCOL
 from iotws.oisp.simulator import BLIND_WINDOW, CONTROL_PATH, CONTROL_SUBPROTOCOL, OispSimulator
 from iotws.options import safe_url
-from iotws.simulator import serve_cli
 
-__all__ = ["DEFAULT_KEY_DIR", "TOKEN_ENV", "demo", "health_ping", "push_actuation", "register"]
+__all__ = [
+    "DEFAULT_KEY_DIR",
+    "TOKEN_ENV",
+    "actuation_record",
+    "demo",
+    "device_token",
+    "health_ping",
+    "push_actuation",
+    "register",
+]
 
 DEMO_DEVICE = "demo-001"
 DEMO_ACCOUNT = "demo-account"
@@ -65,6 +95,9 @@ TOKEN_ENV = "IOTWS_OISP_TOKEN"
 #: Default ``--dedup-window`` of ``listen``/``watch``: a real server sends its copies back to back.
 DEFAULT_DEDUP = 1.0
 
+#: Default wait of ``ping`` (connect, and each PONG) without a device.
+DEFAULT_PING_TIMEOUT = 10.0
+
 NOT_A_SIMULATOR = (
     "{url} is not an iotws simulator ({why}): on a real OISP server, actuations come from the "
     "OISP backend (published on Redis, e.g. by POST /v1/api/accounts/{{accountId}}/control or "
@@ -74,12 +107,11 @@ NOT_A_SIMULATOR = (
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], prog: str | None = None) -> None:
     """Add the ``oisp`` sub-command and its verbs to the ``iotws`` parser."""
-    parser = subparsers.add_parser("oisp", help="OISP IoT WebSocket server: device actuations", prog=prog)
-    parser.set_defaults(func=lambda args: _usage(parser))
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+    verbs = add_group(subparsers, "oisp", help="OISP IoT WebSocket server: device actuations", prog=prog)
 
-    sim = verbs.add_parser("simulate", help="run the simulator (prints its URL and a demo token)")
-    sim.add_argument("--host", default="127.0.0.1")
+    sim = add_verb(verbs, "simulate", _simulate, help="run the simulator (prints its URL and a demo token)",
+                   interrupted=0)
+    sim.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     sim.add_argument("--port", type=int, default=5000, help="default 5000 like the real server; 0 picks a free port")
     sim.add_argument("--device-id", default=DEMO_DEVICE, help="device id of the printed demo token")
     sim.add_argument("--account-id", default=DEMO_ACCOUNT, help="account id of the printed demo token")
@@ -95,51 +127,39 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], pr
     sim.add_argument("--key-dir", default=DEFAULT_KEY_DIR, metavar="DIR",
                      help=f"keep the token signing keys here, so tokens survive restarts (default {DEFAULT_KEY_DIR} "
                           "in the working directory; '' keeps them in memory only)")
-    sim.set_defaults(func=cli_errors(_simulate))
 
     for name, help_text in (("listen", "register as a device and print actuations"),
                             ("watch", "register as a device and print every event")):
-        verb = verbs.add_parser(name, help=help_text)
+        verb = add_verb(verbs, name, _listen, help=help_text, client=True, streams=True)
         verb.add_argument("url", metavar="URL")
         _device_arguments(verb, required=True)
-        verb.add_argument("--count", type=int, default=None, help="exit after N events")
-        verb.add_argument("--json", action="store_true", help="one JSON object per line")
-        verb.add_argument("--timeout", type=float, default=None, help="exit after S seconds without an event")
         verb.add_argument("--dedup-window", type=float, default=DEFAULT_DEDUP,
                           help=f"count identical actuations within S s once (default {DEFAULT_DEDUP:g}: real servers "
                                "send one copy per registration; 0 keeps every copy)")
-        verb.set_defaults(func=cli_errors(_listen), every_event=name == "watch")
+        verb.set_defaults(every_event=name == "watch")
 
-    ping = verbs.add_parser("ping", help="application ping (PONG) as a health check; a device is optional")
+    ping = add_verb(verbs, "ping", _ping, help="application ping (PONG) as a health check; a device is optional",
+                    client=True)
     ping.add_argument("url", metavar="URL")
     _device_arguments(ping, required=False)
-    ping.add_argument("--count", type=int, default=1, help="pings to send (default 1)")
-    ping.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for each PONG (default 5)")
-    ping.add_argument("--json", action="store_true", help="one JSON object per PONG")
-    ping.set_defaults(func=cli_errors(_ping))
+    ping.add_argument("--count", type=int, default=1, metavar="N", help="pings to send (default 1)")
 
-    act = verbs.add_parser("actuate", help="push a command to a device through a simulator")
+    act = add_verb(verbs, "actuate", _actuate, help="push a command to a device through a simulator", client=True)
     act.add_argument("url", metavar="URL", nargs="?", help="a running simulator; none: an in-process demo")
     act.add_argument("--account-id", default=DEMO_ACCOUNT)
     act.add_argument("--device-id", default=DEMO_DEVICE)
     act.add_argument("--command", default="LED.v1.0")
     act.add_argument("--component-id", default=None)
     act.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="repeatable")
-    act.add_argument("--json", action="store_true", help="print JSON")
-    act.set_defaults(func=cli_errors(_actuate))
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
 
 
 def _device_arguments(verb: argparse.ArgumentParser, *, required: bool) -> None:
-    verb.add_argument("--device-id", required=required, help="the device id to register")
-    verb.add_argument("--token", default=None,
-                      help=f"the device token (never logged); or --token-file, or the {TOKEN_ENV} environment variable")
-    verb.add_argument("--token-file", default=None, metavar="PATH", help="read the device token from this file")
-    verb.add_argument("--grace", type=float, default=1.5, help="registration grace period (default 1.5 s)")
+    device = verb.add_argument_group("device")
+    device.add_argument("--device-id", required=required, help="the device id to register")
+    device.add_argument("--token", default=None,
+                        help=f"the device token (visible in ps: prefer --token-file or ${TOKEN_ENV}; never logged)")
+    device.add_argument("--token-file", default=None, metavar="PATH", help="read the device token from this file")
+    device.add_argument("--grace", type=float, default=1.5, help="registration grace period (default 1.5 s)")
 
 
 def device_token(token: str | None, token_file: str | None, environ: Mapping[str, str] = os.environ) -> str:
@@ -152,30 +172,14 @@ def device_token(token: str | None, token_file: str | None, environ: Mapping[str
         Traceback (most recent call last):
         iotws.errors.UsageError: no device token: pass --token, --token-file PATH or set IOTWS_OISP_TOKEN
     """
-    if token is not None and token_file is not None:
-        raise UsageError("pass either --token or --token-file, not both")
-    if token_file is not None:
-        try:
-            with open(token_file, encoding="utf-8") as handle:
-                token = handle.read()
-        except OSError as exc:
-            raise UsageError(f"cannot read the token file {token_file!r}: {exc.strerror or exc}") from None
-        where = f"the token file {token_file!r}"
-    elif token is None:
-        token = environ.get(TOKEN_ENV)
-        where = TOKEN_ENV
-        if token is None:
-            raise UsageError(f"no device token: pass --token, --token-file PATH or set {TOKEN_ENV}")
-    else:
-        where = "--token"
-    token = token.strip()
-    if not token:
-        raise UsageError(f"the device token from {where} is empty")
-    return token
+    found = read_secret(token, token_file, TOKEN_ENV, flag="--token", environ=environ)
+    if found is None:
+        raise UsageError(f"no device token: pass --token, --token-file PATH or set {TOKEN_ENV}")
+    return found
 
 
 # -- simulate ---------------------------------------------------------------------------------
-def _simulate(args: argparse.Namespace) -> int:
+def _simulate(args: argparse.Namespace, out: Output) -> int:
     if args.blind_window < 0:
         raise UsageError("--blind-window must be >= 0")
     key_dir = os.path.abspath(args.key_dir) if args.key_dir else None
@@ -184,77 +188,111 @@ def _simulate(args: argparse.Namespace) -> int:
         keep_open_for_other_device=args.keep_open_for_other_device, key_dir=key_dir,
     )
     token = sim.issue_token(args.device_id, args.account_id)  # makes or loads the keys: errors before serving
-    kept = f"keys: {key_dir} (tokens stay valid across restarts)" if key_dir else "keys: in memory (new on restart)"
+    kept = f"{key_dir} (tokens stay valid across restarts)" if key_dir else "in memory (new on restart)"
 
-    def banner(running: object) -> str:
+    def banner() -> dict[str, str]:
         url = sim.url()
-        return "\n".join(
-            [
-                f"device-id: {args.device_id}",
-                f"account-id: {args.account_id}",
-                f"token: {token}",
-                f"listen: iotws oisp listen {url} --device-id {args.device_id} --token {token}",
-                f"actuate: iotws oisp actuate {url} --account-id {args.account_id} "
-                f"--device-id {args.device_id} --param LED=1",
-                kept,
-            ]
-        )
+        return {
+            "device-id": args.device_id,
+            "account-id": args.account_id,
+            "token": token,
+            "listen": f"iotws oisp listen {url} --device-id {args.device_id} --token {token}",
+            "actuate": f"iotws oisp actuate {url} --account-id {args.account_id} "
+                       f"--device-id {args.device_id} --param LED=1",
+            "keys": kept,
+        }
 
-    return serve_cli(sim, None, banner)
+    return serve(sim, out, None, banner)
 
 
 # -- listen / watch ---------------------------------------------------------------------------
-def event_json(event: object) -> Any:
-    """JSON data for one event; an actuation keeps its wire form under ``wire``.
+def actuation_record(event: Actuation) -> Record:
+    """The ``command`` record of an actuation; ``detail["wire"]`` keeps its wire form.
 
     Examples:
-        >>> act = Actuation.from_wire({"type": "command", "content": {"command": "X", "params": []}})
-        >>> event_json(act)["command"]
-        'X'
+        >>> act = Actuation.from_wire({"type": "command", "content": {"command": "X", "deviceId": "d",
+        ...                            "params": [{"name": "LED", "value": "1"}]}})
+        >>> rec = actuation_record(act)
+        >>> rec["point"], rec["name"], rec["params"]
+        ('d', 'X', {'LED': '1'})
     """
-    if isinstance(event, Actuation):
-        return {
-            "type": "Actuation",
-            "command": event.command,
-            "params": event.params_dict(),
-            "account_id": event.account_id,
-            "device_id": event.device_id,
-            "component_id": event.component_id,
-            "wire": event.to_wire(),
-        }
-    return to_jsonable(event)
+    detail = {
+        "account_id": event.account_id,
+        "device_id": event.device_id,
+        "component_id": event.component_id,
+        "wire": event.to_wire(),
+    }
+    return record("oisp", "command", None, point=event.device_id, name=event.command, params=event.params_dict(),
+                  detail=detail)
 
 
-def _print(event: object, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(event_json(event), ensure_ascii=False), flush=True)
-    elif isinstance(event, Actuation):
-        params = " ".join(f"{p.name}={p.value}" for p in event.params)
-        print(f"actuation {event.command} {params} (device {event.device_id}, component {event.component_id})",
-              flush=True)
-    else:
-        print_event(event, False)
+def _actuation_text(rec: Record, event: Actuation) -> str:
+    when = local_text(dt.datetime.fromisoformat(rec["time"]))
+    params = " ".join(f"{p.name}={p.value}" for p in event.params)
+    return f"{when}  actuation {event.command} {params} (device {event.device_id}, component {event.component_id})"
 
 
-def _listen(args: argparse.Namespace) -> int:
-    if args.count is not None and args.count <= 0:
-        raise UsageError("--count must be positive")
+def _records(url: str, every: bool) -> Callable[[object], Iterator[tuple[Record, str | None]]]:
+    def records(event: object) -> Iterator[tuple[Record, str | None]]:
+        if isinstance(event, Actuation):
+            rec = actuation_record(event)
+            yield rec, _actuation_text(rec, event)
+        elif not every:
+            return
+        elif isinstance(event, Pong):
+            yield record("oisp", "pong", None, url=url, detail={"content": event.content}), None
+        elif isinstance(event, Registered | ServerError | UnknownMessage):
+            name = {Registered: "registered", ServerError: "server_error"}.get(type(event), "unknown_message")
+            yield record("oisp", "event", None, name=name, detail={"code": event.code, "content": event.content}), None
+        else:
+            link = link_record("oisp", event, url)
+            if link is not None:
+                yield link
+
+    return records
+
+
+def _listen(args: argparse.Namespace, out: Output) -> int:
     if args.dedup_window < 0:
         raise UsageError("--dedup-window must be >= 0 (0 keeps every copy)")
     token = device_token(args.token, args.token_file)
     every: bool = args.every_event
     dedup = args.dedup_window or None
-    with Client(args.url, args.device_id, token, grace=args.grace, dedup_window=dedup) as dev:
-        stream: Iterator[object] = dev.events(timeout=args.timeout) if every else dev.actuations(timeout=args.timeout)
-        return print_stream(stream, count=args.count, label="oisp", show=lambda event: _print(event, args.json))
+    client = Client(args.url, args.device_id, token, grace=args.grace, dedup_window=dedup, **connect_options(args))
+    with connected(client, out) as dev:
+        out.status(f"registered as device {args.device_id}")
+        records = _records(dev.options.safe_url, every)
+        waiting = "waiting for events" if every else "waiting for actuations"
+        return stream(out, dev.events(timeout=args.idle), records, count=args.count, idle=args.idle, waiting=waiting)
 
 
 # -- ping -------------------------------------------------------------------------------------
-def health_ping(url: str, count: int = 1, timeout: float = 5.0) -> list[float]:
+def _websocket_options(ca_file: str | None, verify: bool, headers: Mapping[str, str] | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if headers:
+        options["header"] = [f"{name}: {value}" for name, value in headers.items()]
+    if not verify:
+        options["sslopt"] = {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
+    elif ca_file:
+        options["sslopt"] = {"ca_certs": ca_file}
+    return options
+
+
+def health_ping(
+    url: str,
+    count: int = 1,
+    timeout: float = DEFAULT_PING_TIMEOUT,
+    *,
+    connect_timeout: float | None = None,
+    ca_file: str | None = None,
+    verify: bool = True,
+    headers: Mapping[str, str] | None = None,
+) -> list[float]:
     """Open ``url`` (subprotocol ``echo-protocol``), send ``count`` application pings, close.
 
-    No device is registered (the server answers pings before registration). Returns the
-    round-trip times in seconds; raises ``ConnectError`` / ``RequestTimeout``.
+    No device is registered (the server answers pings before registration). ``timeout``
+    is the wait for each PONG (and for connecting, unless ``connect_timeout``). Returns
+    the round-trip times in seconds; raises ``ConnectError`` / ``RequestTimeout``.
 
     Examples:
         >>> health_ping("ws://127.0.0.1:9/")  # doctest: +ELLIPSIS
@@ -263,14 +301,19 @@ def health_ping(url: str, count: int = 1, timeout: float = 5.0) -> list[float]:
     """
     if count <= 0 or not timeout > 0:
         raise UsageError("count and timeout must be positive")
+    shown = safe_url(url)
     try:
-        ws = websocket.create_connection(url, timeout=timeout, subprotocols=[SUBPROTOCOL])
+        ws = websocket.create_connection(
+            url, timeout=connect_timeout or timeout, subprotocols=[SUBPROTOCOL],
+            **_websocket_options(ca_file, verify, headers),
+        )
     except websocket.WebSocketBadStatusException as exc:
-        raise ConnectError(f"{url}: upgrade rejected with HTTP {exc.status_code}") from exc
+        raise ConnectError(f"{shown}: upgrade rejected with HTTP {exc.status_code}") from exc
     except Exception as exc:
-        raise ConnectError(f"cannot connect to {url}: {exc}") from exc
+        raise ConnectError(f"cannot connect to {shown}: {exc}") from exc
     times: list[float] = []
     try:
+        ws.settimeout(timeout)
         for _ in range(count):
             started = time.perf_counter()
             ws.send(PING)
@@ -278,9 +321,9 @@ def health_ping(url: str, count: int = 1, timeout: float = 5.0) -> list[float]:
                 try:
                     text = ws.recv()
                 except websocket.WebSocketTimeoutException:
-                    raise RequestTimeout(f"{url}: no PONG within {timeout:g} s") from None
+                    raise RequestTimeout(f"{shown}: no PONG within {timeout:g} s") from None
                 except Exception as exc:
-                    raise ConnectionClosed(f"{url}: the link dropped while waiting for PONG: {exc}") from exc
+                    raise ConnectionClosed(f"{shown}: the link dropped while waiting for PONG: {exc}") from exc
                 try:
                     reply = json.loads(text)
                 except (TypeError, ValueError):
@@ -293,26 +336,30 @@ def health_ping(url: str, count: int = 1, timeout: float = 5.0) -> list[float]:
     return times
 
 
-def _ping(args: argparse.Namespace) -> int:
-    if args.count <= 0 or not args.timeout > 0:
-        raise UsageError("--count and --timeout must be positive")
+def _ping(args: argparse.Namespace, out: Output) -> int:
+    if args.count <= 0:
+        raise UsageError("--count must be positive")
+    options = connect_options(args, reconnect=None)
     if args.device_id is None:
         if args.token is not None or args.token_file is not None:
             raise UsageError("a token needs --device-id (without one, ping does not register)")
-        times = health_ping(args.url, args.count, args.timeout)
+        out.status(f"pinging {safe_url(args.url)}...")
+        times = health_ping(
+            args.url, args.count, args.timeout or DEFAULT_PING_TIMEOUT, connect_timeout=args.connect_timeout,
+            ca_file=args.ca_file, verify=not args.insecure, headers=options.get("headers"),
+        )
     else:
         token = device_token(args.token, args.token_file)
         times = []
-        with Client(args.url, args.device_id, token, grace=args.grace, reconnect=None) as dev:
+        with connected(Client(args.url, args.device_id, token, grace=args.grace, **options), out) as dev:
             for _ in range(args.count):
                 started = time.perf_counter()
-                dev.ping(timeout=args.timeout)
+                dev.ping()
                 times.append(time.perf_counter() - started)
     for rtt in times:
-        if args.json:
-            print(json.dumps({"type": "Pong", "content": "PONG", "rtt_ms": round(rtt * 1000, 3)}), flush=True)
-        else:
-            print(f"PONG from {args.url} in {rtt * 1000:.1f} ms", flush=True)
+        rec = record("oisp", "pong", None, url=safe_url(args.url), rtt_ms=round(rtt * 1000, 3),
+                     detail={"content": "PONG"})
+        out.emit(rec)
     return 0
 
 
@@ -340,7 +387,17 @@ def control_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, CONTROL_PATH, "", ""))
 
 
-def push_actuation(url: str, account_id: str, device_id: str, body: dict[str, Any], timeout: float = 10.0) -> int:
+def push_actuation(
+    url: str,
+    account_id: str,
+    device_id: str,
+    body: dict[str, Any],
+    timeout: float = 10.0,
+    *,
+    ca_file: str | None = None,
+    verify: bool = True,
+    headers: Mapping[str, str] | None = None,
+) -> int:
     """Send one actuation through a running iotws simulator's platform side; returns frames delivered.
 
     The platform side is offered alone as a subprotocol, so a real OISP server (which has
@@ -354,16 +411,18 @@ def push_actuation(url: str, account_id: str, device_id: str, body: dict[str, An
     """
     target = control_url(url)
     try:
-        ws = websocket.create_connection(target, timeout=timeout, subprotocols=[CONTROL_SUBPROTOCOL])
+        ws = websocket.create_connection(
+            target, timeout=timeout, subprotocols=[CONTROL_SUBPROTOCOL], **_websocket_options(ca_file, verify, headers)
+        )
     except websocket.WebSocketBadStatusException as exc:
         why = f"it refused the simulator's platform side with HTTP {exc.status_code}"
-        raise UsageError(NOT_A_SIMULATOR.format(url=url, why=why)) from None
+        raise UsageError(NOT_A_SIMULATOR.format(url=safe_url(url), why=why)) from None
     except Exception as exc:
-        raise ConnectError(f"cannot reach the simulator at {target}: {exc}") from exc
+        raise ConnectError(f"cannot reach the simulator at {safe_url(target)}: {exc}") from exc
     if ws.getsubprotocol() != CONTROL_SUBPROTOCOL:
         ws.close()
         why = f"it answered the platform side with subprotocol {ws.getsubprotocol()!r}"
-        raise UsageError(NOT_A_SIMULATOR.format(url=url, why=why))
+        raise UsageError(NOT_A_SIMULATOR.format(url=safe_url(url), why=why))
     try:
         ws.send(json.dumps({"type": "actuation", "accountId": account_id, "deviceId": device_id, "body": body}))
         reply = json.loads(ws.recv())
@@ -376,10 +435,10 @@ def push_actuation(url: str, account_id: str, device_id: str, body: dict[str, An
     return int(reply["content"]["delivered"])
 
 
-def _actuate(args: argparse.Namespace) -> int:
+def _actuate(args: argparse.Namespace, out: Output) -> int:
     params = _params(args.param)
     if args.url is None:
-        return _actuate_in_process(args, params)
+        return _actuate_in_process(args, params, out)
     content: dict[str, Any] = {
         "accountId": args.account_id,
         "deviceId": args.device_id,
@@ -388,30 +447,35 @@ def _actuate(args: argparse.Namespace) -> int:
         "command": args.command,
         "params": [{"name": n, "value": v} for n, v in params],
     }
-    delivered = push_actuation(args.url, args.account_id, args.device_id, {"type": "command", "transport": "ws",
-                                                                           "content": content})
-    if args.json:
-        print(json.dumps({"delivered": delivered}), flush=True)
-    else:
-        print(f"delivered {delivered} frame(s) to {args.account_id}/{args.device_id}", flush=True)
+    options = connect_options(args)
+    delivered = push_actuation(
+        args.url, args.account_id, args.device_id, {"type": "command", "transport": "ws", "content": content},
+        args.connect_timeout or 10.0, ca_file=args.ca_file, verify=not args.insecure, headers=options.get("headers"),
+    )
+    point = f"{args.account_id}/{args.device_id}"
+    detail = {"delivered": delivered, "command": args.command, "params": dict(params)}
+    rec = record("oisp", "result", None, point=point, ok=True, value=delivered, detail=detail)
+    out.emit(rec, f"delivered {delivered} frame(s) to {point}")
     return 0
 
 
-def _actuate_in_process(args: argparse.Namespace, params: list[tuple[str, str]]) -> int:
+def _actuate_in_process(args: argparse.Namespace, params: list[tuple[str, str]], out: Output) -> int:
     # no blind window: the one actuation is pushed right after the first registration
     with OispSimulator(blind_window=0).run() as sim:
         token = sim.issue_token(args.device_id, args.account_id)
         with Client(sim.url(), args.device_id, token, grace=0.3) as dev:
             sim.actuate_sync(args.account_id, args.device_id, args.command, params, component_id=args.component_id)
             for act in dev.actuations(timeout=10):
-                _print(act, args.json)
+                rec = actuation_record(act)
+                out.emit(rec, _actuation_text(rec, act))
                 return 0
     raise ConnectionClosed("the in-process device received no actuation")
 
 
 # -- demo -------------------------------------------------------------------------------------
-def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
-    """Run a simulator and a device; push LED commands and report what the device receives."""
+def demo(seconds: float, report: Callable[[str, str, str], None], stop: threading.Event | None = None) -> None:
+    """Run a simulator and a device for ``seconds`` (or until ``stop``); push LED commands, report what arrives."""
+    stop = stop or threading.Event()
     deadline = time.monotonic() + seconds
     # no blind window: the demo pushes from its first second on (one device: one copy each)
     with OispSimulator(blind_window=0).run() as sim:
@@ -419,7 +483,7 @@ def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
         with Client(sim.url(), DEMO_DEVICE, token, grace=min(0.5, max(0.05, seconds / 4))) as dev:
             report("oisp", f"{DEMO_DEVICE} registered", "yes")
             n = 0
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not stop.is_set():
                 n += 1
                 sim.actuate_sync(DEMO_ACCOUNT, DEMO_DEVICE, "LED.v1.0", {"LED": str(n % 2), "seq": str(n)})
                 remaining = deadline - time.monotonic()
@@ -429,7 +493,7 @@ def demo(seconds: float, report: Callable[[str, str, str], None]) -> None:
                     continue
                 report("oisp", f"{DEMO_DEVICE} {act.command} LED", str(act.param("LED")))
                 report("oisp", f"{DEMO_DEVICE} actuations", str(n))
-                time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+                stop.wait(min(0.5, max(0.0, deadline - time.monotonic())))
 
 
 if __name__ == "__main__":

@@ -26,25 +26,41 @@ def test_watch_json_count_prints_typed_events(sim: FarmSimulator, capsys: pytest
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     events = [json.loads(line) for line in lines]
-    assert {e["type"] for e in events} <= {
-        "Temperature", "Humidity", "SoilMoisture", "IrrigationStarted", "IrrigationStopped",
-    }
-    assert all(isinstance(e["time"], int) for e in events)
+    assert {(e["protocol"], e["type"]) for e in events} <= {("farmws", "value"), ("farmws", "event")}
+    readings = [e for e in events if e["type"] == "value"]
+    assert {e["point"] for e in readings} <= {"temperature", "humidity", "soil_moisture"}
+    assert {e["name"] for e in events if e["type"] == "event"} <= {"irrigation_started", "irrigation_stopped"}
+    assert all(isinstance(e["detail"]["device_time"], int) for e in events)  # device time: not a Unix time
+    assert all(e["time"].endswith("Z") for e in events)  # when it arrived
+
+
+def test_watch_human_lines(sim: FarmSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["farmws", "watch", sim.url("/"), "--client-id", "42", "--count", "3"]) == 0
+    captured = capsys.readouterr()
+    for line in captured.out.splitlines():  # "12:00:01.234  temperature    223  (device time 8273663)"
+        clock, name, *_ = line.split()
+        assert clock.count(":") == 2 and name in {"temperature", "humidity", "soil_moisture", "irrigation_started",
+                                                  "irrigation_stopped"}
+    assert "farmws: waiting for events (Ctrl-C to stop)" in captured.err
 
 
 def test_watch_live_snapshots(sim: FarmSimulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["farmws", "watch", sim.url("/client/live_hardware_infor"), "--json", "--count", "1"]) == 0
     [line] = capsys.readouterr().out.splitlines()
-    snapshot = json.loads(line)
-    assert snapshot["type"] == "Snapshot"
-    assert "Emulated" in snapshot["devices"]
+    sensor = json.loads(line)  # one value record per sensor of each snapshot
+    assert sensor["type"] == "value" and sensor["point"].startswith("Emulated/")
+    assert sensor["detail"]["device"] == "Emulated" and sensor["detail"]["connected"] in (True, False)
 
 
 async def test_emit_sends_one_event(capsys: pytest.CaptureFixture[str]) -> None:
     with FarmSimulator(emulate=False).run() as server:
         data = '{"time": 8273663, "record": 223}'
-        assert main(["farmws", "emit", server.url("/"), "temperature", "--data", data]) == 0
+        assert main(["farmws", "emit", server.url("/"), "temperature", "--data", data, "--json"]) == 0
         await wait_until(lambda: server.received == [Temperature(time=8273663, record=223)])
+        sent = json.loads(capsys.readouterr().out)
+        assert (sent["type"], sent["point"], sent["ok"], sent["value"]) == (
+            "result", "temperature", True, {"time": 8273663, "record": 223}
+        )
 
 
 @pytest.mark.parametrize(
@@ -64,7 +80,7 @@ def test_emit_rejects_bad_input_with_one_line(
 
 
 def test_watch_refused_connection_is_one_line(free_port: int, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["farmws", "watch", f"ws://127.0.0.1:{free_port}/", "--count", "1"]) == 1
+    assert main(["farmws", "watch", f"ws://127.0.0.1:{free_port}/", "--count", "1", "-q"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: cannot connect")
     assert "Traceback" not in err
@@ -72,15 +88,18 @@ def test_watch_refused_connection_is_one_line(free_port: int, capsys: pytest.Cap
 
 async def test_controller_verb_feeds_a_dashboard(capsys: pytest.CaptureFixture[str]) -> None:
     with FarmSimulator(emulate=False).run() as server:
-        assert main(["farmws", "controller", server.url("/"), "--count", "2", "--interval", "0.05", "--json"]) == 0
+        assert main(["farmws", "controller", server.url("/"), "--steps", "2", "--interval", "0.05", "--json"]) == 0
         out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-        assert [e["type"] for e in out[:3]] == ["Temperature", "Humidity", "SoilMoisture"]
+        assert [(e["type"], e["point"]) for e in out[:3]] == [
+            ("value", "temperature"), ("value", "humidity"), ("value", "soil_moisture")
+        ]
+        assert {e["detail"]["direction"] for e in out} == {"sent"}
         await wait_until(lambda: len(server.received) == len(out))
 
 
 async def test_controller_verb_as_a_device(capsys: pytest.CaptureFixture[str]) -> None:
     with FarmSimulator(emulate=False).run() as server:
-        args = ["farmws", "controller", server.url("/"), "--device", "Esp", "--count", "3", "--interval", "0.05"]
+        args = ["farmws", "controller", server.url("/"), "--device", "Esp", "--steps", "3", "--interval", "0.05"]
         assert main(args) == 0
         sensors = {"Temperature", "Humidity", "SoilMoisture", "RainDrop"}
         await wait_until(lambda: "Esp" in server.devices and set(server.devices["Esp"].values) == sensors)
@@ -98,7 +117,7 @@ def test_demo_reports_live_values() -> None:
 
 def test_simulate_prints_its_url_first() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "farmws", "simulate", "--port", "0", "--time-scale", "0.05"],
+        [sys.executable, "-m", "iotws.farmws", "simulate", "--port", "0", "--time-scale", "0.05"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

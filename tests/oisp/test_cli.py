@@ -26,7 +26,7 @@ PY = sys.executable
 def simulate_subprocess(*args: str) -> Iterator[tuple[str, dict[str, str]]]:
     """``iotws oisp simulate ARGS`` in a subprocess: its URL and the banner's fields."""
     proc = subprocess.Popen(
-        [PY, "-m", "oisp", "simulate", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [PY, "-m", "iotws.oisp", "simulate", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert proc.stdout is not None
@@ -52,7 +52,7 @@ def simulate_process(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
 def test_simulate_listen_actuate_end_to_end(simulate_process: tuple[str, str, str]) -> None:
     url, device_id, token = simulate_process
     listener = subprocess.Popen(
-        [PY, "-m", "oisp", "listen", url, "--device-id", device_id, "--token", token,
+        [PY, "-m", "iotws.oisp", "listen", url, "--device-id", device_id, "--token", token,
          "--json", "--count", "1", "--grace", "0.2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
@@ -62,9 +62,11 @@ def test_simulate_listen_actuate_end_to_end(simulate_process: tuple[str, str, st
         while delivered == 0 and time.monotonic() < deadline and listener.poll() is None:
             args = ["oisp", "actuate", url, "--account-id", "demo-account", "--device-id", device_id,
                     "--param", "LED=1", "--json"]
-            out = subprocess.run([PY, "-m", "oisp", *args[1:]], capture_output=True, text=True, timeout=30)
+            out = subprocess.run([PY, "-m", "iotws.oisp", *args[1:]], capture_output=True, text=True, timeout=30)
             assert out.returncode == 0, out.stderr
-            delivered = json.loads(out.stdout)["delivered"]
+            result = json.loads(out.stdout)
+            assert (result["type"], result["point"]) == ("result", f"demo-account/{device_id}")
+            delivered = result["value"]
             if delivered == 0:
                 time.sleep(0.1)  # the listener is still registering
         stdout, stderr = listener.communicate(timeout=30)
@@ -72,24 +74,28 @@ def test_simulate_listen_actuate_end_to_end(simulate_process: tuple[str, str, st
         listener.kill()
     assert listener.returncode == 0, stderr
     event = json.loads(stdout.strip().splitlines()[-1])
-    assert event["type"] == "Actuation"
-    assert event["command"] == "LED.v1.0" and event["params"] == {"LED": "1"}
-    assert event["wire"]["content"]["deviceId"] == device_id
+    assert (event["protocol"], event["type"], event["point"]) == ("oisp", "command", device_id)
+    assert event["name"] == "LED.v1.0" and event["params"] == {"LED": "1"}
+    assert event["detail"]["wire"]["content"]["deviceId"] == device_id
+    assert f"registered as device {device_id}" in stderr and "waiting for actuations (Ctrl-C to stop)" in stderr
     assert token not in stderr
 
 
 def test_watch_json_count(capsys: pytest.CaptureFixture[str], oisp_simulator: OispSimulator) -> None:
     sim = oisp_simulator
     token = sim.issue_token("d1", "a1")
-    # watch prints every typed event (lifecycle changes go to stderr); push one once registered
+    # watch prints every typed event (link changes too, as link records); push one once registered
     pusher = threading.Thread(target=_actuate_when_bound, args=(sim, "a1", "d1"), daemon=True)
     pusher.start()
-    code = main(["oisp", "watch", sim.url(), "--device-id", "d1", "--token", token, "--json", "--count", "1",
-                 "--grace", "0.1", "--timeout", "10"])
+    code = main(["oisp", "watch", sim.url(), "--device-id", "d1", "--token", token, "--json", "--count", "2",
+                 "--grace", "0.1", "--idle", "10"])
     pusher.join(timeout=10)
     assert code == 0
-    (line,) = capsys.readouterr().out.strip().splitlines()
-    assert json.loads(line)["type"] == "Actuation"
+    records = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    # every event, the link's too (an actuation in the registration's grace period may come first)
+    assert sorted(r["type"] for r in records) == ["command", "link"]
+    link = next(r for r in records if r["type"] == "link")
+    assert (link["state"], link["url"]) == ("connected", sim.url())
 
 
 def _actuate_when_bound(sim: OispSimulator, account: str, device: str) -> None:
@@ -103,16 +109,19 @@ def _actuate_when_bound(sim: OispSimulator, account: str, device: str) -> None:
 def test_listen_timeout_text_output(capsys: pytest.CaptureFixture[str], oisp_simulator: OispSimulator) -> None:
     sim = oisp_simulator
     token = sim.issue_token("d1", "a1")
-    code = main(["oisp", "listen", sim.url(), "--device-id", "d1", "--token", token, "--timeout", "0.2",
+    code = main(["oisp", "listen", sim.url(), "--device-id", "d1", "--token", token, "--idle", "0.2",
                  "--grace", "0.1"])
     assert code == 0
-    assert capsys.readouterr().out == ""
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "oisp: registered as device d1" in captured.err  # not silent while it waits
+    assert "oisp: waiting for actuations (Ctrl-C to stop)" in captured.err
 
 
 def test_listen_with_a_bad_token_is_one_error_line(
     capsys: pytest.CaptureFixture[str], oisp_simulator: OispSimulator
 ) -> None:
-    code = main(["oisp", "listen", oisp_simulator.url(), "--device-id", "d1", "--token", "eyJ.bad.token"])
+    code = main(["oisp", "listen", oisp_simulator.url(), "--device-id", "d1", "--token", "eyJ.bad.token", "-q"])
     assert code == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "Invalid device token" in err and "\n" not in err
@@ -121,8 +130,8 @@ def test_listen_with_a_bad_token_is_one_error_line(
 
 def test_actuate_against_in_process_simulator(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["oisp", "actuate", "--param", "LED=0", "--param", "color=red"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("actuation LED.v1.0 LED=0 color=red (device demo-001")
+    out = capsys.readouterr().out  # "12:00:01.234  actuation LED.v1.0 ...": local time first
+    assert out.split("  ", 1)[1].startswith("actuation LED.v1.0 LED=0 color=red (device demo-001")
 
 
 def test_actuate_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -216,7 +225,9 @@ def test_ping_verb_without_and_with_a_device(capsys: pytest.CaptureFixture[str],
     token = sim.issue_token("d1", "a1")
     assert main(["oisp", "ping", sim.url(), "--device-id", "d1", "--token", token, "--json", "--grace", "0.1"]) == 0
     (line,) = capsys.readouterr().out.strip().splitlines()
-    assert json.loads(line)["content"] == "PONG"
+    pong = json.loads(line)
+    assert (pong["type"], pong["url"], pong["detail"]) == ("pong", sim.url(), {"content": "PONG"})
+    assert pong["rtt_ms"] > 0
     assert sim.pings == 3 and sim.registrations["d1"] == 1
 
 
@@ -250,7 +261,7 @@ def test_listen_count_counts_an_actuation_once_despite_copies(
             pusher = threading.Thread(target=_push_two_when_bound, args=(sim, "a1", "d1"), daemon=True)
             pusher.start()
             args = ["oisp", "listen", sim.url(), "--device-id", "d1", "--token", token, "--json", "--count", "2",
-                    "--grace", "0.1", "--timeout", "10"]
+                    "--grace", "0.1", "--idle", "10"]
             if dedup is not None:
                 args += ["--dedup-window", dedup]
             assert main(args) == 0
@@ -280,7 +291,7 @@ def test_token_from_the_environment_or_a_file(
 ) -> None:
     sim = oisp_simulator
     token = sim.issue_token("d1", "a1")
-    listen = ["oisp", "listen", sim.url(), "--device-id", "d1", "--timeout", "0.1", "--grace", "0.1"]
+    listen = ["oisp", "listen", sim.url(), "--device-id", "d1", "--idle", "0.1", "--grace", "0.1"]
     monkeypatch.delenv(TOKEN_ENV, raising=False)
     assert main(listen) == 1
     assert "no device token" in capsys.readouterr().err
@@ -296,7 +307,7 @@ def test_token_from_the_environment_or_a_file(
     assert "not both" in capsys.readouterr().err
     assert main([*listen, "--token-file", str(tmp_path / "missing")]) == 1
     err = capsys.readouterr().err
-    assert "cannot read the token file" in err and token not in err
+    assert "cannot read --token-file" in err and token not in err
 
 
 def test_simulate_switches() -> None:

@@ -42,19 +42,28 @@ def test_read_write_lookup(plain_sim: XentaraSimulator, capsys: pytest.CaptureFi
     auth = ("--user", "op", "--password", "pw")
     assert run(capsys, "write", plain_sim.url(), "Group 1.Setpoint", "12.5", *auth)[0] == 0
     status, out, _ = run(capsys, "read", plain_sim.url(), "Group 1.Setpoint", "--json", *auth)
-    assert status == 0 and json.loads(out)["values"] == {"VALUE": 12.5}
+    rec = json.loads(out)
+    assert status == 0 and (rec["type"], rec["point"], rec["name"], rec["value"]) == (
+        "value", "Group 1.Setpoint", "Setpoint", 12.5
+    )
+    status, out, _ = run(capsys, "read", plain_sim.url(), "Group 1.Setpoint", *auth)
+    assert status == 0 and out == "Group 1.Setpoint  12.5\n"
     status, out, _ = run(capsys, "read", plain_sim.url(), "Group 1.Label", "--attribute", "quality", *auth)
-    assert status == 0 and out.split("\t")[1:] == ["QUALITY", "0\n"]
-    status, _, err = run(capsys, "write", plain_sim.url(), "Group 1.Setpoint", "500", *auth)
+    assert status == 0 and out == "Group 1.Label  QUALITY=GOOD\n"  # the quality by name
+    status, _, err = run(capsys, "write", plain_sim.url(), "Group 1.Setpoint", "500", *auth, "-q")
     assert status == 1 and err.startswith("error:") and "out of range" in err
     status, out, _ = run(capsys, "lookup", plain_sim.url(), "Group 1", "Plant", *auth)
-    assert status == 0 and len(out.splitlines()) == 2
+    assert status == 0 and [line.split("  ")[0] for line in out.splitlines()] == ["Group 1", "Plant"]
+    status, out, _ = run(capsys, "lookup", plain_sim.url(), "Plant", "--json", *auth)
+    rec = json.loads(out)
+    assert (rec["type"], rec["point"], rec["kind"]) == ("element", "Plant", None) and len(rec["detail"]["uuid"]) == 36
     status, _, err = run(capsys, "lookup", plain_sim.url(), "Nope", *auth)
     assert status == 1 and "unknown element" in err
 
 
 def test_bad_credentials_is_one_line(plain_sim: XentaraSimulator, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, "read", plain_sim.url(), "Group 1.Setpoint", "--user", "op", "--password", "x")
+    status, out, err = run(capsys, "read", plain_sim.url(), "Group 1.Setpoint", "--user", "op", "--password", "x",
+                           "-q")
     assert status == 1 and out == "" and err.count("\n") == 1 and "401" in err
 
 
@@ -63,8 +72,9 @@ def test_watch_json_count(plain_sim: XentaraSimulator, capsys: pytest.CaptureFix
     status, out, _ = run(capsys, "watch", plain_sim.url(), "Group 1.Data Point 1", "--json", "--count", "3", *auth)
     assert status == 0
     events = [json.loads(line) for line in out.splitlines()]
-    assert len(events) == 3 and all(e["type"] == "DataChange" and "VALUE" in e["values"] for e in events)
-    assert all(e["path"] == "Group 1.Data Point 1" for e in events)  # the key the watch looked up
+    assert len(events) == 3 and all(e["type"] == "value" and isinstance(e["value"], float) for e in events)
+    assert all(e["point"] == "Group 1.Data Point 1" for e in events)  # the key the watch looked up
+    assert all(e["detail"]["timestamp"].endswith("Z") and len(e["detail"]["element"]) == 36 for e in events)
 
 
 def test_watch_prints_paths_and_attribute_names(
@@ -76,10 +86,35 @@ def test_watch_prints_paths_and_attribute_names(
     assert status == 0
     lines = out.splitlines()
     assert len(lines) == 2
-    for line in lines:  # "<timestamp> Plant.Temperature: VALUE=21.5 QUALITY=0"
-        stamp, path, *changes = line.split(" ")
-        assert stamp.endswith("Z") and path == "Plant.Temperature:"
-        assert {change.partition("=")[0] for change in changes} <= {"VALUE", "QUALITY"} and changes
+    for line in lines:  # "12:00:01.234  Plant.Temperature  21.5 QUALITY=GOOD": local time, path, values
+        clock, path, values = line.split("  ")
+        assert clock.count(":") == 2 and path == "Plant.Temperature"
+        value, *others = values.split(" ")
+        assert float(value) and set(others) <= {"QUALITY=GOOD"}
+        assert "Timestamp(" not in line and "UUID(" not in line and "<Attribute" not in line
+
+
+def test_secrets_from_a_file_or_the_environment_are_never_shown(
+    plain_sim: XentaraSimulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from iotws.xentara.__main__ import PASSWORD_ENV
+
+    read = ("read", plain_sim.url(), "Group 1.Setpoint", "--user", "op", "-vv")  # -vv: frames and headers logged
+    secret = tmp_path / "password"
+    secret.write_text("pw\n")
+    status, out, err = run(capsys, *read, "--password-file", str(secret))
+    assert status == 0 and out.startswith("Group 1.Setpoint  ")
+    assert "cHc=" not in err and "b3A6cHc=" not in err  # base64 of the password and of op:pw
+    monkeypatch.setenv(PASSWORD_ENV, "pw")
+    status, out, err = run(capsys, *read)
+    assert status == 0 and out.startswith("Group 1.Setpoint  ") and "b3A6cHc=" not in err
+    monkeypatch.setenv(PASSWORD_ENV, "wrong")
+    status, _, err = run(capsys, *read[:-1], "-q")
+    assert status == 1 and "401" in err and "wrong" not in err
+    status, _, err = run(capsys, *read[:-1], "--password", "pw", "--password-file", str(secret), "-q")
+    assert status == 1 and err == "error: pass either --password or --password-file, not both\n"
+    status, _, err = run(capsys, *read[:-1], "--password-file", str(tmp_path / "missing"), "-q")
+    assert status == 1 and "cannot read --password-file" in err
 
 
 def test_demo_reports_values() -> None:
@@ -93,7 +128,7 @@ WATCH_FLAGS = ("--insecure", "--json", "--count", "3")
 
 def test_simulate_subprocess_with_tls_and_insecure_watch(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "xentara", "simulate", "--port", "0", "--update-interval", "0.02"],
+        [sys.executable, "-m", "iotws.xentara", "simulate", "--port", "0", "--update-interval", "0.02"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -103,15 +138,15 @@ def test_simulate_subprocess_with_tls_and_insecure_watch(tmp_path: Path) -> None
         url = proc.stdout.readline().strip()
         assert url.startswith("wss://127.0.0.1:") and url.endswith("/api/ws")
         watch = subprocess.run(
-            [sys.executable, "-m", "xentara", "watch", url, "Group 1.Data Point 1", *WATCH_FLAGS],
+            [sys.executable, "-m", "iotws.xentara", "watch", url, "Group 1.Data Point 1", *WATCH_FLAGS],
             capture_output=True,
             text=True,
             timeout=60,
         )
         assert watch.returncode == 0, watch.stderr
-        assert [json.loads(line)["type"] for line in watch.stdout.splitlines()] == ["DataChange"] * 3
+        assert [json.loads(line)["type"] for line in watch.stdout.splitlines()] == ["value"] * 3
         refused = subprocess.run(
-            [sys.executable, "-m", "xentara", "browse", url], capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "iotws.xentara", "browse", url], capture_output=True, text=True, timeout=60
         )
         assert refused.returncode == 1 and "certificate" in refused.stderr
     finally:
