@@ -130,10 +130,18 @@ class _Closable(Protocol):
 # -- JSON ----------------------------------------------------------------------------------------
 
 
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The fields of a model class (attrs or msgspec), or ``None`` for anything else."""
+    if attrs.has(cls):
+        return tuple(field.name for field in attrs.fields(cls))
+    fields = getattr(cls, "__struct_fields__", None)  # a msgspec.Struct
+    return tuple(fields) if isinstance(fields, tuple) else None
+
+
 def to_jsonable(obj: Any) -> Any:
     """Turn a typed event or model into plain JSON data.
 
-    An attrs model becomes an object with its class name under ``"type"`` (or under
+    A model (attrs or msgspec) becomes an object with its class name under ``"type"`` (or under
     ``"_type"`` when the model has a field called ``type``) and its fields. A float
     that is not finite becomes ``null`` (JSON has no NaN).
 
@@ -149,12 +157,12 @@ def to_jsonable(obj: Any) -> Any:
         return obj if math.isfinite(obj) else None
     if hasattr(obj, "isoformat") and not isinstance(obj, type):
         return obj.isoformat()
-    if attrs.has(type(obj)):
-        fields = attrs.fields(type(obj))
-        key = "_type" if any(f.name == "type" for f in fields) else "type"
+    names = _field_names(type(obj))
+    if names is not None:
+        key = "_type" if "type" in names else "type"
         data = {key: type(obj).__name__}
-        for field in fields:
-            data[field.name] = to_jsonable(getattr(obj, field.name))
+        for name in names:
+            data[name] = to_jsonable(getattr(obj, name))
         return data
     if isinstance(obj, Mapping):
         return {_key(k): to_jsonable(v) for k, v in obj.items()}

@@ -1,4 +1,4 @@
-"""Typed models of the device objects EVOK sends, one attrs class per emitted ``dev``.
+"""Typed models of the device objects EVOK sends, one frozen ``msgspec.Struct`` per emitted ``dev``.
 
 Every device object on the EVOK WebSocket is the ``full()`` of one device: a JSON
 object with ``dev`` and ``circuit`` and fields that depend on the type. EVOK v3
@@ -9,6 +9,13 @@ tolerated. An unknown ``dev`` becomes a :class:`GenericDevice`. Fields are
 ``None`` where EVOK sends ``null`` (before the first scan) or leaves them out;
 unknown fields (and values of an unexpected type) are kept in ``extra`` and
 explicit ``null`` fields in ``nulls``, so ``to_wire`` gives back what EVOK sent.
+
+Two decoders build equal models. A frame is decoded by msgspec straight into typed
+wire structs (a tagged union on ``dev``), then into the models, as long as it holds
+nothing the typed schema leaves out: an unknown ``dev`` or key (``glob_dev_id``
+excepted), a value of an unexpected type, an explicit ``null``, the non-standard
+``NaN``/``Infinity`` tokens. Such a frame, and any JSON object given to
+:func:`device_from_wire`, goes through the general decoder, which keeps all of it.
 
 Examples:
     >>> d = device_from_wire({"dev": "ro", "circuit": "1_01", "value": 1, "glob_dev_id": 2})
@@ -21,13 +28,14 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
-from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, Union, cast
 
-import attrs
+import msgspec
+from msgspec.structs import force_setattr
 
 from iotws.codec import DataType, Layout, Value, from_registers
 from iotws.errors import ProtocolError, UsageError
+from iotws.jsonwire import WIRE_ERRORS, WireStruct, typed_decoder
 
 __all__ = [
     "ALT_NAMES",
@@ -88,11 +96,34 @@ def emitted_name(dev: str) -> str:
     return ALT_NAMES.get(dev, dev)
 
 
+class _ReadOnlyDict(dict[str, Any]):
+    """A dict that refuses changes: the mappings models share (``modes``, ``aliases``, an empty ``extra``).
+
+    Unlike ``MappingProxyType`` it pickles, and it reads and compares at dict speed.
+    """
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("this mapping is read-only: models share it")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ReadOnlyDict, (dict(self),))
+
+    def __copy__(self) -> _ReadOnlyDict:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _ReadOnlyDict:
+        return self
+
+
 # -- field checkers: return the value when its JSON type fits, else _BAD -------------------------
 
 _BAD: Any = object()
 #: The shared, read-only ``extra`` of objects without unknown fields.
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+_NO_EXTRA: Mapping[str, Any] = _ReadOnlyDict()
 #: The shared ``nulls`` of objects without explicit ``null`` fields.
 _NO_NULLS: frozenset[str] = frozenset()
 _MODE_KEYS = frozenset(("value", "unit", "range"))
@@ -151,11 +182,11 @@ def _modes(v: Any) -> Any:
             if type(info) is not dict:
                 return _BAD
             out[name] = ModeInfo.from_wire(info)
-        result = MappingProxyType(out)
+        result = _ReadOnlyDict(out)
         _MODES_CACHE[:] = [(v, result), *_MODES_CACHE[: _MODES_CACHE_SIZE - 1]]
         return result
     if type(v) is list and all(type(x) is str for x in v):
-        return MappingProxyType({name: ModeInfo() for name in v})
+        return _ReadOnlyDict({name: ModeInfo() for name in v})
     return _BAD
 
 
@@ -163,7 +194,7 @@ def _aliases(v: Any) -> Any:
     if v is None:
         return None
     if type(v) is dict and all(type(t) is dict for t in v.values()):
-        return {name: AliasTarget.from_wire(t) for name, t in v.items()}
+        return _ReadOnlyDict({name: AliasTarget.from_wire(t) for name, t in v.items()})
     return _BAD
 
 
@@ -175,12 +206,13 @@ def _wire(v: Any) -> Any:
     return v
 
 
-@attrs.frozen(slots=True)
-class ModeInfo:
+class ModeInfo(msgspec.Struct, frozen=True, gc=False):
     """One entry of a v3 ``modes`` mapping of an analog input or output.
 
     Examples:
         >>> m = ModeInfo.from_wire({"value": 1, "unit": "V", "range": [0, 10]})
+        >>> m
+        ModeInfo(value=1, unit='V', range=(0, 10))
         >>> m.value, m.unit, m.range
         (1, 'V', (0, 10))
     """
@@ -188,7 +220,11 @@ class ModeInfo:
     value: int | None = None
     unit: str | None = None
     range: tuple[float, float] | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    #: Unknown keys (and values of an unexpected type), as EVOK sent them.
+    extra: Mapping[str, Any] = _NO_EXTRA
+
+    def __repr__(self) -> str:
+        return f"ModeInfo(value={self.value!r}, unit={self.unit!r}, range={self.range!r})"
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> ModeInfo:
@@ -228,18 +264,21 @@ class ModeInfo:
         return out
 
 
-@attrs.frozen(slots=True)
-class AliasTarget:
+class AliasTarget(msgspec.Struct, frozen=True, gc=False):
     """Where a user alias points, as listed by the ``run`` object.
 
     Examples:
-        >>> AliasTarget.from_wire({"circuit": "ro_1_01", "devtype": "ro"}).devtype
-        'ro'
+        >>> AliasTarget.from_wire({"circuit": "ro_1_01", "devtype": "ro"})
+        AliasTarget(circuit='ro_1_01', devtype='ro')
     """
 
     circuit: str | None = None
     devtype: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    #: Unknown keys (and values of an unexpected type), as EVOK sent them.
+    extra: Mapping[str, Any] = _NO_EXTRA
+
+    def __repr__(self) -> str:
+        return f"AliasTarget(circuit={self.circuit!r}, devtype={self.devtype!r})"
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> AliasTarget:
@@ -366,20 +405,30 @@ def _decode_first(cls: Any, data: Mapping[str, Any]) -> Any:
 _REGISTRY: dict[str, type[Device]] = {}
 
 
-def _repr_extra(extra: Mapping[str, Any]) -> str:
-    return repr(dict(extra))
+class _DeviceBase(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """The keyword-only fields of every device state (msgspec places them after the positional ones)."""
+
+    alias: str | None = None
+    #: Unknown fields (and typed ones of an unexpected type), as EVOK sent them.
+    extra: Mapping[str, Any] = _NO_EXTRA
+    #: The typed fields EVOK sent as an explicit ``null`` (``to_wire`` writes them back).
+    nulls: frozenset[str] = _NO_NULLS
 
 
-@attrs.frozen(slots=True)
-class Device:
+class Device(_DeviceBase, frozen=True):
     """Base of every device state: ``dev``, ``circuit``, ``alias`` and unknown fields.
 
     ``key`` is the ``(dev, circuit)`` the state cache uses; ``kind`` is the v3 type name
-    (``ro`` for a v2 physical ``relay``, ``di`` for a v2 ``input``...).
+    (``ro`` for a v2 physical ``relay``, ``di`` for a v2 ``input``...). ``dev`` and
+    ``circuit`` come first (positional); ``alias``, ``extra`` and ``nulls`` are keyword-only.
+    Models compare equal when every field is (``nulls`` included); see :func:`same_state`
+    for the comparison the state cache uses.
 
     Examples:
         >>> Led(dev="led", circuit="1_01", value=1).to_wire()
         {'dev': 'led', 'circuit': '1_01', 'value': 1}
+        >>> Led("led", "1_01", 1)
+        Led(dev='led', circuit='1_01', alias=None, extra={}, value=1)
     """
 
     #: The ``dev`` strings this class models.
@@ -395,11 +444,6 @@ class Device:
 
     dev: str
     circuit: str
-    alias: str | None = attrs.field(default=None, kw_only=True)
-    extra: Mapping[str, Any] = attrs.field(factory=dict, kw_only=True, repr=_repr_extra)
-    #: The typed fields EVOK sent as an explicit ``null`` (``to_wire`` writes them back);
-    #: not part of the state, so not compared.
-    nulls: frozenset[str] = attrs.field(default=_NO_NULLS, kw_only=True, eq=False, repr=False)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -407,6 +451,13 @@ class Device:
         cls._decode = staticmethod(_decode_first)
         for dev in cls.__dict__.get("devs", ()):
             _REGISTRY[dev] = cls
+
+    def __repr__(self) -> str:
+        typed = "".join(f", {name}={getattr(self, name)!r}" for name, _ in self._fields)
+        return (
+            f"{type(self).__name__}(dev={self.dev!r}, circuit={self.circuit!r}, alias={self.alias!r}, "
+            f"extra={dict(self.extra)!r}{typed})"
+        )
 
     @property
     def key(self) -> tuple[str, str]:
@@ -462,8 +513,7 @@ def _spec(**checks: _Check) -> tuple[tuple[str, _Check], ...]:
 Device._decode = staticmethod(_decode_first)  # subclasses get theirs in __init_subclass__
 
 
-@attrs.frozen(slots=True)
-class GenericDevice(Device):
+class GenericDevice(Device, frozen=True):
     """A device of a type this package does not model; every field is in ``extra``.
 
     Examples:
@@ -472,8 +522,7 @@ class GenericDevice(Device):
     """
 
 
-@attrs.frozen(slots=True)
-class Relay(Device):
+class Relay(Device, frozen=True):
     """A relay output (``ro``): ``value`` 0/1.
 
     Examples:
@@ -486,8 +535,7 @@ class Relay(Device):
     value: int | None = None
 
 
-@attrs.frozen(slots=True)
-class DigitalOutput(Device):
+class DigitalOutput(Device, frozen=True):
     """A digital output (``do``), optionally in PWM mode.
 
     Examples:
@@ -507,8 +555,7 @@ class DigitalOutput(Device):
     pwm_duty: float | None = None
 
 
-@attrs.frozen(slots=True)
-class LegacyRelay(DigitalOutput):
+class LegacyRelay(DigitalOutput, frozen=True):
     """EVOK v2's ``relay``: a relay (``relay_type`` "physical") or a digital output ("digital").
 
     Examples:
@@ -526,8 +573,7 @@ class LegacyRelay(DigitalOutput):
         return "ro" if self.relay_type == "physical" else "do"
 
 
-@attrs.frozen(slots=True)
-class DigitalInput(Device):
+class DigitalInput(Device, frozen=True):
     """A digital input (``di``) with its debounce and pulse counter.
 
     Examples:
@@ -558,8 +604,7 @@ class DigitalInput(Device):
     ds_modes: tuple[str, ...] | None = None
 
 
-@attrs.frozen(slots=True)
-class LegacyInput(DigitalInput):
+class LegacyInput(DigitalInput, frozen=True):
     """EVOK v2's ``input`` (a digital input).
 
     Examples:
@@ -575,8 +620,7 @@ class LegacyInput(DigitalInput):
         return "di"
 
 
-@attrs.frozen(slots=True)
-class AnalogInput(Device):
+class AnalogInput(Device, frozen=True):
     """An analog input (``ai``); ``modes`` maps a mode name to its :class:`ModeInfo`.
 
     Examples:
@@ -592,12 +636,11 @@ class AnalogInput(Device):
     value: float | None = None
     unit: str | None = None
     mode: str | None = None
-    modes: Mapping[str, ModeInfo] | None = attrs.field(default=None, repr=lambda m: repr(m and dict(m)))
+    modes: Mapping[str, ModeInfo] | None = None
     range: tuple[float, float] | None = None
 
 
-@attrs.frozen(slots=True)
-class AnalogOutput(AnalogInput):
+class AnalogOutput(AnalogInput, frozen=True):
     """An analog output (``ao``); ``value`` in volts (or its mode's unit).
 
     Examples:
@@ -608,8 +651,7 @@ class AnalogOutput(AnalogInput):
     devs: ClassVar[tuple[str, ...]] = ("ao",)
 
 
-@attrs.frozen(slots=True)
-class Led(Device):
+class Led(Device, frozen=True):
     """A user LED (``led``): ``value`` 0/1.
 
     Examples:
@@ -622,8 +664,7 @@ class Led(Device):
     value: int | None = None
 
 
-@attrs.frozen(slots=True)
-class Watchdog(Device):
+class Watchdog(Device, frozen=True):
     """The board watchdog (``wd``): ``value`` bit 0 = enabled, ``timeout`` in ms.
 
     Examples:
@@ -639,8 +680,7 @@ class Watchdog(Device):
     nv_save: int | None = None
 
 
-@attrs.frozen(slots=True)
-class Register(Device):
+class Register(Device, frozen=True):
     """A Modbus register (``register``), 0..65535; circuits ``<dev>_<addr>[_inp]``.
 
     Examples:
@@ -653,8 +693,7 @@ class Register(Device):
     value: int | None = None
 
 
-@attrs.frozen(slots=True)
-class DataPoint(Device):
+class DataPoint(Device, frozen=True):
     """A data point of an extension (``data_point``; v2 ``unit_register``); read-only.
 
     ``value`` may be a number, the string ``"NaN"`` or ``None``.
@@ -678,8 +717,7 @@ class DataPoint(Device):
         return "data_point"
 
 
-@attrs.frozen(slots=True)
-class Temperature(Device):
+class Temperature(Device, frozen=True):
     """A DS18B20/DS18S20 1-Wire sensor (``temp``); ``time`` is the server's monotonic clock.
 
     v2 sends ``typ`` instead of ``type``: it fills ``type`` too (and stays in ``extra``).
@@ -703,8 +741,7 @@ class Temperature(Device):
     type: str | None = None
 
 
-@attrs.frozen(slots=True)
-class OneWireDevice(Device):
+class OneWireDevice(Device, frozen=True):
     """A DS2438 / DS2408 / DS2413 1-Wire device (``1wdevice``); never passes a filter.
 
     Examples:
@@ -740,8 +777,7 @@ class OneWireDevice(Device):
     type: str | None = None
 
 
-@attrs.frozen(slots=True)
-class OneWireBus(Device):
+class OneWireBus(Device, frozen=True):
     """The 1-Wire bus (``owbus``); never pushed, only in ``all``.
 
     Examples:
@@ -758,8 +794,7 @@ class OneWireBus(Device):
     do_reset: bool | None = None
 
 
-@attrs.frozen(slots=True)
-class OneWirePower(Device):
+class OneWirePower(Device, frozen=True):
     """The 1-Wire power switch (``owpower``): the last written ``value``.
 
     Examples:
@@ -772,8 +807,7 @@ class OneWirePower(Device):
     value: int | None = None
 
 
-@attrs.frozen(slots=True)
-class NvSave(Device):
+class NvSave(Device, frozen=True):
     """The NV-save trigger of a board (``nv_save``).
 
     Examples:
@@ -786,8 +820,7 @@ class NvSave(Device):
     value: int | None = None
 
 
-@attrs.frozen(slots=True)
-class ModbusSlave(Device):
+class ModbusSlave(Device, frozen=True):
     """A Modbus slave EVOK polls (``modbus_slave``).
 
     Examples:
@@ -805,8 +838,7 @@ class ModbusSlave(Device):
     scan_interval: float | None = None
 
 
-@attrs.frozen(slots=True)
-class DeviceInfo(Device):
+class DeviceInfo(Device, frozen=True):
     """The PLC model (``device_info``); only in the ``all`` reply.
 
     Examples:
@@ -823,8 +855,7 @@ class DeviceInfo(Device):
     board_count: int | None = None
 
 
-@attrs.frozen(slots=True)
-class Board(Device):
+class Board(Device, frozen=True):
     """EVOK v2's board objects (``neuron``, ``extension``).
 
     Examples:
@@ -839,8 +870,7 @@ class Board(Device):
     board_count: int | None = None
 
 
-@attrs.frozen(slots=True)
-class Run(Device):
+class Run(Device, frozen=True):
     """The alias table (``run``, circuit ``alias``); only in the ``all`` reply.
 
     Examples:
@@ -854,6 +884,183 @@ class Run(Device):
     _fields = _spec(save=_bool, aliases=_aliases)
     save: bool | None = None
     aliases: Mapping[str, AliasTarget] | None = None
+
+
+# -- the msgspec path: a frame straight into typed wire structs, then into the models ---------------
+#
+# One wire struct per ``dev`` string (a tagged union on ``dev``), built from the model's field
+# table on first use. A wire field accepts what the field's checker accepts, except ``null``:
+# an explicit null (which the models remember in ``nulls``), an unknown key, a value of
+# another type or a ``NaN`` token make msgspec refuse the frame, and the general decoder
+# (``json`` + ``device_from_wire``) parses it instead. Fields without a key default to None.
+
+_Number = bool | int | float
+
+#: What msgspec accepts for a field of each checker. ``modes`` and ``aliases`` stay raw JSON
+#: text until :data:`_NESTED` parses them.
+_WIRE_TYPES: Mapping[_Check, Any] = {
+    _num: _Number,
+    _str: str,
+    _bool: bool | int,
+    _num_or_str: _Number | str,
+    _str_list: tuple[str, ...],
+    _range: tuple[_Number, _Number],
+    _modes: msgspec.Raw,
+    _aliases: msgspec.Raw,
+}
+
+
+class _ModeWire(WireStruct, frozen=True):
+    """One entry of ``modes`` on the wire (see :meth:`ModeInfo.from_wire`)."""
+
+    value: _Number = None  # type: ignore[assignment]  # None: the key is absent
+    unit: str = None  # type: ignore[assignment]
+    range: tuple[_Number, _Number] = None  # type: ignore[assignment]
+
+
+class _AliasWire(WireStruct, frozen=True):
+    """One entry of ``aliases`` on the wire (see :meth:`AliasTarget.from_wire`)."""
+
+    circuit: str = None  # type: ignore[assignment]  # None: the key is absent
+    devtype: str = None  # type: ignore[assignment]
+
+
+class _NestedParser:
+    """Parses the raw text of a nested mapping (``modes``, ``aliases``) into its model value.
+
+    The value is a read-only mapping. The parser keeps the last ``recent`` (text, value)
+    pairs and gives back the same value for the same text: EVOK repeats the ``modes`` of
+    an analog input or output in every event of it, and the alias table in every ``all``
+    reply. Raises ``msgspec.ValidationError`` for what the general decoder must parse.
+    """
+
+    def __init__(self, wire: type[WireStruct], build: Callable[[Any], Any], *, recent: int) -> None:
+        self.wire = wire
+        self.build = build
+        self.recent = recent
+        self.cache: list[tuple[msgspec.Raw, Any]] = []
+        self.decode: Callable[[Any], dict[str, Any]] | None = None
+
+    def __call__(self, raw: msgspec.Raw) -> Any:
+        for text, value in self.cache:
+            if text == raw:
+                return value
+        if self.decode is None:
+            self.decode = typed_decoder(dict[str, self.wire])  # type: ignore[name-defined]
+        build = self.build
+        value = _ReadOnlyDict({name: build(item) for name, item in self.decode(raw).items()})
+        self.cache = [(raw, value), *self.cache[: self.recent - 1]]  # a new list: readers in other threads
+        return value
+
+
+#: The parsers of the fields the wire structs keep as raw text.
+_NESTED: Mapping[_Check, _NestedParser] = {
+    _modes: _NestedParser(_ModeWire, lambda m: ModeInfo(m.value, m.unit, m.range), recent=8),
+    _aliases: _NestedParser(_AliasWire, lambda a: AliasTarget(a.circuit, a.devtype), recent=1),
+}
+
+
+def _set_extras(device: Device, alias: str | None, glob_dev_id: int | None) -> None:
+    """Set the ``alias`` and ``extra`` of a model the msgspec path just built (not shared yet)."""
+    if alias is not None:
+        force_setattr(device, "alias", alias)
+    if glob_dev_id is not None:
+        force_setattr(device, "extra", {"glob_dev_id": glob_dev_id})
+
+
+def _wire_struct(dev: str, cls: type[Device]) -> type[WireStruct]:
+    """The wire struct of objects whose ``dev`` is ``dev``; its ``as_device()`` builds the ``cls`` model.
+
+    Its fields are ``circuit``, the typed fields (in the model's positional order),
+    ``alias``, and ``glob_dev_id`` (which EVOK 2 adds to every object: kept in ``extra``).
+    """
+    checks = dict(cls._fields)
+    names = cls.__struct_fields__[2:-3]  # the positional fields after dev and circuit
+    if set(names) != set(checks):
+        raise TypeError(f"{cls.__name__}: the typed fields {sorted(checks)} are not its positional fields {names}")
+    namespace: dict[str, Any] = {"cls": cls, "dev": dev, "_set_extras": _set_extras}
+    args = ""
+    for name in names:
+        parse = _NESTED.get(checks[name])
+        if parse is None:
+            args += f", self.{name}"
+        else:
+            namespace[f"parse_{name}"] = parse
+            args += f", None if self.{name} is None else parse_{name}(self.{name})"
+    source = f"""def as_device(self):
+    device = cls(dev, self.circuit{args})
+    if self.alias is not None or self.glob_dev_id is not None:
+        _set_extras(device, self.alias, self.glob_dev_id)
+    return device
+"""
+    exec(source, namespace)  # the code comes from the class's own field table, nothing else
+    fields = [(name, _WIRE_TYPES[checks[name]], None) for name in names]
+    wire = msgspec.defstruct(
+        f"_{cls.__name__}Wire_{dev}",
+        [("circuit", str), *fields, ("alias", str, None), ("glob_dev_id", int, None)],
+        bases=(WireStruct,),
+        namespace={"as_device": namespace["as_device"]},
+        module=__name__,
+        tag_field="dev",
+        tag=dev,
+    )
+    return cast("type[WireStruct]", wire)
+
+
+_decode_frame: Callable[[str | bytes], Any] | None = None
+
+
+def _frame_decoder() -> Callable[[str | bytes], Any]:
+    """The typed decoder of whole frames (an array of device objects, or one), built on first use."""
+    global _decode_frame  # built once, on first use, so that importing costs nothing
+    if _decode_frame is None:
+        one: Any = Union[tuple(_wire_struct(dev, cls) for dev, cls in _REGISTRY.items())]  # noqa: UP007
+        _decode_frame = typed_decoder(Union[list[one], one])  # noqa: UP007 - a union built at run time
+    return _decode_frame
+
+
+class _FrameMemo:
+    """The wire structs and models of the last array of several devices a core decoded by the msgspec path.
+
+    EVOK's ``all`` reply lists the same devices in the same order each time, most of
+    them unchanged: a device object equal to the one at the same place in the last
+    array (compared as wire structs, in C) is given that array's model again, which
+    spares building it, and comparing it with the cached state (the same object).
+    """
+
+    __slots__ = ("devices", "wire")
+
+    def __init__(self) -> None:
+        self.wire: list[Any] = []
+        self.devices: list[Device] = []
+
+
+def _typed_frame(frame: str | bytes, memo: _FrameMemo | None = None) -> list[Device] | Device | None:
+    """The models of an EVOK frame by the msgspec path: a list for an array, a model for an object.
+
+    ``None`` when msgspec refuses the frame (see above): the general decoder then
+    decides what it holds. With a ``memo``, an array of several devices reuses the
+    models of the devices that did not change since the last one (see :class:`_FrameMemo`).
+    """
+    try:
+        wire = (_decode_frame or _frame_decoder())(frame)
+        if type(wire) is not list:
+            return wire.as_device()  # type: ignore[no-any-return]
+        if len(wire) == 1:  # the usual event
+            return [wire[0].as_device()]
+        if memo is None:
+            return [item.as_device() for item in wire]
+        last = memo.wire
+        if wire == last:  # at once, in C: the usual refresh, nothing changed
+            devices = memo.devices
+        elif len(wire) == len(last):
+            devices = [d if w == was else w.as_device() for w, was, d in zip(wire, last, memo.devices, strict=True)]
+        else:
+            devices = [item.as_device() for item in wire]
+        memo.wire, memo.devices = wire, devices
+        return devices
+    except WIRE_ERRORS:
+        return None
 
 
 def device_from_wire(data: Any) -> Device:
@@ -884,8 +1091,8 @@ def _same(x: Any, y: Any) -> bool:
     if isinstance(x, (tuple, list)) and isinstance(y, (tuple, list)):
         return type(x) is type(y) and len(x) == len(y) and all(map(_same, x, y))
     cls = type(x)
-    if attrs.has(cls) and type(y) is cls:
-        return all(_same(getattr(x, f.name), getattr(y, f.name)) for f in attrs.fields(cls) if f.eq)
+    if isinstance(x, msgspec.Struct) and type(y) is cls:
+        return all(_same(getattr(x, name), getattr(y, name)) for name in cls.__struct_fields__)
     return bool(x == y)
 
 
@@ -896,8 +1103,8 @@ def same_state(a: Device | None, b: Device | None) -> bool:
     ``nan != nan``, plain ``==`` would call every repeat of it a change.
 
     Examples:
-        >>> nan = float("nan")
-        >>> a, b = AnalogInput(dev="ai", circuit="1_01", value=nan), AnalogInput(dev="ai", circuit="1_01", value=nan)
+        >>> a = AnalogInput(dev="ai", circuit="1_01", value=float("nan"))
+        >>> b = AnalogInput(dev="ai", circuit="1_01", value=float("nan"))
         >>> a == b, same_state(a, b)
         (False, True)
         >>> same_state(a, AnalogInput(dev="ai", circuit="1_01", value=1.0)), same_state(a, None)
@@ -946,12 +1153,37 @@ class State(Mapping[tuple[str, str], Device]):
     def update(self, devices: list[Device]) -> list[Device | None]:
         """Upsert ``devices``; return each one's previous state (``None`` if new)."""
         cache = self._devices
+        if len(devices) == 1:  # the usual event
+            device = devices[0]
+            key = (device.dev, device.circuit)
+            before = cache.get(key)
+            cache[key] = device
+            return [before]
         previous = []
         for d in devices:
             key = (d.dev, d.circuit)
             previous.append(cache.get(key))
             cache[key] = d  # one dict store: atomic for readers in other threads
         return previous
+
+    def _resync(
+        self, devices: list[Device], *, full: bool
+    ) -> tuple[dict[tuple[str, str], Device], list[Device | None], list[Device]]:
+        """Upsert the devices of a snapshot; with ``full``, drop every device it does not list.
+
+        Returns the snapshot by key, each device's previous state (as :meth:`update`)
+        and the dropped devices (as :meth:`retain`).
+        """
+        cache = self._devices
+        listed = {(device.dev, device.circuit): device for device in devices}
+        if len(listed) == len(devices):
+            previous: list[Device | None] = list(map(cache.get, listed))
+            cache.update(listed)  # one dict operation: atomic for readers in other threads
+        else:  # a device listed twice: the second one's previous state is the first one
+            previous = self.update(devices)
+        if not full or len(cache) == len(listed):
+            return listed, previous, []
+        return listed, previous, self.retain(listed)
 
     def retain(self, keys: Collection[tuple[str, str]]) -> list[Device]:
         """Drop every device whose ``(dev, circuit)`` is not in ``keys``; return the dropped ones.

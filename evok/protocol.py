@@ -3,9 +3,10 @@
 EVOK sends JSON arrays (sometimes a bare object) of device states, never replies
 and never errors. The core:
 
-* parses every frame as ``list | dict`` into :class:`~iotws.evok.models.Device` models,
-  upserts them into :class:`~iotws.evok.models.State` and emits one
-  :class:`DeviceChanged` per device;
+* parses every frame (a JSON array, or a bare object) into :class:`~iotws.evok.models.Device`
+  models, by msgspec's typed path or, for what that leaves out, the general decoder (see
+  :mod:`iotws.evok.models`), upserts them into :class:`~iotws.evok.models.State` and
+  emits one :class:`DeviceChanged` per device;
 * on every (re)connection sends the filter (if any) and ``{"cmd": "all"}``, and
   treats the ``all`` reply (the only array carrying ``run``/``device_info`` and
   other never-pushed objects) as a :class:`Snapshot` that resyncs the cache:
@@ -39,14 +40,24 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from operator import attrgetter
 from typing import Any, Literal, TypeAlias, TypeVar, cast, overload
 
-import attrs
+import msgspec
 
 from iotws.commands import Command
 from iotws.errors import ProtocolError, UsageError
 from iotws.events import LinkEvent, ProtocolViolation
-from iotws.evok.models import AnalogOutput, Device, State, device_from_wire, emitted_name, same_state
+from iotws.evok.models import (
+    AnalogOutput,
+    Device,
+    State,
+    _FrameMemo,
+    _typed_frame,
+    device_from_wire,
+    emitted_name,
+    same_state,
+)
 from iotws.jsonwire import DECODE_ERRORS, loads
 from iotws.logs import package_logger
 from iotws.options import check_timeout
@@ -159,8 +170,7 @@ def dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-@attrs.frozen(slots=True)
-class DeviceChanged:
+class DeviceChanged(msgspec.Struct, frozen=True, gc=False):
     """A device's new state. ``previous`` is the cached state before it (``None`` if new).
 
     One per device state EVOK pushes (EVOK pushes a state when it changed), except
@@ -183,8 +193,7 @@ class DeviceChanged:
     resync: bool = False
 
 
-@attrs.frozen(slots=True)
-class DeviceRemoved:
+class DeviceRemoved(msgspec.Struct, frozen=True, gc=False):
     """A device left the cache: the last snapshot (``all`` reply) no longer lists it.
 
     EVOK restarted without it (an extension offline at start, a changed config).
@@ -199,8 +208,7 @@ class DeviceRemoved:
     device: Device
 
 
-@attrs.frozen(slots=True)
-class Snapshot:
+class Snapshot(msgspec.Struct, frozen=True, gc=False):
     """The ``all`` reply: every device EVOK knows, keyed by ``(dev, circuit)``.
 
     ``partial`` is true when EVOK left devices out (its ``all_filtered`` option:
@@ -275,6 +283,9 @@ def parse_frame(frame: Frame) -> list[Device]:
         Traceback (most recent call last):
         iotws.errors.ProtocolError: a device object must be a JSON object, not int (frame: '1')
     """
+    typed = _typed_frame(frame)
+    if typed is not None:
+        return typed if type(typed) is list else [typed]  # type: ignore[list-item]
     data = _decode_json(frame)
     if type(data) is list:
         return [device_from_wire(item) for item in data]
@@ -583,6 +594,8 @@ class EvokCore(ProtocolCore):
         self._partial_all: bool | None = None
         #: Pushed fields this client wrote that no state has shown yet, by ``(kind, circuit)``.
         self._unshown: dict[tuple[str, str], dict[str, Any]] = {}
+        #: The last array of several devices, for the next one to reuse the models of unchanged devices.
+        self._memo = _FrameMemo()
 
     # -- connection lifecycle -------------------------------------------------
     def on_connect(self) -> list[Frame]:
@@ -727,6 +740,56 @@ class EvokCore(ProtocolCore):
     # -- traffic --------------------------------------------------------------
     def receive(self, frame: Frame) -> list[object]:
         """Parse one frame into events (``DeviceChanged``, ``DeviceRemoved``, ``Snapshot``) and replies."""
+        typed = _typed_frame(frame, self._memo)
+        if typed is None:
+            return self._receive_general(frame)
+        if type(typed) is list:
+            devices: list[Device] = typed
+            reply = self._all_reply(typed)
+        else:
+            devices, reply = [typed], None  # type: ignore[list-item]
+        if reply is None:
+            # anything EVOK pushes changed since its last scan, even if equal to the cache (the
+            # cache misses changes of types the filter left out); the msgspec path holds no NaN
+            out: list[object] = list(map(DeviceChanged, devices, self.state.update(devices)))
+        else:
+            out = self._resync(devices, partial=reply == "partial", nan=False)  # msgspec refuses NaN
+        return self._settle(devices, out)
+
+    def _receive_general(self, frame: Frame) -> list[object]:
+        """:meth:`receive` for a frame the msgspec path left to the general decoder."""
+        errors: list[ProtocolError] = []
+        devices, array = self._general_decode(frame, errors)
+        reply = self._all_reply(devices) if array else None
+        if reply is None:
+            pairs = zip(devices, self.state.update(devices), strict=True)
+            if _may_hold_nan(frame):
+                # EVOK re-sends a NaN on every scan (nan != nan to it): a repeat is no change
+                out: list[object] = [DeviceChanged(d, p) for d, p in pairs if not _nan_repeat(d, p)]
+            else:
+                out = [DeviceChanged(d, p) for d, p in pairs]
+        else:
+            out = self._resync(devices, partial=reply == "partial", nan=_may_hold_nan(frame))
+        self._settle(devices, out)
+        for error in errors:
+            out.append(ProtocolViolation(ProtocolError(f"skipped a device object: {error}", frame=frame)))
+        return out
+
+    def _settle(self, devices: list[Device], out: list[object]) -> list[object]:
+        """Note the writes ``devices`` show, and append to ``out`` the replies of the ``set`` they confirm."""
+        if self._unshown:
+            self._note_shown(devices)
+        if len(self.pending):
+            out.extend(self._confirmations(devices))
+        return out
+
+    @staticmethod
+    def _general_decode(frame: Frame, errors: list[ProtocolError]) -> tuple[list[Device], bool]:
+        """The models of a frame the msgspec path left to the general decoder, and whether it is an array.
+
+        A malformed element is skipped (its error appended to ``errors``); a frame
+        without any valid element raises ``ProtocolError``.
+        """
         data = _decode_json(frame)
         if type(data) is list:
             items: list[Any] = data
@@ -735,7 +798,6 @@ class EvokCore(ProtocolCore):
         else:
             raise ProtocolError(f"an EVOK frame is a JSON array or object, not {type(data).__name__}", frame=frame)
         devices: list[Device] = []
-        errors: list[ProtocolError] = []
         for item in items:
             try:
                 devices.append(device_from_wire(item))
@@ -743,63 +805,48 @@ class EvokCore(ProtocolCore):
                 errors.append(exc)
         if errors and not devices:
             raise ProtocolError(f"no valid device object: {errors[0]}", frame=frame)
-        reply = self._all_reply(devices) if type(data) is list else None
-        if reply is None:
-            previous = self.state.update(devices)
-            pairs = zip(devices, previous, strict=True)
-            if _may_hold_nan(frame):
-                # EVOK re-sends a NaN on every scan (nan != nan to it): a repeat is no change
-                out: list[object] = [DeviceChanged(d, p) for d, p in pairs if not _nan_repeat(d, p)]
-            else:
-                # anything else EVOK pushes changed since its last scan, even if equal to the
-                # cache (the cache misses changes of types the filter left out)
-                out = [DeviceChanged(d, p) for d, p in pairs]
-        else:
-            out = self._resync(devices, partial=reply == "partial")
-        if self._unshown:
-            self._note_shown(devices)
-        if len(self.pending):
-            out.extend(self._confirmations(devices))
-        for error in errors:
-            out.append(ProtocolViolation(ProtocolError(f"skipped a device object: {error}", frame=frame)))
-        return out
+        return devices, type(data) is list
 
     def _all_reply(self, devices: list[Device]) -> Literal["full", "partial"] | None:
         """Whether an array is an ``all`` reply (full or partial) rather than a change event."""
         if self._awaiting_all <= 0:
             # a late reply (an event was taken for the awaited one): EVOK never pushes these
-            for device in devices:
-                if device.dev in _ALWAYS_IN_ALL:
-                    return "full"
-            return None
+            # (and usually lists them last: look there first)
+            if devices and devices[-1].dev in _ALWAYS_IN_ALL:
+                return "full"
+            return None if _ALWAYS_IN_ALL.isdisjoint(map(_dev, devices)) else "full"
         if not devices:
             return "partial"  # events are never empty; EVOK 3 always lists `run` unless all_filtered
-        if any(d.dev in _SNAPSHOT_ONLY for d in devices):
+        if not _SNAPSHOT_ONLY.isdisjoint(map(_dev, devices)):
             return "full"
         default_filter = self.filter is None or "default" in self.filter
         if self._partial_all is not False and default_filter and _looks_like_filtered_all(devices):
             return "partial"
         return None
 
-    def _resync(self, devices: list[Device], *, partial: bool) -> list[object]:
+    def _resync(self, devices: list[Device], *, partial: bool, nan: bool) -> list[object]:
+        """Resync the cache with an ``all`` reply; ``nan``: whether its devices may hold a NaN."""
         if self._awaiting_all > 0:
             self._awaiting_all -= 1
         self.synced = True
         flt = self.filter
-        previous = self.state.update(devices)
-        out: list[object] = [
-            DeviceChanged(d, p, True)
-            for d, p in zip(devices, previous, strict=True)
-            if not same_state(d, p) and filter_passes(flt, d)
-        ]
-        if not partial:  # a partial reply cannot tell a vanished device from one it leaves out
-            gone = self.state.retain({d.key for d in devices})
-            out.extend(DeviceRemoved(d) for d in gone if filter_passes(flt, d))
+        if flt is not None and "default" in flt:
+            flt = None
+        # a partial reply cannot tell a vanished device from one it leaves out: it removes nothing
+        listed, previous, gone = self.state._resync(devices, full=not partial)
+        out: list[object] = []
+        if previous != devices:  # at once, in C, for the usual reply: nothing changed
+            out = [
+                DeviceChanged(d, p, True)
+                for d, p in zip(devices, previous, strict=True)
+                if d != p and not (nan and same_state(d, p)) and (flt is None or filter_passes(flt, d))
+            ]
+        out.extend(DeviceRemoved(d) for d in gone if filter_passes(flt, d))
         if partial and not self.state.partial:
             _log.warning("%s", self._partial_warning(devices))
         self.state.partial = partial
         self._partial_all = partial
-        snap = Snapshot({d.key: d for d in devices}, partial)
+        snap = Snapshot(listed, partial)
         out.append(snap)
         out.extend(self._answer_refresh(snap))
         return out
@@ -818,7 +865,9 @@ class EvokCore(ProtocolCore):
         )
 
     def _answer_refresh(self, snap: Snapshot) -> list[Reply]:
-        replies = []
+        replies: list[Reply] = []
+        if not len(self.pending):
+            return replies
         while (found := self.pending.pop_first(lambda c: isinstance(c, RefreshCommand))) is not None:
             replies.append(Reply(found[0], value=snap.devices))
         return replies
@@ -837,14 +886,31 @@ class EvokCore(ProtocolCore):
         return replies
 
 
+#: The ``dev`` of a device.
+_dev = attrgetter("dev")
+
+
 def _may_hold_nan(frame: Frame) -> bool:
     """Whether the text of ``frame`` has a ``NaN`` token (or the string "NaN": a false alarm is harmless)."""
     return b"NaN" in frame if isinstance(frame, bytes) else "NaN" in frame
 
 
 def _nan_repeat(device: Device, previous: Device | None) -> bool:
-    """``device`` differs from ``previous`` only by NaN values being new NaN objects."""
-    return previous is not None and device != previous and same_state(device, previous)
+    """``device`` holds a NaN and is ``previous`` again (a NaN being equal to a NaN)."""
+    return previous is not None and _holds_nan(device) and same_state(device, previous)
+
+
+def _holds_nan(value: Any) -> bool:
+    """Whether ``value`` (a model, or a value in one) holds a NaN at any depth."""
+    if type(value) is float:
+        return value != value
+    if isinstance(value, msgspec.Struct):
+        return any(_holds_nan(getattr(value, name)) for name in value.__struct_fields__)
+    if isinstance(value, Mapping):
+        return any(map(_holds_nan, value.values()))
+    if isinstance(value, (tuple, list)):
+        return any(map(_holds_nan, value))
+    return False
 
 
 def _looks_like_filtered_all(devices: list[Device]) -> bool:

@@ -16,6 +16,10 @@ sends :class:`DeviceCommand` and :class:`ServerError`; dashboards get
 Peer input that does not fit raises :class:`~iotws.errors.ProtocolError`;
 values a caller cannot send raise :class:`~iotws.errors.CodecError`.
 
+Frames of the regular shape are decoded by msgspec straight into typed structs and the
+models filled from them; others by the general decoder (``from_wire``), which keeps
+everything; see the typed wire decoding section at the end.
+
 Examples:
     >>> ev = event_from_wire({"event": "temperature", "data": {"time": 8273663, "record": 223}})
     >>> ev
@@ -27,12 +31,14 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Self, TypeAlias
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any, ClassVar, Final, Self, TypeAlias, TypeVar, Union, cast
 
 import attrs
+import msgspec
 
 from iotws.errors import CodecError, ProtocolError, excerpt
+from iotws.jsonwire import WIRE_ERRORS, WireStruct, slot_setters, typed_decoder
 
 __all__ = [
     "EVENT_TYPES",
@@ -795,3 +801,173 @@ class Snapshot:
     def value(self, device: str, sensor: str) -> Any:
         """The last value of ``sensor`` on ``device`` (``KeyError`` if absent)."""
         return self.devices[device].sensors[sensor].last_value
+
+
+# -- typed wire decoding ----------------------------------------------------------
+#
+# A frame of the regular shape is decoded by msgspec straight into the structs below
+# and turned into the models above without a dict in between. Any other frame (an
+# event name without a model, a key a model keeps in ``extra``, a value of another
+# type, NaN...) makes the typed decoder refuse it, and the general decoder
+# (``from_wire`` over :func:`iotws.jsonwire.loads`) parses it, keeping all of it.
+# Both give equal models (tests/farmws/test_wire.py checks it).
+
+M = TypeVar("M", bound=attrs.AttrsInstance)
+
+
+def _maker(cls: type[M]) -> Callable[[Any, Any], M]:
+    """``cls(first, second, extra={})`` for a frozen attrs class of three fields, without ``__init__``.
+
+    For values the typed decoder has checked already: it skips attrs' per-field
+    ``object.__setattr__`` (the converters have nothing to do on decoded values).
+    """
+    if [field.name for field in attrs.fields(cls)][2:] != ["extra"]:
+        raise TypeError(f"{cls.__name__} does not have the fields (first, second, extra)")
+    set_first, set_second, set_extra = slot_setters(cls)
+    new = object.__new__
+
+    def make(first: Any, second: Any) -> M:
+        obj = new(cls)
+        set_first(obj, first)
+        set_second(obj, second)
+        set_extra(obj, {})
+        return obj
+
+    return make
+
+
+class _ReadingData(WireStruct, frozen=True):
+    time: int | None = None
+    value: int | float | None = msgspec.field(default=None, name="record")
+
+
+class _IrrigationData(WireStruct, frozen=True):
+    time: int | None = None
+    value: tuple[str, ...] | None = msgspec.field(default=None, name="zones")
+
+
+class _DisconnectedData(WireStruct, frozen=True):
+    time: int | None = None
+    value: str | None = msgspec.field(default=None, name="sensor")
+
+
+class _CommandData(WireStruct, frozen=True):
+    cmd: str
+
+
+class _CommandMessage(WireStruct, frozen=True, tag_field="event", tag="command"):
+    data: _CommandData
+    return_id: Annotated[str, msgspec.Meta(min_length=1)] | None = msgspec.field(default=None, name="return")
+
+
+class _ErrorMessage(WireStruct, frozen=True, tag_field="event", tag="error"):
+    data: Any = None
+
+
+def _event_message(cls: type[Reading] | type[IrrigationEvent] | type[SensorDisconnected]) -> type[WireStruct]:
+    """The struct of ``{"event": <cls.event_name>, "data": {...}}``, tagged by the event name."""
+    data = _ReadingData if issubclass(cls, Reading) else _IrrigationData if issubclass(cls, IrrigationEvent) else (
+        _DisconnectedData
+    )
+    return cast(
+        type[WireStruct],
+        msgspec.defstruct(
+            f"_{cls.__name__}Message", [("data", data)], bases=(WireStruct,), tag_field="event", tag=cls.event_name
+        ),
+    )
+
+
+#: Typed event message struct -> the maker of its model.
+_EVENT_MAKERS: Final[dict[type[WireStruct], Callable[[Any, Any], FarmEvent]]] = {
+    _event_message(cls): _maker(cls) for cls in EVENT_TYPES.values()
+}
+_decode_event: Final = typed_decoder(Union[tuple(_EVENT_MAKERS)])  # noqa: UP007 - a union built at run time
+_decode_device_message: Final = typed_decoder(Union[(*_EVENT_MAKERS, _CommandMessage, _ErrorMessage)])
+_make_command: Final = _maker(DeviceCommand)
+
+
+def _typed_event(frame: str) -> FarmEvent | None:
+    """The typed Dialect D event of a regular frame (msgspec); ``None`` for any other frame.
+
+    ``None`` says nothing about the frame's validity: :func:`event_from_wire` decides.
+    """
+    try:
+        message = _decode_event(frame)
+    except WIRE_ERRORS:
+        return None
+    data = message.data
+    return _EVENT_MAKERS[message.__class__](data.time, data.value)
+
+
+def _typed_device_message(frame: str) -> FarmEvent | DeviceCommand | ServerError | None:
+    """What a device reads from a regular frame (msgspec): a typed event, a command or an error; else ``None``."""
+    try:
+        message = _decode_device_message(frame)
+    except WIRE_ERRORS:
+        return None
+    kind = message.__class__
+    if kind is _CommandMessage:
+        return _make_command(message.data.cmd, message.return_id)
+    if kind is _ErrorMessage:
+        return ServerError(message.data)
+    data = message.data
+    return _EVENT_MAKERS[kind](data.time, data.value)
+
+
+class _SensorWire(WireStruct, frozen=True):
+    status: bool | None = None
+    last_value: Any = None
+    name: str | None = None
+
+
+class _DeviceWire(WireStruct, frozen=True):
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    sensors: dict[str, _SensorWire] = {}
+
+
+_decode_snapshot: Final = typed_decoder(dict[str, _DeviceWire])
+
+
+def _snapshot_makers() -> tuple[Callable[[Any, Any, Any], SensorState], Callable[[str, Any], DeviceState]]:
+    """Builders of well-formed :class:`SensorState` and :class:`DeviceState` entries, without ``__init__``."""
+    new = object.__new__
+    status_, value_, name_, extra_, problem_, raw_ = slot_setters(SensorState)
+    dname_, sensors_, dextra_, dproblem_, draw_ = slot_setters(DeviceState)
+
+    def sensor(status: Any, last_value: Any, name: Any) -> SensorState:
+        obj = new(SensorState)
+        status_(obj, status)
+        value_(obj, last_value)
+        name_(obj, name)
+        extra_(obj, {})
+        problem_(obj, None)
+        raw_(obj, None)
+        return obj
+
+    def device(name: str, sensors: Any) -> DeviceState:
+        obj = new(DeviceState)
+        dname_(obj, name)
+        sensors_(obj, sensors)
+        dextra_(obj, {})
+        dproblem_(obj, None)
+        draw_(obj, None)
+        return obj
+
+    return sensor, device
+
+
+_make_sensor, _make_device = _snapshot_makers()
+
+
+def _typed_snapshot(frame: str) -> Snapshot | None:
+    """The snapshot of a regular frame (msgspec), every entry well formed; ``None`` for any other frame."""
+    try:
+        decoded: dict[str, _DeviceWire] = _decode_snapshot(frame)
+    except WIRE_ERRORS:
+        return None
+    sensor, device = _make_sensor, _make_device
+    devices: dict[str, DeviceState] = {}
+    for key, entry in decoded.items():
+        sensors = {sid: sensor(s.status, s.last_value, s.name) for sid, s in entry.sensors.items()}
+        devices[key] = device(key if entry.name is msgspec.UNSET else entry.name, sensors)
+    return Snapshot(devices)

@@ -44,8 +44,12 @@ from iotws.farmws.models import (
     SensorInfo,
     ServerError,
     Snapshot,
+    _typed_device_message,
+    _typed_event,
+    _typed_snapshot,
     event_from_wire,
 )
+from iotws.jsonwire import DECODE_ERRORS, loads
 from iotws.sansio import Frame, ProtocolCore, Submission
 
 __all__ = [
@@ -287,7 +291,7 @@ class NamedCallback:
 
 
 def decode(frame: Frame) -> Any:
-    """Parse a text frame as JSON; :class:`ProtocolError` for anything else.
+    """Parse a text frame as JSON (``NaN`` and ``Infinity`` included); :class:`ProtocolError` for anything else.
 
     Examples:
         >>> decode('{"a": 1}')
@@ -299,8 +303,8 @@ def decode(frame: Frame) -> Any:
     if not isinstance(frame, str):
         raise ProtocolError("binary frames are not part of farmws", frame=frame)
     try:
-        return json.loads(frame)
-    except (ValueError, RecursionError) as exc:
+        return loads(frame)
+    except DECODE_ERRORS as exc:
         raise ProtocolError(f"not JSON: {exc}", frame=frame) from None
 
 
@@ -323,10 +327,20 @@ def encode(message: Mapping[str, Any]) -> str:
 def parse_event(frame: Frame) -> FarmEvent:
     """One Dialect D frame -> a typed event (:class:`~iotws.farmws.models.GenericEvent` if unknown).
 
+    A frame of the regular shape is decoded by msgspec straight into its model; any
+    other (an unknown name, extra keys, ``NaN``...) by the general decoder, which keeps
+    all of it.
+
     Examples:
         >>> parse_event('{"event": "pump", "data": "on"}')
         GenericEvent(event='pump', data='on')
+        >>> parse_event('{"event": "temperature", "data": {"record": NaN, "unit": "C"}}')
+        Temperature(time=None, record=nan, extra={'unit': 'C'})
     """
+    if isinstance(frame, str):
+        event = _typed_event(frame)
+        if event is not None:
+            return event
     message = decode(frame)
     try:
         return event_from_wire(message)
@@ -454,6 +468,8 @@ class DeviceCore(ProtocolCore):
 
     def handler_for(self, command: DeviceCommand) -> CommandHandler | None:
         """The handler for ``command``: exact ``cmd``, then first two words, then first word."""
+        if not self.handlers:
+            return None
         words = command.cmd.split()
         for key in (" ".join(words), " ".join(words[:2]), " ".join(words[:1])):
             if key in self.handlers:
@@ -477,6 +493,9 @@ class DeviceCore(ProtocolCore):
     # -- traffic ----------------------------------------------------------------------
     def receive(self, frame: Frame) -> list[object]:
         """Parse one server message (command, error or other)."""
+        typed = _typed_device_message(frame) if isinstance(frame, str) else None
+        if typed is not None:
+            return self._on_command(typed) if isinstance(typed, DeviceCommand) else [typed]
         message = decode(frame)
         if not isinstance(message, dict) or not isinstance(message.get("event"), str):
             raise ProtocolError("message is not an object with a string 'event'", frame=frame)
@@ -504,7 +523,7 @@ class DeviceCore(ProtocolCore):
             else:
                 self.resends += 1
             return []
-        if command.words[:1] == ("config",):
+        if "config" in command.cmd and command.words[:1] == ("config",):
             self.config.update(command.options)
         if rid is not None:
             self._remember(rid, None)
@@ -601,6 +620,11 @@ class LiveCore(ProtocolCore):
 
     def receive(self, frame: Frame) -> list[object]:
         """Parse one snapshot."""
+        snapshot = _typed_snapshot(frame) if isinstance(frame, str) else None
+        if snapshot is not None:  # every entry well formed: nothing to report
+            self.state = snapshot
+            self._reported.clear()
+            return [snapshot]
         message = decode(frame)
         if isinstance(message, dict) and set(message) == {"event", "data"} and isinstance(message["event"], str):
             if message["event"] == "error":

@@ -5,6 +5,13 @@ through :mod:`iotws.codec`. Unknown fields are kept in ``extra`` and written bac
 ``to_wire``; the server's quirks (``length`` as text, the ``UNCHNAGED`` spelling, hex response
 codes, placeholder values) are absorbed here.
 
+What the server sends (:class:`RealtimeUpdate`, :class:`PointValue`, :class:`SetResponse`...)
+are frozen ``msgspec.Struct`` classes; what a client builds (:class:`Point`,
+:class:`RealtimeRequest`, :class:`SetRequest`...) are frozen attrs classes, whose converters
+normalise addresses and types. Frames of the regular shape are decoded by msgspec straight
+into typed structs, others by the general decoder (``from_wire``), which keeps everything;
+see the typed wire decoding section at the end.
+
 Examples:
     >>> from iotws.codec import DataType
     >>> point = Point("0.0.0.1", "2000", DataType.FLOAT)
@@ -18,13 +25,17 @@ import datetime as dt
 import enum
 import re
 import struct
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
+import msgspec
+from msgspec import UNSET, UnsetType
 
 from iotws.codec import DataType, Value, from_text, to_text
 from iotws.errors import CodecError, ProtocolError, RemoteError, UsageError, excerpt
+from iotws.jsonwire import WIRE_ERRORS, WireStruct, typed_decoder
 
 __all__ = [
     "AreaNotWritableError",
@@ -51,6 +62,8 @@ __all__ = [
 _ADDRESS: Final = re.compile(r"[0-9A-Fa-f]{1,8}")
 _UTC: Final = dt.UTC
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_EXACT_MS: Final = 2**42
+_from_timestamp: Final = dt.datetime.fromtimestamp
 
 
 def _wire_type(data_type: DataType | str) -> str:
@@ -92,6 +105,10 @@ def parse_length(raw: object) -> int | None:
 def _timestamp(raw: object) -> dt.datetime | None:
     if raw is None:
         return None
+    if raw.__class__ is int and 0 <= raw < _EXACT_MS:
+        # the double nearest raw / 1000 is within half a microsecond of it below 2**42 ms (year
+        # 2109), so the microsecond it rounds to is exact: twice as fast as adding a timedelta
+        return _from_timestamp(raw / 1000, _UTC)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise ProtocolError(f"timestamp must be epoch milliseconds, got {excerpt(raw)}")
     try:
@@ -140,66 +157,60 @@ def decode_value(data_type: DataType | str, text: str, length: int | None = None
     """
     if text.__class__ is not str:
         raise UsageError(f"text must be a str, got {excerpt(text)}")
-    if data_type.__class__ is not DataType or not text:
+    if not text:
         return None
-    bounds = _INT_BOUNDS.get(data_type)
-    if bounds is not None:
-        # fast path for plain decimal digits; anything else goes through the codec
-        if text.isascii() and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
-            number = int(text)
-            return number if bounds[0] <= number <= bounds[1] else None
-    elif data_type is DataType.FLOAT:
-        fast = _fast_float32(text)
-        if fast is not _SLOW:
-            return fast  # type: ignore[return-value]
-    elif data_type is DataType.STRING:
-        return text
-    elif data_type is DataType.HEXA and text.isascii() and text.isalnum():
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            return None
+    if data_type is _FLOAT:
+        # float(text) rounded to float32 when that is provably the exact answer. Rounding
+        # decimal -> double -> float32 can only differ from decimal -> float32 when the
+        # double lies exactly halfway between two float32s (or is tiny, huge, inf or nan):
+        # those, and texts float() reads but the codec does not (``1_0``, non-ASCII
+        # digits), go to the codec.
+        if text.isascii() and "_" not in text:
+            try:
+                double = float(text)
+                single: float = _f32_unpack(_f32_pack(double))[0]
+            except ValueError:
+                return None
+            except OverflowError:
+                pass
+            else:
+                if single == double and double - double == 0.0:
+                    return single
+                if double - double == 0.0 and abs(double) >= _F32_MIN_NORMAL and (
+                    _f64_bits(_f64_pack(double))[0] & _LOW29 != _HALF29
+                ):
+                    return single
+    elif data_type.__class__ is not DataType:
+        return None
+    else:
+        bounds = _INT_BOUNDS.get(data_type)
+        if bounds is not None:
+            if text.isascii() and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+                number = int(text)
+                return number if bounds[0] <= number <= bounds[1] else None
+        elif data_type is DataType.STRING:
+            return text
+        elif data_type is DataType.HEXA and text.isascii() and text.isalnum():
+            try:
+                return bytes.fromhex(text)
+            except ValueError:
+                return None
     try:
         return from_text(data_type, text)
     except CodecError:
         return None
 
 
+_FLOAT: Final = DataType.FLOAT
 _INT_BOUNDS: Final[dict[DataType, tuple[int, int]]] = {
     t: (t.min, t.max) for t in DataType if t.min is not None and t.max is not None
 }
-_SLOW: Final = object()
-_F32: Final = struct.Struct("<f")
-_F64_BITS: Final = struct.Struct("<Q")
-_F64: Final = struct.Struct("<d")
+_f32_pack, _f32_unpack = struct.Struct("<f").pack, struct.Struct("<f").unpack
+_f64_pack, _f64_bits = struct.Struct("<d").pack, struct.Struct("<Q").unpack
 _F32_MIN_NORMAL: Final = 1.1754943508222875e-38
-_F32_MAX: Final = 3.4028234663852886e38
-
-
-def _fast_float32(text: str) -> float | object | None:
-    """``float(text)`` rounded to float32 when that is provably the exact answer, else ``_SLOW``.
-
-    Rounding decimal -> double -> float32 can only differ from rounding decimal -> float32
-    when the double is exactly halfway between two float32s (or is tiny/huge): those cases,
-    and texts ``float()`` reads but the codec does not (``1_0``, non-ASCII digits), go to
-    :func:`iotws.codec.from_text`.
-    """
-    if "_" in text or not text.isascii():
-        return _SLOW
-    try:
-        double = float(text)
-        single: float = _F32.unpack(_F32.pack(double))[0]
-    except ValueError:
-        return None
-    except OverflowError:
-        return _SLOW
-    if double - double != 0.0:  # inf or nan: the codec checks the spelling
-        return _SLOW
-    if single == double:
-        return single
-    if abs(double) < _F32_MIN_NORMAL or _F64_BITS.unpack(_F64.pack(double))[0] & 0x1FFFFFFF == 0x10000000:
-        return _SLOW
-    return single
+# the 29 low bits of a double's mantissa, which float32 drops, and their value at a float32 midpoint
+_LOW29: Final = 0x1FFFFFFF
+_HALF29: Final = 0x10000000
 
 
 # --- enums --------------------------------------------------------------------------------------
@@ -595,8 +606,7 @@ _VALUE_KEYS: Final = frozenset(
 )
 
 
-@attrs.frozen(slots=True)
-class ReadDetails:
+class ReadDetails(msgspec.Struct, frozen=True, gc=False):
     """The optional per-address fields only some deployments send with a realtime value.
 
     Examples:
@@ -609,15 +619,17 @@ class ReadDetails:
     response_code: ResponseCode | None = None
     response_message: str | None = None
     raw_code: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.timestamp, self.status, self.response_code, self.response_message, self.raw_code))
 
 
-_NO_EXTRA: Final[Mapping[str, Any]] = {}
+_NO_EXTRA: Final[Mapping[str, Any]] = MappingProxyType({})
 _COMMON_KEYS: Final = frozenset({"address", "dataType", "length", "value", "changeOfValue"})
 
 
-@attrs.frozen(slots=True)
-class PointValue:
+class PointValue(msgspec.Struct, frozen=True, gc=False):
     """One address of one realtime push: the raw text, its typed value and the metadata.
 
     ``value`` is ``None`` when the text is not a value of the type (a failed read carries
@@ -625,6 +637,8 @@ class PointValue:
     ``data_type`` is a plain string when the server names a type this library does not know.
     The optional fields (``timestamp``, ``status``, ``response_code``, ``response_message``,
     unknown fields in ``extra``) live in ``details`` and read as attributes too.
+
+    A frozen ``msgspec.Struct``: a push builds one per address, in C.
 
     Examples:
         >>> pv = PointValue.from_wire("x.x.x.1", {"address": "2000", "dataType": "float",
@@ -707,9 +721,7 @@ class PointValue:
             text = ""
         change = item.get("changeOfValue")
         if change is not None:
-            change = _CHANGES.get(change) or ChangeOfValue.from_wire(change) if change.__class__ is str else (
-                ChangeOfValue.UNKNOWN
-            )
+            change = ChangeOfValue.from_wire(change) if change.__class__ is str else ChangeOfValue.UNKNOWN
         details = None
         if not item.keys() <= _COMMON_KEYS:
             code = item.get("responseCode")
@@ -724,9 +736,7 @@ class PointValue:
                 code,
                 extra,
             )
-        return _new_point_value(
-            hostname, address, data_type, length, text, decode_value(data_type, text, length), change, details
-        )
+        return cls(hostname, address, data_type, length, text, decode_value(data_type, text, length), change, details)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON object of this entry, as the server sends it (length as an int)."""
@@ -752,109 +762,12 @@ class PointValue:
         return data
 
 
-def _fast_constructor() -> Callable[..., PointValue]:
-    """A :class:`PointValue` constructor that fills the slots through their descriptors.
-
-    The frozen attrs ``__init__`` does the same through ``object.__setattr__``; the realtime
-    hot path builds dozens of these per push, so it skips that indirection.
-    """
-    slots = [getattr(PointValue, field.name).__set__ for field in attrs.fields(PointValue)]
-    hostname_, address_, type_, length_, raw_, value_, change_, details_ = slots
-    new = object.__new__
-
-    def make(
-        hostname: str,
-        address: str,
-        data_type: DataType | str,
-        length: int | None,
-        raw: str,
-        value: Value | None,
-        change: ChangeOfValue | None,
-        details: ReadDetails | None,
-    ) -> PointValue:
-        obj = new(PointValue)
-        hostname_(obj, hostname)
-        address_(obj, address)
-        type_(obj, data_type)
-        length_(obj, length)
-        raw_(obj, raw)
-        value_(obj, value)
-        change_(obj, change)
-        details_(obj, details)
-        return obj
-
-    return make
-
-
-_new_point_value: Final = _fast_constructor()
-
-
 _UPDATE_KEYS: Final = frozenset(
     {"updateTime", "timezone", "timestamp", "sessionId", "objects", "responseMessage"}
 )
 
 
-def _parse_values(hostname: str, entries: list[Any], out: list[PointValue]) -> None:
-    """Append the :class:`PointValue` of each entry to ``out``.
-
-    The realtime hot path: entries of the common shape (the five usual keys, well typed, a
-    known data type) are built inline; everything else goes through
-    :meth:`PointValue.from_wire`.
-    """
-    append, new, slow = out.append, _new_point_value, PointValue.from_wire
-    types_get, bounds_get, changes_get = _TYPES.get, _INT_BOUNDS.get, _CHANGES.get
-    f32_pack, f32_unpack, FLOAT = _F32.pack, _F32.unpack, DataType.FLOAT
-    for item in entries:
-        if item.__class__ is dict and len(item) == 5:  # with the checks below: exactly the usual keys
-            address = item.get("address")
-            text = item.get("value")
-            length = item.get("length")
-            try:
-                data_type = types_get(item.get("dataType"))  # type: ignore[arg-type]
-                change = changes_get(item.get("changeOfValue"))  # type: ignore[arg-type]
-            except TypeError:  # an unhashable dataType or changeOfValue: the general path reports it
-                data_type = change = None
-            if (
-                data_type is not None
-                and change is not None
-                and address.__class__ is str
-                and length.__class__ is int
-                and text.__class__ is str
-            ):
-                bounds = bounds_get(data_type)
-                if bounds is not None:
-                    if text.isascii() and (text.isdigit() or (text[1:].isdigit() and text[0] == "-")):
-                        number = int(text)
-                        value: Value | None = number if bounds[0] <= number <= bounds[1] else None
-                    else:
-                        value = decode_value(data_type, text, length)
-                elif data_type is FLOAT and text.isascii() and "_" not in text:
-                    try:
-                        double = float(text)
-                        single: float = f32_unpack(f32_pack(double))[0]
-                        value = single
-                    except (ValueError, OverflowError):
-                        value = decode_value(data_type, text, length)
-                    else:
-                        if double - double != 0.0:  # inf or nan: the codec checks the spelling
-                            value = decode_value(data_type, text, length)
-                        elif single != double:
-                            # double rounding can only err when the double lies exactly halfway
-                            # between two float32s (then 2*double - value is the other float32)
-                            halfway = 2 * double - single
-                            if abs(double) < _F32_MIN_NORMAL or abs(halfway) > _F32_MAX or (
-                                f32_unpack(f32_pack(halfway))[0] == halfway
-                            ):
-                                value = decode_value(data_type, text, length)
-                else:
-                    value = decode_value(data_type, text, length)
-                append(new(hostname, address, data_type, length, text, value, change, None))
-                continue
-        append(slow(hostname, item))
-
-
-@attrs.frozen(slots=True)
-class RealtimeUpdate:
+class RealtimeUpdate(msgspec.Struct, frozen=True, gc=False):
     """One realtime push: a full snapshot of every subscribed address.
 
     ``timestamp`` is the server time (epoch ms on the wire) as an aware UTC datetime.
@@ -873,7 +786,11 @@ class RealtimeUpdate:
     timezone: str | None = None
     session_id: str | None = None
     response_message: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.values, self.timestamp, self.update_time, self.timezone, self.session_id,
+                     self.response_message))
 
     def get(self, hostname: str, address: str | int) -> PointValue | None:
         """The entry of ``(hostname, address)`` in this push (address case-insensitive)."""
@@ -894,7 +811,8 @@ class RealtimeUpdate:
             hostname = obj.get("hostname")
             if hostname.__class__ is not str:
                 raise ProtocolError(f"hostname must be a string, got {excerpt(hostname)}")
-            _parse_values(hostname, _objects(obj.get("addresses", []), "addresses"), values)
+            entries = _objects(obj.get("addresses", []), "addresses")
+            values.extend(PointValue.from_wire(hostname, item) for item in entries)
         update_time = msg.get("updateTime")
         return cls(
             tuple(values),
@@ -903,7 +821,7 @@ class RealtimeUpdate:
             _optional_text(msg.get("timezone"), "timezone"),
             _optional_text(msg.get("sessionId"), "sessionId"),
             _optional_text(msg.get("responseMessage"), "responseMessage"),
-            {k: v for k, v in msg.items() if k not in _UPDATE_KEYS} if len(msg) > 5 else {},
+            {k: v for k, v in msg.items() if k not in _UPDATE_KEYS},
         )
 
     def to_wire(self) -> dict[str, Any]:
@@ -1014,8 +932,7 @@ class SetRequest:
 _RESULT_KEYS: Final = frozenset({"address", "value", "dataType", "length", "responseCode", "responseMessage"})
 
 
-@attrs.frozen(slots=True)
-class SetResult:
+class SetResult(msgspec.Struct, frozen=True, gc=False):
     """The outcome of setting one address: the code, its meaning, the server's message.
 
     ``raw_code`` keeps the code text as sent (``code`` is :attr:`ResponseCode.UNKNOWN` for
@@ -1036,7 +953,11 @@ class SetResult:
     value: str | None = None
     data_type: DataType | str | None = None
     length: int | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.hostname, self.address, self.code, self.raw_code, self.message, self.value,
+                     self.data_type, self.length))
 
     @property
     def ok(self) -> bool:
@@ -1088,8 +1009,7 @@ class SetResult:
         return data
 
 
-@attrs.frozen(slots=True)
-class SetResponse:
+class SetResponse(msgspec.Struct, frozen=True, gc=False):
     """The answer to a set-data request: one :class:`SetResult` per address.
 
     Examples:
@@ -1103,7 +1023,10 @@ class SetResponse:
     results: tuple[SetResult, ...]
     session_id: str | None = None
     service_name: str = "set-data"
-    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.results, self.session_id, self.service_name))
 
     @property
     def ok(self) -> bool:
@@ -1221,3 +1144,213 @@ _ERRORS: Final[dict[ResponseCode, type[SetDataError]]] = {
     ResponseCode.DEVICE_UNATTACHED: DeviceDetachedError,
     ResponseCode.TIMEOUT: DeviceTimeoutError,
 }
+
+
+# --- typed wire decoding --------------------------------------------------------------------------
+#
+# A frame of the regular shape is decoded by msgspec straight into the structs below and
+# turned into the models without a dict in between. Any other frame (a key a model keeps
+# in ``extra``, a ``null`` where a value is optional, a value of another type, NaN...)
+# makes the typed decoder refuse it, or the conversion below give up, and the general
+# decoder (``from_wire`` over :func:`iotws.jsonwire.loads`) parses it, keeping all of it.
+# Both give equal models (tests/globiots/test_wire.py checks it). Like the general decoder,
+# the typed one ignores unknown keys of the ``objects`` entries (an object has nowhere to
+# keep them). The wire's names are the camelCase of the fields.
+
+
+class _EntryWire(WireStruct, frozen=True, rename="camel"):
+    address: str
+    data_type: str
+    length: int | str
+    value: str
+    change_of_value: str | UnsetType = UNSET
+
+
+class _DetailedEntryWire(_EntryWire, frozen=True, rename="camel"):
+    timestamp: int | float | UnsetType = UNSET
+    status: str | UnsetType = UNSET
+    response_code: str | UnsetType = UNSET
+    response_message: str | UnsetType = UNSET
+
+
+class _ObjectWire(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    hostname: str
+    addresses: list[_EntryWire] = []
+
+
+class _DetailedObjectWire(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    hostname: str
+    addresses: list[_DetailedEntryWire] = []
+
+
+class _UpdateFields(WireStruct, frozen=True, rename="camel"):
+    update_time: int | UnsetType = UNSET
+    timezone: str | UnsetType = UNSET
+    timestamp: int | float | UnsetType = UNSET
+    session_id: str | UnsetType = UNSET
+    response_message: str | UnsetType = UNSET
+
+
+class _UpdateWire(_UpdateFields, frozen=True, rename="camel"):
+    objects: list[_ObjectWire] = []
+
+
+class _DetailedUpdateWire(_UpdateFields, frozen=True, rename="camel"):
+    objects: list[_DetailedObjectWire] = []
+
+
+# Two shapes: the entries of most pushes have only the five usual keys; a push with failed
+# reads (some deployments) has detail keys too and takes the second, wider decoder.
+_decode_update: Final = typed_decoder(_UpdateWire)
+_decode_detailed_update: Final = typed_decoder(_DetailedUpdateWire)
+#: What makes the typed path give a frame up: a refusal of msgspec, or a value the general decoder reports.
+_TYPED_ERRORS: Final[tuple[type[BaseException], ...]] = (*WIRE_ERRORS, ProtocolError)
+
+
+def _details(entry: _DetailedEntryWire) -> ReadDetails | None:
+    if (entry.status is UNSET and entry.response_code is UNSET and entry.timestamp is UNSET
+            and entry.response_message is UNSET):
+        return None
+    code = None if entry.response_code is UNSET else entry.response_code
+    return ReadDetails(
+        None if entry.timestamp is UNSET else _timestamp(entry.timestamp),
+        None if entry.status is UNSET else entry.status,
+        None if code is None else ResponseCode.from_wire(code),
+        None if entry.response_message is UNSET else entry.response_message,
+        code,
+        {},
+    )
+
+
+def _typed_update(frame: str | bytes) -> RealtimeUpdate | None:
+    """The push of a regular realtime frame (msgspec); ``None`` for any other frame.
+
+    ``None`` says nothing about the frame's validity: :meth:`RealtimeUpdate.from_wire` decides.
+    """
+    try:
+        try:
+            wire: _UpdateWire | _DetailedUpdateWire = _decode_update(frame)
+        except msgspec.ValidationError:  # not the five usual keys: maybe the detail keys too
+            wire = _decode_detailed_update(frame)
+        detailed = wire.__class__ is _DetailedUpdateWire
+        values: list[PointValue] = []
+        append, types_get, changes_get, bounds_get = values.append, _TYPES.get, _CHANGES.get, _INT_BOUNDS.get
+        f32_pack, f32_unpack, f64_pack, f64_bits, decode = _f32_pack, _f32_unpack, _f64_pack, _f64_bits, decode_value
+        for obj in wire.objects:
+            hostname = obj.hostname
+            for entry in obj.addresses:
+                name = entry.data_type
+                data_type = types_get(name) or _lookup_type(name)
+                raw_length = entry.length
+                length = raw_length if type(raw_length) is int else parse_length(raw_length)
+                raw_change = entry.change_of_value
+                change = None if raw_change is UNSET else changes_get(raw_change) or ChangeOfValue.from_wire(raw_change)
+                text = entry.value
+                # decode_value() inlined for the two common cases (the same rules, see there), and
+                # one shortcut: a text of at most 9 characters without an exponent (at most 9
+                # digits, 8 after the point) is never within half a double ulp of a float32
+                # midpoint it differs from, so its double rounds to the right float32 directly
+                value: Value | None
+                if data_type is _FLOAT and text.isascii() and "_" not in text:
+                    try:
+                        double = float(text)
+                        value = f32_unpack(f32_pack(double))[0]
+                    except (ValueError, OverflowError):
+                        value = decode(data_type, text, length)
+                    else:
+                        if double - double != 0.0 or (  # inf or nan: the codec checks the spelling
+                            value != double
+                            and (len(text) > 9 or "e" in text or "E" in text)
+                            and (abs(double) < _F32_MIN_NORMAL or f64_bits(f64_pack(double))[0] & _LOW29 == _HALF29)
+                        ):
+                            value = decode(data_type, text, length)
+                else:
+                    bounds = bounds_get(data_type)  # type: ignore[call-overload]
+                    if bounds is not None and text.isascii() and (
+                        text.isdigit() or (text[:1] == "-" and text[1:].isdigit())
+                    ):
+                        value = int(text)
+                        if not bounds[0] <= value <= bounds[1]:
+                            value = None
+                    else:
+                        value = decode(data_type, text, length)
+                append(PointValue(
+                    hostname,
+                    entry.address,
+                    data_type,
+                    length,
+                    text,
+                    value,
+                    change,
+                    _details(entry) if detailed else None,  # type: ignore[arg-type]
+                ))
+        return RealtimeUpdate(
+            tuple(values),
+            None if wire.timestamp is UNSET else _timestamp(wire.timestamp),
+            None if wire.update_time is UNSET else wire.update_time,
+            None if wire.timezone is UNSET else wire.timezone,
+            None if wire.session_id is UNSET else wire.session_id,
+            None if wire.response_message is UNSET else wire.response_message,
+            {},
+        )
+    except _TYPED_ERRORS:
+        return None
+
+
+class _ResultWire(WireStruct, frozen=True, rename="camel"):
+    address: str
+    response_code: str | int
+    response_message: str | UnsetType = UNSET
+    value: str | UnsetType = UNSET
+    data_type: str | UnsetType = UNSET
+    length: int | str | UnsetType = UNSET
+
+
+class _SetObjectWire(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    hostname: str
+    addresses: list[_ResultWire] = []
+
+
+class _ServicesWire(msgspec.Struct, frozen=True, gc=False, rename="camel"):
+    service_name: str | UnsetType = UNSET
+    objects: list[_SetObjectWire] = []
+
+
+class _SetResponseWire(WireStruct, frozen=True, rename="camel"):
+    services: _ServicesWire
+    session_id: str | UnsetType = UNSET
+
+
+_decode_set_response: Final = typed_decoder(_SetResponseWire)
+
+
+def _typed_set_response(frame: str | bytes) -> SetResponse | None:
+    """The answer of a regular set-data frame (msgspec); ``None`` for any other frame."""
+    try:
+        wire: _SetResponseWire = _decode_set_response(frame)
+        results: list[SetResult] = []
+        for obj in wire.services.objects:
+            for entry in obj.addresses:
+                raw_code = entry.response_code
+                code = f"{raw_code:02d}" if isinstance(raw_code, int) else raw_code
+                data_type = entry.data_type
+                results.append(SetResult(
+                    obj.hostname,
+                    entry.address,
+                    ResponseCode.from_wire(code),
+                    code,
+                    "" if entry.response_message is UNSET else entry.response_message,
+                    None if entry.value is UNSET else entry.value,
+                    None if data_type is UNSET else _lookup_type(data_type),
+                    None if entry.length is UNSET else parse_length(entry.length),
+                    {},
+                ))
+        service = wire.services.service_name
+        return SetResponse(
+            tuple(results),
+            None if wire.session_id is UNSET else wire.session_id,
+            "set-data" if service is UNSET or not service else service,
+            {},
+        )
+    except _TYPED_ERRORS:
+        return None

@@ -24,7 +24,6 @@ Examples:
 
 from __future__ import annotations
 
-import json
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -32,6 +31,7 @@ from typing import Any, Final, TypeAlias, TypeVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import attrs
+import msgspec
 
 from iotws.codec import Value
 from iotws.commands import Command
@@ -46,6 +46,8 @@ from iotws.globiots.models import (
     SetRequest,
     SetResponse,
     SetResult,
+    _typed_set_response,
+    _typed_update,
     lookup_key,
 )
 from iotws.jsonwire import DECODE_ERRORS
@@ -160,29 +162,17 @@ R = TypeVar("R")
 
 _log = package_logger("iotws.globiots")
 
-try:  # orjson is an optional speed-up (the ``speedups`` extra)
-    import orjson  # type: ignore[import-not-found, unused-ignore]  # checked with and without it
+_encode: Final = msgspec.json.Encoder().encode
 
-    def dumps(obj: Any) -> str:
-        """Compact JSON text of ``obj``.
 
-        Examples:
-            >>> dumps({"a": 1})
-            '{"a":1}'
-        """
-        data: bytes = orjson.dumps(obj)
-        return data.decode()
+def dumps(obj: Any) -> str:
+    """Compact JSON text of ``obj`` (msgspec: the requests hold only text and integers).
 
-except ImportError:  # pragma: no cover - exercised only without orjson
-
-    def dumps(obj: Any) -> str:
-        """Compact JSON text of ``obj``.
-
-        Examples:
-            >>> dumps({"a": 1})
-            '{"a":1}'
-        """
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    Examples:
+        >>> dumps({"a": 1, "t": "é"})
+        '{"a":1,"t":"é"}'
+    """
+    return _encode(obj).decode()
 
 
 def loads(frame: Frame) -> dict[str, Any]:
@@ -435,8 +425,9 @@ class RealtimeCore(ProtocolCore):
         self.subscription = None
 
     def receive(self, frame: Frame) -> list[object]:
-        data = loads(frame)
-        update: RealtimeUpdate = _wrap(RealtimeUpdate.from_wire, data, frame)
+        update = _typed_update(frame)
+        if update is None:  # not of the regular shape: the general decoder keeps all of it, or reports it
+            update = _wrap(RealtimeUpdate.from_wire, loads(frame), frame)
         latest = self.latest
         for item in update.values:
             latest[(item.hostname, item.address.upper())] = item
@@ -512,8 +503,9 @@ class SetDataCore(ProtocolCore):
         self._abandoned.clear()  # no answer to a request of the old link comes on a new one
 
     def receive(self, frame: Frame) -> list[object]:
-        data = loads(frame)
-        response: SetResponse = _wrap(SetResponse.from_wire, data, frame)
+        response = _typed_set_response(frame)
+        if response is None:  # not of the regular shape: the general decoder keeps all of it, or reports it
+            response = _wrap(SetResponse.from_wire, loads(frame), frame)
         token, command = self._owner(response)
         if command is None:
             _log.debug("dropping a set-data answer that names no waiting request: %s", excerpt(frame))

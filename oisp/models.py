@@ -11,6 +11,10 @@ exactly (a numeric or boolean id, an object as a param value, a param without a 
 so that ``to_wire()`` gives the body back as it came, and the odd ones are listed in
 ``problems``.
 
+The models are frozen ``msgspec.Struct`` classes. Frames of the regular shape are decoded
+by msgspec straight into typed structs, others by the general decoder, which keeps
+everything; see the typed wire decoding section at the end.
+
 Examples:
     >>> msg = parse_server_message('{"code":1024,"content":{"type":"command","transport":"ws",'
     ...     '"content":{"deviceId":"d1","command":"LED.v1.0","params":[{"name":"LED","value":"1"}]}}}')
@@ -22,12 +26,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
-import attrs
+import msgspec
+from msgspec import UNSET, UnsetType
 
 from iotws.errors import AuthenticationError, ConnectionClosed, ProtocolError, RemoteError, excerpt
-from iotws.jsonwire import DECODE_ERRORS, loads
+from iotws.jsonwire import DECODE_ERRORS, WIRE_ERRORS, WireStruct, loads, typed_decoder
 
 __all__ = [
     "CODE_ACTUATION",
@@ -204,8 +209,7 @@ class SupersededError(ConnectionClosed):
 
 
 # -- client -> server -------------------------------------------------------------------------
-@attrs.frozen(slots=True, repr=False)
-class DeviceRegistration:
+class DeviceRegistration(msgspec.Struct, frozen=True, gc=False):
     """The registration message ``{"type":"device","deviceId":...,"deviceToken":...}``.
 
     The token never shows in a repr.
@@ -238,8 +242,7 @@ class DeviceRegistration:
 
 
 # -- server -> client -------------------------------------------------------------------------
-@attrs.frozen(slots=True)
-class Param:
+class Param(msgspec.Struct, frozen=True, gc=False):
     """One actuation parameter ``{"name": ..., "value": ...}``; values are usually strings.
 
     A value that is an object or a list, or a name that is missing or not a string, is
@@ -259,11 +262,17 @@ class Param:
 
     name: str
     value: JsonScalar
-    extra: Mapping[str, Any] = attrs.field(factory=dict, eq=True, hash=False, repr=False)
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
     #: Wire values the typed fields hold converted (or ``ABSENT``), by wire key.
-    raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False, repr=False)
+    raw: Mapping[str, Any] = msgspec.field(default_factory=dict)
     #: What was odd about this param on the wire (empty for a regular one).
-    problems: tuple[str, ...] = attrs.field(default=(), repr=False)
+    problems: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"Param(name={self.name!r}, value={self.value!r})"
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.value, self.problems))
 
     @classmethod
     def from_wire(cls, data: Any) -> Param:
@@ -334,10 +343,12 @@ _CONTENT_KEYS = {
     "command": "command",
     "transport": "transport",
 }
+# what an ActuationContent shows in its repr and hashes (``raw`` and ``problems`` are details)
+_CONTENT_REPR = (*list(_CONTENT_KEYS.values())[:7], "params", "transport", "extra")
+_CONTENT_HASH = (*list(_CONTENT_KEYS.values())[:7], "params", "transport", "problems")
 
 
-@attrs.frozen(slots=True)
-class ActuationContent:
+class ActuationContent(msgspec.Struct, frozen=True, gc=False):
     """The platform's command as forwarded verbatim: ids, ``command`` and ``params``.
 
     Ids are text: a numeric id reads as its decimal text and goes back to the wire as the
@@ -361,11 +372,18 @@ class ActuationContent:
     command: str | None = None
     params: tuple[Param, ...] = ()
     transport: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
     #: Wire values the typed fields hold converted (or ``ABSENT``), by wire key.
-    raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False, repr=False)
+    raw: Mapping[str, Any] = msgspec.field(default_factory=dict)
     #: What was odd on the wire, here and in the params (empty for a regular content).
-    problems: tuple[str, ...] = attrs.field(default=(), repr=False)
+    problems: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _CONTENT_REPR)
+        return f"ActuationContent({fields})"
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in _CONTENT_HASH))
 
     @classmethod
     def from_wire(cls, data: Any) -> ActuationContent:
@@ -404,8 +422,7 @@ class ActuationContent:
         return out
 
 
-@attrs.frozen(slots=True)
-class Actuation:
+class Actuation(msgspec.Struct, frozen=True, gc=False):
     """A command pushed by the platform (code 1024): the event a device waits for.
 
     Nothing is dropped: a body with odd fields arrives with them typed loosely and listed
@@ -427,11 +444,18 @@ class Actuation:
     type: str | None
     transport: str | None
     content: ActuationContent
-    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
     #: Wire values the typed fields hold converted (or ``ABSENT``), by wire key.
-    raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False, repr=False)
+    raw: Mapping[str, Any] = msgspec.field(default_factory=dict)
     #: Everything odd on the wire, at every level (empty for a regular actuation).
-    problems: tuple[str, ...] = attrs.field(default=(), repr=False)
+    problems: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return (f"Actuation(type={self.type!r}, transport={self.transport!r}, content={self.content!r}, "
+                f"extra={self.extra!r})")
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.transport, self.content, self.problems))
 
     @classmethod
     def from_wire(cls, data: Any) -> Actuation:
@@ -509,8 +533,7 @@ class Actuation:
         return {p.name: p.value for p in self.content.params}
 
 
-@attrs.frozen(slots=True)
-class Pong:
+class Pong(msgspec.Struct, frozen=True, gc=False):
     """The answer to the application ping (code 202, content ``"PONG"``).
 
     Examples:
@@ -521,8 +544,7 @@ class Pong:
     content: Any = "PONG"
 
 
-@attrs.frozen(slots=True)
-class Registered:
+class Registered(msgspec.Struct, frozen=True, gc=False):
     """A legacy server's registration confirmation (code 200). Modern servers stay silent.
 
     Examples:
@@ -534,8 +556,7 @@ class Registered:
     content: Any
 
 
-@attrs.frozen(slots=True)
-class ServerError:
+class ServerError(msgspec.Struct, frozen=True, gc=False):
     """A 401 or 500 message (as an event when it arrives after registration).
 
     Examples:
@@ -573,8 +594,7 @@ class ServerError:
         return OispServerError(self.code, text)
 
 
-@attrs.frozen(slots=True)
-class UnknownMessage:
+class UnknownMessage(msgspec.Struct, frozen=True, gc=False):
     """A server message with a code this library does not know (surfaced, not failed).
 
     Examples:
@@ -592,13 +612,27 @@ ServerMessage = Actuation | Pong | Registered | ServerError | UnknownMessage
 def parse_server_message(frame: str | bytes) -> ServerMessage:
     """Parse one server frame; raise :class:`~iotws.errors.ProtocolError` if it is malformed.
 
+    A frame of the regular shape is decoded by msgspec straight into its model; any other
+    (an unknown code, a numeric id, extra keys, ``NaN``...) by the general decoder, which
+    keeps all of it. Both give equal models.
+
     Examples:
         >>> parse_server_message(b"\\x00")
         Traceback (most recent call last):
         iotws.errors.ProtocolError: binary frame from the server (OISP uses text frames) (frame: b'\\x00')
+        >>> odd = parse_server_message('{"code": 1024, "content": {"content": {"deviceId": 7, '
+        ...                            '"params": [{"name": "t", "value": NaN}]}}}')
+        >>> odd.device_id, odd.params
+        ('7', (Param(name='t', value=nan),))
     """
     if isinstance(frame, (bytes, bytearray)):
         raise ProtocolError("binary frame from the server (OISP uses text frames)", frame=frame)
+    typed = _typed_message(frame)
+    return _general_message(frame) if typed is None else typed
+
+
+def _general_message(frame: str) -> ServerMessage:
+    """The general decoder of a text frame: any JSON object with an integer ``code``, all of it kept."""
     try:
         data = loads(frame)
     except DECODE_ERRORS as exc:
@@ -623,3 +657,112 @@ def parse_server_message(frame: str | bytes) -> ServerMessage:
     if code in (CODE_UNAUTHORIZED, CODE_INTERNAL):
         return ServerError(code, content)
     return UnknownMessage(code, content)
+
+
+# -- typed wire decoding ---------------------------------------------------------------------
+#
+# A frame of the regular shape (a known code; string ids; params of a name and a scalar
+# value; no keys beyond the documented ones) is decoded by msgspec straight into the
+# structs below and turned into the models without a dict in between. Any other frame
+# makes the typed decoder refuse it, and the general decoder above parses it, keeping
+# all of it. Both give equal models (tests/oisp/test_wire.py checks it).
+
+
+class _ParamWire(WireStruct, frozen=True):
+    name: str
+    value: str | int | float | bool | None
+
+
+class _ContentWire(WireStruct, frozen=True):
+    account_id: str | UnsetType = msgspec.field(default=UNSET, name="accountId")
+    domain_id: str | UnsetType = msgspec.field(default=UNSET, name="domainId")
+    device_uid: str | UnsetType = msgspec.field(default=UNSET, name="deviceUID")
+    device_id: str | UnsetType = msgspec.field(default=UNSET, name="deviceId")
+    gateway_id: str | UnsetType = msgspec.field(default=UNSET, name="gatewayId")
+    component_id: str | UnsetType = msgspec.field(default=UNSET, name="componentId")
+    command: str | UnsetType = UNSET
+    transport: str | UnsetType = UNSET
+    params: list[_ParamWire] | UnsetType | None = UNSET
+
+
+class _ActuationWire(WireStruct, frozen=True):
+    type: str | UnsetType = UNSET
+    transport: str | UnsetType = UNSET
+    content: _ContentWire | UnsetType = UNSET
+
+
+class _ActuationMessage(WireStruct, frozen=True, tag_field="code", tag=CODE_ACTUATION):
+    content: _ActuationWire
+
+
+class _PongMessage(WireStruct, frozen=True, tag_field="code", tag=CODE_PONG):
+    content: Any = None
+
+
+class _RegisteredMessage(WireStruct, frozen=True, tag_field="code", tag=CODE_REGISTERED):
+    content: Any = None
+
+
+class _UnauthorizedMessage(WireStruct, frozen=True, tag_field="code", tag=CODE_UNAUTHORIZED):
+    content: Any = None
+
+
+class _InternalErrorMessage(WireStruct, frozen=True, tag_field="code", tag=CODE_INTERNAL):
+    content: Any = None
+
+
+_decode_message: Final = typed_decoder(
+    _ActuationMessage | _PongMessage | _RegisteredMessage | _UnauthorizedMessage | _InternalErrorMessage
+)
+
+
+def _make_actuation(message: _ActuationMessage) -> Actuation:
+    """The :class:`Actuation` of a typed 1024 message (absent ids are ``None``)."""
+    wire = message.content
+    content = wire.content
+    if content is UNSET:
+        return Actuation(
+            None if wire.type is UNSET else wire.type,
+            None if wire.transport is UNSET else wire.transport,
+            ActuationContent(),
+            {},
+            {"content": ABSENT},
+        )
+    params = content.params
+    return Actuation(
+        None if wire.type is UNSET else wire.type,
+        None if wire.transport is UNSET else wire.transport,
+        ActuationContent(
+            None if content.account_id is UNSET else content.account_id,
+            None if content.domain_id is UNSET else content.domain_id,
+            None if content.device_uid is UNSET else content.device_uid,
+            None if content.device_id is UNSET else content.device_id,
+            None if content.gateway_id is UNSET else content.gateway_id,
+            None if content.component_id is UNSET else content.component_id,
+            None if content.command is UNSET else content.command,
+            tuple([Param(p.name, p.value) for p in params]) if isinstance(params, list) else (),
+            None if content.transport is UNSET else content.transport,
+            {},
+            {"params": ABSENT} if params is UNSET else {"params": None} if params is None else {},
+        ),
+    )
+
+
+#: Typed message struct -> the model it becomes.
+_TYPED_MESSAGES: Final[dict[type[Any], Any]] = {
+    _ActuationMessage: _make_actuation,
+    _PongMessage: lambda message: Pong(message.content),
+    _RegisteredMessage: lambda message: Registered(CODE_REGISTERED, message.content),
+    _UnauthorizedMessage: lambda message: ServerError(CODE_UNAUTHORIZED, message.content),
+    _InternalErrorMessage: lambda message: ServerError(CODE_INTERNAL, message.content),
+}
+
+
+def _typed_message(frame: str) -> ServerMessage | None:
+    """The model of a regular frame (msgspec); ``None`` for any other frame (the general decoder decides)."""
+    try:
+        typed = _decode_message(frame)
+    except WIRE_ERRORS:
+        return None
+    model: ServerMessage = _TYPED_MESSAGES[typed.__class__](typed)
+    return model

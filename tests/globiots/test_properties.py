@@ -156,11 +156,12 @@ def test_fast_decode_matches_the_codec(data_type: DataType, text: str) -> None:
 @settings(max_examples=100)
 @given(st.lists(st.tuples(st.sampled_from(list(DataType)), NUMBER_TEXT), min_size=1, max_size=6))
 def test_fast_entry_path_matches_the_general_path(entries: list[tuple[DataType, str]]) -> None:
-    from iotws.globiots.models import PointValue
+    from iotws.globiots.models import PointValue, _typed_update
 
     wire = [{"address": f"{i:04X}", "dataType": t.value, "length": t.size or 4, "value": v, "changeOfValue": "DECREASE"}
             for i, (t, v) in enumerate(entries)]
-    update = RealtimeUpdate.from_wire({"objects": [{"hostname": "h", "addresses": wire}]})
+    update = _typed_update(json.dumps({"objects": [{"hostname": "h", "addresses": wire}]}))  # the typed path
+    assert update is not None
     for parsed, raw in zip(update.values, wire, strict=True):
         general = PointValue.from_wire("h", raw)
         assert repr(parsed) == repr(general)
