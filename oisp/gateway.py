@@ -2,7 +2,7 @@
 
 Every device is an :class:`~iotws.oisp.async_client.AsyncClient` sharing one :class:`aiohttp.ClientSession`;
 their events flow into ONE bounded queue (no per-device queue or task), tagged with the
-device id, so the memory cost per connection stays small (see ``tests/bench/bench_oisp.py``).
+device id, so the memory cost per connection stays small (row 13 of ``nox -s bench``).
 
 The gateway is asyncio only: its point is many connections in one event loop (a
 thread per device, as the sync client has, would cost far more per connection).
