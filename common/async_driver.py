@@ -1,8 +1,17 @@
-"""The asyncio driver: aiohttp, one receive task, ``asyncio.Future`` results.
+"""The asyncio driver: aiohttp, frames dispatched where they are read, ``asyncio.Future`` results.
 
 Behaves like :class:`iotws.sync_driver.SyncDriver`: the same options, the same
 exceptions, the same lifecycle events, the same ping and idle timers
 (:class:`iotws.liveness.Liveness`; aiohttp's own heartbeat is not used).
+
+The data path: once a connection's opening exchange is done, a :class:`_Tap` stands in
+for aiohttp's frame parser on that connection, so every data frame is handed to the core
+in the event-loop callback that read it from the socket, and a reply completes its
+caller's future there (the caller runs in the next loop iteration, as a raw aiohttp loop
+would). A receive task runs only for pings, the close handshake, errors and reconnecting. If
+aiohttp's internals are not as expected, the driver reads with ``ws.receive()`` in the
+receive task instead (same behaviour, one loop iteration more per frame). Commands share
+one deadline timer per client; a single-frame command is sent without a lock.
 
 Examples:
     >>> from iotws.sansio import ProtocolCore
@@ -16,10 +25,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 import ssl
 import time
-from collections.abc import Awaitable
+from collections import deque
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 import aiohttp
@@ -42,7 +53,7 @@ from iotws.logs import package_logger
 from iotws.options import ConnectOptions, redact_headers
 from iotws.sansio import Frame, ProtocolCore, Reply
 
-__all__ = ["AsyncDriver", "translate_aiohttp_error"]
+__all__ = ["AsyncDriver", "AsyncEventQueue", "translate_aiohttp_error"]
 
 #: What a broken or closed link raises in the receiver: the driver reconnects after these.
 #: Anything else escaping the receiver is a bug; it stops the client with that error.
@@ -53,6 +64,164 @@ LINK_ERRORS: tuple[type[BaseException], ...] = (IotwsError, OSError, aiohttp.Cli
 _WS_CONNECT_OPTIONS: dict[str, Any] = {"decode_text": False}
 
 _MESSAGE_SIZE = re.compile(r"[Mm]essage size (\d+)")
+
+#: Whether the driver may tap aiohttp's parser (tests switch it off to run the ``ws.receive()`` path).
+TAP_FRAMES = True
+
+_TEXT = aiohttp.WSMsgType.TEXT
+_BINARY = aiohttp.WSMsgType.BINARY
+_PONG = aiohttp.WSMsgType.PONG
+_INF = math.inf
+
+
+class AsyncEventQueue:
+    """The event queue of an async client: the part of ``asyncio.Queue`` the clients use, leaner.
+
+    A list and the index of its oldest item (no deque: an idle connection holding its one
+    ``Connected`` event costs a hundred bytes, not ``asyncio.Queue``'s four deques), and no
+    waiter list until a consumer waits. ``put_nowait`` raises ``asyncio.QueueFull`` at
+    ``maxsize`` (> 0) events, ``get_nowait`` raises ``asyncio.QueueEmpty``; ``get()`` waits
+    (several consumers are woken in turn).
+
+    Examples:
+        >>> q = AsyncEventQueue(maxsize=2)
+        >>> q.put_nowait("a"); q.put_nowait("b")
+        >>> q.full(), q.qsize(), q.get_nowait()
+        (True, 2, 'a')
+        >>> asyncio.run(q.get())
+        'b'
+        >>> q.empty()
+        True
+    """
+
+    __slots__ = ("_getters", "_head", "_items", "maxsize")
+
+    def __init__(self, maxsize: int = 0) -> None:
+        self.maxsize: int = maxsize
+        self._items: list[Any] = []
+        self._head = 0
+        self._getters: list[asyncio.Future[None]] | None = None
+
+    def qsize(self) -> int:
+        """How many events wait."""
+        return len(self._items) - self._head
+
+    def empty(self) -> bool:
+        """Whether no event waits."""
+        return len(self._items) == self._head
+
+    def full(self) -> bool:
+        """Whether ``put_nowait`` would raise ``asyncio.QueueFull``."""
+        return 0 < self.maxsize <= self.qsize()
+
+    def put_nowait(self, item: Any) -> None:
+        """Queue ``item``, or raise ``asyncio.QueueFull``; wakes one waiting consumer."""
+        items = self._items
+        if 0 < self.maxsize <= len(items) - self._head:
+            raise asyncio.QueueFull
+        items.append(item)
+        if self._getters:
+            self._wake_next()
+
+    def get_nowait(self) -> Any:
+        """Take the oldest event, or raise ``asyncio.QueueEmpty``."""
+        items = self._items
+        head = self._head
+        if head == len(items):
+            raise asyncio.QueueEmpty
+        item = items[head]
+        head += 1
+        if head == len(items):  # drained: start over
+            items.clear()
+            head = 0
+        elif head >= 1024 and head * 2 >= len(items):  # the taken half goes
+            del items[:head]
+            head = 0
+        else:
+            items[head - 1] = None
+        self._head = head
+        return item
+
+    async def get(self) -> Any:
+        """Take the oldest event, waiting for one if there is none."""
+        while len(self._items) == self._head:
+            getter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            if self._getters is None:
+                self._getters = []
+            self._getters.append(getter)
+            try:
+                await getter
+            except BaseException:
+                getter.cancel()
+                with contextlib.suppress(ValueError):
+                    self._getters.remove(getter)
+                if not self.empty() and not getter.cancelled():
+                    self._wake_next()  # woken, then cancelled: the wake-up goes to the next consumer
+                raise
+        return self.get_nowait()
+
+    def _wake_next(self) -> None:
+        getters = self._getters
+        while getters:
+            getter = getters.pop(0)
+            if not getter.done():
+                getter.set_result(None)
+                return
+
+
+class _Tap:
+    """Stands in for aiohttp's frame parser on one connection (``protocol._payload_parser``).
+
+    The parser parses as before and queues the messages; then the driver takes the data
+    frames (and pongs) off the queue and dispatches them, in the same callback. Anything
+    else (a ping, a close frame, an error, the end of the stream) wakes the receive task,
+    which reads it with ``ws.receive()`` as usual. ``active`` is off while the receive task
+    or ``ws.close()`` reads the queue themselves, and for good once the link is failing or
+    closing (``closing``).
+    """
+
+    __slots__ = ("active", "buffer", "closing", "driver", "parser", "reader", "ws")
+
+    def __init__(self, driver: AsyncDriver, ws: aiohttp.ClientWebSocketResponse, parser: Any, reader: Any) -> None:
+        self.driver = driver
+        self.ws = ws
+        self.parser = parser
+        self.reader = reader
+        self.buffer: deque[Any] = reader._buffer
+        self.active = True
+        self.closing = False
+
+    def feed_data(self, data: bytes) -> Any:
+        result = self.parser.feed_data(data)
+        if self.active:
+            self.driver._drain(self)
+        return result
+
+    def feed_eof(self) -> None:
+        self.parser.feed_eof()
+        if self.active:
+            self.driver._wake_receiver()
+
+
+def _install_tap(driver: AsyncDriver, ws: aiohttp.ClientWebSocketResponse) -> _Tap | None:
+    """Put a :class:`_Tap` in front of ``ws``'s parser; ``None`` when aiohttp's internals differ."""
+    if not TAP_FRAMES:
+        return None
+    try:
+        reader: Any = ws._reader
+        buffer = reader._buffer
+        connection = ws._response.connection
+        protocol: Any = connection.protocol if connection is not None else None
+        parser = protocol._payload_parser if protocol is not None else None
+    except AttributeError:
+        return None
+    if parser is None or parser is not ws._parser or not isinstance(buffer, deque):
+        return None
+    if not (callable(getattr(reader, "read", None)) and callable(getattr(reader, "is_eof", None))):
+        return None
+    tap = _Tap(driver, ws, parser, reader)
+    protocol._payload_parser = tap
+    return tap
 
 
 def translate_aiohttp_error(exc: BaseException, url: str) -> IotwsError:
@@ -84,6 +253,36 @@ def translate_aiohttp_error(exc: BaseException, url: str) -> IotwsError:
 class AsyncDriver:
     """Owns one logical connection (reconnecting as its policy says) for an async client."""
 
+    __slots__ = (
+        "_attempts",
+        "_clock",
+        "_closed",
+        "_connected_at",
+        "_dead",
+        "_deadline_timer",
+        "_deadlines",
+        "_failure",
+        "_final",
+        "_futures",
+        "_handshaking",
+        "_last_error",
+        "_live",
+        "_own_session",
+        "_ready",
+        "_send_lock",
+        "_session",
+        "_tap",
+        "_task",
+        "_tasks",
+        "_timer",
+        "_ws",
+        "core",
+        "dispatcher",
+        "events",
+        "log",
+        "options",
+    )
+
     def __init__(
         self,
         core: ProtocolCore,
@@ -94,23 +293,35 @@ class AsyncDriver:
         self.core = core
         self.options: ConnectOptions = options
         self.log: logging.Logger = logger or package_logger("iotws")
-        self.events: asyncio.Queue[object] = asyncio.Queue(maxsize=options.event_queue_size)
+        self.events: AsyncEventQueue = AsyncEventQueue(maxsize=options.event_queue_size)
         self.dispatcher: Dispatcher = Dispatcher(core, self.events, self.log, self._complete)
         self.dispatcher.schedule = self._spawn
         self._futures: dict[int, asyncio.Future[Any]] = {}
+        #: token -> (loop time by which its reply is due, the wait in seconds), for the one deadline timer.
+        self._deadlines: dict[int, tuple[float, float]] = {}
+        self._deadline_timer: asyncio.TimerHandle | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._tap: _Tap | None = None
         self._session = session
         self._own_session = session is None
+        #: Made with the first send of several frames (a single frame goes out without it).
         self._send_lock: asyncio.Lock | None = None
         self._ready = False
-        self._closing: asyncio.Event | None = None
+        self._closed = False
+        #: The receive task; while a tap delivers the data frames it runs only when there is
+        #: something else to do (a ping, a close frame, an error, reconnecting), then ends.
         self._task: asyncio.Task[None] | None = None
+        self._connected_at = 0.0
+        #: Reconnect attempts since the link was last up for ``reset_after`` seconds (the backoff's count).
+        self._attempts = 0
+        #: What the tap caught while dispatching (the core refused the link, or a bug); the receive task raises it.
+        self._failure: Exception | None = None
         self._last_error: BaseException | None = None
         #: Set when the server's close frame meant "do not come back" (``core.close_error``).
         self._final: IotwsError | None = None
         #: True while a (re)connection's socket is open but its opening exchange is not done.
         self._handshaking = False
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[Any]] | None = None
         self._live = Liveness(options.ping_interval, options.ping_timeout, core.idle_timeout())
         self._timer: asyncio.TimerHandle | None = None
         self._dead: ConnectionClosed | None = None
@@ -123,11 +334,10 @@ class AsyncDriver:
 
     async def connect(self) -> None:
         """Open the connection and finish the protocol's opening exchange, or raise."""
-        if self._task is not None:
+        if self._ready or self._task is not None:
             return
-        self._closing = asyncio.Event()
+        self._closed = False
         self._final = None
-        self._send_lock = asyncio.Lock()
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
             self._own_session = True
@@ -137,7 +347,10 @@ class AsyncDriver:
             await self._close_session()
             raise
         self.dispatcher.emit(Connected(url=self.options.safe_url))
-        self._task = asyncio.create_task(self._run(), name=f"iotws-{self.core.name}-receiver")
+        self._connected_at = time.monotonic()
+        self._attempts = 0
+        if not self._begin():
+            self._start_receiver()
 
     async def close(self) -> None:
         """Close the link, stop reconnecting, fail pending commands.
@@ -145,8 +358,7 @@ class AsyncDriver:
         The server has ``close_timeout`` seconds to answer the close frame before
         the connection is cut, so this returns promptly whatever the server does.
         """
-        if self._closing is not None:
-            self._closing.set()
+        self._closed = True
         ws, self._ws = self._ws, None
         was_up = self._ready or ws is not None
         self._ready = False
@@ -157,7 +369,7 @@ class AsyncDriver:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        for pending in list(self._tasks):
+        for pending in list(self._tasks or ()):
             pending.cancel()
         self._unwatch()
         self._fail_all(ConnectionClosed("client closed"))
@@ -168,37 +380,76 @@ class AsyncDriver:
 
     async def execute(self, command: Command[Any], timeout: float | None = None) -> Any:
         """Send ``command``; return its result, or raise its error / a timeout."""
-        wait = timeout if timeout is not None else command.timeout or self.options.request_timeout
         ws = self._ws
-        if not self._ready or ws is None or self._send_lock is None:
+        if not self._ready or ws is None:
             raise self._not_connected()
         submission = self.core.submit(command)
         token = submission.token
-        future: asyncio.Future[Any] | None = None
-        if token is not None:
-            future = asyncio.get_running_loop().create_future()
-            self._futures[token] = future
-        try:
-            async with self._send_lock:
-                for frame in submission.frames:
-                    await self._send(ws, frame)
-        except Exception as exc:
-            if token is not None:
-                self._futures.pop(token, None)
-                self.core.cancel(token)
-            raise ConnectionClosed(f"cannot send: the link dropped ({exc})") from exc
-        if future is None or token is None:
+        frames = submission.frames
+        if token is None:
+            try:
+                await self._send_frames(ws, frames)
+            except Exception as exc:
+                raise ConnectionClosed(f"cannot send: the link dropped ({exc})") from exc
             return command.sent_result()
-        # a timer that fails the future is much cheaper than wait_for(shield(...)) per call
-        timer = asyncio.get_running_loop().call_later(wait, self._expire, token, wait)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        futures = self._futures
+        futures[token] = future
+        try:
+            lock = self._send_lock
+            if len(frames) == 1 and (lock is None or not lock.locked()):  # one frame is written whole: no lock
+                frame = frames[0]
+                if self.log.isEnabledFor(logging.DEBUG):
+                    self.log.debug(">> %s", self.core.describe(frame))
+                if isinstance(frame, str):
+                    await ws.send_str(frame)
+                else:
+                    await ws.send_bytes(frame)
+            else:
+                await self._send_frames(ws, frames)
+        except Exception as exc:
+            futures.pop(token, None)
+            self.core.cancel(token)
+            raise ConnectionClosed(f"cannot send: the link dropped ({exc})") from exc
+        if not future.done():  # the reply may have come during the send
+            wait = timeout if timeout is not None else command.timeout or self.options.request_timeout
+            when = loop.time() + wait
+            self._deadlines[token] = (when, wait)
+            timer = self._deadline_timer
+            if timer is None or when < timer.when():
+                self._arm_deadline(loop, when)
         try:
             return await future
         except asyncio.CancelledError:
-            self._futures.pop(token, None)
+            futures.pop(token, None)
+            self._deadlines.pop(token, None)
             self.core.cancel(token)
             raise
-        finally:
-            timer.cancel()
+
+    # -- deadlines: one timer per client, at the soonest deadline of the commands waiting --
+    def _arm_deadline(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+        self._deadline_timer = loop.call_at(when, self._expire_due)
+
+    def _expire_due(self) -> None:
+        """The deadline timer: fail the commands whose time is up; re-arm for the next one."""
+        self._deadline_timer = None
+        deadlines = self._deadlines
+        if not deadlines:
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        soonest = _INF
+        for token, (when, wait) in list(deadlines.items()):
+            if when <= now:
+                del deadlines[token]
+                self._expire(token, wait)
+            elif when < soonest:
+                soonest = when
+        if soonest < _INF and self._deadline_timer is None:
+            self._arm_deadline(loop, soonest)
 
     def _expire(self, token: int, wait: float) -> None:
         future = self._futures.pop(token, None)
@@ -222,7 +473,7 @@ class AsyncDriver:
     def drop(self, reason: str = "dropped by the client") -> None:
         """Cut the current link (e.g. a liveness check failed); the reconnect policy applies."""
         ws = self._ws
-        if ws is not None and self._task is not None:
+        if ws is not None and self._ready:
             self.log.warning("dropping the link to %s: %s", self.options.safe_url, reason)
             self._abort(ws, ConnectionClosed(reason))
 
@@ -243,6 +494,10 @@ class AsyncDriver:
 
     async def _close_ws(self, ws: aiohttp.ClientWebSocketResponse, code: int = 1000) -> None:
         """Close handshake bounded by ``close_timeout``; then the connection is cut."""
+        tap = self._tap
+        if tap is not None and tap.ws is ws:
+            tap.active = False  # ws.close() reads the queue itself from now on
+            tap.closing = True
         try:
             await asyncio.wait_for(ws.close(code=code), timeout=self.options.close_timeout)
         except asyncio.CancelledError:
@@ -294,15 +549,13 @@ class AsyncDriver:
     async def send_frames(self, frames: list[Frame]) -> None:
         """Send raw frames on the current connection."""
         ws = self._ws
-        if not self._ready or ws is None or self._send_lock is None:
+        if not self._ready or ws is None:
             raise self._not_connected()
-        async with self._send_lock:
-            for frame in frames:
-                await self._send(ws, frame)
+        await self._send_frames(ws, frames)
 
     # -- connection -----------------------------------------------------------
     def _not_connected(self) -> ConnectionClosed:
-        if self._closing is not None and self._closing.is_set():
+        if self._closed:
             return ConnectionClosed("client is closed")
         if self.dispatcher.stopped:
             return ConnectionClosed(f"the client stopped: {self._last_error}")
@@ -350,10 +603,7 @@ class AsyncDriver:
                 self._handshaking = True
                 self._watch(ws)
                 self.core.connection_lost()
-                assert self._send_lock is not None
-                async with self._send_lock:
-                    for frame in self.core.on_connect():
-                        await self._send(ws, frame)
+                await self._send_frames(ws, self.core.on_connect())
                 grace = self.core.handshake_wait()
                 if grace is not None:
                     when = asyncio.get_running_loop().time() + grace
@@ -401,39 +651,45 @@ class AsyncDriver:
                 raise
 
     async def _serve(self) -> None:
-        """Receive until the link drops, then reconnect per policy."""
-        assert self._closing is not None
-        connected_at = time.monotonic()
-        attempts = 0
-        while not self._closing.is_set():
+        """Receive until the link drops, then reconnect per policy.
+
+        On a tapped link this returns (and the task ends) as soon as nothing but data frames
+        is left to handle; the tap starts a new receive task when there is again.
+        """
+        while not self._closed:
             ws = self._ws
             error: BaseException | None = None
             try:
                 assert ws is not None
-                await self._read_loop(ws)
+                tap = self._tap
+                if tap is not None and tap.ws is ws:
+                    if await self._follow(ws, tap):
+                        return
+                else:
+                    await self._read_loop(ws)
             except LINK_ERRORS as exc:
                 error = exc
-            if self._closing.is_set():
+            if self._closed:
                 return
             await self._lost(ws, error)
             policy = self.options.reconnect
             if self._final is not None or policy is None or not policy.retry_on(self._last_error or ConnectionClosed()):
                 self._give_up(self._last_error)
                 return
-            if time.monotonic() - connected_at >= policy.reset_after:
-                attempts = 0
-            while not self._closing.is_set():
-                attempts += 1
+            if time.monotonic() - self._connected_at >= policy.reset_after:
+                self._attempts = 0
+            while not self._closed:
+                self._attempts += 1
+                attempts = self._attempts
                 delay = policy.delay(attempts)
                 self.log.info("reconnecting to %s in %.2f s (attempt %d)", self.options.safe_url, delay, attempts)
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._closing.wait(), timeout=delay)
-                if self._closing.is_set():
+                await asyncio.sleep(delay)  # close() cancels this task, so the sleep ends with it
+                if self._closed:
                     return
                 try:
                     await self._establish()
                 except IotwsError as exc:
-                    if self._closing.is_set():
+                    if self._closed:
                         return
                     self._last_error = exc
                     self.log.warning("reconnect attempt %d failed: %s", attempts, exc)
@@ -441,13 +697,136 @@ class AsyncDriver:
                         self._give_up(exc)
                         return
                     continue
-                connected_at = time.monotonic()
+                self._connected_at = time.monotonic()
                 self.dispatcher.emit(Reconnected(attempts=attempts))
+                self._begin()
                 break
 
+    def _start_receiver(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"iotws-{self.core.name}-receiver")
+
+    def _begin(self) -> bool:
+        """The link is up and announced: tap its parser; what is queued already goes out next loop turn.
+
+        (Next turn, as the receive task's first read did: an application that adds a callback
+        right after ``connect()`` returns still sees the frames that came with the handshake.)
+        Returns whether the link is tapped (else the receive task reads it with ``ws.receive()``).
+        """
+        ws = self._ws
+        assert ws is not None
+        self._failure = None
+        tap = self._tap = _install_tap(self, ws)
+        if tap is None:
+            return False
+        if tap.buffer or tap.reader.is_eof():
+            asyncio.get_running_loop().call_soon(self._drain_queued, tap)
+        return True
+
+    def _drain_queued(self, tap: _Tap) -> None:
+        if tap.active and self._tap is tap:
+            self._drain(tap)
+
+    async def _follow(self, ws: aiohttp.ClientWebSocketResponse, tap: _Tap) -> bool:
+        """The receive task on a tapped link: pings, the close frame, errors; ``True`` when none is left.
+
+        It then ends (``self._task`` is cleared in the same step as the last look at the queue,
+        so a tap that finds something new after that starts a new task).
+        """
+        reader = tap.reader
+        buffer = tap.buffer
+        while not self._closed:
+            failure = self._failure
+            if failure is not None:
+                self._failure = None
+                raise failure
+            if not buffer and not reader.is_eof():
+                if self._task is asyncio.current_task():
+                    self._task = None
+                return True
+            tap.active = False  # ws.receive() reads the queue now
+            received = await self._recv(ws)  # raises when the link is closed or failed
+            if tap.closing:  # being closed meanwhile: read on until the link says so
+                await self._read_loop(ws)
+                return False
+            tap.active = True
+            if received is not None:
+                self.dispatcher.feed(received)
+                await self._flush(ws)
+            self._drain(tap)  # data frames queued behind it
+        return False
+
+    def _wake_receiver(self) -> None:
+        """The tap found something for the receive task: start one unless it runs (it looks again)."""
+        if self._task is None and self._ready and not self._closed:
+            self._start_receiver()
+
+    def _drain(self, tap: _Tap) -> None:
+        """Dispatch the data frames queued on ``tap``'s connection, oldest first (in aiohttp's callback).
+
+        Stops at the first message that is not data (or a pong) and wakes the receive task
+        for it; a core that refuses the link (or a bug) stops the tap and the receive task
+        raises what it raised.
+        """
+        buffer = tap.buffer
+        if buffer:
+            live = self._live
+            now = self._clock()
+            live.last_rx = now
+            read = tap.reader.read
+            dispatcher = self.dispatcher
+            feed = dispatcher.feed
+            try:
+                while buffer:
+                    message = buffer[0][0]
+                    kind = message[0]
+                    if kind is not _TEXT and kind is not _BINARY and kind is not _PONG:
+                        break  # a ping, a close frame, an error: the receive task's
+                    step = read()  # returns at once (the message is queued): driven here, no task
+                    try:
+                        step.send(None)
+                    except StopIteration:
+                        pass
+                    else:
+                        step.close()
+                        raise RuntimeError("aiohttp's WebSocket queue did not hand over a queued message")
+                    data = message[1]
+                    if kind is _TEXT:
+                        if isinstance(data, str):
+                            feed(data)
+                            continue
+                        try:
+                            text = bytes(data).decode("utf-8")
+                        except UnicodeDecodeError as exc:
+                            dispatcher.violation(
+                                ProtocolError(f"text frame is not valid UTF-8: {exc}", frame=bytes(data))
+                            )
+                            continue
+                        feed(text)
+                    elif kind is _BINARY:
+                        feed(bytes(data))
+                    else:
+                        live.ponged(now)
+                frames = self.core.data_to_send()
+            except Exception as exc:
+                tap.active = False
+                tap.closing = True
+                self._failure = exc
+                self._wake_receiver()
+                return
+            if frames:
+                self._spawn(self._send_quietly(tap.ws, frames))
+        if buffer or tap.reader.is_eof():
+            self._wake_receiver()
+
+    async def _send_quietly(self, ws: aiohttp.ClientWebSocketResponse, frames: list[Frame]) -> None:
+        """Send the core's own frames; a link that dropped meanwhile is the receive task's news."""
+        try:
+            await self._send_frames(ws, frames)
+        except LINK_ERRORS as exc:
+            self.log.debug("could not send the core's frames: %r", exc)
+
     async def _read_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        assert self._closing is not None
-        while not self._closing.is_set():
+        while not self._closed:
             received = await self._recv(ws)
             if received is not None:
                 self.dispatcher.feed(received)
@@ -513,18 +892,35 @@ class AsyncDriver:
         else:
             await ws.send_bytes(frame)
 
+    async def _send_frames(self, ws: aiohttp.ClientWebSocketResponse, frames: Iterable[Frame]) -> None:
+        """Send ``frames`` back to back: one frame goes straight out, several hold the send lock."""
+        if not isinstance(frames, list):
+            frames = list(frames)
+        if not frames:
+            return
+        lock = self._send_lock
+        if len(frames) == 1 and (lock is None or not lock.locked()):
+            await self._send(ws, frames[0])
+            return
+        if lock is None:
+            lock = self._send_lock = asyncio.Lock()
+        async with lock:
+            for frame in frames:
+                await self._send(ws, frame)
+
     async def _flush(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         frames = self.core.data_to_send()
         if frames:
-            assert self._send_lock is not None
-            async with self._send_lock:
-                for frame in frames:
-                    await self._send(ws, frame)
+            await self._send_frames(ws, frames)
 
     # -- failure handling -----------------------------------------------------
     def _complete(self, reply: Reply) -> None:
-        future = self._futures.pop(reply.token, None)
-        if future is None or future.done():
+        token = reply.token
+        future = self._futures.pop(token, None)
+        if future is None:
+            return
+        self._deadlines.pop(token, None)
+        if future.done():
             return
         if reply.error is not None:
             future.set_exception(reply.error)
@@ -533,6 +929,10 @@ class AsyncDriver:
 
     def _fail_all(self, error: BaseException) -> None:
         futures, self._futures = self._futures, {}
+        self._deadlines = {}
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+            self._deadline_timer = None
         self.core.connection_lost()
         for future in futures.values():
             if not future.done():
@@ -544,6 +944,7 @@ class AsyncDriver:
         self._ws = None
         if ws is not None:
             await self._close_ws(ws)
+        self._tap = None
         if isinstance(error, ConnectionClosed):
             reason = error
         else:
@@ -568,7 +969,7 @@ class AsyncDriver:
 
     async def _crash(self, error: BaseException) -> None:
         """The receiver failed with ``error`` (a bug): cut the link, fail commands, end the stream with it."""
-        if self._closing is not None and self._closing.is_set():
+        if self._closed:
             self.log.debug("receiver stopped while closing: %r", error)
             return
         self.log.error("the receiver of %s failed; the client stops", self.options.safe_url, exc_info=error)
@@ -593,8 +994,11 @@ class AsyncDriver:
                 self.log.exception("async callback failed")
 
         task = asyncio.get_running_loop().create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        tasks = self._tasks
+        if tasks is None:
+            tasks = self._tasks = set()
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     async def _close_session(self) -> None:
         if self._own_session and self._session is not None:

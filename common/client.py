@@ -304,7 +304,9 @@ class AsyncClientBase(Generic[CoreT, EventT]):
         """Call ``callback(event)`` for each event of ``event_type``; coroutines are scheduled.
 
         ``event_type`` is one of the protocol's events (any class of its ``Event``
-        union, or a base class of some of them).
+        union, or a base class of some of them). A plain function runs in the event
+        loop, in the callback that read the frame: keep it short (a coroutine function
+        runs as a task of its own).
         """
         self._driver.dispatcher.on(event_type, callback)
 
@@ -338,7 +340,7 @@ class AsyncClientBase(Generic[CoreT, EventT]):
                 if item.error is not None:
                     raise item.error
                 return
-            yield item  # type: ignore[misc]  # the queue holds the core's events: the protocol's Event union
+            yield item  # the queue holds the core's events: the protocol's Event union
 
     async def next_event(self, event_type: type[E], timeout: float | None = None) -> E:
         """Wait for the next event of ``event_type``, skipping others; ``RequestTimeout`` if none."""

@@ -52,17 +52,45 @@ END_OF_STREAM = EndOfStream()
 
 
 
+_THREAD_ERRORS: tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]] = ((queue.Full,), (queue.Empty,))
+_ASYNC_ERRORS: tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]] | None = None
+
+
 def _queue_errors(events: EventQueue) -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
     """The "full" and "empty" exceptions of ``events`` (asyncio is imported only for an asyncio queue)."""
+    global _ASYNC_ERRORS
     if isinstance(events, queue.Queue):
-        return (queue.Full,), (queue.Empty,)
-    import asyncio
+        return _THREAD_ERRORS
+    if _ASYNC_ERRORS is None:
+        import asyncio
 
-    return (queue.Full, asyncio.QueueFull), (queue.Empty, asyncio.QueueEmpty)
+        _ASYNC_ERRORS = (queue.Full, asyncio.QueueFull), (queue.Empty, asyncio.QueueEmpty)
+    return _ASYNC_ERRORS
+
+
+def _ignore(reply: Reply) -> None:
+    """The default ``complete``: nobody waits for replies."""
 
 
 class Dispatcher:
-    """Routes a core's output: replies to waiters, events to callbacks and the queue."""
+    """Routes a core's output: replies to waiters, events to callbacks and the queue.
+
+    One per connection of either driver; slotted, since an async program may hold
+    thousands of them.
+    """
+
+    __slots__ = (
+        "_empty",
+        "_full",
+        "callbacks",
+        "complete",
+        "core",
+        "dropped_events",
+        "log",
+        "queue",
+        "schedule",
+        "stopped",
+    )
 
     def __init__(
         self,
@@ -75,7 +103,7 @@ class Dispatcher:
         self.queue = events
         self._full, self._empty = _queue_errors(events)
         self.log: logging.Logger = logger or package_logger("iotws")
-        self.complete: Callable[[Reply], object] = complete or (lambda reply: None)
+        self.complete: Callable[[Reply], object] = complete or _ignore
         self.callbacks: list[tuple[type, Callable[[Any], Any]]] = []
         self.dropped_events: int = 0
         self.schedule: Callable[[Any], None] | None = None
@@ -109,12 +137,17 @@ class Dispatcher:
             self.violation(ProtocolError(f"cannot process frame: {exc!r}", frame=frame))
             return
         for item in items:
-            if isinstance(item, Reply):
+            if item.__class__ is Reply:
                 self.complete(item)
-            else:
+            elif self.callbacks or isinstance(item, ProtocolViolation):
                 if isinstance(item, ProtocolViolation):  # a core that kept what was good in a frame
                     self.log.warning("%s: part of a frame was malformed: %s", self.core.name, item.error)
                 self.emit(item)
+            else:  # no callbacks: straight to the queue
+                try:
+                    self.queue.put_nowait(item)
+                except self._full:
+                    self.put(item)
 
     def violation(self, error: ProtocolError) -> None:
         """Log a malformed frame and surface it as a :class:`ProtocolViolation` event."""
@@ -123,7 +156,7 @@ class Dispatcher:
 
     def emit(self, event: object) -> None:
         """Run matching callbacks, then queue ``event``, dropping the oldest if full."""
-        for event_type, callback in list(self.callbacks):
+        for event_type, callback in list(self.callbacks) if self.callbacks else ():
             if isinstance(event, event_type):
                 try:
                     result = callback(event)
