@@ -267,6 +267,7 @@ class AsyncDriver:
         "_handshaking",
         "_last_error",
         "_live",
+        "_loop",
         "_own_session",
         "_ready",
         "_send_lock",
@@ -297,6 +298,7 @@ class AsyncDriver:
         self.dispatcher: Dispatcher = Dispatcher(core, self.events, self.log, self._complete)
         self.dispatcher.schedule = self._spawn
         self._futures: dict[int, asyncio.Future[Any]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         #: token -> (loop time by which its reply is due, the wait in seconds), for the one deadline timer.
         self._deadlines: dict[int, tuple[float, float]] = {}
         self._deadline_timer: asyncio.TimerHandle | None = None
@@ -392,7 +394,7 @@ class AsyncDriver:
             except Exception as exc:
                 raise ConnectionClosed(f"cannot send: the link dropped ({exc})") from exc
             return command.sent_result()
-        loop = asyncio.get_running_loop()
+        loop = self._loop or asyncio.get_running_loop()  # kept when the link opened: asking costs a system call
         future: asyncio.Future[Any] = loop.create_future()
         futures = self._futures
         futures[token] = future
@@ -636,6 +638,7 @@ class AsyncDriver:
             self._handshaking = False
         assert ws is not None
         self._ws = ws
+        self._loop = asyncio.get_running_loop()
         self._ready = True
         self.log.info("connected to %s", self.options.safe_url)
 

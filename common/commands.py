@@ -95,11 +95,19 @@ class Command(abc.ABC, Generic[R]):
 class _Rule:
     """One parameter's check: ``test(value)`` and the words for what it allows."""
 
-    __slots__ = ("allowed", "test")
+    __slots__ = ("allowed", "classes", "test")
 
-    def __init__(self, test: Callable[[Any], bool], allowed: str) -> None:
+    def __init__(
+        self, test: Callable[[Any], bool], allowed: str, classes: tuple[type, ...] | None = None
+    ) -> None:
         self.test = test
         self.allowed = allowed
+        #: Set when the rule is exactly ``isinstance(value, classes)`` (unions of them merge into one test).
+        self.classes = classes
+
+
+def _instance_rule(classes: tuple[type, ...], allowed: str) -> _Rule:
+    return _Rule(lambda v: isinstance(v, classes), allowed, classes)
 
 
 def _is_int(value: object) -> bool:
@@ -119,7 +127,7 @@ def _is_seconds(value: object) -> bool:
 
 
 _SIMPLE: dict[Any, _Rule] = {
-    str: _Rule(lambda v: isinstance(v, str), "a str"),
+    str: _instance_rule((str,), "a str"),
     int: _Rule(_is_int, "an int"),
     float: _Rule(_is_real, "a number"),
     bool: _Rule(lambda v: isinstance(v, bool) or (v.__class__ is int and v in (0, 1)), "True or False"),
@@ -180,15 +188,21 @@ def _rule(annotation: Any) -> _Rule | None:
         return None
     if issubclass(cls, enum.Enum):
         return _enum(cls)
-    return _Rule(lambda v: isinstance(v, cls), f"a {cls.__name__}")
+    return _instance_rule((cls,), f"a {cls.__name__}")
 
 
 def _union(rules: list[_Rule | None]) -> _Rule | None:
     if any(r is None for r in rules):
         return None
     checks = [r for r in rules if r is not None]
-    tests = tuple(r.test for r in checks)
-    return _Rule(lambda v: any(test(v) for test in tests), " or ".join(dict.fromkeys(r.allowed for r in checks)))
+    allowed = " or ".join(dict.fromkeys(r.allowed for r in checks))
+    classes = tuple(c for r in checks if r.classes is not None for c in r.classes)
+    others = tuple(r.test for r in checks if r.classes is None)
+    if not others:
+        return _instance_rule(classes, allowed)
+    if not classes:
+        return _Rule(lambda v: any(test(v) for test in others), allowed)
+    return _Rule(lambda v: isinstance(v, classes) or any(test(v) for test in others), allowed)
 
 
 def _literal(values: tuple[Any, ...]) -> _Rule:

@@ -610,9 +610,11 @@ class AsyncClient(AsyncClientBase[XentaraCore, Event]):
         return [looked_up[ref] if isinstance(ref, str) else known[id(ref)] for ref in refs]
 
     async def _read(self, element: ElementArg, attributes: Iterable[AttributeId]) -> ReadResult:
+        if not isinstance(element, str):  # no lookup: the command checks everything when it is built
+            return await self._execute(ReadCommand(self._known(element), attributes))
         attributes = list(attributes)
-        ReadCommand(NIL_UUID, attributes)  # checked before any lookup
-        found = await self._element(element)
+        ReadCommand(NIL_UUID, attributes)  # checked before the lookup
+        found = await self._execute(LookupCommand(element))
         return await self._execute(ReadCommand(found, attributes))
 
     async def _write(

@@ -589,9 +589,11 @@ class Client(SyncClientBase[XentaraCore, Event]):
         return [looked_up[ref] if isinstance(ref, str) else known[id(ref)] for ref in refs]
 
     def _read(self, element: ElementArg, attributes: Iterable[AttributeId]) -> ReadResult:
+        if not isinstance(element, str):  # no lookup: the command checks everything when it is built
+            return self._execute(ReadCommand(self._known(element), attributes))
         attributes = list(attributes)
-        ReadCommand(NIL_UUID, attributes)  # checked before any lookup
-        found = self._element(element)
+        ReadCommand(NIL_UUID, attributes)  # checked before the lookup
+        found = self._execute(LookupCommand(element))
         return self._execute(ReadCommand(found, attributes))
 
     def _write(

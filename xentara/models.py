@@ -301,6 +301,8 @@ def attribute_from_wire(key: Any) -> AttributeId:
 
 def attribute_to_wire(attr: Any) -> int | uuid.UUID:
     """Check a caller's attribute id (raises :class:`~iotws.errors.UsageError`)."""
+    if attr.__class__ is Attribute:
+        return attr._value_
     if isinstance(attr, uuid.UUID):
         return attr
     if isinstance(attr, int) and not isinstance(attr, bool) and attr >= 0:
