@@ -234,6 +234,9 @@ def _elements(value: object, element: _Rule | None) -> bool:
 
 def _iterable(element: _Rule | None) -> _Rule:
     def test(value: object) -> bool:
+        kind = value.__class__
+        if kind is list or kind is tuple:  # the common cases skip the ABC check
+            return _elements(value, element)
         if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, collections.abc.Iterable):
             return False
         return _elements(value, element)
