@@ -2,7 +2,8 @@
 
 They own a driver, expose the shared lifecycle (``connect``/``close``, context
 managers, ``events()``, ``on()``), and implement ``_execute`` for the command
-surface written once in each protocol (:class:`iotws.commands.Commands`).
+surface written once in each protocol (its ``async_client.py``: methods that build a
+[`Command`][iotws.commands.Command] and await ``self._execute(command)``).
 
 Examples:
     >>> from iotws.sansio import ProtocolCore
@@ -44,8 +45,8 @@ if TYPE_CHECKING:  # aiohttp loads with the first AsyncClient connection, not wi
 __all__ = ["AsyncClientBase", "SyncClientBase"]
 
 CoreT = TypeVar("CoreT", bound=ProtocolCore)
-#: The union of the events a client's ``events()`` yields (its protocol's ``Event``).
 EventT = TypeVar("EventT")
+"""The union of the events a client's ``events()`` yields (its protocol's ``Event``)."""
 E = TypeVar("E")
 T = TypeVar("T")
 
@@ -121,9 +122,9 @@ def _check_event_type(event_type: object) -> None:
 class SyncClientBase(Generic[CoreT, EventT]):
     """Shared lifecycle of the synchronous clients.
 
-    ``options`` are the keyword arguments of :class:`~iotws.options.ConnectOptionsDict`
+    ``options`` are the keyword arguments of [`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]
     (``headers``, ``auth``, ``ca_file``, ``request_timeout``, ``reconnect``...); ``url``
-    may instead be a :class:`~iotws.options.ConnectOptions` built already. ``EventT``
+    may instead be a [`ConnectOptions`][iotws.ConnectOptions] built already. ``EventT``
     is the union of the events ``events()`` yields.
 
     Examples:
@@ -132,8 +133,8 @@ class SyncClientBase(Generic[CoreT, EventT]):
         10.0
     """
 
-    #: The logger name used by this client (the protocol package's name).
     logger_name = "iotws"
+    """The logger name used by this client (the protocol package's name)."""
 
     def __init__(self, core: CoreT, url: str | ConnectOptions, **options: Unpack[ConnectOptionsDict]) -> None:
         self.core = core
@@ -170,7 +171,7 @@ class SyncClientBase(Generic[CoreT, EventT]):
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        """Close the client (see :meth:`close`)."""
+        """Close the client (see [`close`][iotws.client.SyncClientBase.close])."""
         self.close()
 
     def on(self, event_type: type[E], callback: Callable[[E], object]) -> None:
@@ -182,14 +183,14 @@ class SyncClientBase(Generic[CoreT, EventT]):
         self._driver.dispatcher.on(event_type, callback)
 
     def off(self, event_type: type[E], callback: Callable[[E], object]) -> None:
-        """Remove a callback added with :meth:`on`."""
+        """Remove a callback added with [`on`][iotws.client.SyncClientBase.on]."""
         self._driver.dispatcher.off(event_type, callback)
 
     def events(self, timeout: float | None = None) -> Iterator[EventT]:
         """Yield events as they arrive.
 
         Ends when the client is closed, or when ``timeout`` seconds pass without an
-        event; raises :class:`~iotws.errors.ConnectionClosed` when the link is lost
+        event; raises [`ConnectionClosed`][iotws.ConnectionClosed] when the link is lost
         for good. ``timeout=0`` takes only the events already waiting.
         """
         if timeout is not None:
@@ -239,7 +240,7 @@ class SyncClientBase(Generic[CoreT, EventT]):
 
 
 class AsyncClientBase(Generic[CoreT, EventT]):
-    """Shared lifecycle of the asyncio clients; the same methods as :class:`SyncClientBase`.
+    """Shared lifecycle of the asyncio clients; the same methods as [`SyncClientBase`][iotws.client.SyncClientBase].
 
     Examples:
         >>> from iotws.sansio import ProtocolCore
@@ -297,7 +298,7 @@ class AsyncClientBase(Generic[CoreT, EventT]):
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        """Close the client (see :meth:`close`)."""
+        """Close the client (see [`close`][iotws.client.AsyncClientBase.close])."""
         await self.close()
 
     def on(self, event_type: type[E], callback: Callable[[E], object]) -> None:
@@ -311,7 +312,7 @@ class AsyncClientBase(Generic[CoreT, EventT]):
         self._driver.dispatcher.on(event_type, callback)
 
     def off(self, event_type: type[E], callback: Callable[[E], object]) -> None:
-        """Remove a callback added with :meth:`on`."""
+        """Remove a callback added with [`on`][iotws.client.AsyncClientBase.on]."""
         self._driver.dispatcher.off(event_type, callback)
 
     def events(self, timeout: float | None = None) -> AsyncIterator[EventT]:
@@ -358,7 +359,7 @@ class AsyncClientBase(Generic[CoreT, EventT]):
         raise ConnectionClosed("client is closed")
 
     def _execute(self, command: Command[T]) -> Awaitable[T]:
-        """Send ``command``; awaiting the result gives its result (see :meth:`SyncClientBase._execute`)."""
+        """Send ``command``; awaiting the result gives its result (see ``SyncClientBase._execute``)."""
         check_command(command)  # now, so a bad command fails at the call, before any await
         result: Awaitable[T] = self._driver.execute(command)
         return result

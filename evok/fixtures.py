@@ -37,7 +37,7 @@ class EvokFixtures(FixtureKit[EvokSimulator, Client, AsyncClient]):
     async_client_class = AsyncClient
 
     def simulator(self, **options: Any) -> EvokSimulator:
-        """An :class:`EvokSimulator` built with ``options``."""
+        """An [`EvokSimulator`][iotws.evok.EvokSimulator] built with ``options``."""
         return EvokSimulator(**options)
 
     def client_arguments(self, simulator: EvokSimulator, **options: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -45,5 +45,5 @@ class EvokFixtures(FixtureKit[EvokSimulator, Client, AsyncClient]):
         return (simulator.url(),), {"request_timeout": 5.0, **options}
 
 
-#: The kit the plugin uses.
 KIT = EvokFixtures()
+"""The kit the plugin uses."""

@@ -37,7 +37,7 @@ class FarmwsFixtures(FixtureKit[FarmSimulator, DashboardClient, AsyncDashboardCl
     async_client_class = AsyncDashboardClient
 
     def simulator(self, **options: Any) -> FarmSimulator:
-        """A :class:`FarmSimulator` built with ``options`` (``time_scale=0.1`` unless given)."""
+        """A [`FarmSimulator`][iotws.farmws.FarmSimulator] built with ``options`` (``time_scale=0.1`` unless given)."""
         return FarmSimulator(**{"time_scale": 0.1, **options})
 
     def client_arguments(self, simulator: FarmSimulator, **options: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -45,5 +45,5 @@ class FarmwsFixtures(FixtureKit[FarmSimulator, DashboardClient, AsyncDashboardCl
         return (simulator.url("/"),), {"client_id": "pytest", "request_timeout": 5.0, **options}
 
 
-#: The kit the plugin uses.
 KIT = FarmwsFixtures()
+"""The kit the plugin uses."""

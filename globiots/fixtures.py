@@ -37,7 +37,8 @@ class GlobiotsFixtures(FixtureKit[GlobiotsSimulator, Client, AsyncClient]):
     async_client_class: type[AsyncClient] = AsyncClient
 
     def simulator(self, **options: Any) -> GlobiotsSimulator:
-        """A :class:`GlobiotsSimulator` built with ``options`` (20x time scale unless given)."""
+        """A [`GlobiotsSimulator`][iotws.globiots.GlobiotsSimulator] built with ``options`` (20x time scale unless
+        given)."""
         return GlobiotsSimulator(**{"time_scale": 20, **options})
 
     def client_arguments(
@@ -47,5 +48,5 @@ class GlobiotsFixtures(FixtureKit[GlobiotsSimulator, Client, AsyncClient]):
         return (simulator.base_url,), {"request_timeout": 5.0, **options}
 
 
-#: The kit the plugin uses.
 KIT: GlobiotsFixtures = GlobiotsFixtures()
+"""The kit the plugin uses."""

@@ -36,8 +36,8 @@ from iotws.oisp.tokens import TokenKeys
 
 __all__ = ["KIT", "SIMULATOR_DEFAULTS", "OispFixtures", "token_keys"]
 
-#: Simulator switches the fixtures set unless a marker says otherwise (see the module doc).
 SIMULATOR_DEFAULTS: Mapping[str, Any] = MappingProxyType({"duplicates": False, "blind_window": 0.0})
+"""Simulator switches the fixtures set unless a marker says otherwise (see the module doc)."""
 
 
 @functools.cache
@@ -54,7 +54,8 @@ class OispFixtures(FixtureKit[OispSimulator, Client, AsyncClient]):
     async_client_class = AsyncClient
 
     def simulator(self, **options: Any) -> OispSimulator:
-        """An :class:`OispSimulator` built with ``options``: the session's keys, no duplicates, no blind window."""
+        """An [`OispSimulator`][iotws.oisp.OispSimulator] built with ``options``: the session's keys, no duplicates,
+        no blind window."""
         return OispSimulator(**{"keys": token_keys(), **SIMULATOR_DEFAULTS, **options})
 
     def client_arguments(
@@ -72,5 +73,5 @@ class OispFixtures(FixtureKit[OispSimulator, Client, AsyncClient]):
         return (simulator.url(), device_id, token), {"grace": 0.2, "request_timeout": 5.0, **options}
 
 
-#: The kit the plugin uses.
 KIT = OispFixtures()
+"""The kit the plugin uses."""

@@ -46,7 +46,8 @@ class XentaraFixtures(FixtureKit[XentaraSimulator, Client, AsyncClient]):
         self._certificates: weakref.WeakKeyDictionary[XentaraSimulator, str] = weakref.WeakKeyDictionary()
 
     def simulator(self, *, tls: bool = False, **options: Any) -> XentaraSimulator:
-        """A :class:`XentaraSimulator` built with ``options``; ``tls=True`` makes a self-signed certificate."""
+        """A [`XentaraSimulator`][iotws.xentara.XentaraSimulator] built with ``options``; ``tls=True`` makes a
+        self-signed certificate."""
         if not tls or "ssl_context" in options:
             return XentaraSimulator(**options)
         server_context, certificate = self_signed_certificate(options.get("host", "127.0.0.1"))
@@ -65,5 +66,5 @@ class XentaraFixtures(FixtureKit[XentaraSimulator, Client, AsyncClient]):
         return (simulator.url(),), {**defaults, **options}
 
 
-#: The kit the plugin uses.
 KIT = XentaraFixtures()
+"""The kit the plugin uses."""
