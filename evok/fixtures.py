@@ -5,11 +5,13 @@ timeout. ``@pytest.mark.iotws_simulator(v2=True)`` runs an EVOK 2.x unit;
 ``@pytest.mark.iotws_client(filter=["relay"])`` connects a client that streams
 relay changes only.
 
-Example::
+A test that uses them:
 
-    def test_my_lamp_logic(evok_simulator, evok_client):
-        evok_client.set_relay("2_01", True)  # returns once EVOK reports the relay on
-        assert evok_simulator.device("ro", "2_01")["value"] == 1
+```python
+def test_my_lamp_logic(evok_simulator, evok_client):
+    evok_client.set_relay("2_01", True)  # returns once EVOK reports the relay on
+    assert evok_simulator.device("ro", "2_01")["value"] == 1
+```
 
 Examples:
     >>> with KIT.running_simulator({"v2": True}) as sim, KIT.client(sim, {"request_timeout": 2.0}) as evok:

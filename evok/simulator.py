@@ -289,7 +289,7 @@ def _int(value: Any) -> int:
 
 
 class EvokSimulator(SimulatorBase):
-    """The EVOK WebSocket server, simulated (see the module docstring for its behaviour).
+    """The EVOK WebSocket server, simulated; what it does as EVOK does is listed in [`iotws.evok.simulator`][].
 
     Switches: ``board`` ([`BoardConfig`][iotws.evok.BoardConfig]), ``scan_rate`` (Hz), ``temp_interval``
     (s between 1-Wire reads), ``di_toggle_period`` (s; ``None`` keeps DIs still),

@@ -4,12 +4,14 @@ Defaults: the reference server with its emulated farm at ``time_scale=0.1``;
 clients are Dialect D dashboards (``client_id="pytest"``) with a 5 s request
 timeout. ``@pytest.mark.iotws_client(client_id="kitchen")`` picks another id.
 
-Example::
+A test that uses them:
 
-    from iotws.farmws import Temperature
+```python
+from iotws.farmws import Temperature
 
-    def test_dashboard_sees_temperatures(farmws_client):
-        assert farmws_client.next_event(Temperature, timeout=5).record is not None
+def test_dashboard_sees_temperatures(farmws_client):
+    assert farmws_client.next_event(Temperature, timeout=5).record is not None
+```
 
 Examples:
     >>> with KIT.running_simulator({}) as sim:

@@ -12,9 +12,8 @@ unknown keys are kept in ``extra``.
 
 *Dialect I* (the only known server): the device sends [`RegisterSensors`][iotws.farmws.RegisterSensors],
 [`SensorUpdate`][iotws.farmws.SensorUpdate], [`SensorStatus`][iotws.farmws.SensorStatus] and
-[`CommandReply`][iotws.farmws.CommandReply]; the server
-sends [`DeviceCommand`][iotws.farmws.DeviceCommand] and [`ServerError`][iotws.farmws.ServerError]; dashboards get
-[`Snapshot`][iotws.farmws.Snapshot] objects.
+[`CommandReply`][iotws.farmws.CommandReply]; the server sends [`DeviceCommand`][iotws.farmws.DeviceCommand] and
+[`ServerError`][iotws.farmws.ServerError]; dashboards get [`Snapshot`][iotws.farmws.Snapshot] objects.
 
 Peer input that does not fit raises [`ProtocolError`][iotws.ProtocolError];
 values a caller cannot send raise [`CodecError`][iotws.CodecError].

@@ -6,11 +6,10 @@ This module is the source of both clients: ``scripts/unasync.py`` writes
 A client takes the Data Engine's base URL (default [`DEFAULT_BASE_URL`][iotws.globiots.DEFAULT_BASE_URL])
 and talks to two endpoints, one connection each:
 
-* the realtime link (``<base>/realtime``, or ``<base>/mobile/realtime`` with ``mobile=True``)
-  is the client's own connection: [`AsyncClient.subscribe`][iotws.globiots.AsyncClient.subscribe] sends the request,
-  every
-  push arrives as a [`RealtimeUpdate`][iotws.globiots.RealtimeUpdate] event, ``latest`` keeps the
-  newest value per point, and the request is re-sent after each reconnect;
+* the realtime link (``<base>/realtime``, or ``<base>/mobile/realtime`` with ``mobile=True``) is the client's own
+  connection: [`AsyncClient.subscribe`][iotws.globiots.AsyncClient.subscribe] sends the request, every push arrives
+  as a [`RealtimeUpdate`][iotws.globiots.RealtimeUpdate] event, ``latest`` keeps the newest value per point, and the
+  request is re-sent after each reconnect;
 * the set-data link (``<base>/set-data``) is opened on the first [`AsyncClient.set`][iotws.globiots.AsyncClient.set]
   and reused; it shares every connect option.
 

@@ -4,12 +4,14 @@ Defaults: devices ``0.0.0.1`` and ``0.0.0.2`` at 20x time scale; clients on the
 simulator's base URL with a 5 s request timeout. Every switch of the simulator
 can also be flipped during the test, through the ``globiots_simulator`` fixture.
 
-Example::
+A test that uses them:
 
-    from iotws.globiots import DataType, Point
+```python
+from iotws.globiots import DataType, Point
 
-    def test_setpoint(globiots_client):
-        globiots_client.set(Point("0.0.0.1", "3000", DataType.FLOAT), 3.3)
+def test_setpoint(globiots_client):
+    globiots_client.set(Point("0.0.0.1", "3000", DataType.FLOAT), 3.3)
+```
 
 Examples:
     >>> with KIT.running_simulator({"hostnames": ["0.0.0.9"]}) as sim:

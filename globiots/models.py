@@ -6,13 +6,11 @@ through [`iotws.codec`][]. Unknown fields are kept in ``extra`` and written back
 codes, placeholder values) are absorbed here.
 
 What the server sends ([`RealtimeUpdate`][iotws.globiots.RealtimeUpdate], [`PointValue`][iotws.globiots.PointValue],
-[`SetResponse`][iotws.globiots.SetResponse]...)
-are frozen ``msgspec.Struct`` classes; what a client builds ([`Point`][iotws.globiots.Point],
-[`RealtimeRequest`][iotws.globiots.RealtimeRequest], [`SetRequest`][iotws.globiots.SetRequest]...) are frozen attrs
-classes, whose converters
-normalise addresses and types. Frames of the regular shape are decoded by msgspec straight
-into typed structs, others by the general decoder (``from_wire``), which keeps everything;
-see the typed wire decoding section at the end.
+[`SetResponse`][iotws.globiots.SetResponse]...) are frozen ``msgspec.Struct`` classes; what a client builds
+([`Point`][iotws.globiots.Point], [`RealtimeRequest`][iotws.globiots.RealtimeRequest],
+[`SetRequest`][iotws.globiots.SetRequest]...) are frozen attrs classes, whose converters normalise addresses and
+types. Frames of the regular shape are decoded by msgspec straight into typed structs, others by the general decoder
+(``from_wire``), which keeps everything; see the typed wire decoding section at the end.
 
 Examples:
     >>> from iotws.codec import DataType

@@ -6,8 +6,7 @@
   [`RealtimeUpdate`][iotws.globiots.RealtimeUpdate] event and refreshes
   [`RealtimeCore.latest`][iotws.globiots.protocol.RealtimeCore.latest].
 * [`SetDataCore`][iotws.globiots.protocol.SetDataCore] (``/data-engine/set-data``): one request, one answer, matched
-  by the
-  points it names (see [`SetDataCore`][iotws.globiots.protocol.SetDataCore]).
+  by the points it names (see [`SetDataCore`][iotws.globiots.protocol.SetDataCore]).
 
 Neither core does I/O; the common drivers run them.
 
@@ -374,10 +373,9 @@ class RealtimeCore(ProtocolCore):
     """The realtime endpoint: one subscription per connection, replayed on reconnect.
 
     A second [`Subscribe`][iotws.globiots.protocol.Subscribe] merges its points into the subscription and sends the
-    merged
-    request on the open socket (the simulator replaces the subscription; what the real server
-    does with a second request is undocumented). A request that cannot be encoded leaves the
-    subscription as it was. ``latest`` holds the newest value per ``(hostname, ADDRESS)``.
+    merged request on the open socket (the simulator replaces the subscription; what the real server does with a
+    second request is undocumented). A request that cannot be encoded leaves the subscription as it was. ``latest``
+    holds the newest value per ``(hostname, ADDRESS)``.
 
     Examples:
         >>> core = RealtimeCore()

@@ -204,7 +204,7 @@ class GlobiotsSimulator(SimulatorBase):
     """The Data Engine: realtime pushes and set-data over iConnector memory maps.
 
     ``hostnames`` name the devices (default ``0.0.0.1`` and ``0.0.0.2``); ``base_url`` is what
-    clients take. See the module documentation for the switches.
+    clients take. Its switches are listed in [`iotws.globiots.simulator`][].
 
     Examples:
         >>> sim = GlobiotsSimulator(["0.0.0.254"], time_scale=10)

@@ -9,11 +9,13 @@ the simulator issues, a 0.2 s registration grace and a 5 s request timeout.
 ``@pytest.mark.iotws_client(device_id="pump-7", account_id="farm")`` picks
 another device; ``token=`` passes a token of your own (an expired one, say).
 
-Example::
+A test that uses them:
 
-    def test_led_handler(oisp_simulator, oisp_client):
-        oisp_simulator.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
-        assert next(oisp_client.actuations(timeout=5)).param("LED") == "1"
+```python
+def test_led_handler(oisp_simulator, oisp_client):
+    oisp_simulator.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
+    assert next(oisp_client.actuations(timeout=5)).param("LED") == "1"
+```
 
 Examples:
     >>> with KIT.running_simulator({}) as sim, KIT.client(sim, {"device_id": "pump-7"}) as dev:

@@ -111,13 +111,12 @@ class Gateway:
     * ``connect_concurrency``: how many devices [`add_many`][iotws.oisp.Gateway.add_many] registers at a time.
 
     Device events are read through the gateway ([`events`][iotws.oisp.Gateway.events],
-    [`actuations`][iotws.oisp.Gateway.actuations],
-    [`on_actuation`][iotws.oisp.Gateway.on_actuation]), not through each device's own ``events()``. Only devices the
-    gateway holds appear there: a device that fails to join leaves no event behind (its
-    error is what [`add`][iotws.oisp.Gateway.add] raises or [`add_many`][iotws.oisp.Gateway.add_many] returns), and
-    a device removed
-    or closed by the gateway goes quietly. A device that stops on its own (e.g.
-    superseded by another connection) ends with ``DeviceEvent(id, Stopped(...))``.
+    [`actuations`][iotws.oisp.Gateway.actuations], [`on_actuation`][iotws.oisp.Gateway.on_actuation]), not through
+    each device's own ``events()``. Only devices the gateway holds appear there: a device that fails to join leaves
+    no event behind (its error is what [`add`][iotws.oisp.Gateway.add] raises or
+    [`add_many`][iotws.oisp.Gateway.add_many] returns), and a device removed or closed by the gateway goes quietly.
+    A device that stops on its own (e.g. superseded by another connection) ends with ``DeviceEvent(id,
+    Stopped(...))``.
 
     Examples:
         >>> gw = Gateway("ws://127.0.0.1:9/", grace=0.5, request_timeout=5.0)

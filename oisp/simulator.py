@@ -22,8 +22,7 @@
 * ``platform_side=False`` turns the simulator-only control path off, as on a real server.
 * [`OispSimulator.actuate`][iotws.oisp.OispSimulator.actuate] pushes a command to a device (dropped when it has no
   socket); [`OispSimulator.issue_token`][iotws.oisp.OispSimulator.issue_token] issues device tokens. Other processes
-  push
-  through the control path [`CONTROL_PATH`][iotws.oisp.simulator.CONTROL_PATH] (see ``iotws oisp actuate``).
+  push through the control path [`CONTROL_PATH`][iotws.oisp.simulator.CONTROL_PATH] (see ``iotws oisp actuate``).
 
 Examples:
     >>> with OispSimulator().run() as sim:

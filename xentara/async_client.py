@@ -134,7 +134,14 @@ class AsyncSubscription:
 
 
 class AsyncClient(AsyncClientBase[XentaraCore, Event]):
-    """The asyncio Xentara client (see the module docstring).
+    """The asyncio Xentara client.
+
+    Element arguments take a UUID, an [`Element`][iotws.xentara.Element], a
+    [`BrowseEntry`][iotws.xentara.BrowseEntry], or a primary key such as ``"Group 1.Data Point 1"``
+    ([`ElementArg`][iotws.xentara.ElementArg]): a key is looked up first, several keys in one message.
+    Every argument is checked before anything is sent, and before any key is looked up. Calls made
+    concurrently (from several tasks) are pipelined: each goes out at once and replies are matched by
+    message id.
 
     ``user``/``password`` (Basic) or ``token`` (Bearer) authenticate the upgrade;
     ``options`` are the connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]:

@@ -197,8 +197,7 @@ def dumps(item: Any) -> bytes:
     """Encode ``item``; [`Timestamp`][iotws.xentara.Timestamp] and other models with ``to_wire`` are converted.
 
     An [`EncodedFloat`][iotws.xentara.cbor.EncodedFloat] is written in its shortest exact width; everything else as
-    cbor2
-    writes it (map keys in their order, integers in their shortest form, bare floats as doubles).
+    cbor2 writes it (map keys in their order, integers in their shortest form, bare floats as doubles).
 
     Examples:
         >>> dumps([[0, 66, 8]]).hex()

@@ -2,9 +2,7 @@
 
 An error packet ``[2, id, {0: code, 1: "text"}]`` becomes the subclass of
 [`XentaraError`][iotws.xentara.XentaraError] registered for ``code`` ([`error_for`][iotws.xentara.error_for]),
-carrying the
-server's text. When the server sends only a code, the official client's text is
-used.
+carrying the server's text. When the server sends only a code, the official client's text is used.
 
 Codes -32103 and -32109 are ambiguous in the vendor documentation: its *read*
 page calls them "Write Only" and "Read Error", its *write* page "Read Only" and

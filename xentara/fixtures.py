@@ -6,12 +6,14 @@ with a 5 s request timeout. ``@pytest.mark.iotws_simulator(tls=True)`` serves
 certificate alone (verification stays on; needs ``cryptography``). Users and
 tokens are simulator options; the client's credentials are client options:
 
-Example::
+A test that uses them:
 
-    @pytest.mark.iotws_simulator(tls=True, users={"op": "pw"})
-    @pytest.mark.iotws_client(user="op", password="pw")
-    def test_reads_over_tls(xentara_client):
-        assert xentara_client.read_value("Group 1.Setpoint") is not None
+```python
+@pytest.mark.iotws_simulator(tls=True, users={"op": "pw"})
+@pytest.mark.iotws_client(user="op", password="pw")
+def test_reads_over_tls(xentara_client):
+    assert xentara_client.read_value("Group 1.Setpoint") is not None
+```
 
 Examples:
     >>> with KIT.running_simulator({"tls": True}) as sim:

@@ -357,10 +357,8 @@ _INT64_MAX = 2**63 - 1
 class Timestamp:
     """A Xentara time stamp: nanoseconds since the Unix epoch (UTC).
 
-    Python datetimes stop at microseconds; this keeps nanoseconds.
-    [`MIN`][iotws.xentara.Timestamp.MIN] and [`MAX`][iotws.xentara.Timestamp.MAX] stand for the minimum / maximum
-    time stamp (the
-    wire's -inf / +inf).
+    Python datetimes stop at microseconds; this keeps nanoseconds. [`MIN`][iotws.xentara.Timestamp.MIN] and
+    [`MAX`][iotws.xentara.Timestamp.MAX] stand for the minimum / maximum time stamp (the wire's -inf / +inf).
 
     Examples:
         >>> ts = Timestamp.from_datetime(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
@@ -616,8 +614,8 @@ ElementRef: TypeAlias = uuid.UUID | Element | BrowseEntry
 
 ElementArg: TypeAlias = uuid.UUID | Element | BrowseEntry | str
 """What client methods accept as an element: a UUID, an [`Element`][iotws.xentara.Element], a
-[`BrowseEntry`][iotws.xentara.BrowseEntry], or a primary key (dotted path such as ``"Group 1.Setpoint"``),
-which the client looks up first.
+[`BrowseEntry`][iotws.xentara.BrowseEntry], or a primary key (dotted path such as ``"Group 1.Setpoint"``), which the
+client looks up first.
 """
 
 SubscribeTarget: TypeAlias = ElementArg | tuple[ElementArg, Iterable[AttributeId]]
@@ -764,9 +762,8 @@ class AccessRights:
 class ReadResult:
     """The result of a read: per attribute, the value or a [`Failure`][iotws.xentara.Failure].
 
-    One bad attribute does not fail the read: indexing a failed attribute raises
-    its error; [`values`][iotws.xentara.ReadResult.values] and [`failures`][iotws.xentara.ReadResult.failures] split
-    them.
+    One bad attribute does not fail the read: indexing a failed attribute raises its error;
+    [`values`][iotws.xentara.ReadResult.values] and [`failures`][iotws.xentara.ReadResult.failures] split them.
 
     Examples:
         >>> r = ReadResult.from_wire(NIL_UUID, {11: CBORTag(121, 42.5),
@@ -851,15 +848,13 @@ _NO_SUBSCRIPTIONS: frozenset[uuid.UUID] = frozenset()
 class DataChange:
     """A data-change event: at ``timestamp``, ``element``'s attributes changed.
 
-    ``values`` maps each attribute to its new value or a [`Failure`][iotws.xentara.Failure].
-    ``subscriptions`` holds the ids of this client's subscriptions covering one of
-    these attributes (events carry no subscription id; they are routed by
-    element and attribute). ``path`` is the element's primary key when the client
-    knows it: it looked the element up (a primary key given to ``subscribe``,
-    ``watch``, ``lookup``... or a [`LookupCommand`][iotws.xentara.LookupCommand] of
-    a batch), or was given an [`Element`][iotws.xentara.Element]/[`BrowseEntry`][iotws.xentara.BrowseEntry] that
-    names it;
-    else ``None`` (the wire carries only the UUID). ``str()`` gives one readable line.
+    ``values`` maps each attribute to its new value or a [`Failure`][iotws.xentara.Failure]. ``subscriptions`` holds
+    the ids of this client's subscriptions covering one of these attributes (events carry no subscription id; they
+    are routed by element and attribute). ``path`` is the element's primary key when the client knows it: it looked
+    the element up (a primary key given to ``subscribe``, ``watch``, ``lookup``... or a
+    [`LookupCommand`][iotws.xentara.LookupCommand] of a batch), or was given an
+    [`Element`][iotws.xentara.Element]/[`BrowseEntry`][iotws.xentara.BrowseEntry] that names it; else ``None`` (the
+    wire carries only the UUID). ``str()`` gives one readable line.
 
     Examples:
         >>> ev = DataChange.from_wire({0: Timestamp(0), 1: NIL_UUID, 2: {11: CBORTag(121, 1.5)}})
@@ -926,7 +921,12 @@ class DataChange:
 
     @property
     def quality(self) -> Quality | int | None:
-        """The Quality attribute (9), if present."""
+        """The Quality attribute (9), if this event carries it (else ``None``).
+
+        An event carries the subscribed attributes that changed: with the default of
+        ``watch()`` and ``subscribe()`` (the Value only) there is never a quality here;
+        name ``Attribute.QUALITY`` in their ``attributes`` to get its changes, or ``read()`` it.
+        """
         quality = self.values.get(Attribute.QUALITY)
         return enum_or_int(Quality, quality) if type(quality) is int else None
 

@@ -803,7 +803,7 @@ class BatchCommand(XentaraCommand[list[object]]):
 
 
 class XentaraCore(ProtocolCore):
-    """The Xentara sans-I/O core (see the module docstring).
+    """The Xentara sans-I/O core (how it works: [`iotws.xentara.protocol`][]).
 
     ``subscriptions`` holds every live subscription (replayed after a reconnect);
     ``protocol_version`` is the version the server's hello answer named; ``paths``
@@ -917,7 +917,7 @@ class XentaraCore(ProtocolCore):
 
     # -- receiving -------------------------------------------------------------
     def receive(self, frame: Frame) -> list[object]:
-        """Parse one message into events and replies (see the module docstring).
+        """Parse one message into events and replies (see [`iotws.xentara.protocol`][]).
 
         A message of data-change events alone, in the form servers write them, is read straight
         from its bytes (no cbor2 objects in between); it gives the same events as the general path.

@@ -243,7 +243,7 @@ class _ConnState:
 
 
 class XentaraSimulator(SimulatorBase):
-    """The Xentara simulator (see the module docstring for its switches).
+    """The Xentara simulator; its behaviour and switches are described in [`iotws.xentara.simulator`][].
 
     Examples:
         >>> sim = XentaraSimulator(users={"operator": "secret"})
