@@ -40,7 +40,9 @@ from typing import NamedTuple
 PROTOCOLS = ("globiots", "evok", "xentara", "oisp", "farmws")
 
 #: A Sphinx role as Markdown renders it: the role, then the inline code of its target.
-_RAW_ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|exc|data|mod|obj|const|ref|doc):(?:<code>[^<]*</code>|`[^`]+`)")
+_RAW_ROLE = re.compile(
+    r":(?:py:)?(?:class|meth|func|attr|exc|data|mod|obj|const|ref|doc):(?:<code>[^<]*</code>|`[^`]+`)"
+)
 
 
 class Entry(NamedTuple):
