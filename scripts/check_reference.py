@@ -7,6 +7,9 @@ script checks what the build cannot see:
   of its own in the site's object inventory (``objects.inv``), on that package's API
   reference page (``api/<package>/``); a name a protocol package re-exports from the
   shared layer (``iotws.evok.UsageError``) has its entry on ``api/iotws/``;
+* every public method and property of every client (``Client``, ``AsyncClient``...) has
+  an entry under the client's own name, inherited ones included (``events``,
+  ``next_event``, ``on`` are documented on each client, not only on its base class);
 * no page shows a Sphinx role as text (``:class:`X```, ``:meth:``...): a docstring
   written for Sphinx instead of as a cross-reference.
 
@@ -31,6 +34,7 @@ Examples:
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import sys
 import zlib
@@ -73,6 +77,8 @@ def expected_entries() -> dict[str, str]:
     A protocol package's own names are documented on its page; the shared names it
     re-exports are documented once, on the iotws page, under their ``iotws.`` name.
     """
+    from iotws.client import AsyncClientBase, SyncClientBase
+
     shared = importlib.import_module("iotws")
     expected = {f"iotws.{name}": "api/iotws/" for name in shared.__all__}
     for protocol in PROTOCOLS:
@@ -82,7 +88,31 @@ def expected_entries() -> dict[str, str]:
             if name in shared.__all__ and getattr(shared, name) is value:
                 continue  # re-exported: its entry is iotws.<name> (and iotws.<protocol>.<name> is an alias of it)
             expected[f"iotws.{protocol}.{name}"] = f"api/{protocol}/"
+            # a client exported under a second name (farmws' Client is its DashboardClient) has its
+            # members listed under its own name
+            is_client = isinstance(value, type) and issubclass(value, (SyncClientBase, AsyncClientBase))
+            if is_client and value.__name__ == name:
+                for member in client_members(value):
+                    expected[f"iotws.{protocol}.{name}.{member}"] = f"api/{protocol}/"
     return expected
+
+
+def client_members(client: type) -> list[str]:
+    """The public methods and properties of a client class, inherited ones included.
+
+    Examples:
+        >>> from iotws.globiots import Client
+        >>> {"events", "next_event", "on", "subscribe", "connected"} <= set(client_members(Client))
+        True
+    """
+    members = []
+    for name in dir(client):
+        if name.startswith("_"):
+            continue
+        value = inspect.getattr_static(client, name)
+        if isinstance(value, property | staticmethod | classmethod) or inspect.isfunction(value):
+            members.append(name)
+    return members
 
 
 def missing_entries(inventory: dict[str, Entry], expected: dict[str, str]) -> list[str]:

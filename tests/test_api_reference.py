@@ -56,6 +56,10 @@ def test_every_public_name_is_expected_on_its_package_page() -> None:
     assert expected["iotws.xentara.Stage"] == "api/xentara/"
     assert expected["iotws.farmws.Event"] == "api/farmws/"
     assert "iotws.evok.UsageError" not in expected  # a re-export: documented once, as iotws.UsageError
+    for client in ("Client", "AsyncClient"):  # inherited methods are documented on each client
+        for method in ("events", "next_event", "on", "connect", "close"):
+            assert expected[f"iotws.oisp.{client}.{method}"] == "api/oisp/"
+    assert expected["iotws.farmws.AsyncDeviceClient.handle"] == "api/farmws/"
     assert len(expected) > 250
 
 
@@ -67,6 +71,17 @@ def test_a_missing_name_fails() -> None:
     inventory = _complete_inventory()
     del inventory["iotws.oisp.Pong"]
     assert check.missing_entries(inventory, check.expected_entries()) == ["iotws.oisp.Pong: not in the API reference"]
+
+
+def test_a_method_documented_only_on_a_base_class_fails() -> None:
+    inventory = _complete_inventory()
+    inventory["iotws.xentara.AsyncClient.next_event"] = check.Entry(
+        "py:method", 2, "api/iotws/#iotws.client.AsyncClientBase.next_event"
+    )
+    assert check.missing_entries(inventory, check.expected_entries()) == [
+        "iotws.xentara.AsyncClient.next_event: documented at api/iotws/#iotws.client.AsyncClientBase.next_event,"
+        " not on its own entry on api/xentara/"
+    ]
 
 
 def test_a_name_documented_elsewhere_fails() -> None:
