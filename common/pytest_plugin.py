@@ -2,19 +2,18 @@
 
 For every protocol it provides a running simulator and connected clients of it:
 
-==========================  =======================================================
-fixture                     what the test gets
-==========================  =======================================================
-``<p>_simulator``           the protocol's simulator, running in its own thread
-``<p>_client``              a connected sync ``Client`` of that simulator
-``<p>_async_client``        a connected ``AsyncClient`` (needs pytest-asyncio)
-``oisp_token_keys``         the RSA key pair the OISP simulators sign tokens with
-``free_port``               a TCP port on 127.0.0.1 that was free a moment ago
-==========================  =======================================================
+| fixture | what the test gets |
+|---|---|
+| ``<p>_simulator`` | the protocol's simulator, running in its own thread |
+| ``<p>_client`` | a connected sync ``Client`` of that simulator |
+| ``<p>_async_client`` | a connected ``AsyncClient`` (needs pytest-asyncio) |
+| ``oisp_token_keys`` | the RSA key pair the OISP simulators sign tokens with |
+| ``free_port`` | a TCP port on 127.0.0.1 that was free a moment ago |
 
 ``<p>`` is ``globiots``, ``evok``, ``xentara``, ``oisp`` or ``farmws``. The markers
 ``iotws_simulator(**options)`` and ``iotws_client(**options)`` configure them per
-test, class or module (see [`iotws.fixtures`][]).
+test, class or module (see [`iotws.fixtures`][]). Each protocol's reference page lists its fixtures
+(for example [`globiots_simulator`][iotws.pytest_plugin.globiots_simulator]).
 
 Loading the plugin imports no protocol code: a fixture imports its protocol the
 first time a test asks for it. Projects that want none of this run pytest with
