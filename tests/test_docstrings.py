@@ -5,12 +5,16 @@
 * Every cross-reference names an object that exists, also in modules the reference does not
   render (the strict docs build checks the rendered ones).
 * The example test of each protocol's ``fixtures`` module passes when pytest runs it.
+* The ``>>>`` examples of attribute docstrings (the string after an assignment, which
+  the reference shows and ``doctest`` cannot see) print what they say.
 
-The ``>>>`` examples of every module run in ``tests/test_doctests.py``.
+The ``>>>`` examples of every module, class and function run in ``tests/test_doctests.py``.
 """
 
 from __future__ import annotations
 
+import ast
+import doctest
 import importlib
 import inspect
 import re
@@ -159,3 +163,41 @@ def test_the_fixture_example_test_passes(protocol: str, code: str, tmp_path: Pat
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert re.search(r"\b1 passed\b", done.stdout), done.stdout[-3000:]
+
+
+def _attribute_docstrings() -> list[tuple[str, str, str, int]]:
+    """(module, attribute, docstring, line) of every attribute docstring that has a ``>>>`` example."""
+    found = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bodies: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
+        bodies += [(f"{node.name}.", node.body) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+        for prefix, body in bodies:
+            for statement, following in zip(body, body[1:], strict=False):
+                if not isinstance(statement, ast.Assign | ast.AnnAssign):
+                    continue
+                if not (isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)):
+                    continue
+                doc = following.value.value
+                target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
+                if isinstance(doc, str) and ">>>" in doc and isinstance(target, ast.Name):
+                    found.append((_module_of(path), prefix + target.id, doc, following.lineno))
+    return found
+
+
+ATTRIBUTE_DOCS = _attribute_docstrings()
+
+
+def test_attribute_docstring_examples_are_found() -> None:
+    assert {"iotws.codec.Value", "iotws.codec.FLOAT32_MAX"} <= {f"{m}.{a}" for m, a, _, _ in ATTRIBUTE_DOCS}
+
+
+@pytest.mark.parametrize(
+    ("module", "attribute", "doc", "line"), ATTRIBUTE_DOCS, ids=[f"{m}.{a}" for m, a, _, _ in ATTRIBUTE_DOCS]
+)
+def test_attribute_docstring_examples(module: str, attribute: str, doc: str, line: int) -> None:
+    globs = dict(vars(importlib.import_module(module)))
+    test = doctest.DocTestParser().get_doctest(doc, globs, f"{module}.{attribute}", module, line)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL)
+    result = runner.run(test)
+    assert result.attempted > 0 and result.failed == 0
