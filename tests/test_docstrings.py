@@ -17,6 +17,7 @@ import ast
 import doctest
 import importlib
 import inspect
+import itertools
 import re
 import subprocess
 import sys
@@ -173,7 +174,7 @@ def _attribute_docstrings() -> list[tuple[str, str, str, int]]:
         bodies: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
         bodies += [(f"{node.name}.", node.body) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
         for prefix, body in bodies:
-            for statement, following in zip(body, body[1:], strict=False):
+            for statement, following in itertools.pairwise(body):
                 if not isinstance(statement, ast.Assign | ast.AnnAssign):
                     continue
                 if not (isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)):
