@@ -2,8 +2,8 @@
 
 This package is the shared layer (codec, errors, lifecycle events, connection
 options, reconnect policy); each protocol is a subpackage with the same shape:
-:mod:`iotws.globiots`, :mod:`iotws.evok`, :mod:`iotws.xentara`, :mod:`iotws.oisp`
-and :mod:`iotws.farmws`. Importing :mod:`iotws` is cheap: the asyncio driver
+[`iotws.globiots`][], [`iotws.evok`][], [`iotws.xentara`][], [`iotws.oisp`][]
+and [`iotws.farmws`][]. Importing [`iotws`][] is cheap: the asyncio driver
 (aiohttp), the simulators, the memory map (construct) and the hypothesis
 strategies load the first time something uses them.
 
@@ -24,8 +24,8 @@ from iotws._version import __version__
 from iotws.lazy import lazy_exports
 from iotws.logs import package_logger
 
-#: The protocol subpackages (``iotws.<name>``), in the order the CLI and the demo list them.
 PROTOCOLS = ("globiots", "evok", "xentara", "oisp", "farmws")
+"""The protocol subpackages (``iotws.<name>``), in the order the CLI and the demo list them."""
 
 # Every iotws logger gets a NullHandler up front: the library prints nothing unless the
 # application configures logging (then frames at DEBUG, lifecycle at INFO, problems at WARNING).

@@ -1,10 +1,10 @@
 """The asyncio driver: aiohttp, frames dispatched where they are read, ``asyncio.Future`` results.
 
-Behaves like :class:`iotws.sync_driver.SyncDriver`: the same options, the same
+Behaves like [`iotws.sync_driver.SyncDriver`][]: the same options, the same
 exceptions, the same lifecycle events, the same ping and idle timers
-(:class:`iotws.liveness.Liveness`; aiohttp's own heartbeat is not used).
+([`iotws.liveness.Liveness`][]; aiohttp's own heartbeat is not used).
 
-The data path: once a connection's opening exchange is done, a :class:`_Tap` stands in
+The data path: once a connection's opening exchange is done, a ``_Tap`` stands in
 for aiohttp's frame parser on that connection, so every data frame is handed to the core
 in the event-loop callback that read it from the socket, and a reply completes its
 caller's future there (the caller runs in the next loop iteration, as a raw aiohttp loop
@@ -55,9 +55,10 @@ from iotws.sansio import Frame, ProtocolCore, Reply
 
 __all__ = ["AsyncDriver", "AsyncEventQueue", "translate_aiohttp_error"]
 
-#: What a broken or closed link raises in the receiver: the driver reconnects after these.
-#: Anything else escaping the receiver is a bug; it stops the client with that error.
 LINK_ERRORS: tuple[type[BaseException], ...] = (IotwsError, OSError, aiohttp.ClientError)
+"""What a broken or closed link raises in the receiver: the driver reconnects after these.
+Anything else escaping the receiver is a bug; it stops the client with that error.
+"""
 
 #: Text frames arrive as bytes and are decoded here (``decode_text=False``, aiohttp >= 3.14), so
 #: that bad UTF-8 is a ``ProtocolViolation`` on a link that stays up, as in the sync driver.
@@ -65,8 +66,8 @@ _WS_CONNECT_OPTIONS: dict[str, Any] = {"decode_text": False}
 
 _MESSAGE_SIZE = re.compile(r"[Mm]essage size (\d+)")
 
-#: Whether the driver may tap aiohttp's parser (tests switch it off to run the ``ws.receive()`` path).
 TAP_FRAMES = True
+"""Whether the driver may tap aiohttp's parser (tests switch it off to run the ``ws.receive()`` path)."""
 
 _TEXT = aiohttp.WSMsgType.TEXT
 _BINARY = aiohttp.WSMsgType.BINARY
@@ -204,7 +205,7 @@ class _Tap:
 
 
 def _install_tap(driver: AsyncDriver, ws: aiohttp.ClientWebSocketResponse) -> _Tap | None:
-    """Put a :class:`_Tap` in front of ``ws``'s parser; ``None`` when aiohttp's internals differ."""
+    """Put a ``_Tap`` in front of ``ws``'s parser; ``None`` when aiohttp's internals differ."""
     if not TAP_FRAMES:
         return None
     try:
@@ -460,7 +461,7 @@ class AsyncDriver:
             future.set_exception(RequestTimeout(f"{self.core.name}: no reply within {wait:g} s"))
 
     def refresh_idle_timeout(self) -> None:
-        """Re-read the core's :meth:`~iotws.sansio.ProtocolCore.idle_timeout` for the open link.
+        """Re-read the core's [`idle_timeout`][iotws.sansio.ProtocolCore.idle_timeout] for the open link.
 
         A new connection reads it by itself; a protocol whose idle timeout follows what
         the application asked for (Globiots: its subscription's update time) calls this

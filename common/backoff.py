@@ -77,7 +77,7 @@ class ReconnectPolicy:
     spread by ``jitter`` (0.5 = up to 50% shorter, never longer), so a fleet of
     clients does not reconnect in lock-step. After ``max_attempts`` failed attempts
     (``None`` = forever) the client gives up and its stream ends with
-    :class:`~iotws.events.Stopped` and :class:`~iotws.errors.ConnectionClosed`.
+    [`Stopped`][iotws.Stopped] and [`ConnectionClosed`][iotws.ConnectionClosed].
     ``retry_on`` decides which errors are worth retrying.
 
     A connection that finished its opening exchange and then lived ``reset_after``

@@ -2,7 +2,7 @@
 """The ``iotws`` command line: one shape for every protocol.
 
 Each protocol package's ``__main__`` module provides ``register(subparsers)``,
-which adds ``iotws <pkg> VERB`` parsers built with :func:`add_verb` (so every verb
+which adds ``iotws <pkg> VERB`` parsers built with [`add_verb`][iotws.cli.add_verb] (so every verb
 has the common flags) whose handlers take ``(args, out)`` and return an exit status,
 and ``demo(seconds, report, stop)``, which runs its simulator and a client and calls
 ``report(protocol, name, value)`` for live values. ``iotws demo`` runs every
@@ -12,10 +12,10 @@ The common flags, the same name and meaning on every verb (docs/cli.md):
 
 * every verb: ``-v/--verbose`` (log lines on stderr; ``-vv`` frames too),
   ``-q/--quiet`` (no status lines, only errors), both at any position, and
-  ``--json`` (one JSON object per line on stdout, see :data:`CONCEPTS`);
-* every verb that connects to a server (:data:`CLIENT_FLAGS`): ``--connect-timeout``,
+  ``--json`` (one JSON object per line on stdout, see [`CONCEPTS`][iotws.cli.CONCEPTS]);
+* every verb that connects to a server ([`CLIENT_FLAGS`][iotws.cli.CLIENT_FLAGS]): ``--connect-timeout``,
   ``--timeout`` (each request's reply), ``--ca-file``, ``--insecure``, ``--header``;
-* every verb that streams (:data:`STREAM_FLAGS`): ``--idle``, ``--count``,
+* every verb that streams ([`STREAM_FLAGS`][iotws.cli.STREAM_FLAGS]): ``--idle``, ``--count``,
   ``--no-reconnect``.
 
 Expected failures print one ``error:`` line on stderr and exit 1; a usage error
@@ -88,7 +88,7 @@ __all__ = [
 #: ``report(protocol, name, value_text)``, the callback a protocol demo feeds.
 Report = Callable[[str, str, str], None]
 
-#: One line of ``--json`` output: ``{"protocol", "type", "time", ...}`` (see :data:`CONCEPTS`).
+#: One line of ``--json`` output: ``{"protocol", "type", "time", ...}`` (see [`CONCEPTS`][iotws.cli.CONCEPTS]).
 Record = dict[str, Any]
 
 #: Every verb's flags (``-h`` too).
@@ -219,7 +219,7 @@ def _now() -> dt.datetime:
 
 
 def record(protocol: str, kind: str, when: dt.datetime | None = None, /, **fields: Any) -> Record:
-    """One ``--json`` record of concept ``kind``: every key of :data:`CONCEPTS` ``[kind]``, in order.
+    """One ``--json`` record of concept ``kind``: every key of [`CONCEPTS`][iotws.cli.CONCEPTS] ``[kind]``, in order.
 
     Keys not given are ``null`` (``detail``: ``{}``); ``when`` defaults to now.
 
@@ -442,9 +442,9 @@ class Output:
         self._table: LiveTable | None = None
 
     def emit(self, rec: Record, human: str | None = None, shown: str | None = None) -> None:
-        """Print one record: a JSON line, else ``human`` (or :func:`render`), or a row of the live table.
+        """Print one record: a JSON line, else ``human`` (or [`render`][iotws.cli.render]), or a row of the live table.
 
-        ``shown`` is the value as text for the table (default: :func:`value_text` of ``value``).
+        ``shown`` is the value as text for the table (default: [`value_text`][iotws.cli.value_text] of ``value``).
         """
         with self._lock:
             self.emitted += 1
@@ -659,7 +659,8 @@ def add_verb(
     interrupted: int = 130,
     description: str | None = None,
 ) -> argparse.ArgumentParser:
-    """Add one verb with the common flags (``client``: :data:`CLIENT_FLAGS`; ``streams``: :data:`STREAM_FLAGS`).
+    """Add one verb with the common flags (``client``: [`CLIENT_FLAGS`][iotws.cli.CLIENT_FLAGS]; ``streams``:
+    [`STREAM_FLAGS`][iotws.cli.STREAM_FLAGS]).
 
     ``func(args, out)`` returns the exit status; ``interrupted`` is the status of Ctrl-C.
     """

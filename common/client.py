@@ -2,7 +2,8 @@
 
 They own a driver, expose the shared lifecycle (``connect``/``close``, context
 managers, ``events()``, ``on()``), and implement ``_execute`` for the command
-surface written once in each protocol (:class:`iotws.commands.Commands`).
+surface written once in each protocol (its ``async_client.py``: methods that build a
+[`Command`][iotws.commands.Command] and await ``self._execute(command)``).
 
 Examples:
     >>> from iotws.sansio import ProtocolCore
@@ -44,8 +45,8 @@ if TYPE_CHECKING:  # aiohttp loads with the first AsyncClient connection, not wi
 __all__ = ["AsyncClientBase", "SyncClientBase"]
 
 CoreT = TypeVar("CoreT", bound=ProtocolCore)
-#: The union of the events a client's ``events()`` yields (its protocol's ``Event``).
 EventT = TypeVar("EventT")
+"""The union of the events a client's ``events()`` yields (its protocol's ``Event``)."""
 E = TypeVar("E")
 T = TypeVar("T")
 
@@ -121,9 +122,9 @@ def _check_event_type(event_type: object) -> None:
 class SyncClientBase(Generic[CoreT, EventT]):
     """Shared lifecycle of the synchronous clients.
 
-    ``options`` are the keyword arguments of :class:`~iotws.options.ConnectOptionsDict`
+    ``options`` are the keyword arguments of [`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]
     (``headers``, ``auth``, ``ca_file``, ``request_timeout``, ``reconnect``...); ``url``
-    may instead be a :class:`~iotws.options.ConnectOptions` built already. ``EventT``
+    may instead be a [`ConnectOptions`][iotws.ConnectOptions] built already. ``EventT``
     is the union of the events ``events()`` yields.
 
     Examples:
@@ -132,8 +133,8 @@ class SyncClientBase(Generic[CoreT, EventT]):
         10.0
     """
 
-    #: The logger name used by this client (the protocol package's name).
     logger_name = "iotws"
+    """The logger name used by this client (the protocol package's name)."""
 
     def __init__(self, core: CoreT, url: str | ConnectOptions, **options: Unpack[ConnectOptionsDict]) -> None:
         self.core = core
@@ -170,27 +171,49 @@ class SyncClientBase(Generic[CoreT, EventT]):
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        """Close the client (see :meth:`close`)."""
+        """Close the client (see [`close`][iotws.client.SyncClientBase.close])."""
         self.close()
 
     def on(self, event_type: type[E], callback: Callable[[E], object]) -> None:
         """Call ``callback(event)`` from the reader thread for each event of ``event_type``.
 
         ``event_type`` is one of the protocol's events (any class of its ``Event``
-        union, or a base class of some of them).
+        union, or a base class of some of them). The callbacks run before the event is
+        queued for [`events`][iotws.client.SyncClientBase.events]; keep them short.
+
+        Examples:
+            >>> from iotws import Connected
+            >>> from iotws.globiots import Client, GlobiotsSimulator
+            >>> seen = []
+            >>> with GlobiotsSimulator().run() as sim:
+            ...     client = Client(sim.base_url)
+            ...     client.on(Connected, seen.append)
+            ...     with client:
+            ...         pass
+            >>> [type(event).__name__ for event in seen]
+            ['Connected']
         """
         self._driver.dispatcher.on(event_type, callback)
 
     def off(self, event_type: type[E], callback: Callable[[E], object]) -> None:
-        """Remove a callback added with :meth:`on`."""
+        """Remove a callback added with [`on`][iotws.client.SyncClientBase.on]."""
         self._driver.dispatcher.off(event_type, callback)
 
     def events(self, timeout: float | None = None) -> Iterator[EventT]:
-        """Yield events as they arrive.
+        """Yield events as they arrive: the protocol's ``Event`` union (``EventT``).
 
         Ends when the client is closed, or when ``timeout`` seconds pass without an
-        event; raises :class:`~iotws.errors.ConnectionClosed` when the link is lost
-        for good. ``timeout=0`` takes only the events already waiting.
+        event; raises [`ConnectionClosed`][iotws.ConnectionClosed] when the link is lost
+        for good. ``timeout=0`` takes only the events already waiting. Each protocol's
+        union (such as [`iotws.globiots.Event`][]) holds its own events and the shared
+        [link events][iotws.events.LinkEvent].
+
+        Examples:
+            >>> from iotws.globiots import Client, DataType, GlobiotsSimulator, Point
+            >>> with GlobiotsSimulator().run() as sim, Client(sim.base_url) as client:
+            ...     _ = client.subscribe([Point("0.0.0.1", "2000", DataType.FLOAT)])
+            ...     [type(event).__name__ for event in client.events(timeout=0)]
+            ['Connected', 'RealtimeUpdate']
         """
         if timeout is not None:
             timeout = _check_wait(timeout, "events: timeout")
@@ -212,7 +235,20 @@ class SyncClientBase(Generic[CoreT, EventT]):
     def next_event(self, event_type: type[E], timeout: float | None = None) -> E:
         """Wait for the next event of ``event_type``, skipping others; ``RequestTimeout`` if none.
 
-        Events skipped on the way are consumed.
+        Events skipped on the way are consumed. ``timeout`` defaults to the client's
+        ``request_timeout``.
+
+        Examples:
+            >>> from iotws import Reconnected
+            >>> from iotws.globiots import Client, DataType, GlobiotsSimulator, Point, RealtimeUpdate
+            >>> with GlobiotsSimulator(time_scale=20).run() as sim, Client(sim.base_url) as client:
+            ...     _ = client.subscribe([Point("0.0.0.1", "2000", DataType.FLOAT)], update_time=1)
+            ...     update = client.next_event(RealtimeUpdate, timeout=5)
+            ...     client.next_event(Reconnected, timeout=0.1)
+            Traceback (most recent call last):
+            iotws.errors.RequestTimeout: no Reconnected event within 0.1 s
+            >>> update.values[0].address
+            '2000'
         """
         from iotws.errors import RequestTimeout
 
@@ -239,7 +275,7 @@ class SyncClientBase(Generic[CoreT, EventT]):
 
 
 class AsyncClientBase(Generic[CoreT, EventT]):
-    """Shared lifecycle of the asyncio clients; the same methods as :class:`SyncClientBase`.
+    """Shared lifecycle of the asyncio clients; the same methods as [`SyncClientBase`][iotws.client.SyncClientBase].
 
     Examples:
         >>> from iotws.sansio import ProtocolCore
@@ -297,7 +333,7 @@ class AsyncClientBase(Generic[CoreT, EventT]):
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        """Close the client (see :meth:`close`)."""
+        """Close the client (see [`close`][iotws.client.AsyncClientBase.close])."""
         await self.close()
 
     def on(self, event_type: type[E], callback: Callable[[E], object]) -> None:
@@ -307,15 +343,48 @@ class AsyncClientBase(Generic[CoreT, EventT]):
         union, or a base class of some of them). A plain function runs in the event
         loop, in the callback that read the frame: keep it short (a coroutine function
         runs as a task of its own).
+
+        Examples:
+            >>> import asyncio
+            >>> from iotws import Connected
+            >>> from iotws.globiots import AsyncClient, GlobiotsSimulator
+            >>> async def main(url):
+            ...     seen = []
+            ...     client = AsyncClient(url)
+            ...     client.on(Connected, seen.append)
+            ...     async with client:
+            ...         pass
+            ...     return [type(event).__name__ for event in seen]
+            >>> with GlobiotsSimulator().run() as sim:
+            ...     asyncio.run(main(sim.base_url))
+            ['Connected']
         """
         self._driver.dispatcher.on(event_type, callback)
 
     def off(self, event_type: type[E], callback: Callable[[E], object]) -> None:
-        """Remove a callback added with :meth:`on`."""
+        """Remove a callback added with [`on`][iotws.client.AsyncClientBase.on]."""
         self._driver.dispatcher.off(event_type, callback)
 
     def events(self, timeout: float | None = None) -> AsyncIterator[EventT]:
-        """Yield events as they arrive; ends on close or after ``timeout`` s of silence."""
+        """Yield events as they arrive: the protocol's ``Event`` union (``EventT``).
+
+        Ends when the client is closed, or when ``timeout`` seconds pass without an
+        event; raises [`ConnectionClosed`][iotws.ConnectionClosed] when the link is lost
+        for good. ``timeout=0`` takes only the events already waiting. Each protocol's
+        union (such as [`iotws.globiots.Event`][]) holds its own events and the shared
+        [link events][iotws.events.LinkEvent].
+
+        Examples:
+            >>> import asyncio
+            >>> from iotws.globiots import AsyncClient, DataType, GlobiotsSimulator, Point
+            >>> async def main(url):
+            ...     async with AsyncClient(url) as client:
+            ...         await client.subscribe([Point("0.0.0.1", "2000", DataType.FLOAT)])
+            ...         return [type(event).__name__ async for event in client.events(timeout=0)]
+            >>> with GlobiotsSimulator().run() as sim:
+            ...     asyncio.run(main(sim.base_url))
+            ['Connected', 'RealtimeUpdate']
+        """
         if timeout is not None:
             timeout = _check_wait(timeout, "events: timeout")
         return self._events(timeout)
@@ -343,7 +412,23 @@ class AsyncClientBase(Generic[CoreT, EventT]):
             yield item  # the queue holds the core's events: the protocol's Event union
 
     async def next_event(self, event_type: type[E], timeout: float | None = None) -> E:
-        """Wait for the next event of ``event_type``, skipping others; ``RequestTimeout`` if none."""
+        """Wait for the next event of ``event_type``, skipping others; ``RequestTimeout`` if none.
+
+        Events skipped on the way are consumed. ``timeout`` defaults to the client's
+        ``request_timeout``.
+
+        Examples:
+            >>> import asyncio
+            >>> from iotws.globiots import AsyncClient, DataType, GlobiotsSimulator, Point, RealtimeUpdate
+            >>> async def main(url):
+            ...     async with AsyncClient(url) as client:
+            ...         await client.subscribe([Point("0.0.0.1", "2000", DataType.FLOAT)], update_time=1)
+            ...         update = await client.next_event(RealtimeUpdate, timeout=5)
+            ...     return update.values[0].address
+            >>> with GlobiotsSimulator(time_scale=20).run() as sim:
+            ...     asyncio.run(main(sim.base_url))
+            '2000'
+        """
         from iotws.errors import RequestTimeout
 
         _check_event_type(event_type)
@@ -358,7 +443,7 @@ class AsyncClientBase(Generic[CoreT, EventT]):
         raise ConnectionClosed("client is closed")
 
     def _execute(self, command: Command[T]) -> Awaitable[T]:
-        """Send ``command``; awaiting the result gives its result (see :meth:`SyncClientBase._execute`)."""
+        """Send ``command``; awaiting the result gives its result (see ``SyncClientBase._execute``)."""
         check_command(command)  # now, so a bad command fails at the call, before any await
         result: Awaitable[T] = self._driver.execute(command)
         return result

@@ -3,15 +3,16 @@
 Controllers expose their data as a byte-addressed memory map (Globiots iConnector) or as
 16-bit registers (EVOK). This module converts between those bytes and Python values:
 
-* :func:`pack` / :func:`unpack` write and read one value at a byte address of a buffer;
-* :func:`packer` / :func:`unpacker` bind the type, layout and length once, for hot loops;
-* :func:`to_registers` / :func:`from_registers` do the same with lists of 16-bit registers;
-* :func:`to_text` / :func:`from_text` convert to and from the decimal and hex text used on the
+* [`pack`][iotws.pack] / [`unpack`][iotws.unpack] write and read one value at a byte address of a buffer;
+* [`packer`][iotws.packer] / [`unpacker`][iotws.unpacker] bind the type, layout and length once, for hot loops;
+* [`to_registers`][iotws.to_registers] / [`from_registers`][iotws.from_registers] do the same with lists of 16-bit
+  registers;
+* [`to_text`][iotws.to_text] / [`from_text`][iotws.from_text] convert to and from the decimal and hex text used on the
   Globiots wire, exactly (a float32 prints as the shortest text that reads back to it);
-* :func:`coerce` checks a Python value against a type and normalises it.
+* [`coerce`][iotws.coerce] checks a Python value against a type and normalises it.
 
 Every check happens before anything is written; a bad value raises
-:class:`~iotws.errors.CodecError` naming the type, the value and what is allowed.
+[`CodecError`][iotws.CodecError] naming the type, the value and what is allowed.
 Scalars go through a table of ``struct.Struct`` objects compiled once at import; the
 pre-bound functions are compiled on first use.
 Text of the ``string`` type is UTF-8, padded with NUL bytes to its length.
@@ -229,7 +230,7 @@ Examples:
 """
 
 Buffer: TypeAlias = bytes | bytearray | memoryview
-"""A buffer :func:`unpack` reads from (any bytes-like object works at run time).
+"""A buffer [`unpack`][iotws.unpack] reads from (any bytes-like object works at run time).
 
 Examples:
     >>> unpack(memoryview(bytes([42])), 0, DataType.BYTE)
@@ -237,7 +238,7 @@ Examples:
 """
 
 WritableBuffer: TypeAlias = bytearray | memoryview
-"""A buffer :func:`pack` writes into.
+"""A buffer [`pack`][iotws.pack] writes into.
 
 Examples:
     >>> buf = bytearray(1)
@@ -422,7 +423,7 @@ _FAST_PATH_MISSES: Final = (KeyError, IndexError, TypeError, ValueError, Overflo
 _V = TypeVar("_V")
 
 Packer: TypeAlias = Callable[[WritableBuffer, int, _V], None]
-"""What :func:`packer` gives: a function ``(buf, address, value) -> None`` for values of one type.
+"""What [`packer`][iotws.packer] gives: a function ``(buf, address, value) -> None`` for values of one type.
 
 Examples:
     >>> pack_int16: Packer[int] = packer(DataType.INT16)
@@ -433,7 +434,7 @@ Examples:
 """
 
 Unpacker: TypeAlias = Callable[[Buffer, int], _V]
-"""What :func:`unpacker` gives: a function ``(buf, address) -> value`` for values of one type.
+"""What [`unpacker`][iotws.unpacker] gives: a function ``(buf, address) -> value`` for values of one type.
 
 Examples:
     >>> unpack_uint16: Unpacker[int] = unpacker(DataType.UINT16)
@@ -567,7 +568,7 @@ def _make(verb: str, dtype: DataType, layout: Layout, length: int | None) -> Any
     function = namespace[name]
     what = f"{dtype.short_name} {layout.value}" if length is None else f"{dtype.short_name} of {length} bytes"
     origin = "packer" if verb == "pack" else "unpacker"
-    function.__doc__ = f"{verb.capitalize()} one {what} at ``address`` of ``buf`` (from :func:`iotws.codec.{origin}`)."
+    function.__doc__ = f"{verb.capitalize()} one {what} at ``address`` of ``buf`` (from ``iotws.codec.{origin}``)."
     return function
 
 
@@ -719,11 +720,11 @@ def packer(dtype: Literal[DataType.HEXA], layout: Layout = ..., length: int | No
 @overload
 def packer(dtype: DataType, layout: Layout = ..., length: int | None = ...) -> Packer[Any]: ...
 def packer(dtype: DataType, layout: Layout = Layout.ABCD, length: int | None = None) -> Packer[Any]:
-    """:func:`pack` with the type, layout and length bound: ``packer(...)(buf, address, value)``.
+    """[`pack`][iotws.pack] with the type, layout and length bound: ``packer(...)(buf, address, value)``.
 
     For hot loops: the arguments are checked once, here, and each call does only the checks
     of the value and the address before one precompiled ``struct`` call. A call writes what
-    :func:`pack` writes and raises what it raises, before anything is written; the same type,
+    [`pack`][iotws.pack] writes and raises what it raises, before anything is written; the same type,
     layout and length give the same function.
 
     Examples:
@@ -760,9 +761,9 @@ def unpacker(dtype: Literal[DataType.HEXA], layout: Layout = ..., length: int | 
 @overload
 def unpacker(dtype: DataType, layout: Layout = ..., length: int | None = ...) -> Unpacker[Value]: ...
 def unpacker(dtype: DataType, layout: Layout = Layout.ABCD, length: int | None = None) -> Unpacker[Any]:
-    """:func:`unpack` with the type, layout and length bound: ``unpacker(...)(buf, address)``.
+    """[`unpack`][iotws.unpack] with the type, layout and length bound: ``unpacker(...)(buf, address)``.
 
-    The arguments are checked once, here; a call reads what :func:`unpack` reads and raises
+    The arguments are checked once, here; a call reads what [`unpack`][iotws.unpack] reads and raises
     what it raises. The same type, layout and length give the same function.
 
     Examples:
@@ -784,7 +785,7 @@ def unpacker(dtype: DataType, layout: Layout = Layout.ABCD, length: int | None =
 def size_of(dtype: DataType, length: int | None = None) -> int:
     """How many bytes a value of ``dtype`` takes: its size, or ``length`` for string and hexa.
 
-    ``length`` is checked exactly as :func:`pack` checks it.
+    ``length`` is checked exactly as [`pack`][iotws.pack] checks it.
 
     Examples:
         >>> size_of(DataType.FLOAT), size_of(DataType.HEXA, 6)
@@ -955,7 +956,7 @@ def from_registers(
     layout: Layout = Layout.ABCD,
     length: int | None = None,
 ) -> Value:
-    """The value held by 16-bit ``registers``; the inverse of :func:`to_registers`.
+    """The value held by 16-bit ``registers``; the inverse of [`to_registers`][iotws.to_registers].
 
     ``length`` defaults to two bytes per register for ``string`` and ``hexa``.
 

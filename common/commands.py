@@ -1,10 +1,10 @@
 """Commands, and the argument checks of the clients' methods.
 
-A :class:`Command` knows how to encode itself and how to decode its reply, so
+A [`Command`][iotws.commands.Command] knows how to encode itself and how to decode its reply, so
 both drivers stay generic. Each protocol writes its client methods once, as
 ``async def`` methods of its ``AsyncClient`` that build commands and hand them to
 ``_execute``; ``scripts/unasync.py`` writes the synchronous ``Client`` from them.
-:func:`checked` checks a method's arguments against its annotations first.
+[`checked`][iotws.commands.checked] checks a method's arguments against its annotations first.
 
 Examples:
     >>> class Ping(Command[str]):
@@ -42,7 +42,7 @@ class Command(abc.ABC, Generic[R]):
     """One user command: frames out, and how to read its reply.
 
     ``expects_reply`` false means the command is complete once its frames are
-    written (the driver then returns :attr:`sent_result`).
+    written (the driver then returns [`sent_result`][iotws.commands.Command.sent_result]).
 
     Examples:
         >>> class Fire(Command[None]):
@@ -53,11 +53,11 @@ class Command(abc.ABC, Generic[R]):
         False
     """
 
-    #: Whether a :class:`~iotws.sansio.Reply` with this command's token will follow.
     expects_reply: bool = True
+    """Whether a [`Reply`][iotws.sansio.Reply] with this command's token will follow."""
 
-    #: Per-command reply timeout in seconds; ``None`` uses the client's ``request_timeout``.
     timeout: float | None = None
+    """Per-command reply timeout in seconds; ``None`` uses the client's ``request_timeout``."""
 
     @abc.abstractmethod
     def encode(self, token: int | None) -> list[Frame]:
@@ -71,7 +71,7 @@ class Command(abc.ABC, Generic[R]):
         """Turn the reply payload into the command's result.
 
         The protocol core calls it when the reply arrives and puts the result (or
-        the error it raised) into the :class:`~iotws.sansio.Reply`; the drivers
+        the error it raised) into the [`Reply`][iotws.sansio.Reply]; the drivers
         hand that over unchanged.
         """
         return payload  # type: ignore[no-any-return]
@@ -357,7 +357,7 @@ def _hints(function: Callable[..., Any]) -> dict[str, Any]:
 
 
 def caller_error(method: str, error: Exception) -> UsageError:
-    """The :class:`~iotws.errors.UsageError` for a ``TypeError``/``ValueError``/``AttributeError``
+    """The [`UsageError`][iotws.UsageError] for a ``TypeError``/``ValueError``/``AttributeError``
     raised while a method's arguments were being turned into a command (nothing was sent).
 
     Examples:
@@ -367,13 +367,13 @@ def caller_error(method: str, error: Exception) -> UsageError:
     return UsageError(f"{method}: {error}; nothing was sent")
 
 
-#: The errors that, raised while a command is being built from the caller's arguments, are the caller's mistakes.
 CALLER_ERRORS = (TypeError, ValueError, AttributeError)
+"""The errors that, raised while a command is being built from the caller's arguments, are the caller's mistakes."""
 
 
 def argument_checks(function: Callable[..., Any], method: str) -> Callable[[tuple[Any, ...], dict[str, Any]], None]:
     """The annotation checks of method ``function`` (``self`` skipped) as one callable (what
-    :func:`checked` runs before a method's body), for code that checks arguments itself.
+    [`checked`][iotws.commands.checked] runs before a method's body), for code that checks arguments itself.
 
     Call it on first use, not at decoration time (annotations may name classes defined later).
 
@@ -401,7 +401,7 @@ def checked(method: F) -> F:
 
     The method stays what it is: a plain function (an ``async def`` one stays a
     coroutine function) with its own name, docstring and signature, and type checkers
-    see it unchanged. A wrong type raises :class:`~iotws.errors.UsageError` naming the
+    see it unchanged. A wrong type raises [`UsageError`][iotws.UsageError] naming the
     method and the argument, and nothing is sent (``str``, ``int``, ``float``, ``bool``,
     enums, ``X | None``, lists and mappings of those, classes; ``timeout`` parameters
     must be a finite number of seconds > 0; ``Any`` and ``object`` are not checked).

@@ -1,7 +1,7 @@
 """What both drivers do with a core's output, written once.
 
-:class:`Dispatcher` feeds frames to the core, completes waiting commands with
-:class:`~iotws.sansio.Reply` objects, runs callbacks and fills the bounded event
+[`Dispatcher`][iotws.dispatch.Dispatcher] feeds frames to the core, completes waiting commands with
+[`Reply`][iotws.sansio.Reply] objects, runs callbacks and fills the bounded event
 queue, dropping (and counting) the oldest events when a consumer falls behind.
 
 Examples:
@@ -107,15 +107,15 @@ class Dispatcher:
         self.callbacks: list[tuple[type, Callable[[Any], Any]]] = []
         self.dropped_events: int = 0
         self.schedule: Callable[[Any], None] | None = None
-        #: Whether the final :class:`Stopped` event went out.
         self.stopped: bool = False
+        """Whether the final [`Stopped`][iotws.Stopped] event went out."""
 
     def on(self, event_type: type, callback: Callable[[Any], Any]) -> None:
         """Call ``callback(event)`` for every event that is an instance of ``event_type``."""
         self.callbacks.append((event_type, callback))
 
     def off(self, event_type: type, callback: Callable[[Any], Any]) -> None:
-        """Remove a callback registered with :meth:`on` (no error if absent)."""
+        """Remove a callback registered with [`on`][iotws.dispatch.Dispatcher.on] (no error if absent)."""
         try:
             self.callbacks.remove((event_type, callback))
         except ValueError:
@@ -150,7 +150,7 @@ class Dispatcher:
                     self.put(item)
 
     def violation(self, error: ProtocolError) -> None:
-        """Log a malformed frame and surface it as a :class:`ProtocolViolation` event."""
+        """Log a malformed frame and surface it as a [`ProtocolViolation`][iotws.ProtocolViolation] event."""
         self.log.warning("%s: ignoring a malformed frame: %s", self.core.name, error)
         self.emit(ProtocolViolation(error))
 
@@ -187,7 +187,7 @@ class Dispatcher:
                     )
 
     def end(self, error: BaseException | None = None, reason: str | None = None) -> None:
-        """Close the stream with a final :class:`Stopped` event (once); consumers stop after it.
+        """Close the stream with a final [`Stopped`][iotws.Stopped] event (once); consumers stop after it.
 
         ``error`` (if any) is raised to consumers after the events already queued;
         ``reason`` is the words of the ``Stopped`` event (default: the error's text,

@@ -1,8 +1,8 @@
 """The one exception tree shared by every iotws package.
 
-Every error iotws raises derives from :class:`IotwsError`. Errors caused by the
-peer (:class:`ProtocolError`, :class:`RemoteError`) are kept apart from errors
-caused by the caller (:class:`UsageError`, :class:`CodecError`), in the spirit
+Every error iotws raises derives from [`IotwsError`][iotws.IotwsError]. Errors caused by the
+peer ([`ProtocolError`][iotws.ProtocolError], [`RemoteError`][iotws.RemoteError]) are kept apart from errors
+caused by the caller ([`UsageError`][iotws.UsageError], [`CodecError`][iotws.CodecError]), in the spirit
 of h11's local/remote protocol errors.
 
 Examples:
@@ -32,8 +32,8 @@ __all__ = [
     "missing_extra",
 ]
 
-#: How many characters of an offending frame a :class:`ProtocolError` keeps.
 EXCERPT_LIMIT = 200
+"""How many characters of an offending frame a [`ProtocolError`][iotws.ProtocolError] keeps."""
 
 
 class _BoundedRepr(reprlib.Repr):
@@ -238,7 +238,7 @@ class UsageError(IotwsError, ValueError):
 
 
 def missing_extra(needed: str, error: ImportError, extra: str = "simulators") -> UsageError:
-    """The :class:`UsageError` for an optional dependency that is not installed: what needs it, what is
+    """The [`UsageError`][iotws.UsageError] for an optional dependency that is not installed: what needs it, what is
     missing, and the ``pip install`` line of the extra that brings it.
 
     Examples:

@@ -90,7 +90,7 @@ class Stopped(LifecycleEvent):
     ``reason`` says why in words; ``error`` is what ended it (``None`` when the
     application closed the client). It comes after the last ``Disconnected`` when the
     client gave up reconnecting, when the server's close meant "do not come back"
-    (see :meth:`iotws.sansio.ProtocolCore.close_error`), or when reconnecting is off.
+    (see [`iotws.sansio.ProtocolCore.close_error`][]), or when reconnecting is off.
 
     Examples:
         >>> Stopped("closed by the application", None).error is None
@@ -101,6 +101,7 @@ class Stopped(LifecycleEvent):
     error: BaseException | None = None
 
 
-#: The shared events every client's ``events()`` can yield besides its protocol's own;
-#: each protocol's ``Event`` union is its own events ``| LinkEvent``.
 LinkEvent: TypeAlias = Connected | Disconnected | Reconnected | ProtocolViolation | Stopped
+"""The shared events every client's ``events()`` can yield besides its protocol's own;
+each protocol's ``Event`` union is its own events ``| LinkEvent``.
+"""

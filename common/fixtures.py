@@ -1,14 +1,14 @@
 """What the pytest plugin needs from a protocol to give a test a simulator and clients.
 
-Each protocol package's ``fixtures`` module defines one :class:`FixtureKit` as
-``KIT``. The plugin (:mod:`iotws.pytest_plugin`) imports that module only when a
+Each protocol package's ``fixtures`` module defines one [`FixtureKit`][iotws.fixtures.FixtureKit] as
+``KIT``. The plugin ([`iotws.pytest_plugin`][]) imports that module only when a
 test asks for one of the protocol's fixtures, so a test run that uses none of
 them loads no protocol code at all.
 
 Options come from two markers, closest wins (test, then class, then module):
 
 * ``@pytest.mark.iotws_simulator(**options)``: keyword arguments of the simulator's
-  constructor, plus ``faults={...}`` to switch :class:`~iotws.simulator.Faults` on
+  constructor, plus ``faults={...}`` to switch [`Faults`][iotws.simulator.Faults] on
   from the start (and, for Xentara, ``tls=True``).
 * ``@pytest.mark.iotws_client(**options)``: keyword arguments of the client's
   constructor (``request_timeout``, ``reconnect``, ``filter`` for EVOK, ``device_id``
@@ -46,10 +46,10 @@ S = TypeVar("S", bound="SimulatorBase")
 C = TypeVar("C", bound="SyncClientBase[Any, Any]")
 A = TypeVar("A", bound="AsyncClientBase[Any, Any]")
 
-#: The marker that configures a fixture's simulator.
 SIMULATOR_MARKER = "iotws_simulator"
-#: The marker that configures a fixture's clients.
+"""The marker that configures a fixture's simulator."""
 CLIENT_MARKER = "iotws_client"
+"""The marker that configures a fixture's clients."""
 
 
 def apply_faults(simulator: SimulatorBase, faults: Mapping[str, Any]) -> None:
@@ -85,12 +85,12 @@ class FixtureKit(abc.ABC, Generic[S, C, A]):
         ('oisp', 'Client', 'AsyncClient')
     """
 
-    #: The protocol's name: its fixtures are ``<protocol>_simulator``, ``<protocol>_client``...
     protocol: ClassVar[str]
-    #: The sync client class the ``<protocol>_client`` fixture connects.
+    """The protocol's name: its fixtures are ``<protocol>_simulator``, ``<protocol>_client``..."""
     client_class: type[C]
-    #: The asyncio client class the ``<protocol>_async_client`` fixture connects.
+    """The sync client class the ``<protocol>_client`` fixture connects."""
     async_client_class: type[A]
+    """The asyncio client class the ``<protocol>_async_client`` fixture connects."""
 
     @abc.abstractmethod
     def simulator(self, **options: Any) -> S:

@@ -2,19 +2,19 @@
 
 Two ways in, one engine (msgspec):
 
-* :func:`loads` turns JSON text into plain Python data. Real servers write JSON with
+* [`loads`][iotws.jsonwire.loads] turns JSON text into plain Python data. Real servers write JSON with
   Python's ``json.dumps`` and so send the bare tokens ``NaN``, ``Infinity`` and
   ``-Infinity`` (EVOK does for a disconnected sensor); msgspec refuses them, as it
   refuses numbers beyond the float range and escaped lone surrogates, so text msgspec
   rejects is parsed again by the standard library before it counts as malformed.
-  :func:`loads` therefore accepts exactly what ``json.loads`` accepts, and gives the same.
-* :func:`typed_decoder` builds a msgspec decoder for the *regular* shape of a
-  protocol's frames: :class:`WireStruct` subclasses (frozen, no unknown fields), or the
+  [`loads`][iotws.jsonwire.loads] therefore accepts exactly what ``json.loads`` accepts, and gives the same.
+* [`typed_decoder`][iotws.jsonwire.typed_decoder] builds a msgspec decoder for the *regular* shape of a
+  protocol's frames: [`WireStruct`][iotws.jsonwire.WireStruct] subclasses (frozen, no unknown fields), or the
   protocol's own ``msgspec.Struct`` models. It decodes a frame straight into typed
   objects, with no intermediate dicts, at a fraction of the cost of ``json.loads``.
-  A frame the typed decoder refuses raises one of :data:`WIRE_ERRORS` (an extra key,
+  A frame the typed decoder refuses raises one of [`WIRE_ERRORS`][iotws.jsonwire.WIRE_ERRORS] (an extra key,
   ``NaN``, a value of another type, an unknown tag...): the protocol then parses it
-  with :func:`loads` and its general decoder, which keeps unknown fields and odd
+  with [`loads`][iotws.jsonwire.loads] and its general decoder, which keeps unknown fields and odd
   values instead of dropping the frame. Both paths give equal models (the protocols'
   tests check it on golden and generated frames).
 
@@ -53,14 +53,15 @@ __all__ = ["DECODE_ERRORS", "WIRE_ERRORS", "WireStruct", "dumps", "loads", "slot
 
 T = TypeVar("T")
 
-#: What :func:`loads` raises for text that is not JSON (``RecursionError`` for absurd nesting).
 DECODE_ERRORS: Final[tuple[type[BaseException], ...]] = (ValueError, RecursionError, TypeError)
+"""What [`loads`][iotws.jsonwire.loads] raises for text that is not JSON (``RecursionError`` for absurd nesting)."""
 
-#: What a :func:`typed_decoder` raises for a frame that is not of the regular shape
-#: (``msgspec.ValidationError``), not JSON to msgspec (``msgspec.DecodeError``: ``NaN``,
-#: malformed text), not UTF-8 (``UnicodeError``), nested too deeply, or not text at all.
-#: None of them means the frame is bad: the general decoder decides.
 WIRE_ERRORS: Final[tuple[type[BaseException], ...]] = (msgspec.DecodeError, ValueError, TypeError, RecursionError)
+"""What a [`typed_decoder`][iotws.jsonwire.typed_decoder] raises for a frame that is not of the regular shape
+(``msgspec.ValidationError``), not JSON to msgspec (``msgspec.DecodeError``: ``NaN``,
+malformed text), not UTF-8 (``UnicodeError``), nested too deeply, or not text at all.
+None of them means the frame is bad: the general decoder decides.
+"""
 
 _decode_any: Final = msgspec.json.Decoder().decode
 
@@ -68,7 +69,7 @@ _decode_any: Final = msgspec.json.Decoder().decode
 def loads(data: str | bytes | bytearray | memoryview) -> Any:
     """Parse JSON text like ``json.loads`` (``NaN``, ``Infinity`` and ``-Infinity`` included), with msgspec.
 
-    Raises one of :data:`DECODE_ERRORS` for text that is not JSON.
+    Raises one of [`DECODE_ERRORS`][iotws.jsonwire.DECODE_ERRORS] for text that is not JSON.
 
     Examples:
         >>> loads('[-Infinity, 1e400]')
@@ -103,7 +104,7 @@ def typed_decoder(schema: Any) -> Callable[[str | bytes], Any]:
     """The msgspec JSON decoder of ``schema`` (a struct, a union of tagged structs...), as a function.
 
     The function takes a frame (``str`` or ``bytes``) and returns the decoded object, or
-    raises one of :data:`WIRE_ERRORS`.
+    raises one of [`WIRE_ERRORS`][iotws.jsonwire.WIRE_ERRORS].
 
     Examples:
         >>> typed_decoder(dict[str, int])('{"a": 1}')

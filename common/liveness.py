@@ -1,8 +1,9 @@
 """Link liveness, written once for both drivers: when to ping, and when a link is dead.
 
-The reader of each driver asks :meth:`Liveness.deadline` how long it may block,
-reports traffic with :meth:`Liveness.received`, and calls :meth:`Liveness.quiet`
-when nothing arrived in time: it raises :class:`~iotws.errors.ConnectionClosed`
+The reader of each driver asks [`Liveness.deadline`][iotws.liveness.Liveness.deadline] how long it may block,
+reports traffic with [`Liveness.received`][iotws.liveness.Liveness.received], and calls
+[`Liveness.quiet`][iotws.liveness.Liveness.quiet]
+when nothing arrived in time: it raises [`ConnectionClosed`][iotws.ConnectionClosed]
 for a dead link and says whether a ping is due.
 
 Examples:
@@ -25,8 +26,8 @@ from iotws.errors import ConnectionClosed
 
 __all__ = ["Liveness"]
 
-#: How long a reader blocks at most when no timer is due (it wakes up and looks again).
 MAX_BLOCK = 3600.0
+"""How long a reader blocks at most when no timer is due (it wakes up and looks again)."""
 
 
 class Liveness:

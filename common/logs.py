@@ -13,8 +13,8 @@ from iotws.errors import excerpt
 
 __all__ = ["FRAME_LOG_LIMIT", "describe_frame", "package_logger"]
 
-#: How many characters of a frame a DEBUG line shows.
 FRAME_LOG_LIMIT = 160
+"""How many characters of a frame a DEBUG line shows."""
 
 
 def package_logger(name: str) -> logging.Logger:

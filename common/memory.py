@@ -1,10 +1,10 @@
 """Declarative memory maps: named, typed fields of a device's byte block, built on construct.
 
-A :class:`MemoryMap` names the values of one block of a controller's memory (address, type,
+A [`MemoryMap`][iotws.memory.MemoryMap] names the values of one block of a controller's memory (address, type,
 length) and turns it into a compiled ``construct`` ``Struct`` of ``Pointer`` fields, so a whole
 block is parsed into typed values in one call. Writing checks every value with the codec first
 and changes nothing unless all are valid. Single values on a hot path go through
-:mod:`iotws.codec` (``struct``) instead: per value, construct is many times slower.
+[`iotws.codec`][] (``struct``) instead: per value, construct is many times slower.
 
 Examples:
     >>> from iotws.codec import DataType, Layout
@@ -114,7 +114,7 @@ _SWAPS = {Layout.CDAB: _swap_words, Layout.BADC: _swap_bytes_in_words}
 
 
 def to_construct(dtype: DataType, layout: Layout = Layout.ABCD, length: int | None = None) -> Any:
-    """The ``construct`` of one value: what a :class:`MemoryMap` puts behind each ``Pointer``.
+    """The ``construct`` of one value: what a [`MemoryMap`][iotws.memory.MemoryMap] puts behind each ``Pointer``.
 
     16-bit types follow the layout's byte order; BADC and CDAB 32-bit values are a
     ``Transformed`` (byte-swapping) big-endian field; strings are UTF-8 ``PaddedString``.

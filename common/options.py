@@ -51,9 +51,6 @@ __all__ = [
 
 log: logging.Logger = package_logger("iotws")
 
-#: Header names whose values never reach a log line or a repr (lower case). Names
-#: that contain a word in :data:`_SECRET_WORDS` are redacted too; add your own with
-#: the ``secret_headers`` option.
 SECRET_HEADERS = frozenset(
     {
         "authorization",
@@ -74,6 +71,10 @@ SECRET_HEADERS = frozenset(
         "private-token",
     }
 )
+"""Header names whose values never reach a log line or a repr (lower case). Names
+that contain a word in ``_SECRET_WORDS`` are redacted too; add your own with
+the ``secret_headers`` option.
+"""
 
 #: Words that make a header or query parameter name a secret wherever they appear in it.
 _SECRET_WORDS = ("auth", "token", "secret", "passw", "pwd", "api-key", "apikey", "api_key", "cookie", "session")
@@ -103,10 +104,10 @@ class _Headers(dict[str, str]):
 def redact_headers(headers: Mapping[str, str], secret: Collection[str] | None = None) -> dict[str, str]:
     """Return a copy of ``headers`` with credentials replaced by ``'***'``.
 
-    Redacted: the usual credential headers (:data:`SECRET_HEADERS`), any name with
+    Redacted: the usual credential headers ([`SECRET_HEADERS`][iotws.options.SECRET_HEADERS]), any name with
     ``auth``, ``token``, ``secret``, ``password``... in it, and the names in
     ``secret`` (by default those of the ``secret_headers`` option of the client the
-    headers come from, see :meth:`ConnectOptions.request_headers`).
+    headers come from, see [`ConnectOptions.request_headers`][iotws.ConnectOptions.request_headers]).
 
     Examples:
         >>> redact_headers({"Authorization": "Bearer abc", "X-Auth-Token": "t", "X-Site": "north"})
@@ -245,7 +246,7 @@ def _check_url(instance: ConnectOptions, attribute: object, value: str) -> None:
 def check_timeout(value: object, name: str = "timeout", *, optional: bool = True) -> float | None:
     """Check a timeout given by a caller: a finite number of seconds > 0 (or ``None`` if ``optional``).
 
-    Returns it as a ``float``; raises :class:`~iotws.errors.UsageError` otherwise.
+    Returns it as a ``float``; raises [`UsageError`][iotws.UsageError] otherwise.
 
     Examples:
         >>> check_timeout(2), check_timeout(None)
@@ -347,7 +348,7 @@ class ConnectOptions:
       close frame before cutting the connection.
     * ``ping_interval``/``ping_timeout``: WebSocket pings; ``None`` disables them.
     * ``max_message_size``: larger incoming messages close the link (1009).
-    * ``reconnect``: a :class:`~iotws.backoff.ReconnectPolicy`, or ``None`` to fail
+    * ``reconnect``: a [`ReconnectPolicy`][iotws.ReconnectPolicy], or ``None`` to fail
       instead of reconnecting.
     * ``event_queue_size``: events kept for a slow consumer before the oldest are
       dropped (and counted).
@@ -356,7 +357,7 @@ class ConnectOptions:
       and any name with ``auth``, ``token``, ``secret``... in it.
 
     Every value is checked here, so a wrong one fails when the client is built, with
-    a :class:`~iotws.errors.UsageError` naming the option and what it allows.
+    a [`UsageError`][iotws.UsageError] naming the option and what it allows.
 
     Examples:
         >>> ConnectOptions("ws://127.0.0.1:1/", request_timeout=0)
@@ -399,7 +400,7 @@ class ConnectOptions:
     @classmethod
     def build(cls, url: str, **options: Any) -> ConnectOptions:
         """Like ``ConnectOptions(url, **options)``, but an unknown option name is a
-        :class:`~iotws.errors.UsageError` naming it and the close matches.
+        [`UsageError`][iotws.UsageError] naming it and the close matches.
 
         Examples:
             >>> ConnectOptions.build("ws://127.0.0.1/", conect_timeout=3)  # doctest: +ELLIPSIS
@@ -449,7 +450,7 @@ class ConnectOptions:
     def tls_context(self) -> ssl.SSLContext | None:
         """The SSL context for ``wss://`` URLs (``None`` for ``ws://``).
 
-        Raises :class:`~iotws.errors.TLSError` when the CA file cannot be loaded.
+        Raises [`TLSError`][iotws.TLSError] when the CA file cannot be loaded.
         """
         if not self.is_tls:
             return None
@@ -468,7 +469,7 @@ class ConnectOptions:
 
 
 def option_names() -> frozenset[str]:
-    """The names :class:`ConnectOptions` accepts as keyword arguments.
+    """The names [`ConnectOptions`][iotws.ConnectOptions] accepts as keyword arguments.
 
     Examples:
         >>> "request_timeout" in option_names()
@@ -485,11 +486,11 @@ class ConnectOptionsDict(TypedDict, total=False):
 
     Type checkers hold each ``Client(url, **options)`` call to these names and types,
     so ``request_timout=5`` or ``request_timeout="5"`` is an error before the program
-    runs (and a :class:`~iotws.errors.UsageError` if it runs anyway). Each option and
+    runs (and a [`UsageError`][iotws.UsageError] if it runs anyway). Each option and
     its default (a protocol may choose other defaults; its client says so):
 
     * ``headers`` ``{}``: extra headers on the upgrade request.
-    * ``auth`` ``None``: :class:`BasicAuth` or :class:`BearerAuth`.
+    * ``auth`` ``None``: [`BasicAuth`][iotws.BasicAuth] or [`BearerAuth`][iotws.BearerAuth].
     * ``subprotocols`` ``()``: offered in ``Sec-WebSocket-Protocol``.
     * ``ca_file`` ``None``: a PEM file of CAs to trust for ``wss://``.
     * ``ssl_context`` ``None``: an ``ssl.SSLContext`` that replaces all TLS settings.
@@ -528,7 +529,7 @@ class ConnectOptionsDict(TypedDict, total=False):
 
 
 class AsyncConnectOptionsDict(ConnectOptionsDict, total=False):
-    """The options of the asyncio clients: :class:`ConnectOptionsDict` and ``session``.
+    """The options of the asyncio clients: [`ConnectOptionsDict`][iotws.options.ConnectOptionsDict] and ``session``.
 
     ``session`` is an ``aiohttp.ClientSession`` to open the connection with (one
     shared by many clients saves memory); the client never closes a session it was
@@ -543,7 +544,7 @@ class AsyncConnectOptionsDict(ConnectOptionsDict, total=False):
 
 
 def check_option_names(options: Mapping[str, Any], also: Collection[str] = ()) -> None:
-    """Refuse option names :class:`ConnectOptions` does not know, suggesting close matches.
+    """Refuse option names [`ConnectOptions`][iotws.ConnectOptions] does not know, suggesting close matches.
 
     ``also`` names more keyword arguments that a client's constructor accepts (shown
     among the suggestions).

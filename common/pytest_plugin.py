@@ -2,19 +2,18 @@
 
 For every protocol it provides a running simulator and connected clients of it:
 
-==========================  =======================================================
-fixture                     what the test gets
-==========================  =======================================================
-``<p>_simulator``           the protocol's simulator, running in its own thread
-``<p>_client``              a connected sync ``Client`` of that simulator
-``<p>_async_client``        a connected ``AsyncClient`` (needs pytest-asyncio)
-``oisp_token_keys``         the RSA key pair the OISP simulators sign tokens with
-``free_port``               a TCP port on 127.0.0.1 that was free a moment ago
-==========================  =======================================================
+| fixture | what the test gets |
+|---|---|
+| ``<p>_simulator`` | the protocol's simulator, running in its own thread |
+| ``<p>_client`` | a connected sync ``Client`` of that simulator |
+| ``<p>_async_client`` | a connected ``AsyncClient`` (needs pytest-asyncio) |
+| ``oisp_token_keys`` | the RSA key pair the OISP simulators sign tokens with |
+| ``free_port`` | a TCP port on 127.0.0.1 that was free a moment ago |
 
 ``<p>`` is ``globiots``, ``evok``, ``xentara``, ``oisp`` or ``farmws``. The markers
 ``iotws_simulator(**options)`` and ``iotws_client(**options)`` configure them per
-test, class or module (see :mod:`iotws.fixtures`).
+test, class or module (see [`iotws.fixtures`][]). Each protocol's reference page lists its fixtures
+(for example [`globiots_simulator`][iotws.pytest_plugin.globiots_simulator]).
 
 Loading the plugin imports no protocol code: a fixture imports its protocol the
 first time a test asks for it. Projects that want none of this run pytest with
@@ -41,8 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["free_port"]
 
-#: What a fixture factory below returns: a function pytest registers as a fixture.
 Fixture = Callable[..., object]
+"""What a fixture factory below returns: a function pytest registers as a fixture."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -126,29 +125,109 @@ def _async_client_fixture(protocol: str) -> Fixture:
 
 
 globiots_simulator: Fixture = _simulator_fixture("globiots")
+"""A running [`GlobiotsSimulator`][iotws.globiots.GlobiotsSimulator]: devices ``0.0.0.1`` and ``0.0.0.2`` at 20x
+time scale. Stopped after the test.
+
+Its own thread, an ephemeral port on 127.0.0.1; ``@pytest.mark.iotws_simulator(...)`` passes
+constructor arguments and ``faults={...}``.
+"""
 globiots_client: Fixture = _client_fixture("globiots")
+"""A connected [`Client`][iotws.globiots.Client] of ``globiots_simulator``, on the simulator's base URL; closed
+after the test.
+
+A 5 s request timeout; ``@pytest.mark.iotws_client(...)`` passes constructor arguments.
+"""
 globiots_async_client: Fixture = _async_client_fixture("globiots")
+"""A connected [`AsyncClient`][iotws.globiots.AsyncClient] of ``globiots_simulator`` in the test's event loop (needs
+pytest-asyncio).
+
+Built as ``globiots_client`` is; closed after the test.
+"""
 
 evok_simulator: Fixture = _simulator_fixture("evok")
+"""A running [`EvokSimulator`][iotws.evok.EvokSimulator]: the default board, scanning at 50 Hz, EVOK 3 behaviour.
+Stopped after the test.
+
+Its own thread, an ephemeral port on 127.0.0.1; ``@pytest.mark.iotws_simulator(...)`` passes
+constructor arguments and ``faults={...}``.
+"""
 evok_client: Fixture = _client_fixture("evok")
+"""A connected [`Client`][iotws.evok.Client] of ``evok_simulator``, on ``/ws``, its state cache filled; closed after
+the test.
+
+A 5 s request timeout; ``@pytest.mark.iotws_client(...)`` passes constructor arguments.
+"""
 evok_async_client: Fixture = _async_client_fixture("evok")
+"""A connected [`AsyncClient`][iotws.evok.AsyncClient] of ``evok_simulator`` in the test's event loop (needs
+pytest-asyncio).
+
+Built as ``evok_client`` is; closed after the test.
+"""
 
 xentara_simulator: Fixture = _simulator_fixture("xentara")
+"""A running [`XentaraSimulator`][iotws.xentara.XentaraSimulator]: the default model over plain ``ws://``, no
+authentication; ``tls=True`` serves ``wss://``. Stopped after the test.
+
+Its own thread, an ephemeral port on 127.0.0.1; ``@pytest.mark.iotws_simulator(...)`` passes
+constructor arguments and ``faults={...}``.
+"""
 xentara_client: Fixture = _client_fixture("xentara")
+"""A connected [`Client`][iotws.xentara.Client] of ``xentara_simulator``, on ``/api/ws`` (trusting the simulator's
+own certificate under ``tls=True``); closed after the test.
+
+A 5 s request timeout; ``@pytest.mark.iotws_client(...)`` passes constructor arguments.
+"""
 xentara_async_client: Fixture = _async_client_fixture("xentara")
+"""A connected [`AsyncClient`][iotws.xentara.AsyncClient] of ``xentara_simulator`` in the test's event loop (needs
+pytest-asyncio).
+
+Built as ``xentara_client`` is; closed after the test.
+"""
 
 oisp_simulator: Fixture = _simulator_fixture("oisp")
+"""A running [`OispSimulator`][iotws.oisp.OispSimulator]: signing with ``oisp_token_keys``, without the real
+server's duplicate copies and 3 s blind window. Stopped after the test.
+
+Its own thread, an ephemeral port on 127.0.0.1; ``@pytest.mark.iotws_simulator(...)`` passes
+constructor arguments and ``faults={...}``.
+"""
 oisp_client: Fixture = _client_fixture("oisp")
+"""A connected [`Client`][iotws.oisp.Client] of ``oisp_simulator``, registered as device ``dev-1`` of account
+``acc-1`` with a token the simulator issued (0.2 s grace); closed after the test.
+
+A 5 s request timeout; ``@pytest.mark.iotws_client(...)`` passes constructor arguments.
+"""
 oisp_async_client: Fixture = _async_client_fixture("oisp")
+"""A connected [`AsyncClient`][iotws.oisp.AsyncClient] of ``oisp_simulator`` in the test's event loop (needs
+pytest-asyncio).
+
+Built as ``oisp_client`` is; closed after the test.
+"""
 
 farmws_simulator: Fixture = _simulator_fixture("farmws")
+"""A running [`FarmSimulator`][iotws.farmws.FarmSimulator]: the reference server with its emulated farm at
+``time_scale=0.1``. Stopped after the test.
+
+Its own thread, an ephemeral port on 127.0.0.1; ``@pytest.mark.iotws_simulator(...)`` passes
+constructor arguments and ``faults={...}``.
+"""
 farmws_client: Fixture = _client_fixture("farmws")
+"""A connected [`Client`][iotws.farmws.Client] of ``farmws_simulator``, a Dialect D dashboard with
+``client_id="pytest"``; closed after the test.
+
+A 5 s request timeout; ``@pytest.mark.iotws_client(...)`` passes constructor arguments.
+"""
 farmws_async_client: Fixture = _async_client_fixture("farmws")
+"""A connected [`AsyncClient`][iotws.farmws.AsyncClient] of ``farmws_simulator`` in the test's event loop (needs
+pytest-asyncio).
+
+Built as ``farmws_client`` is; closed after the test.
+"""
 
 
 @pytest.fixture(scope="session")
 def oisp_token_keys() -> Any:
-    """The RSA key pair (:class:`~iotws.oisp.tokens.TokenKeys`) every ``oisp_simulator`` signs tokens with."""
+    """The RSA key pair ([`TokenKeys`][iotws.oisp.TokenKeys]) every ``oisp_simulator`` signs tokens with."""
     return importlib.import_module("iotws.oisp.fixtures").token_keys()
 
 

@@ -2,25 +2,25 @@
 
 A core turns received frames into events and replies, and commands into frames.
 It never opens a socket, sleeps, reads the clock or starts a thread; the two
-drivers in :mod:`iotws.sync_driver` and :mod:`iotws.async_driver` do the I/O.
+drivers in [`iotws.sync_driver`][] and [`iotws.async_driver`][] do the I/O.
 
 The contract between a core and a driver:
 
-* :meth:`ProtocolCore.on_connect` gives the frames sent first on every
+* [`ProtocolCore.on_connect`][iotws.sansio.ProtocolCore.on_connect] gives the frames sent first on every
   (re)connection, before any user command is released (hello, filters,
   subscriptions to replay).
-* :meth:`ProtocolCore.handshake_complete` tells the driver whether the opening
+* [`ProtocolCore.handshake_complete`][iotws.sansio.ProtocolCore.handshake_complete] tells the driver whether the opening
   exchange is over; the driver keeps feeding frames until it is, or until
-  :meth:`ProtocolCore.handshake_wait` (default: the connect timeout) runs out,
-  when it calls :meth:`ProtocolCore.handshake_timed_out`.
-* :meth:`ProtocolCore.receive` parses one frame into a list of items: typed
-  events for the user, and :class:`Reply` objects that complete a command. It
-  raises :class:`~iotws.errors.ProtocolError` for malformed input (reported,
-  the link stays up); any other :class:`~iotws.errors.IotwsError` it raises
+  [`ProtocolCore.handshake_wait`][iotws.sansio.ProtocolCore.handshake_wait] (default: the connect timeout) runs out,
+  when it calls [`ProtocolCore.handshake_timed_out`][iotws.sansio.ProtocolCore.handshake_timed_out].
+* [`ProtocolCore.receive`][iotws.sansio.ProtocolCore.receive] parses one frame into a list of items: typed
+  events for the user, and [`Reply`][iotws.sansio.Reply] objects that complete a command. It
+  raises [`ProtocolError`][iotws.ProtocolError] for malformed input (reported,
+  the link stays up); any other [`IotwsError`][iotws.IotwsError] it raises
   ends the connection (during the handshake, ``connect()`` raises it).
-* :meth:`ProtocolCore.submit` turns a :class:`~iotws.commands.Command` into a
-  :class:`Submission` (frames plus the token its reply will carry).
-* :meth:`ProtocolCore.data_to_send` hands over frames the core wants sent on its
+* [`ProtocolCore.submit`][iotws.sansio.ProtocolCore.submit] turns a [`Command`][iotws.commands.Command] into a
+  [`Submission`][iotws.sansio.Submission] (frames plus the token its reply will carry).
+* [`ProtocolCore.data_to_send`][iotws.sansio.ProtocolCore.data_to_send] hands over frames the core wants sent on its
   own (automatic answers); the driver drains it after every call.
 
 Examples:
@@ -47,8 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Frame", "PendingRequests", "ProtocolCore", "Reply", "Submission"]
 
-#: One WebSocket message: ``str`` goes out as a text frame, ``bytes`` as a binary frame.
 Frame = str | bytes
+"""One WebSocket message: ``str`` goes out as a text frame, ``bytes`` as a binary frame."""
 
 K = TypeVar("K")
 
@@ -160,11 +160,11 @@ class PendingRequests(Generic[K]):
 
 
 class ProtocolCore:
-    """Base class of a protocol's sans-I/O core. Subclasses implement :meth:`receive`.
+    """Base class of a protocol's sans-I/O core. Subclasses implement [`receive`][iotws.sansio.ProtocolCore.receive].
 
-    The default :meth:`submit` sends ``command.encode(token)``; commands whose
-    ``expects_reply`` is true are registered in :attr:`pending` and the core must
-    later return a :class:`Reply` with that token from :meth:`receive`.
+    The default [`submit`][iotws.sansio.ProtocolCore.submit] sends ``command.encode(token)``; commands whose
+    ``expects_reply`` is true are registered in [`pending`][iotws.sansio.ProtocolCore.pending] and the core must
+    later return a [`Reply`][iotws.sansio.Reply] with that token from [`receive`][iotws.sansio.ProtocolCore.receive].
 
     Examples:
         >>> class Upper(ProtocolCore):
@@ -174,8 +174,8 @@ class ProtocolCore:
         ['ON']
     """
 
-    #: A short name used in log messages and errors.
     name = "iotws"
+    """A short name used in log messages and errors."""
 
     def __init__(self) -> None:
         self.pending: PendingRequests[Any] = PendingRequests()
@@ -200,7 +200,8 @@ class ProtocolCore:
         return None
 
     def handshake_wait(self) -> float | None:
-        """Seconds to wait for the opening exchange before :meth:`handshake_timed_out`.
+        """Seconds to wait for the opening exchange before
+        [`handshake_timed_out`][iotws.sansio.ProtocolCore.handshake_timed_out].
 
         ``None`` (the default) waits up to the client's ``connect_timeout``. A protocol
         whose success is silence (OISP) returns its grace period here.
@@ -210,7 +211,7 @@ class ProtocolCore:
     def handshake_timed_out(self) -> None:
         """Called when the handshake is not complete within the connect timeout.
 
-        The default raises :class:`~iotws.errors.HandshakeError`; a protocol whose
+        The default raises [`HandshakeError`][iotws.HandshakeError]; a protocol whose
         success is silence (OISP) marks itself complete instead.
         """
         raise HandshakeError(f"{self.name}: the server did not complete the opening exchange")
@@ -220,7 +221,7 @@ class ProtocolCore:
 
         Both drivers ask this when the server closes the WebSocket, before the
         reconnect policy. Return an error to stop for good with it (no reconnect: the
-        event stream ends with :class:`~iotws.events.Stopped` carrying it), or ``None``
+        event stream ends with [`Stopped`][iotws.Stopped] carrying it), or ``None``
         (the default) to let the reconnect policy decide. OISP uses it: its server closes
         an older socket with code 1000 when another one registers the same device.
 
@@ -237,7 +238,7 @@ class ProtocolCore:
 
     # -- traffic --------------------------------------------------------------
     def receive(self, frame: Frame) -> list[object]:
-        """Parse one frame into events and :class:`Reply` objects."""
+        """Parse one frame into events and [`Reply`][iotws.sansio.Reply] objects."""
         raise NotImplementedError(f"{type(self).__name__} must implement receive()")
 
     def submit(self, command: Command[Any]) -> Submission:
@@ -258,6 +259,6 @@ class ProtocolCore:
         self._outgoing.append(frame)
 
     def data_to_send(self) -> list[Frame]:
-        """Take the frames queued with :meth:`send_later`."""
+        """Take the frames queued with [`send_later`][iotws.sansio.ProtocolCore.send_later]."""
         frames, self._outgoing = self._outgoing, []
         return frames

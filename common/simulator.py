@@ -1,15 +1,16 @@
 """The simulator base: an aiohttp WebSocket server on loopback, with fault switches.
 
-A protocol simulator subclasses :class:`SimulatorBase`, lists its ``paths`` and
-implements :meth:`SimulatorBase.handle` for one connection. The base runs it
+A protocol simulator subclasses [`SimulatorBase`][iotws.simulator.SimulatorBase], lists its ``paths`` and
+implements [`SimulatorBase.handle`][iotws.simulator.SimulatorBase.handle] for one connection. The base runs it
 from async code (``async with sim:``), from sync code (``with sim.run():``, its
-own loop in a background thread) and from the CLI (:func:`serve_cli`).
+own loop in a background thread) and from the CLI ([`serve_cli`][iotws.simulator.serve_cli]).
 
 Fault switches, settable at any time: ``faults.silent`` (swallow every outgoing
 frame), ``faults.delay`` (seconds before each outgoing frame),
 ``faults.refuse_upgrade`` (answer upgrades with this HTTP status),
 ``faults.no_pongs`` (new connections never answer WebSocket pings),
-:meth:`SimulatorBase.drop_connections` and :meth:`SimulatorBase.send_garbage`.
+[`SimulatorBase.drop_connections`][iotws.simulator.SimulatorBase.drop_connections] and
+[`SimulatorBase.send_garbage`][iotws.simulator.SimulatorBase.send_garbage].
 
 Examples:
     >>> class Echo(SimulatorBase):
@@ -47,8 +48,9 @@ __all__ = ["Faults", "SimConnection", "SimulatorBase", "serve_cli"]
 
 R = TypeVar("R")
 
-#: What :meth:`SimulatorBase.send_garbage` sends by default: not JSON, not CBOR.
 GARBAGE = "\x00}{ not a valid message ]"
+"""What [`SimulatorBase.send_garbage`][iotws.simulator.SimulatorBase.send_garbage] sends by default: not JSON, not
+CBOR."""
 
 
 @attrs.define
@@ -125,15 +127,16 @@ class SimConnection:
 class SimulatorBase:
     """Base of every protocol simulator: serving, lifecycle, faults, sync bridge."""
 
-    #: Paths served; each may hold aiohttp route patterns such as ``/clients/{id}``.
     paths: ClassVar[tuple[str, ...]] = ("/",)
-    #: Subprotocols the server accepts (``None``: whatever the client offers is ignored).
+    """Paths served; each may hold aiohttp route patterns such as ``/clients/{id}``."""
     subprotocols: tuple[str, ...] = ()
-    #: The package logger name.
+    """Subprotocols the server accepts (``None``: whatever the client offers is ignored)."""
     logger_name: ClassVar[str] = "iotws"
-    #: Server-side WebSocket pings (``None``: none) and the largest incoming message.
+    """The package logger name."""
     heartbeat: float | None = None
+    """Seconds between server-side WebSocket pings (``None``: none)."""
     max_message_size: int = 4 * 1024 * 1024
+    """The largest incoming message, in bytes."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self.host = host
@@ -274,7 +277,7 @@ class SimulatorBase:
         """From another thread, start ``awaitable`` in the simulator's loop without waiting.
 
         Use it where the caller must stay free to answer the simulator (a blocking
-        :meth:`call` would deadlock); the returned future gives the result later.
+        [`call`][iotws.simulator.SimulatorBase.call] would deadlock); the returned future gives the result later.
         """
         loop = self._loop
         if loop is None:

@@ -8,7 +8,8 @@ reconnects. A thread that sends a command and waits for its reply takes the role
 when the reader thread is only waiting for data, and reads its own reply: no thread
 hand-off on the way back. When its reply is in, it passes the role to another
 waiting caller, or leaves it free: the next call takes it without waking anybody, and
-the reader thread takes it back once calls stop (:data:`HANDBACK`, :data:`HANDBACK_MAX`).
+the reader thread takes it back once calls stop ([`HANDBACK`][iotws.sync_driver.HANDBACK],
+[`HANDBACK_MAX`][iotws.sync_driver.HANDBACK_MAX]).
 Callbacks always run on the reader thread: events a calling thread reads while
 callbacks are registered are handed to the reader thread, in order.
 
@@ -62,23 +63,26 @@ from iotws.sansio import Frame, ProtocolCore, Reply
 
 __all__ = ["SyncDriver", "translate_connect_error"]
 
-#: What a broken or closed link raises in the reader: the driver reconnects after these.
-#: Anything else escaping the reader is a bug; it stops the client with that error.
 LINK_ERRORS: tuple[type[BaseException], ...] = (IotwsError, OSError, websocket.WebSocketException)
+"""What a broken or closed link raises in the reader: the driver reconnects after these.
+Anything else escaping the reader is a bug; it stops the client with that error.
+"""
 
 _OP_CONT, _OP_TEXT, _OP_BINARY = 0x0, 0x1, 0x2
 _OP_CLOSE, _OP_PING, _OP_PONG = 0x8, 0x9, 0xA
 #: Close codes a peer may send (RFC 6455 section 7.4), besides 3000-4999.
 _VALID_CLOSE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014})
-#: How long the reader thread leaves the read role free after a calling thread read its reply,
-#: for the next call to take it without waking anybody.
 HANDBACK = 0.001
-#: While calls keep following each other, the reader thread looks less and less often whether
-#: they stopped (every 1, 2, 4, 8 ms): data arriving just after the last call waits this long (plus
-#: ``HANDBACK``) at most.
+"""How long the reader thread leaves the read role free after a calling thread read its reply,
+for the next call to take it without waking anybody.
+"""
 HANDBACK_MAX = 0.008
-#: How much one ``recv()`` takes (below the allocator's mmap threshold: no system call per buffer).
+"""While calls keep following each other, the reader thread looks less and less often whether
+they stopped (every 1, 2, 4, 8 ms): data arriving just after the last call waits this long (plus
+``HANDBACK``) at most.
+"""
 RECV_SIZE = 65536
+"""How much one ``recv()`` takes (below the allocator's mmap threshold: no system call per buffer)."""
 _WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 _pack_short, _pack_medium, _pack_long = (
     struct.Struct("!BB").pack,
@@ -126,7 +130,7 @@ class _Waiter(_Seat):
         return self.value
 
 
-#: Who holds the read role besides a calling thread's :class:`_Waiter`.
+#: Who holds the read role besides a calling thread's ``_Waiter``.
 _READER = _Seat()  # the reader thread (also the connecting thread during connect())
 _CLOSER = _Seat()  # close(), for the close handshake
 
@@ -135,7 +139,7 @@ class _EventQueue(queue.Queue):  # type: ignore[type-arg]
     """A bounded event queue for one reader and any consumers, without a lock per event.
 
     ``put_nowait`` appends to a deque and wakes a consumer only if one is waiting, and
-    only once per batch while :attr:`batching` is set (the reader sets it around the
+    only once per batch while ``batching`` is set (the reader sets it around the
     frames of one ``recv()``). ``get`` takes from the deque; it locks only to wait.
 
     Examples:
@@ -220,7 +224,7 @@ class _EventQueue(queue.Queue):  # type: ignore[type-arg]
 
 
 class _Never:
-    """No event is one of these: a callback entry that never runs (see :meth:`_SyncDispatcher.off`)."""
+    """No event is one of these: a callback entry that never runs (see ``_SyncDispatcher.off``)."""
 
 
 def _never(event: object) -> None:  # pragma: no cover - never called
@@ -233,10 +237,10 @@ _HOLD = (_Never, _never)
 class _SyncDispatcher(Dispatcher):
     """The dispatcher, with callbacks kept on the reader thread when a calling thread read the frame.
 
-    While :attr:`caller_led` is set (a calling thread processes frames it read), events
-    go to :attr:`deferred` as soon as a callback is registered (or events wait there
+    While ``caller_led`` is set (a calling thread processes frames it read), events
+    go to ``deferred`` as soon as a callback is registered (or events wait there
     already); the reader thread runs their callbacks and queues them, in order
-    (:meth:`run_deferred`). Otherwise events are queued at once.
+    (``run_deferred``). Otherwise events are queued at once.
     """
 
     __slots__ = ("_defer_lock", "_draining", "_wake_reader", "caller_led", "deferred")
@@ -312,7 +316,7 @@ def translate_connect_error(exc: BaseException, url: str) -> IotwsError:
 class _Deadline:
     """The end of one connection attempt: ``connect_timeout`` from TCP to the protocol's hello.
 
-    The reader's own waits honour :attr:`when`; a watchdog thread also cuts the socket a
+    The reader's own waits honour ``when``; a watchdog thread also cuts the socket a
     moment after it, because websocket-client's upgrade (and a frame that trickles in)
     blocks in ``recv()`` with a per-call timeout that a slow server can renew for ever.
     """
@@ -562,7 +566,7 @@ class SyncDriver:
         raise RequestTimeout(f"{self.core.name}: no reply within {wait:g} s")
 
     def refresh_idle_timeout(self) -> None:
-        """Re-read the core's :meth:`~iotws.sansio.ProtocolCore.idle_timeout` for the open link.
+        """Re-read the core's [`idle_timeout`][iotws.sansio.ProtocolCore.idle_timeout] for the open link.
 
         A new connection reads it by itself; a protocol whose idle timeout follows what
         the application asked for (Globiots: its subscription's update time) calls this

@@ -1,8 +1,8 @@
 """Helpers to run one test scenario against both ``Client`` and ``AsyncClient``.
 
 Write the scenario once as an ``async`` function; wrap every client call in
-:func:`resolve` (it awaits awaitables and passes plain results through) and read
-events with :func:`take_events`. Run the simulator with ``sim.run()`` (its own
+[`resolve`][iotws.testing.resolve] (it awaits awaitables and passes plain results through) and read
+events with [`take_events`][iotws.testing.take_events]. Run the simulator with ``sim.run()`` (its own
 thread) so a blocking sync client does not stall it.
 
 Examples:
@@ -27,8 +27,8 @@ __all__ = ["FLAVOURS", "open_client", "resolve", "take_events", "wait_until"]
 
 T = TypeVar("T")
 
-#: The two client flavours every scenario runs on.
 FLAVOURS = ("sync", "async")
+"""The two client flavours every scenario runs on."""
 
 
 async def resolve(value: Any) -> Any:

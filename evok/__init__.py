@@ -2,9 +2,10 @@
 
 EVOK (the API daemon of Unipi Neuron/Patron PLCs) streams device states as JSON
 and never answers commands. This package keeps a state cache of every device,
-streams typed events (:data:`Event`: :class:`DeviceChanged`, :class:`DeviceRemoved`,
-:class:`Snapshot` and the link events), sends ``set`` safely (value-dict form), and
-returns from a setter once EVOK reports the new state (:meth:`Client.send` writes
+streams typed events ([`Event`][iotws.evok.Event]: [`DeviceChanged`][iotws.evok.DeviceChanged],
+[`DeviceRemoved`][iotws.evok.DeviceRemoved],
+[`Snapshot`][iotws.evok.Snapshot] and the link events), sends ``set`` safely (value-dict form), and
+returns from a setter once EVOK reports the new state ([`Client.send`][iotws.evok.Client.send] writes
 without waiting).
 
 Examples:

@@ -6,18 +6,19 @@ This module is written by ``scripts/unasync.py`` from ``async_client.py``, the
 source of both clients.
 
 The client keeps a state cache (``client.state``) resynced with ``all`` on every
-(re)connection, streams :class:`~iotws.evok.protocol.DeviceChanged` events, pings the
+(re)connection, streams [`DeviceChanged`][iotws.evok.DeviceChanged] events, pings the
 server (EVOK never pings; nginx in front cuts idle links after 180 s) and
 reconnects with backoff, re-sending the filter.
 
 EVOK never answers a command, so writes come in two kinds:
 
-* the setters (:meth:`Client.set_relay`, :meth:`Client.set_led`... and the
-  generic :meth:`Client.set`) return the device's state once EVOK reports it: the
+* the setters ([`Client.set_relay`][iotws.evok.Client.set_relay],
+  [`Client.set_led`][iotws.evok.Client.set_led]... and the
+  generic [`Client.set`][iotws.evok.Client.set]) return the device's state once EVOK reports it: the
   next state of that circuit showing the new values, or the cached state when it shows
   them already (EVOK pushes nothing for a write that changes nothing). ``timeout``
   (default: the client's ``request_timeout``) bounds the wait, then ``RequestTimeout``;
-* :meth:`Client.send` and the helpers EVOK cannot confirm (``set_alias``,
+* [`Client.send`][iotws.evok.Client.send] and the helpers EVOK cannot confirm (``set_alias``,
   ``set_debounce``, ``reset_watchdog``, ``set_filter``) return ``None`` once written.
 
 Examples:
@@ -63,7 +64,7 @@ class Client(SyncClientBase[EvokCore, Event]):
     ``ws://HOST:8080/ws`` directly). ``filter`` (device types, friendly names
     accepted) is sent on every connection; ``resync=False`` skips the ``all`` request
     on connect. ``options`` are the connection options
-    (:class:`~iotws.options.ConnectOptionsDict`); EVOK's defaults differ from the
+    ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]); EVOK's defaults differ from the
     common ones: ``ping_interval=30.0`` and ``ping_timeout=60.0`` (EVOK answers pings
     from the loop that runs Modbus writes, so pongs can lag) and
     ``max_message_size=16 MiB`` (the ``all`` reply of a big installation).
@@ -91,7 +92,7 @@ class Client(SyncClientBase[EvokCore, Event]):
 
     @property
     def state(self) -> State:
-        """The state cache: the latest :class:`~iotws.evok.models.Device` per ``(dev, circuit)``.
+        """The state cache: the latest [`Device`][iotws.evok.Device] per ``(dev, circuit)``.
 
         Examples:
             >>> len(Client("ws://127.0.0.1:9/ws").state)
@@ -108,9 +109,10 @@ class Client(SyncClientBase[EvokCore, Event]):
         ``values`` are EVOK's parameters of that type, sent in the value dict; the ones
         EVOK pushes (``value``, a ``do``'s ``pwm_duty``/``pwm_freq``, an ``ai``'s ``mode``,
         a ``di``'s ``counter``) are waited for, and a write of none of them raises
-        ``UsageError`` (use :meth:`send`), as does a type the filter hides. EVOK's own
+        ``UsageError`` (use [`send`][iotws.evok.Client.send]), as does a type the filter hides. EVOK's own
         ``timeout`` parameter (a ``do``'s switch-back delay, a watchdog's timeout) goes
-        through :meth:`set_output`, :meth:`set_watchdog` or :meth:`send`: here
+        through [`set_output`][iotws.evok.Client.set_output],
+        [`set_watchdog`][iotws.evok.Client.set_watchdog] or [`send`][iotws.evok.Client.send]: here
         ``timeout`` is how long to wait for the report.
 
         Examples:
@@ -129,7 +131,7 @@ class Client(SyncClientBase[EvokCore, Event]):
     def set_relay(self, circuit: str, on: bool, *, timeout: float | None = None) -> Relay | LegacyRelay:
         """Switch relay output ``ro`` ``circuit`` on or off; returns its state once EVOK reports it.
 
-        A v2 EVOK reports a relay as a :class:`~iotws.evok.models.LegacyRelay`.
+        A v2 EVOK reports a relay as a [`LegacyRelay`][iotws.evok.LegacyRelay].
 
         Examples:
             >>> from iotws.evok import EvokSimulator
@@ -204,7 +206,7 @@ class Client(SyncClientBase[EvokCore, Event]):
         """Set analog output ``ao`` ``circuit`` to ``value`` (volts in voltage mode).
 
         Returns its state once EVOK reports it: EVOK truncates the setpoint to its DAC
-        steps (:func:`~iotws.evok.protocol.ao_reported_value`), so 1.15 V reads 1.147.
+        steps ([`ao_reported_value`][iotws.evok.protocol.ao_reported_value]), so 1.15 V reads 1.147.
         A value outside the range the cache knows for the output raises ``UsageError``
         before anything is sent (EVOK would clamp it silently).
 
@@ -389,7 +391,7 @@ class Client(SyncClientBase[EvokCore, Event]):
         """Stream only these device types (friendly names accepted; ``None`` = everything).
 
         Kept for reconnects. ``[]`` mutes the stream. The setters of a type the filter
-        hides raise ``UsageError`` (EVOK's report would never arrive); :meth:`send` works.
+        hides raise ``UsageError`` (EVOK's report would never arrive); [`send`][iotws.evok.Client.send] works.
 
         Examples:
             >>> from iotws.evok import EvokSimulator

@@ -5,11 +5,13 @@ timeout. ``@pytest.mark.iotws_simulator(v2=True)`` runs an EVOK 2.x unit;
 ``@pytest.mark.iotws_client(filter=["relay"])`` connects a client that streams
 relay changes only.
 
-Example::
+A test that uses them:
 
-    def test_my_lamp_logic(evok_simulator, evok_client):
-        evok_client.set_relay("2_01", True)  # returns once EVOK reports the relay on
-        assert evok_simulator.device("ro", "2_01")["value"] == 1
+```python
+def test_my_lamp_logic(evok_simulator, evok_client):
+    evok_client.set_relay("2_01", True)  # returns once EVOK reports the relay on
+    assert evok_simulator.device("ro", "2_01")["value"] == 1
+```
 
 Examples:
     >>> with KIT.running_simulator({"v2": True}) as sim, KIT.client(sim, {"request_timeout": 2.0}) as evok:
@@ -37,7 +39,7 @@ class EvokFixtures(FixtureKit[EvokSimulator, Client, AsyncClient]):
     async_client_class = AsyncClient
 
     def simulator(self, **options: Any) -> EvokSimulator:
-        """An :class:`EvokSimulator` built with ``options``."""
+        """An [`EvokSimulator`][iotws.evok.EvokSimulator] built with ``options``."""
         return EvokSimulator(**options)
 
     def client_arguments(self, simulator: EvokSimulator, **options: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -45,5 +47,5 @@ class EvokFixtures(FixtureKit[EvokSimulator, Client, AsyncClient]):
         return (simulator.url(),), {"request_timeout": 5.0, **options}
 
 
-#: The kit the plugin uses.
 KIT = EvokFixtures()
+"""The kit the plugin uses."""

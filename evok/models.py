@@ -5,7 +5,7 @@ object with ``dev`` and ``circuit`` and fields that depend on the type. EVOK v3
 emits ``ro, do, di, ai, ao, led, wd, temp, 1wdevice, register, data_point, owbus,
 owpower, nv_save, modbus_slave, device_info, run``; EVOK v2 shapes (``relay``,
 ``input``, ``unit_register``, ``neuron``, ``glob_dev_id``, ``modes`` as a list) are
-tolerated. An unknown ``dev`` becomes a :class:`GenericDevice`. Fields are
+tolerated. An unknown ``dev`` becomes a [`GenericDevice`][iotws.evok.GenericDevice]. Fields are
 ``None`` where EVOK sends ``null`` (before the first scan) or leaves them out;
 unknown fields (and values of an unexpected type) are kept in ``extra`` and
 explicit ``null`` fields in ``nulls``, so ``to_wire`` gives back what EVOK sent.
@@ -15,7 +15,7 @@ wire structs (a tagged union on ``dev``), then into the models, as long as it ho
 nothing the typed schema leaves out: an unknown ``dev`` or key (``glob_dev_id``
 excepted), a value of an unexpected type, an explicit ``null``, the non-standard
 ``NaN``/``Infinity`` tokens. Such a frame, and any JSON object given to
-:func:`device_from_wire`, goes through the general decoder, which keeps all of it.
+[`device_from_wire`][iotws.evok.device_from_wire], goes through the general decoder, which keeps all of it.
 
 Examples:
     >>> d = device_from_wire({"dev": "ro", "circuit": "1_01", "value": 1, "glob_dev_id": 2})
@@ -71,7 +71,6 @@ __all__ = [
 
 D = TypeVar("D", bound="Device")
 
-#: Alternative device type names EVOK accepts in commands, mapped to the ``dev`` it emits.
 ALT_NAMES: Mapping[str, str] = {
     "relay": "ro",
     "output": "do",
@@ -84,6 +83,7 @@ ALT_NAMES: Mapping[str, str] = {
     "sensor": "temp",
     "unit_register": "data_point",
 }
+"""Alternative device type names EVOK accepts in commands, mapped to the ``dev`` it emits."""
 
 
 def emitted_name(dev: str) -> str:
@@ -220,8 +220,8 @@ class ModeInfo(msgspec.Struct, frozen=True, gc=False):
     value: int | None = None
     unit: str | None = None
     range: tuple[float, float] | None = None
-    #: Unknown keys (and values of an unexpected type), as EVOK sent them.
     extra: Mapping[str, Any] = _NO_EXTRA
+    """Unknown keys (and values of an unexpected type), as EVOK sent them."""
 
     def __repr__(self) -> str:
         return f"ModeInfo(value={self.value!r}, unit={self.unit!r}, range={self.range!r})"
@@ -274,8 +274,8 @@ class AliasTarget(msgspec.Struct, frozen=True, gc=False):
 
     circuit: str | None = None
     devtype: str | None = None
-    #: Unknown keys (and values of an unexpected type), as EVOK sent them.
     extra: Mapping[str, Any] = _NO_EXTRA
+    """Unknown keys (and values of an unexpected type), as EVOK sent them."""
 
     def __repr__(self) -> str:
         return f"AliasTarget(circuit={self.circuit!r}, devtype={self.devtype!r})"
@@ -421,7 +421,7 @@ class Device(_DeviceBase, frozen=True):
     ``key`` is the ``(dev, circuit)`` the state cache uses; ``kind`` is the v3 type name
     (``ro`` for a v2 physical ``relay``, ``di`` for a v2 ``input``...). ``dev`` and
     ``circuit`` come first (positional); ``alias``, ``extra`` and ``nulls`` are keyword-only.
-    Models compare equal when every field is (``nulls`` included); see :func:`same_state`
+    Models compare equal when every field is (``nulls`` included); see [`same_state`][iotws.evok.same_state]
     for the comparison the state cache uses.
 
     Examples:
@@ -431,8 +431,8 @@ class Device(_DeviceBase, frozen=True):
         Led(dev='led', circuit='1_01', alias=None, extra={}, value=1)
     """
 
-    #: The ``dev`` strings this class models.
     devs: ClassVar[tuple[str, ...]] = ()
+    """The ``dev`` strings this class models."""
     #: ``(field name, checker)`` of the typed fields, in wire order.
     _fields: ClassVar[tuple[tuple[str, _Check], ...]] = ()
     _known: ClassVar[frozenset[str]] = frozenset(("dev", "circuit", "alias"))
@@ -621,7 +621,7 @@ class LegacyInput(DigitalInput, frozen=True):
 
 
 class AnalogInput(Device, frozen=True):
-    """An analog input (``ai``); ``modes`` maps a mode name to its :class:`ModeInfo`.
+    """An analog input (``ai``); ``modes`` maps a mode name to its [`ModeInfo`][iotws.evok.ModeInfo].
 
     Examples:
         >>> a = AnalogInput.from_wire({"dev": "ai", "circuit": "1_01", "value": 8.7, "unit": "V",
@@ -897,7 +897,7 @@ class Run(Device, frozen=True):
 _Number = bool | int | float
 
 #: What msgspec accepts for a field of each checker. ``modes`` and ``aliases`` stay raw JSON
-#: text until :data:`_NESTED` parses them.
+#: text until ``_NESTED`` parses them.
 _WIRE_TYPES: Mapping[_Check, Any] = {
     _num: _Number,
     _str: str,
@@ -911,7 +911,7 @@ _WIRE_TYPES: Mapping[_Check, Any] = {
 
 
 class _ModeWire(WireStruct, frozen=True):
-    """One entry of ``modes`` on the wire (see :meth:`ModeInfo.from_wire`)."""
+    """One entry of ``modes`` on the wire (see [`ModeInfo.from_wire`][iotws.evok.ModeInfo.from_wire])."""
 
     value: _Number = None  # type: ignore[assignment]  # None: the key is absent
     unit: str = None  # type: ignore[assignment]
@@ -919,7 +919,7 @@ class _ModeWire(WireStruct, frozen=True):
 
 
 class _AliasWire(WireStruct, frozen=True):
-    """One entry of ``aliases`` on the wire (see :meth:`AliasTarget.from_wire`)."""
+    """One entry of ``aliases`` on the wire (see [`AliasTarget.from_wire`][iotws.evok.AliasTarget.from_wire])."""
 
     circuit: str = None  # type: ignore[assignment]  # None: the key is absent
     devtype: str = None  # type: ignore[assignment]
@@ -1040,7 +1040,7 @@ def _typed_frame(frame: str | bytes, memo: _FrameMemo | None = None) -> list[Dev
 
     ``None`` when msgspec refuses the frame (see above): the general decoder then
     decides what it holds. With a ``memo``, an array of several devices reuses the
-    models of the devices that did not change since the last one (see :class:`_FrameMemo`).
+    models of the devices that did not change since the last one (see ``_FrameMemo``).
     """
     try:
         wire = (_decode_frame or _frame_decoder())(frame)
@@ -1067,7 +1067,7 @@ def device_from_wire(data: Any) -> Device:
     """Build the model of one device object, choosing the class by its ``dev``.
 
     Raises ``ProtocolError`` when ``data`` is not an object with string ``dev`` and
-    ``circuit``. An unknown ``dev`` gives a :class:`GenericDevice`.
+    ``circuit``. An unknown ``dev`` gives a [`GenericDevice`][iotws.evok.GenericDevice].
 
     Examples:
         >>> type(device_from_wire({"dev": "wd", "circuit": "1_01", "value": 0})).__name__
@@ -1116,10 +1116,10 @@ def same_state(a: Device | None, b: Device | None) -> bool:
 
 
 class State(Mapping[tuple[str, str], Device]):
-    """The state cache: the latest :class:`Device` per ``(dev, circuit)``.
+    """The state cache: the latest [`Device`][iotws.evok.Device] per ``(dev, circuit)``.
 
     Updated by the client's reader as events arrive; safe to read from any thread
-    (reads see a consistent dict; iterate :meth:`snapshot` for a frozen copy).
+    (reads see a consistent dict; iterate [`snapshot`][iotws.evok.State.snapshot] for a frozen copy).
 
     ``partial`` is true while the last ``all`` reply was incomplete (EVOK's
     ``all_filtered`` option): then the cache lacks the types that reply left out,
@@ -1135,8 +1135,8 @@ class State(Mapping[tuple[str, str], Device]):
 
     def __init__(self) -> None:
         self._devices: dict[tuple[str, str], Device] = {}
-        #: Whether the last snapshot (``all`` reply) left devices out.
         self.partial = False
+        """Whether the last snapshot (``all`` reply) left devices out."""
 
     def __getitem__(self, key: tuple[str, str]) -> Device:
         return self._devices[key]
@@ -1171,8 +1171,8 @@ class State(Mapping[tuple[str, str], Device]):
     ) -> tuple[dict[tuple[str, str], Device], list[Device | None], list[Device]]:
         """Upsert the devices of a snapshot; with ``full``, drop every device it does not list.
 
-        Returns the snapshot by key, each device's previous state (as :meth:`update`)
-        and the dropped devices (as :meth:`retain`).
+        Returns the snapshot by key, each device's previous state (as [`update`][iotws.evok.State.update])
+        and the dropped devices (as [`retain`][iotws.evok.State.retain]).
         """
         cache = self._devices
         listed = {(device.dev, device.circuit): device for device in devices}

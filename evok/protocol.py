@@ -3,20 +3,20 @@
 EVOK sends JSON arrays (sometimes a bare object) of device states, never replies
 and never errors. The core:
 
-* parses every frame (a JSON array, or a bare object) into :class:`~iotws.evok.models.Device`
+* parses every frame (a JSON array, or a bare object) into [`Device`][iotws.evok.Device]
   models, by msgspec's typed path or, for what that leaves out, the general decoder (see
-  :mod:`iotws.evok.models`), upserts them into :class:`~iotws.evok.models.State` and
-  emits one :class:`DeviceChanged` per device;
+  [`iotws.evok.models`][]), upserts them into [`State`][iotws.evok.State] and
+  emits one [`DeviceChanged`][iotws.evok.DeviceChanged] per device;
 * on every (re)connection sends the filter (if any) and ``{"cmd": "all"}``, and
   treats the ``all`` reply (the only array carrying ``run``/``device_info`` and
-  other never-pushed objects) as a :class:`Snapshot` that resyncs the cache:
-  changed devices come out as :class:`DeviceChanged` (``resync=True``), devices
-  EVOK no longer lists leave the cache as :class:`DeviceRemoved`;
+  other never-pushed objects) as a [`Snapshot`][iotws.evok.Snapshot] that resyncs the cache:
+  changed devices come out as [`DeviceChanged`][iotws.evok.DeviceChanged] (``resync=True``), devices
+  EVOK no longer lists leave the cache as [`DeviceRemoved`][iotws.evok.DeviceRemoved];
 * recognises the shorter replies of EVOK's ``all_filtered`` option (only
   ``di, ro, ai, ao`` and sensors, or ``[]`` under a filter) as a *partial* snapshot,
   says so (a warning, ``state.partial``) and removes nothing after one;
 * treats a NaN as equal to a NaN, so EVOK's re-sending of a NaN value on every
-  scan yields no :class:`DeviceChanged` storm;
+  scan yields no [`DeviceChanged`][iotws.evok.DeviceChanged] storm;
 * sends ``set`` always in the value-dict form (``"value": {...}``), so EVOK's
   positional-argument trap (``di`` -> debounce, ``ai`` -> mode) never bites;
 * confirms a ``set`` by the next device state of that circuit that shows the
@@ -90,12 +90,12 @@ __all__ = [
 
 _log = package_logger("iotws.evok")
 
-#: Device types the ``filter`` command can usefully name (the ``dev`` strings EVOK emits).
 FILTER_NAMES = frozenset({"ro", "do", "di", "ai", "ao", "led", "wd", "temp", "data_point", "default"})
-#: Types EVOK never streams: a filter naming only them mutes the connection.
+"""Device types the ``filter`` command can usefully name (the ``dev`` strings EVOK emits)."""
 NEVER_STREAMED = frozenset(
     {"register", "1wdevice", "owbus", "owpower", "nv_save", "modbus_slave", "device_info", "run"}
 )
+"""Types EVOK never streams: a filter naming only them mutes the connection."""
 #: ``dev`` strings that only the ``all`` reply carries; an array holding one is a snapshot.
 _SNAPSHOT_ONLY = frozenset({"run", "device_info", "modbus_slave", "owbus", "owpower", "nv_save", "neuron", "extension"})
 #: Of those, the ones EVOK 3 always lists in a full ``all`` and never pushes: an array
@@ -177,7 +177,7 @@ class DeviceChanged(msgspec.Struct, frozen=True, gc=False):
     a repeat of a NaN value: EVOK re-sends a NaN on every scan since ``nan != nan``,
     and the client treats a NaN as equal to a NaN. ``resync`` is true when the state
     came from an ``all`` reply (on connect, after a reconnect, or
-    :meth:`~iotws.evok.Client.refresh`) rather than from a change event; such states
+    [`refresh`][iotws.evok.Client.refresh]) rather than from a change event; such states
     are only emitted when they differ from the cache, and only for the device types
     the connection's filter passes (as EVOK does for pushed ones).
 
@@ -223,9 +223,10 @@ class Snapshot(msgspec.Struct, frozen=True, gc=False):
     partial: bool = False
 
 
-#: Everything an EVOK client's ``events()`` yields: device states, removals, snapshots
-#: and the shared link events (``match`` over it is checked for exhaustiveness).
 Event: TypeAlias = DeviceChanged | DeviceRemoved | Snapshot | LinkEvent
+"""Everything an EVOK client's ``events()`` yields: device states, removals, snapshots
+and the shared link events (``match`` over it is checked for exhaustiveness).
+"""
 
 
 def on_off(on: bool) -> int:
@@ -254,7 +255,7 @@ def as_model(device: Device, model: type[_D], other: type[_E], /) -> _D | _E: ..
 def as_model(device: Device, /, *models: type[Device]) -> Device:
     """``device`` as one of the model classes given (what a confirming state must be).
 
-    Raises :class:`~iotws.errors.ProtocolError` when EVOK's state is of another class.
+    Raises [`ProtocolError`][iotws.ProtocolError] when EVOK's state is of another class.
 
     Examples:
         >>> from iotws.evok.models import Led, LegacyRelay, Relay
@@ -273,7 +274,7 @@ def as_model(device: Device, /, *models: type[Device]) -> Device:
 def parse_frame(frame: Frame) -> list[Device]:
     """Parse one EVOK frame (an array of device objects, or a bare object) into models.
 
-    Raises :class:`~iotws.errors.ProtocolError` when the frame is not JSON, not an
+    Raises [`ProtocolError`][iotws.ProtocolError] when the frame is not JSON, not an
     array or object, or holds a malformed element.
 
     Examples:
@@ -307,7 +308,7 @@ def normalize_filter(devices: Iterable[str]) -> list[str]:
     """Map friendly device type names to the emitted names EVOK's filter matches.
 
     ``relay`` -> ``ro``, ``input`` -> ``di``, ``output`` -> ``do``, ``watchdog`` ->
-    ``wd``, ``sensor`` -> ``temp``... Raises :class:`~iotws.errors.UsageError` for
+    ``wd``, ``sensor`` -> ``temp``... Raises [`UsageError`][iotws.UsageError] for
     names that can never be streamed (``register``, ``1wdevice``...) or are unknown.
     An empty list mutes the connection; ``default`` (everything) goes first, as EVOK
     honours it only there, with a valid name after it, as EVOK rejects it alone.
@@ -343,7 +344,7 @@ def normalize_filter(devices: Iterable[str]) -> list[str]:
 def confirmable_fields(dev: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The requested values a change event of ``dev`` will show (EVOK pushes only some).
 
-    Raises :class:`~iotws.errors.UsageError` when none can be confirmed by an event.
+    Raises [`UsageError`][iotws.UsageError] when none can be confirmed by an event.
 
     Examples:
         >>> confirmable_fields("do", {"value": 1, "timeout": 2.0})
@@ -407,7 +408,7 @@ class SetCommand(Command[_R]):
     circuit showing the requested values (else ``RequestTimeout`` after
     ``timeout`` s), or, when the core finds the cache showing them already (EVOK
     pushes nothing for a write that changes nothing), with that cached state once
-    sent (:attr:`settled`). Without ``confirm`` it completes once sent and returns
+    sent ([`settled`][iotws.evok.protocol.SetCommand.settled]). Without ``confirm`` it completes once sent and returns
     ``None``. The result type follows ``confirm``: ``SetCommand[Device]`` with
     ``confirm=True``, ``SetCommand[None]`` without, ``SetCommand[Device | None]``
     for a plain ``bool``.
@@ -476,9 +477,10 @@ class SetCommand(Command[_R]):
         self.expects_reply = confirm
         self.timeout = timeout
         self.expected: dict[str, Any] = confirmable_fields(self.dev, self.params) if confirm else {}
-        #: The cached state that showed the requested values when the core sent the
-        #: command (so no event will follow): the result of a confirmed command once sent.
         self.settled: Device | None = None
+        """The cached state that showed the requested values when the core sent the
+        command (so no event will follow): the result of a confirmed command once sent.
+        """
 
     def __repr__(self) -> str:
         return f"SetCommand({self.dev!r}, {self.circuit!r}, {self.params!r}, confirm={self.expects_reply})"
@@ -563,8 +565,9 @@ class EvokCore(ProtocolCore):
     from events only).
 
     The filter governs the per-device events: EVOK applies it to what it pushes, and
-    the core to the :class:`DeviceChanged` (``resync=True``) and :class:`DeviceRemoved`
-    events of a snapshot. The cache, :class:`Snapshot` and ``refresh()`` hold every
+    the core to the [`DeviceChanged`][iotws.evok.DeviceChanged] (``resync=True``) and
+    [`DeviceRemoved`][iotws.evok.DeviceRemoved]
+    events of a snapshot. The cache, [`Snapshot`][iotws.evok.Snapshot] and ``refresh()`` hold every
     device the ``all`` reply lists.
 
     Examples:
@@ -646,7 +649,7 @@ class EvokCore(ProtocolCore):
         state, unless an earlier write of this client to that circuit is not shown
         yet: then it asks for ``all`` too, and the reply (or a later event) confirms it.
 
-        Raises :class:`~iotws.errors.UsageError` for a confirmed ``set`` of a type the
+        Raises [`UsageError`][iotws.UsageError] for a confirmed ``set`` of a type the
         filter hides (its state would never arrive), and for an analog output value
         outside the range the cache knows for it (EVOK would clamp it without a word).
         """
@@ -757,7 +760,7 @@ class EvokCore(ProtocolCore):
         return self._settle(devices, out)
 
     def _receive_general(self, frame: Frame) -> list[object]:
-        """:meth:`receive` for a frame the msgspec path left to the general decoder."""
+        """[`receive`][iotws.evok.EvokCore.receive] for a frame the msgspec path left to the general decoder."""
         errors: list[ProtocolError] = []
         devices, array = self._general_decode(frame, errors)
         reply = self._all_reply(devices) if array else None

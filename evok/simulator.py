@@ -27,9 +27,9 @@ Switches beyond the common faults: ``v2`` (v2 names: ``relay``, ``input``,
 ``unit_register``, ``neuron``, ``glob_dev_id``, list ``modes``; registers pushed;
 ``full`` answered), ``all_filtered`` (v3's buggy filtered ``all``: only ``di, ro,
 ai, ao`` and sensors on a default-filter connection, ``[]`` on any other),
-:meth:`EvokSimulator.hold_commands` (a blocked Modbus write: commands queue and no
-pongs are sent until :meth:`EvokSimulator.release_commands`), and
-:meth:`EvokSimulator.remove_device` (EVOK restarted without a device).
+[`EvokSimulator.hold_commands`][iotws.evok.EvokSimulator.hold_commands] (a blocked Modbus write: commands queue and no
+pongs are sent until [`EvokSimulator.release_commands`][iotws.evok.EvokSimulator.release_commands]), and
+[`EvokSimulator.remove_device`][iotws.evok.EvokSimulator.remove_device] (EVOK restarted without a device).
 
 Examples:
     >>> import json
@@ -60,7 +60,6 @@ from iotws.simulator import SimConnection, SimulatorBase
 
 __all__ = ["BoardConfig", "EvokSimulator"]
 
-#: Names the ``filter`` command accepts (devtypes and alt names, as EVOK v3).
 ACCEPTED_FILTER_NAMES = frozenset(
     [
         "ro",
@@ -94,6 +93,7 @@ ACCEPTED_FILTER_NAMES = frozenset(
         "temp",
     ]
 )
+"""Names the ``filter`` command accepts (devtypes and alt names, as EVOK v3)."""
 #: Modbus devices whose changes are pushed (v3); ``wd`` on value changes only.
 _PUSHED = ("ro", "do", "di", "ai", "ao", "led", "wd", "data_point")
 #: A device ``set()``'s parameters, in order: a positional ``value`` binds to the first.
@@ -289,12 +289,13 @@ def _int(value: Any) -> int:
 
 
 class EvokSimulator(SimulatorBase):
-    """The EVOK WebSocket server, simulated (see the module docstring for its behaviour).
+    """The EVOK WebSocket server, simulated; what it does as EVOK does is listed in [`iotws.evok.simulator`][].
 
-    Switches: ``board`` (:class:`BoardConfig`), ``scan_rate`` (Hz), ``temp_interval``
+    Switches: ``board`` ([`BoardConfig`][iotws.evok.BoardConfig]), ``scan_rate`` (Hz), ``temp_interval``
     (s between 1-Wire reads), ``di_toggle_period`` (s; ``None`` keeps DIs still),
     ``ai_noise`` (V; 0 = still), ``temp_drift`` (°C per read), ``v2``,
-    ``all_filtered``, ``seed``. Test helpers: :meth:`device`, :meth:`poke`,
+    ``all_filtered``, ``seed``. Test helpers: [`device`][iotws.evok.EvokSimulator.device],
+    [`poke`][iotws.evok.EvokSimulator.poke],
     ``received`` (every parsed command, in order).
 
     Examples:
@@ -333,8 +334,8 @@ class EvokSimulator(SimulatorBase):
         self.devices: dict[tuple[str, str], dict[str, Any]] = _build(self.board)
         self.received: list[dict[str, Any]] = []
         self.watchdog_resets: int = 0
-        #: How many scans ran (tests wait on it to know a change was seen).
         self.scans: int = 0
+        """How many scans ran (tests wait on it to know a change was seen)."""
         self._scanned = self._scan_view()
         self._rng = random.Random(seed)
         self._released: asyncio.Event | None = None
@@ -384,7 +385,7 @@ class EvokSimulator(SimulatorBase):
         self._hold_event().clear()
 
     async def release_commands(self) -> None:
-        """End :meth:`hold_commands`: queued commands run in a burst."""
+        """End [`hold_commands`][iotws.evok.EvokSimulator.hold_commands]: queued commands run in a burst."""
         self._hold_event().set()
 
     def _hold_event(self) -> asyncio.Event:

@@ -1,9 +1,9 @@
 """Hypothesis strategies for EVOK messages, public for users' own property tests.
 
-* :func:`device_objects`: JSON objects (dicts) of devices as EVOK v3 emits them;
-* :func:`devices`: the same, as typed :class:`~iotws.evok.models.Device` models;
-* :func:`frames`: whole frames as EVOK sends them (a JSON array, or a bare object);
-* :func:`filters`: lists of device type names the client accepts for a filter.
+* [`device_objects`][iotws.evok.testing.device_objects]: JSON objects (dicts) of devices as EVOK v3 emits them;
+* [`devices`][iotws.evok.testing.devices]: the same, as typed [`Device`][iotws.evok.Device] models;
+* [`frames`][iotws.evok.testing.frames]: whole frames as EVOK sends them (a JSON array, or a bare object);
+* [`filters`][iotws.evok.testing.filters]: lists of device type names the client accepts for a filter.
 
 Examples:
     >>> from hypothesis import given
@@ -124,7 +124,7 @@ def device_objects(dev: str | None = None, *, unknown_fields: bool = True) -> _S
 
 
 def devices(dev: str | None = None) -> _S:
-    """Typed :class:`~iotws.evok.models.Device` models built from :func:`device_objects`.
+    """Typed [`Device`][iotws.evok.Device] models built from [`device_objects`][iotws.evok.testing.device_objects].
 
     Examples:
         >>> from iotws.evok.models import Device

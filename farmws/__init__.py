@@ -4,7 +4,7 @@ Two dialects: *D*, the vendor document (``{"event", "data"}`` events from a
 controller at ``ws://HOST/``, relayed to dashboards at ``/clients/<id>``), and
 *I*, what the only known server implements (devices at ``/controller/<name>``
 answering ``command`` messages, dashboards at ``/client/live_hardware_infor``
-receiving snapshots). :class:`Client`/:class:`AsyncClient` are the Dialect D
+receiving snapshots). [`Client`][iotws.farmws.Client]/[`AsyncClient`][iotws.farmws.AsyncClient] are the Dialect D
 dashboard clients.
 
 Each client's ``events()`` yields a union of its own: ``ControllerEvent`` and

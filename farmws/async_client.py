@@ -3,18 +3,18 @@
 This module is the source of both clients: ``scripts/unasync.py`` writes
 ``client.py`` from it.
 
-* Dialect D controller (``ws://HOST/``): :class:`AsyncControllerClient` sends events;
-* Dialect D dashboard (``ws://HOST/clients/<id>``): :class:`AsyncDashboardClient`
+* Dialect D controller (``ws://HOST/``): [`AsyncControllerClient`][iotws.farmws.AsyncControllerClient] sends events;
+* Dialect D dashboard (``ws://HOST/clients/<id>``): [`AsyncDashboardClient`][iotws.farmws.AsyncDashboardClient]
   (also ``AsyncClient``) receives them;
-* Dialect I device (``/controller/<name>``): :class:`AsyncDeviceClient` sends sensor
+* Dialect I device (``/controller/<name>``): [`AsyncDeviceClient`][iotws.farmws.AsyncDeviceClient] sends sensor
   messages and answers the server's commands;
-* Dialect I dashboard (``/client/live_hardware_infor``): :class:`AsyncLiveClient`
+* Dialect I dashboard (``/client/live_hardware_infor``): [`AsyncLiveClient`][iotws.farmws.AsyncLiveClient]
   receives snapshots.
 
 farmws never acknowledges a message: a sending method returns ``None`` once its
 frame is written. Each client's ``events()`` yields its own union of event types
-(:data:`~iotws.farmws.protocol.ControllerEvent`, :data:`~iotws.farmws.protocol.DashboardEvent`,
-:data:`~iotws.farmws.protocol.DeviceEvent`, :data:`~iotws.farmws.protocol.LiveEvent`),
+([`ControllerEvent`][iotws.farmws.ControllerEvent], [`DashboardEvent`][iotws.farmws.DashboardEvent],
+[`DeviceEvent`][iotws.farmws.DeviceEvent], [`LiveEvent`][iotws.farmws.LiveEvent]),
 so ``match event:`` over it is checked for exhaustiveness.
 
 Examples:
@@ -76,7 +76,7 @@ from iotws.options import AsyncConnectOptionsDict
 from iotws.sansio import ProtocolCore
 
 __all__ = ["AsyncClient", "AsyncControllerClient", "AsyncDashboardClient", "AsyncDeviceClient", "AsyncLiveClient"]
-# unasync: (r"(?s:A coroutine function is run in a task[ ]of its own.*?not run it again\.)", "A coroutine function is refused (:class:`~iotws.errors.UsageError`): this client cannot run it.")  # noqa: E501
+# unasync: (r"(?s:A coroutine function is run in a task[ ]of its own.*?not run it again\.)", "A coroutine function is refused ([`UsageError`][iotws.UsageError]): this client cannot run it.")  # noqa: E501
 
 CoreT = TypeVar("CoreT", bound=ProtocolCore)
 EventT = TypeVar("EventT")
@@ -84,7 +84,7 @@ H = TypeVar("H", bound=CommandHandler)
 
 
 class _AsyncSender(AsyncClientBase[CoreT, EventT]):
-    """What the farmws clients that send share: their logger and :meth:`send`."""
+    """What the farmws clients that send share: their logger and ``send``."""
 
     logger_name = "iotws.farmws"
 
@@ -93,7 +93,7 @@ class _AsyncSender(AsyncClientBase[CoreT, EventT]):
         """Send ``{"event": event, "data": data}`` for any event name.
 
         ``event`` must be a non-empty string and ``data`` a JSON value
-        (:class:`~iotws.errors.UsageError` or :class:`~iotws.errors.CodecError`
+        ([`UsageError`][iotws.UsageError] or [`CodecError`][iotws.CodecError]
         before anything is sent).
 
         Examples:
@@ -106,16 +106,16 @@ class _AsyncSender(AsyncClientBase[CoreT, EventT]):
 
 
 class _AsyncEventSender(_AsyncSender[EventCore, EventT]):
-    """What both Dialect D clients share: :meth:`emit` besides :meth:`send`."""
+    """What both Dialect D clients share: ``emit`` besides ``send``."""
 
     @checked
     async def emit(self, event: FarmEvent) -> None:
-        """Send one typed event (:class:`~iotws.errors.CodecError` before sending if it cannot be encoded).
+        """Send one typed event ([`CodecError`][iotws.CodecError] before sending if it cannot be encoded).
 
         The fields of a typed event are optional, as in the vendor document (a
         ``Temperature()`` goes out as ``"data": {}``); an event that is not a
-        :class:`~iotws.farmws.models.FarmEvent`, or a ``GenericEvent`` with an empty
-        name, raises :class:`~iotws.errors.UsageError` before anything is sent.
+        [`FarmEvent`][iotws.farmws.FarmEvent], or a ``GenericEvent`` with an empty
+        name, raises [`UsageError`][iotws.UsageError] before anything is sent.
 
         Examples:
             >>> import asyncio
@@ -137,11 +137,11 @@ class _AsyncEventSender(_AsyncSender[EventCore, EventT]):
 class AsyncControllerClient(_AsyncEventSender[ControllerEvent]):
     """The asyncio Dialect D controller: connect to ``ws://HOST/`` and send events.
 
-    ``options`` are the connection options (:class:`~iotws.options.ConnectOptionsDict`:
+    ``options`` are the connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]:
     ``connect_timeout``, ``headers``, ``reconnect``...). ``time`` defaults to
-    :func:`~iotws.farmws.protocol.device_time`. Every value is checked before anything
+    [`device_time`][iotws.farmws.protocol.device_time]. Every value is checked before anything
     is sent: a ``record`` must be a finite number (``None`` too is a
-    :class:`~iotws.errors.UsageError`), ``time`` an integer, a ``sensor`` a non-empty
+    [`UsageError`][iotws.UsageError]), ``time`` an integer, a ``sensor`` a non-empty
     string, and ``zones`` non-empty zone names. A single string is one zone:
     ``irrigation_started("zone1")`` sends ``["zone1"]``.
 
@@ -172,7 +172,8 @@ class AsyncControllerClient(_AsyncEventSender[ControllerEvent]):
 
     @checked
     async def humidity(self, record: Number, time: int | None = None) -> None:
-        """Send a ``humidity`` record (percent); like :meth:`temperature`, a record is required.
+        """Send a ``humidity`` record (percent); like
+        [`temperature`][iotws.farmws.AsyncControllerClient.temperature], a record is required.
 
         Examples:
             >>> import asyncio
@@ -257,8 +258,8 @@ class AsyncDashboardClient(_AsyncEventSender[DashboardEvent]):
     """The asyncio Dialect D dashboard: typed events from ``/clients/<client_id>``.
 
     With ``client_id``, ``url`` is the server's base URL; without, the full URL.
-    ``options`` are the connection options (:class:`~iotws.options.ConnectOptionsDict`).
-    Its ``events()`` yields :data:`~iotws.farmws.protocol.DashboardEvent`.
+    ``options`` are the connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]).
+    Its ``events()`` yields [`DashboardEvent`][iotws.farmws.DashboardEvent].
 
     Examples:
         >>> AsyncDashboardClient("ws://127.0.0.1:9/", client_id="a b").options.url
@@ -284,7 +285,7 @@ class AsyncDashboardClient(_AsyncEventSender[DashboardEvent]):
 
     @checked
     def off_event(self, name: str, callback: Callable[[FarmEvent], object]) -> None:
-        """Remove a callback added with :meth:`on_event`.
+        """Remove a callback added with [`on_event`][iotws.farmws.AsyncDashboardClient.on_event].
 
         Examples:
             >>> dash = AsyncDashboardClient("ws://127.0.0.1:9/", client_id=1)
@@ -294,8 +295,8 @@ class AsyncDashboardClient(_AsyncEventSender[DashboardEvent]):
         self.off(FarmEvent, NamedCallback(name, callback))
 
 
-#: The package's default client: the Dialect D dashboard.
 AsyncClient = AsyncDashboardClient
+"""The package's default client: the Dialect D dashboard."""
 
 
 # -- Dialect I --------------------------------------------------------------------------
@@ -305,17 +306,17 @@ class AsyncDeviceClient(_AsyncSender[DeviceCore, DeviceEvent]):
     """The asyncio Dialect I device at ``/controller/<name>`` (``name`` given: ``url`` is the base).
 
     ``sensors`` are registered on every connect (default: the reference firmware's
-    four, :data:`~iotws.farmws.protocol.DEFAULT_SENSORS`); ``handlers`` map command
-    patterns to handlers (see :meth:`handle`); a handler is a function of the
-    :class:`~iotws.farmws.models.DeviceCommand` that returns the reply.
+    four, [`DEFAULT_SENSORS`][iotws.farmws.DEFAULT_SENSORS]); ``handlers`` map command
+    patterns to handlers (see [`handle`][iotws.farmws.AsyncDeviceClient.handle]); a handler is a function of the
+    [`DeviceCommand`][iotws.farmws.DeviceCommand] that returns the reply.
     A coroutine function is run in a task of its own; its result (or
     ``"error: <exception>"``) is the reply, and re-sends of the command that arrive
     meanwhile do not run it again.
 
-    ``options`` are the connection options (:class:`~iotws.options.ConnectOptionsDict`);
-    ``reconnect`` defaults to :data:`~iotws.farmws.protocol.DEVICE_RECONNECT`, quick enough
+    ``options`` are the connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]);
+    ``reconnect`` defaults to [`DEVICE_RECONNECT`][iotws.farmws.DEVICE_RECONNECT], quick enough
     to come back inside the server's 5 s grace. Its ``events()`` yields
-    :data:`~iotws.farmws.protocol.DeviceEvent`.
+    [`DeviceEvent`][iotws.farmws.DeviceEvent].
 
     Examples:
         >>> AsyncDeviceClient("ws://127.0.0.1:9", name="Esp8266").options.url
@@ -361,7 +362,7 @@ class AsyncDeviceClient(_AsyncSender[DeviceCore, DeviceEvent]):
 
     @checked
     def command(self, pattern: str) -> Callable[[H], H]:
-        """Decorator form of :meth:`handle`.
+        """Decorator form of [`handle`][iotws.farmws.AsyncDeviceClient.handle].
 
         Examples:
             >>> device = AsyncDeviceClient("ws://127.0.0.1:9", name="pump")
@@ -382,8 +383,8 @@ class AsyncDeviceClient(_AsyncSender[DeviceCore, DeviceEvent]):
     async def register_sensors(self, sensors: Mapping[str, SensorInfo]) -> None:
         """Replace the registered sensors (also re-sent on every reconnect).
 
-        Sensor ids must be non-empty strings and values :class:`~iotws.farmws.models.SensorInfo`
-        (:class:`~iotws.errors.UsageError` before anything is sent or replaced).
+        Sensor ids must be non-empty strings and values [`SensorInfo`][iotws.farmws.SensorInfo]
+        ([`UsageError`][iotws.UsageError] before anything is sent or replaced).
 
         Examples:
             >>> import asyncio
@@ -436,7 +437,7 @@ class AsyncDeviceClient(_AsyncSender[DeviceCore, DeviceEvent]):
 
     @checked
     async def reply(self, return_id: str, result: object) -> None:
-        """Answer a command by hand (when no handler did); once per id, else :class:`~iotws.errors.UsageError`.
+        """Answer a command by hand (when no handler did); once per id, else [`UsageError`][iotws.UsageError].
 
         Examples:
             >>> import asyncio
@@ -457,11 +458,11 @@ class AsyncDeviceClient(_AsyncSender[DeviceCore, DeviceEvent]):
 
 
 class AsyncLiveClient(AsyncClientBase[LiveCore, LiveEvent]):
-    """The asyncio Dialect I dashboard: :class:`~iotws.farmws.models.Snapshot` events; ``state`` is the latest.
+    """The asyncio Dialect I dashboard: [`Snapshot`][iotws.farmws.Snapshot] events; ``state`` is the latest.
 
     A ``url`` without a path gets ``/client/live_hardware_infor``. ``options`` are the
-    connection options (:class:`~iotws.options.ConnectOptionsDict`). Its ``events()``
-    yields :data:`~iotws.farmws.protocol.LiveEvent`.
+    connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]). Its ``events()``
+    yields [`LiveEvent`][iotws.farmws.LiveEvent].
 
     Examples:
         >>> AsyncLiveClient("ws://127.0.0.1:9").options.url

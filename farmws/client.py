@@ -5,18 +5,18 @@
 This module is written by ``scripts/unasync.py`` from ``async_client.py``, the
 source of both clients.
 
-* Dialect D controller (``ws://HOST/``): :class:`ControllerClient` sends events;
-* Dialect D dashboard (``ws://HOST/clients/<id>``): :class:`DashboardClient`
+* Dialect D controller (``ws://HOST/``): [`ControllerClient`][iotws.farmws.ControllerClient] sends events;
+* Dialect D dashboard (``ws://HOST/clients/<id>``): [`DashboardClient`][iotws.farmws.DashboardClient]
   (also ``Client``) receives them;
-* Dialect I device (``/controller/<name>``): :class:`DeviceClient` sends sensor
+* Dialect I device (``/controller/<name>``): [`DeviceClient`][iotws.farmws.DeviceClient] sends sensor
   messages and answers the server's commands;
-* Dialect I dashboard (``/client/live_hardware_infor``): :class:`LiveClient`
+* Dialect I dashboard (``/client/live_hardware_infor``): [`LiveClient`][iotws.farmws.LiveClient]
   receives snapshots.
 
 farmws never acknowledges a message: a sending method returns ``None`` once its
 frame is written. Each client's ``events()`` yields its own union of event types
-(:data:`~iotws.farmws.protocol.ControllerEvent`, :data:`~iotws.farmws.protocol.DashboardEvent`,
-:data:`~iotws.farmws.protocol.DeviceEvent`, :data:`~iotws.farmws.protocol.LiveEvent`),
+([`ControllerEvent`][iotws.farmws.ControllerEvent], [`DashboardEvent`][iotws.farmws.DashboardEvent],
+[`DeviceEvent`][iotws.farmws.DeviceEvent], [`LiveEvent`][iotws.farmws.LiveEvent]),
 so ``match event:`` over it is checked for exhaustiveness.
 
 Examples:
@@ -84,7 +84,7 @@ H = TypeVar("H", bound=CommandHandler)
 
 
 class _Sender(SyncClientBase[CoreT, EventT]):
-    """What the farmws clients that send share: their logger and :meth:`send`."""
+    """What the farmws clients that send share: their logger and ``send``."""
 
     logger_name = "iotws.farmws"
 
@@ -93,7 +93,7 @@ class _Sender(SyncClientBase[CoreT, EventT]):
         """Send ``{"event": event, "data": data}`` for any event name.
 
         ``event`` must be a non-empty string and ``data`` a JSON value
-        (:class:`~iotws.errors.UsageError` or :class:`~iotws.errors.CodecError`
+        ([`UsageError`][iotws.UsageError] or [`CodecError`][iotws.CodecError]
         before anything is sent).
 
         Examples:
@@ -105,16 +105,16 @@ class _Sender(SyncClientBase[CoreT, EventT]):
 
 
 class _EventSender(_Sender[EventCore, EventT]):
-    """What both Dialect D clients share: :meth:`emit` besides :meth:`send`."""
+    """What both Dialect D clients share: ``emit`` besides ``send``."""
 
     @checked
     def emit(self, event: FarmEvent) -> None:
-        """Send one typed event (:class:`~iotws.errors.CodecError` before sending if it cannot be encoded).
+        """Send one typed event ([`CodecError`][iotws.CodecError] before sending if it cannot be encoded).
 
         The fields of a typed event are optional, as in the vendor document (a
         ``Temperature()`` goes out as ``"data": {}``); an event that is not a
-        :class:`~iotws.farmws.models.FarmEvent`, or a ``GenericEvent`` with an empty
-        name, raises :class:`~iotws.errors.UsageError` before anything is sent.
+        [`FarmEvent`][iotws.farmws.FarmEvent], or a ``GenericEvent`` with an empty
+        name, raises [`UsageError`][iotws.UsageError] before anything is sent.
 
         Examples:
             >>> from iotws.farmws import FarmSimulator, Humidity
@@ -135,11 +135,11 @@ class _EventSender(_Sender[EventCore, EventT]):
 class ControllerClient(_EventSender[ControllerEvent]):
     """The synchronous Dialect D controller: connect to ``ws://HOST/`` and send events.
 
-    ``options`` are the connection options (:class:`~iotws.options.ConnectOptionsDict`:
+    ``options`` are the connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]:
     ``connect_timeout``, ``headers``, ``reconnect``...). ``time`` defaults to
-    :func:`~iotws.farmws.protocol.device_time`. Every value is checked before anything
+    [`device_time`][iotws.farmws.protocol.device_time]. Every value is checked before anything
     is sent: a ``record`` must be a finite number (``None`` too is a
-    :class:`~iotws.errors.UsageError`), ``time`` an integer, a ``sensor`` a non-empty
+    [`UsageError`][iotws.UsageError]), ``time`` an integer, a ``sensor`` a non-empty
     string, and ``zones`` non-empty zone names. A single string is one zone:
     ``irrigation_started("zone1")`` sends ``["zone1"]``.
 
@@ -169,7 +169,8 @@ class ControllerClient(_EventSender[ControllerEvent]):
 
     @checked
     def humidity(self, record: Number, time: int | None = None) -> None:
-        """Send a ``humidity`` record (percent); like :meth:`temperature`, a record is required.
+        """Send a ``humidity`` record (percent); like
+        [`temperature`][iotws.farmws.ControllerClient.temperature], a record is required.
 
         Examples:
             >>> ControllerClient("ws://127.0.0.1:9/").humidity(None)
@@ -249,8 +250,8 @@ class DashboardClient(_EventSender[DashboardEvent]):
     """The synchronous Dialect D dashboard: typed events from ``/clients/<client_id>``.
 
     With ``client_id``, ``url`` is the server's base URL; without, the full URL.
-    ``options`` are the connection options (:class:`~iotws.options.ConnectOptionsDict`).
-    Its ``events()`` yields :data:`~iotws.farmws.protocol.DashboardEvent`.
+    ``options`` are the connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]).
+    Its ``events()`` yields [`DashboardEvent`][iotws.farmws.DashboardEvent].
 
     Examples:
         >>> DashboardClient("ws://127.0.0.1:9/", client_id="a b").options.url
@@ -276,7 +277,7 @@ class DashboardClient(_EventSender[DashboardEvent]):
 
     @checked
     def off_event(self, name: str, callback: Callable[[FarmEvent], object]) -> None:
-        """Remove a callback added with :meth:`on_event`.
+        """Remove a callback added with [`on_event`][iotws.farmws.DashboardClient.on_event].
 
         Examples:
             >>> dash = DashboardClient("ws://127.0.0.1:9/", client_id=1)
@@ -286,8 +287,8 @@ class DashboardClient(_EventSender[DashboardEvent]):
         self.off(FarmEvent, NamedCallback(name, callback))
 
 
-#: The package's default client: the Dialect D dashboard.
 Client = DashboardClient
+"""The package's default client: the Dialect D dashboard."""
 
 
 # -- Dialect I --------------------------------------------------------------------------
@@ -297,15 +298,15 @@ class DeviceClient(_Sender[DeviceCore, DeviceEvent]):
     """The synchronous Dialect I device at ``/controller/<name>`` (``name`` given: ``url`` is the base).
 
     ``sensors`` are registered on every connect (default: the reference firmware's
-    four, :data:`~iotws.farmws.protocol.DEFAULT_SENSORS`); ``handlers`` map command
-    patterns to handlers (see :meth:`handle`); a handler is a function of the
-    :class:`~iotws.farmws.models.DeviceCommand` that returns the reply.
-    A coroutine function is refused (:class:`~iotws.errors.UsageError`): this client cannot run it.
+    four, [`DEFAULT_SENSORS`][iotws.farmws.DEFAULT_SENSORS]); ``handlers`` map command
+    patterns to handlers (see [`handle`][iotws.farmws.DeviceClient.handle]); a handler is a function of the
+    [`DeviceCommand`][iotws.farmws.DeviceCommand] that returns the reply.
+    A coroutine function is refused ([`UsageError`][iotws.UsageError]): this client cannot run it.
 
-    ``options`` are the connection options (:class:`~iotws.options.ConnectOptionsDict`);
-    ``reconnect`` defaults to :data:`~iotws.farmws.protocol.DEVICE_RECONNECT`, quick enough
+    ``options`` are the connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]);
+    ``reconnect`` defaults to [`DEVICE_RECONNECT`][iotws.farmws.DEVICE_RECONNECT], quick enough
     to come back inside the server's 5 s grace. Its ``events()`` yields
-    :data:`~iotws.farmws.protocol.DeviceEvent`.
+    [`DeviceEvent`][iotws.farmws.DeviceEvent].
 
     Examples:
         >>> DeviceClient("ws://127.0.0.1:9", name="Esp8266").options.url
@@ -335,7 +336,7 @@ class DeviceClient(_Sender[DeviceCore, DeviceEvent]):
         A command matches its exact ``cmd``, then its first two words, then its first
         word. Handlers run on the client's reader: keep them quick. Each return id is
         answered once.
-        A coroutine function is refused (:class:`~iotws.errors.UsageError`): this client cannot run it.
+        A coroutine function is refused ([`UsageError`][iotws.UsageError]): this client cannot run it.
 
         Examples:
             >>> def start(command):
@@ -350,7 +351,7 @@ class DeviceClient(_Sender[DeviceCore, DeviceEvent]):
 
     @checked
     def command(self, pattern: str) -> Callable[[H], H]:
-        """Decorator form of :meth:`handle`.
+        """Decorator form of [`handle`][iotws.farmws.DeviceClient.handle].
 
         Examples:
             >>> device = DeviceClient("ws://127.0.0.1:9", name="pump")
@@ -371,8 +372,8 @@ class DeviceClient(_Sender[DeviceCore, DeviceEvent]):
     def register_sensors(self, sensors: Mapping[str, SensorInfo]) -> None:
         """Replace the registered sensors (also re-sent on every reconnect).
 
-        Sensor ids must be non-empty strings and values :class:`~iotws.farmws.models.SensorInfo`
-        (:class:`~iotws.errors.UsageError` before anything is sent or replaced).
+        Sensor ids must be non-empty strings and values [`SensorInfo`][iotws.farmws.SensorInfo]
+        ([`UsageError`][iotws.UsageError] before anything is sent or replaced).
 
         Examples:
             >>> from iotws.farmws import FarmSimulator
@@ -422,7 +423,7 @@ class DeviceClient(_Sender[DeviceCore, DeviceEvent]):
 
     @checked
     def reply(self, return_id: str, result: object) -> None:
-        """Answer a command by hand (when no handler did); once per id, else :class:`~iotws.errors.UsageError`.
+        """Answer a command by hand (when no handler did); once per id, else [`UsageError`][iotws.UsageError].
 
         Examples:
             >>> from iotws.farmws import DeviceCommand, FarmSimulator
@@ -442,11 +443,11 @@ class DeviceClient(_Sender[DeviceCore, DeviceEvent]):
 
 
 class LiveClient(SyncClientBase[LiveCore, LiveEvent]):
-    """The synchronous Dialect I dashboard: :class:`~iotws.farmws.models.Snapshot` events; ``state`` is the latest.
+    """The synchronous Dialect I dashboard: [`Snapshot`][iotws.farmws.Snapshot] events; ``state`` is the latest.
 
     A ``url`` without a path gets ``/client/live_hardware_infor``. ``options`` are the
-    connection options (:class:`~iotws.options.ConnectOptionsDict`). Its ``events()``
-    yields :data:`~iotws.farmws.protocol.LiveEvent`.
+    connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]). Its ``events()``
+    yields [`LiveEvent`][iotws.farmws.LiveEvent].
 
     Examples:
         >>> LiveClient("ws://127.0.0.1:9").options.url

@@ -1,11 +1,11 @@
 """An emulated farm controller: plausible readings and irrigation cycles, no hardware.
 
-:class:`FarmEmulator` is pure and deterministic for a given seed: call
-:meth:`FarmEmulator.step` with the seconds that passed and it returns the
+[`FarmEmulator`][iotws.farmws.FarmEmulator] is pure and deterministic for a given seed: call
+[`FarmEmulator.step`][iotws.farmws.FarmEmulator.step] with the seconds that passed and it returns the
 Dialect D events a controller would send (a temperature, humidity and soil
 moisture reading each step, ``irrigation_started`` when the soil gets dry and
-``irrigation_stopped`` when it is wet again). :meth:`FarmEmulator.sensor_values`
-and :meth:`FarmEmulator.handlers` serve the Dialect I device side. The
+``irrigation_stopped`` when it is wet again). [`FarmEmulator.sensor_values`][iotws.farmws.FarmEmulator.sensor_values]
+and [`FarmEmulator.handlers`][iotws.farmws.FarmEmulator.handlers] serve the Dialect I device side. The
 simulator, ``iotws farmws controller`` and the demo all run it.
 
 Examples:

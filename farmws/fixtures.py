@@ -4,12 +4,14 @@ Defaults: the reference server with its emulated farm at ``time_scale=0.1``;
 clients are Dialect D dashboards (``client_id="pytest"``) with a 5 s request
 timeout. ``@pytest.mark.iotws_client(client_id="kitchen")`` picks another id.
 
-Example::
+A test that uses them:
 
-    from iotws.farmws import Temperature
+```python
+from iotws.farmws import Temperature
 
-    def test_dashboard_sees_temperatures(farmws_client):
-        assert farmws_client.next_event(Temperature, timeout=5).record is not None
+def test_dashboard_sees_temperatures(farmws_client):
+    assert farmws_client.next_event(Temperature, timeout=5).record is not None
+```
 
 Examples:
     >>> with KIT.running_simulator({}) as sim:
@@ -37,7 +39,7 @@ class FarmwsFixtures(FixtureKit[FarmSimulator, DashboardClient, AsyncDashboardCl
     async_client_class = AsyncDashboardClient
 
     def simulator(self, **options: Any) -> FarmSimulator:
-        """A :class:`FarmSimulator` built with ``options`` (``time_scale=0.1`` unless given)."""
+        """A [`FarmSimulator`][iotws.farmws.FarmSimulator] built with ``options`` (``time_scale=0.1`` unless given)."""
         return FarmSimulator(**{"time_scale": 0.1, **options})
 
     def client_arguments(self, simulator: FarmSimulator, **options: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -45,5 +47,5 @@ class FarmwsFixtures(FixtureKit[FarmSimulator, DashboardClient, AsyncDashboardCl
         return (simulator.url("/"),), {"client_id": "pytest", "request_timeout": 5.0, **options}
 
 
-#: The kit the plugin uses.
 KIT = FarmwsFixtures()
+"""The kit the plugin uses."""

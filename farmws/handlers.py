@@ -1,12 +1,13 @@
 """How a device client runs its command handlers: plain functions, or ``async def`` ones awaited.
 
-:class:`~iotws.farmws.protocol.DeviceCore` calls a handler when a server command
+[`DeviceCore`][iotws.farmws.DeviceCore] calls a handler when a server command
 arrives and sends its result as the reply. A handler written with ``async def``
 returns a coroutine instead: the asyncio
-:class:`~iotws.farmws.async_client.AsyncDeviceClient` awaits it in a task of its own
-(:class:`AsyncHandlerRunner`); the synchronous :class:`~iotws.farmws.client.DeviceClient`
+[`AsyncDeviceClient`][iotws.farmws.AsyncDeviceClient] awaits it in a task of its own
+([`AsyncHandlerRunner`][iotws.farmws.handlers.AsyncHandlerRunner]); the synchronous
+[`DeviceClient`][iotws.farmws.DeviceClient]
 has nothing to run it on, so it refuses such a handler when it is registered
-(:class:`HandlerRunner`). The asyncio client source names the one and
+([`HandlerRunner`][iotws.farmws.handlers.HandlerRunner]). The asyncio client source names the one and
 ``scripts/unasync.py`` turns the name into the other, so the device client's methods
 are written once.
 
@@ -37,7 +38,7 @@ __all__ = ["AsyncHandlerRunner", "HandlerRunner"]
 class HandlerRunner:
     """The synchronous device client's handlers: plain functions only.
 
-    A coroutine function (``async def``) is refused with :class:`~iotws.errors.UsageError`
+    A coroutine function (``async def``) is refused with [`UsageError`][iotws.UsageError]
     when it is registered: the client's reader thread cannot await its result, and
     answering the server with a coroutine would be nonsense.
 

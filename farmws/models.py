@@ -1,20 +1,22 @@
 """Typed models of both farmws dialects, with ``from_wire``/``to_wire``.
 
 *Dialect D* (the vendor document): every message is ``{"event": NAME, "data": ...}``.
-Readings (:class:`Temperature`, :class:`Humidity`, :class:`SoilMoisture`) carry
-``time`` and ``record``; :class:`IrrigationStarted`/:class:`IrrigationStopped`
-carry ``time`` and ``zones``; :class:`SensorDisconnected` carries ``time`` and
-``sensor``. Any other name becomes a :class:`GenericEvent` with its raw data.
+Readings ([`Temperature`][iotws.farmws.Temperature], [`Humidity`][iotws.farmws.Humidity],
+[`SoilMoisture`][iotws.farmws.SoilMoisture]) carry
+``time`` and ``record``;
+[`IrrigationStarted`][iotws.farmws.IrrigationStarted]/[`IrrigationStopped`][iotws.farmws.IrrigationStopped]
+carry ``time`` and ``zones``; [`SensorDisconnected`][iotws.farmws.SensorDisconnected] carries ``time`` and
+``sensor``. Any other name becomes a [`GenericEvent`][iotws.farmws.GenericEvent] with its raw data.
 Every ``data`` field is optional (the document leaves most shapes open) and
 unknown keys are kept in ``extra``.
 
-*Dialect I* (the only known server): the device sends :class:`RegisterSensors`,
-:class:`SensorUpdate`, :class:`SensorStatus` and :class:`CommandReply`; the server
-sends :class:`DeviceCommand` and :class:`ServerError`; dashboards get
-:class:`Snapshot` objects.
+*Dialect I* (the only known server): the device sends [`RegisterSensors`][iotws.farmws.RegisterSensors],
+[`SensorUpdate`][iotws.farmws.SensorUpdate], [`SensorStatus`][iotws.farmws.SensorStatus] and
+[`CommandReply`][iotws.farmws.CommandReply]; the server sends [`DeviceCommand`][iotws.farmws.DeviceCommand] and
+[`ServerError`][iotws.farmws.ServerError]; dashboards get [`Snapshot`][iotws.farmws.Snapshot] objects.
 
-Peer input that does not fit raises :class:`~iotws.errors.ProtocolError`;
-values a caller cannot send raise :class:`~iotws.errors.CodecError`.
+Peer input that does not fit raises [`ProtocolError`][iotws.ProtocolError];
+values a caller cannot send raise [`CodecError`][iotws.CodecError].
 
 Frames of the regular shape are decoded by msgspec straight into typed structs and the
 models filled from them; others by the general decoder (``from_wire``), which keeps
@@ -68,8 +70,8 @@ __all__ = [
     "parse_cmd",
 ]
 
-#: A JSON number (never a bool).
 Number = int | float
+"""A JSON number (never a bool)."""
 
 
 def _is_int(value: object) -> bool:
@@ -125,8 +127,8 @@ class FarmEvent:
         'temperature'
     """
 
-    #: The wire name of the event (``event`` key).
     event_name: ClassVar[str] = ""
+    """The wire name of the event (``event`` key)."""
 
     @property
     def event(self) -> str:
@@ -165,7 +167,7 @@ class Reading(FarmEvent):
 
     @classmethod
     def from_data(cls, data: object) -> Self:
-        """Build from the ``data`` value; :class:`ProtocolError` if it does not fit."""
+        """Build from the ``data`` value; [`ProtocolError`][iotws.ProtocolError] if it does not fit."""
         what = cls.event_name
         obj = _object(data, what)
         record = obj.get("record")
@@ -239,7 +241,7 @@ class IrrigationEvent(FarmEvent):
 
     @classmethod
     def from_data(cls, data: object) -> Self:
-        """Build from the ``data`` value; :class:`ProtocolError` if it does not fit."""
+        """Build from the ``data`` value; [`ProtocolError`][iotws.ProtocolError] if it does not fit."""
         what = cls.event_name
         obj = _object(data, what)
         zones = obj.get("zones")
@@ -299,7 +301,7 @@ class SensorDisconnected(FarmEvent):
 
     @classmethod
     def from_data(cls, data: object) -> Self:
-        """Build from the ``data`` value; :class:`ProtocolError` if it does not fit."""
+        """Build from the ``data`` value; [`ProtocolError`][iotws.ProtocolError] if it does not fit."""
         what = cls.event_name
         obj = _object(data, what)
         sensor = obj.get("sensor")
@@ -335,17 +337,18 @@ class GenericEvent(FarmEvent):
         return self.data
 
 
-#: Every Dialect D event a frame becomes: the concrete :class:`FarmEvent` classes
-#: (``match`` over it is checked for exhaustiveness; ``case Reading()`` covers three).
 AnyFarmEvent: TypeAlias = (
     Temperature | Humidity | SoilMoisture | IrrigationStarted | IrrigationStopped | SensorDisconnected | GenericEvent
 )
+"""Every Dialect D event a frame becomes: the concrete [`FarmEvent`][iotws.farmws.FarmEvent] classes
+(``match`` over it is checked for exhaustiveness; ``case Reading()`` covers three).
+"""
 
-#: Typed Dialect D events by wire name.
 EVENT_TYPES: dict[str, type[Reading] | type[IrrigationEvent] | type[SensorDisconnected]] = {
     cls.event_name: cls
     for cls in (Temperature, Humidity, SoilMoisture, IrrigationStarted, IrrigationStopped, SensorDisconnected)
 }
+"""Typed Dialect D events by wire name."""
 
 
 def _envelope(obj: object) -> tuple[str, Any]:
@@ -448,7 +451,7 @@ class SensorUpdate:
         return cls(dict(obj))
 
     def to_wire(self) -> dict[str, Any]:
-        """The whole message; :class:`CodecError` for a non-finite or non-number value."""
+        """The whole message; [`CodecError`][iotws.CodecError] for a non-finite or non-number value."""
         for key, value in self.values.items():
             if not _is_number(value) or not math.isfinite(value):
                 raise CodecError(f"sensor_update: {excerpt(key)} must be a finite number, got {excerpt(value)}")
@@ -478,7 +481,7 @@ class SensorStatus:
         return cls(dict(obj))
 
     def to_wire(self) -> dict[str, Any]:
-        """The whole message; :class:`CodecError` for a non-bool value."""
+        """The whole message; [`CodecError`][iotws.CodecError] for a non-bool value."""
         for key, value in self.connected.items():
             if not isinstance(value, bool):
                 raise CodecError(f"sensor_status: {excerpt(key)} must be a bool, got {excerpt(value)}")
@@ -519,9 +522,11 @@ class DeviceCommand:
     """``command`` from the server to a device; ``return_id`` set when a reply is expected.
 
     ``cmd`` is CLI-like: ``irrigation start``, ``drainage status``,
-    ``config --key value ...``; :attr:`words` and :attr:`options` parse it.
+    ``config --key value ...``; [`words`][iotws.farmws.DeviceCommand.words] and
+    [`options`][iotws.farmws.DeviceCommand.options] parse it.
     A ``return`` that is not a non-empty string cannot be answered (the reply's
-    event name is the id), so :meth:`from_wire` refuses it with :class:`ProtocolError`.
+    event name is the id), so [`from_wire`][iotws.farmws.DeviceCommand.from_wire] refuses it with
+    [`ProtocolError`][iotws.ProtocolError].
 
     Examples:
         >>> msg = {"event": "command", "data": {"cmd": "irrigation start"}, "return": "a1B2c3D4e5"}
@@ -628,13 +633,14 @@ def _flag_repr(obj: Any, fields: tuple[str, ...]) -> str:
 
 @attrs.frozen(slots=True, repr=False)
 class SensorState:
-    """One sensor in a :class:`Snapshot`: connected ``status`` and ``last_value``.
+    """One sensor in a [`Snapshot`][iotws.farmws.Snapshot]: connected ``status`` and ``last_value``.
 
     The reference server stores what devices register without checking it, and
     serves it in every snapshot. Parsed with ``strict=False``, an entry that does
     not fit (``"Flow": 5``, a non-string ``name``, a non-bool ``status``) is kept:
-    the fields that fit are filled, :attr:`problem` says what is wrong and
-    :attr:`raw` holds the entry as received (and is what :meth:`to_wire` sends back).
+    the fields that fit are filled, [`problem`][iotws.farmws.SensorState.problem] says what is wrong and
+    [`raw`][iotws.farmws.SensorState.raw] holds the entry as received (and is what
+    [`to_wire`][iotws.farmws.SensorState.to_wire] sends back).
 
     Examples:
         >>> SensorState.from_wire({"name": "Soil Moisture", "status": True, "last_value": 512})
@@ -648,17 +654,17 @@ class SensorState:
     last_value: Any = None
     name: str | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict)
-    #: Why the entry did not fit (``None`` for a well-formed entry).
     problem: str | None = None
-    #: The entry as received, when :attr:`problem` is set.
+    """Why the entry did not fit (``None`` for a well-formed entry)."""
     raw: Any = None
+    """The entry as received, when [`problem`][iotws.farmws.SensorState.problem] is set."""
 
     def __repr__(self) -> str:
         return _flag_repr(self, ("status", "last_value", "name", "extra"))
 
     @property
     def malformed(self) -> bool:
-        """Whether the entry did not fit the documented shape (see :attr:`problem`)."""
+        """Whether the entry did not fit the documented shape (see [`problem`][iotws.farmws.SensorState.problem])."""
         return self.problem is not None
 
     @classmethod
@@ -705,11 +711,12 @@ class SensorState:
 
 @attrs.frozen(slots=True, repr=False)
 class DeviceState:
-    """One device in a :class:`Snapshot`.
+    """One device in a [`Snapshot`][iotws.farmws.Snapshot].
 
     With ``strict=False`` a malformed sensor entry is kept flagged (see
-    :class:`SensorState`), and a malformed device entry becomes a device named
-    after its key, with no sensors, :attr:`problem` set and :attr:`raw` kept.
+    [`SensorState`][iotws.farmws.SensorState]), and a malformed device entry becomes a device named
+    after its key, with no sensors, [`problem`][iotws.farmws.DeviceState.problem] set and
+    [`raw`][iotws.farmws.DeviceState.raw] kept.
 
     Examples:
         >>> DeviceState.from_wire({"name": "Esp8266", "sensors": {}}).name
@@ -721,17 +728,17 @@ class DeviceState:
     name: str
     sensors: Mapping[str, SensorState] = attrs.field(factory=dict)
     extra: Mapping[str, Any] = attrs.field(factory=dict)
-    #: Why the device entry did not fit (``None`` for a well-formed entry).
     problem: str | None = None
-    #: The entry as received, when :attr:`problem` is set.
+    """Why the device entry did not fit (``None`` for a well-formed entry)."""
     raw: Any = None
+    """The entry as received, when [`problem`][iotws.farmws.DeviceState.problem] is set."""
 
     def __repr__(self) -> str:
         return _flag_repr(self, ("name", "sensors", "extra"))
 
     @property
     def malformed(self) -> bool:
-        """Whether the device entry itself did not fit (see :attr:`problem`)."""
+        """Whether the device entry itself did not fit (see [`problem`][iotws.farmws.DeviceState.problem])."""
         return self.problem is not None
 
     @property
@@ -766,11 +773,11 @@ class DeviceState:
 
 @attrs.frozen(slots=True)
 class Snapshot:
-    """The full live state the server pushes to dashboards: device name -> :class:`DeviceState`.
+    """The full live state the server pushes to dashboards: device name -> [`DeviceState`][iotws.farmws.DeviceState].
 
     Each snapshot replaces the previous one (no diff semantics). With
-    ``strict=False`` (how :class:`~iotws.farmws.protocol.LiveCore` reads them)
-    malformed entries are kept flagged and listed in :attr:`problems`.
+    ``strict=False`` (how [`LiveCore`][iotws.farmws.LiveCore] reads them)
+    malformed entries are kept flagged and listed in [`problems`][iotws.farmws.Snapshot.problems].
 
     Examples:
         >>> snap = Snapshot.from_wire({"Esp8266": {"name": "Esp8266", "sensors": {
@@ -785,7 +792,7 @@ class Snapshot:
 
     @classmethod
     def from_wire(cls, obj: object, *, strict: bool = True) -> Snapshot:
-        """Build from the snapshot object (a non-object is always a :class:`ProtocolError`)."""
+        """Build from the snapshot object (a non-object is always a [`ProtocolError`][iotws.ProtocolError])."""
         data = _object(obj, "snapshot")
         return cls({str(k): DeviceState.from_wire(v, str(k), strict=strict) for k, v in data.items()})
 
@@ -809,7 +816,7 @@ class Snapshot:
 # and turned into the models above without a dict in between. Any other frame (an
 # event name without a model, a key a model keeps in ``extra``, a value of another
 # type, NaN...) makes the typed decoder refuse it, and the general decoder
-# (``from_wire`` over :func:`iotws.jsonwire.loads`) parses it, keeping all of it.
+# (``from_wire`` over [`iotws.jsonwire.loads`][]) parses it, keeping all of it.
 # Both give equal models (tests/farmws/test_wire.py checks it).
 
 M = TypeVar("M", bound=attrs.AttrsInstance)
@@ -889,7 +896,7 @@ _make_command: Final = _maker(DeviceCommand)
 def _typed_event(frame: str) -> FarmEvent | None:
     """The typed Dialect D event of a regular frame (msgspec); ``None`` for any other frame.
 
-    ``None`` says nothing about the frame's validity: :func:`event_from_wire` decides.
+    ``None`` says nothing about the frame's validity: [`event_from_wire`][iotws.farmws.models.event_from_wire] decides.
     """
     try:
         message = _decode_event(frame)
@@ -929,7 +936,8 @@ _decode_snapshot: Final = typed_decoder(dict[str, _DeviceWire])
 
 
 def _snapshot_makers() -> tuple[Callable[[Any, Any, Any], SensorState], Callable[[str, Any], DeviceState]]:
-    """Builders of well-formed :class:`SensorState` and :class:`DeviceState` entries, without ``__init__``."""
+    """Builders of well-formed [`SensorState`][iotws.farmws.SensorState] and
+    [`DeviceState`][iotws.farmws.DeviceState] entries, without ``__init__``."""
     new = object.__new__
     status_, value_, name_, extra_, problem_, raw_ = slot_setters(SensorState)
     dname_, sensors_, dextra_, dproblem_, draw_ = slot_setters(DeviceState)

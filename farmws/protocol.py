@@ -2,15 +2,15 @@
 
 Three cores cover both dialects:
 
-* :class:`EventCore` (Dialect D, controller and dashboard sides): every frame is
-  ``{"event", "data"}`` and becomes a :class:`~iotws.farmws.models.FarmEvent`.
-* :class:`DeviceCore` (Dialect I, ``/controller/<name>``): sends
+* [`EventCore`][iotws.farmws.EventCore] (Dialect D, controller and dashboard sides): every frame is
+  ``{"event", "data"}`` and becomes a [`FarmEvent`][iotws.farmws.FarmEvent].
+* [`DeviceCore`][iotws.farmws.DeviceCore] (Dialect I, ``/controller/<name>``): sends
   ``register_sensors`` on every connect, turns ``command`` messages into
-  :class:`~iotws.farmws.models.DeviceCommand` events, runs registered command handlers
+  [`DeviceCommand`][iotws.farmws.DeviceCommand] events, runs registered command handlers
   and answers each ``return`` id once even though the server re-sends it every
-  0.5 s; ``error`` messages become :class:`~iotws.farmws.models.ServerError` events.
-* :class:`LiveCore` (Dialect I, ``/client/live_hardware_infor``): bare snapshot
-  objects become :class:`~iotws.farmws.models.Snapshot` events; the latest is ``state``.
+  0.5 s; ``error`` messages become [`ServerError`][iotws.farmws.ServerError] events.
+* [`LiveCore`][iotws.farmws.LiveCore] (Dialect I, ``/client/live_hardware_infor``): bare snapshot
+  objects become [`Snapshot`][iotws.farmws.Snapshot] events; the latest is ``state``.
 
 Examples:
     >>> core = EventCore()
@@ -84,37 +84,43 @@ __all__ = [
 
 V = TypeVar("V")
 
-#: What a Dialect D client's ``events()`` yields (:class:`~iotws.farmws.client.DashboardClient`):
-#: the typed events a controller sent, relayed by the server, and the shared link events.
 DashboardEvent: TypeAlias = AnyFarmEvent | LinkEvent
-#: What :class:`~iotws.farmws.client.ControllerClient`'s ``events()`` yields: the same union
-#: as :data:`DashboardEvent` (both Dialect D clients read through :class:`EventCore`).
+"""What a Dialect D client's ``events()`` yields ([`DashboardClient`][iotws.farmws.DashboardClient]):
+the typed events a controller sent, relayed by the server, and the shared link events.
+"""
 ControllerEvent: TypeAlias = DashboardEvent
-#: What :class:`~iotws.farmws.client.DeviceClient`'s ``events()`` yields: the server's
-#: commands and errors, any other ``{"event", "data"}`` message, and the link events.
+"""What [`ControllerClient`][iotws.farmws.ControllerClient]'s ``events()`` yields: the same union
+as [`DashboardEvent`][iotws.farmws.DashboardEvent] (both Dialect D clients read through
+[`EventCore`][iotws.farmws.EventCore]).
+"""
 DeviceEvent: TypeAlias = DeviceCommand | ServerError | AnyFarmEvent | LinkEvent
-#: What :class:`~iotws.farmws.client.LiveClient`'s ``events()`` yields: snapshots (a
-#: malformed entry also gives a ``ProtocolViolation``), an odd message, the link events.
+"""What [`DeviceClient`][iotws.farmws.DeviceClient]'s ``events()`` yields: the server's
+commands and errors, any other ``{"event", "data"}`` message, and the link events.
+"""
 LiveEvent: TypeAlias = Snapshot | ServerError | GenericEvent | LinkEvent
-#: Everything any farmws client's ``events()`` can yield (for code that serves several).
+"""What [`LiveClient`][iotws.farmws.LiveClient]'s ``events()`` yields: snapshots (a
+malformed entry also gives a ``ProtocolViolation``), an odd message, the link events.
+"""
 Event: TypeAlias = DeviceCommand | ServerError | Snapshot | AnyFarmEvent | LinkEvent
+"""Everything any farmws client's ``events()`` can yield (for code that serves several)."""
 
-#: A device command handler: gets the command, returns the reply result (or an awaitable of it).
 CommandHandler = Callable[[DeviceCommand], object]
-#: Runs an awaitable handler result later, then calls :meth:`DeviceCore.deferred_result`.
+"""A device command handler: gets the command, returns the reply result (or an awaitable of it)."""
 DeferHandler = Callable[[DeviceCommand, Awaitable[Any]], None]
+"""Runs an awaitable handler result later, then calls
+[`DeviceCore.deferred_result`][iotws.farmws.DeviceCore.deferred_result]."""
 
-#: The sensors of the reference firmware, as it registers them.
 DEFAULT_SENSORS: Mapping[str, SensorInfo] = {
     "Humidity": SensorInfo(),
     "Temperature": SensorInfo(),
     "RainDrop": SensorInfo(name="Rainfall"),
     "SoilMoisture": SensorInfo(name="Soil Moisture"),
 }
+"""The sensors of the reference firmware, as it registers them."""
 
 
-#: The reconnect policy of device clients: back well inside the server's 5 s grace.
 DEVICE_RECONNECT: Final[ReconnectPolicy] = ReconnectPolicy(initial_delay=0.2, factor=2.0, max_delay=2.0, jitter=0.2)
+"""The reconnect policy of device clients: back well inside the server's 5 s grace."""
 
 
 # -- URLs -------------------------------------------------------------------------------
@@ -160,7 +166,7 @@ def live_url(base: str) -> str:
 
 
 def live_endpoint(url: str) -> str:
-    """The URL a live dashboard connects to: ``url``, or :func:`live_url` of it when it has no path.
+    """The URL a live dashboard connects to: ``url``, or [`live_url`][iotws.farmws.live_url] of it when it has no path.
 
     Examples:
         >>> live_endpoint("ws://farm.local:5000"), live_endpoint("ws://farm.local:5000/custom")
@@ -187,7 +193,7 @@ def device_time() -> int:
 
 
 def event_time(time: int | None) -> int:
-    """``time``, or :func:`device_time` when it is ``None``.
+    """``time``, or [`device_time`][iotws.farmws.protocol.device_time] when it is ``None``.
 
     Examples:
         >>> event_time(8273663)
@@ -197,7 +203,7 @@ def event_time(time: int | None) -> int:
 
 
 def non_empty(value: object, what: str) -> str:
-    """``value`` if it is a non-empty string, else :class:`UsageError` naming ``what``.
+    """``value`` if it is a non-empty string, else [`UsageError`][iotws.UsageError] naming ``what``.
 
     Examples:
         >>> non_empty("zone1", "zone")
@@ -234,7 +240,7 @@ def zone_names(zones: str | Iterable[str], what: str) -> tuple[str, ...]:
 
 
 def sensor_ids(values: Mapping[str, V], what: str) -> Mapping[str, V]:
-    """``values`` if it maps non-empty sensor ids; else :class:`UsageError` naming ``what``.
+    """``values`` if it maps non-empty sensor ids; else [`UsageError`][iotws.UsageError] naming ``what``.
 
     Examples:
         >>> sensor_ids({"Temperature": 24.5}, "sensor_update")
@@ -253,8 +259,8 @@ def sensor_ids(values: Mapping[str, V], what: str) -> Mapping[str, V]:
 def event_command(event: FarmEvent) -> SendCommand:
     """The command that sends one typed Dialect D event.
 
-    :class:`UsageError` for anything but a :class:`~iotws.farmws.models.FarmEvent` or for
-    an empty event name; :class:`CodecError` for a value with no JSON form.
+    [`UsageError`][iotws.UsageError] for anything but a [`FarmEvent`][iotws.farmws.FarmEvent] or for
+    an empty event name; [`CodecError`][iotws.CodecError] for a value with no JSON form.
 
     Examples:
         >>> from iotws.farmws.models import Humidity
@@ -291,7 +297,8 @@ class NamedCallback:
 
 
 def decode(frame: Frame) -> Any:
-    """Parse a text frame as JSON (``NaN`` and ``Infinity`` included); :class:`ProtocolError` for anything else.
+    """Parse a text frame as JSON (``NaN`` and ``Infinity`` included); [`ProtocolError`][iotws.ProtocolError] for
+    anything else.
 
     Examples:
         >>> decode('{"a": 1}')
@@ -309,7 +316,7 @@ def decode(frame: Frame) -> Any:
 
 
 def encode(message: Mapping[str, Any]) -> str:
-    """Serialise a message as compact JSON; :class:`CodecError` if it cannot be sent.
+    """Serialise a message as compact JSON; [`CodecError`][iotws.CodecError] if it cannot be sent.
 
     Examples:
         >>> encode({"event": "humidity", "data": {"record": 61}})
@@ -325,7 +332,7 @@ def encode(message: Mapping[str, Any]) -> str:
 
 
 def parse_event(frame: Frame) -> FarmEvent:
-    """One Dialect D frame -> a typed event (:class:`~iotws.farmws.models.GenericEvent` if unknown).
+    """One Dialect D frame -> a typed event ([`GenericEvent`][iotws.farmws.GenericEvent] if unknown).
 
     A frame of the regular shape is decoded by msgspec straight into its model; any
     other (an unknown name, extra keys, ``NaN``...) by the general decoder, which keeps
@@ -352,7 +359,7 @@ class SendCommand(Command[None]):
     """Send one message and complete once written (farmws never acknowledges).
 
     The message is encoded when the command is made, so a value that cannot be
-    sent raises :class:`CodecError` before anything goes out.
+    sent raises [`CodecError`][iotws.CodecError] before anything goes out.
 
     Examples:
         >>> SendCommand({"event": "temperature", "data": {"record": 20}}).encode(None)
@@ -393,23 +400,24 @@ class DeviceCore(ProtocolCore):
     """Dialect I device-side core (``/controller/<name>``).
 
     * Sends ``register_sensors`` first on every (re)connection.
-    * ``command`` messages become :class:`DeviceCommand` events. A handler
-      registered with :meth:`handle` (exact ``cmd``, then its first two words,
+    * ``command`` messages become [`DeviceCommand`][iotws.farmws.DeviceCommand] events. A handler
+      registered with [`handle`][iotws.farmws.DeviceCore.handle] (exact ``cmd``, then its first two words,
       then its first word) runs for each new command; when the command has a
       ``return`` id, the handler's result is the reply, sent once per id.
       The server re-sends an unanswered command every 0.5 s: re-sends are
-      recognised (counted in :attr:`resends`, not emitted again); after a
+      recognised (counted in [`resends`][iotws.farmws.DeviceCore.resends], not emitted again); after a
       reconnect a re-sent id is answered again from the cached result without
       running the handler twice.
     * A handler that returns an awaitable (an ``async def`` handler) is handed to
-      :attr:`defer` (set by :class:`~iotws.farmws.handlers.AsyncHandlerRunner`), which
-      awaits it and answers through :meth:`deferred_result`; re-sends arriving
-      meanwhile are counted, not run again. Without :attr:`defer` the awaitable is
+      [`defer`][iotws.farmws.DeviceCore.defer] (set by
+      [`AsyncHandlerRunner`][iotws.farmws.handlers.AsyncHandlerRunner]), which
+      awaits it and answers through [`deferred_result`][iotws.farmws.DeviceCore.deferred_result]; re-sends arriving
+      meanwhile are counted, not run again. Without [`defer`][iotws.farmws.DeviceCore.defer] the awaitable is
       closed and the command left unanswered (the server then reports a failure,
       instead of counting an ``"error: ..."`` reply as a success).
-    * ``config --key value`` commands update :attr:`config`.
-    * ``error`` messages become :class:`ServerError` events; other names become
-      :class:`GenericEvent`.
+    * ``config --key value`` commands update [`config`][iotws.farmws.DeviceCore.config].
+    * ``error`` messages become [`ServerError`][iotws.farmws.ServerError] events; other names become
+      [`GenericEvent`][iotws.farmws.GenericEvent].
 
     Examples:
         >>> core = DeviceCore()
@@ -422,7 +430,7 @@ class DeviceCore(ProtocolCore):
         >>> core.receive(msg), core.data_to_send(), core.resends
         ([], [], 1)
 
-        An ``async def`` handler is awaited by whoever :attr:`defer` names:
+        An ``async def`` handler is awaited by whoever [`defer`][iotws.farmws.DeviceCore.defer] names:
 
         >>> import asyncio
         >>> async def status(command):
@@ -450,12 +458,12 @@ class DeviceCore(ProtocolCore):
         super().__init__()
         self.sensors: dict[str, SensorInfo] = dict(DEFAULT_SENSORS if sensors is None else sensors)
         self.handlers: dict[str, CommandHandler] = dict(handlers or {})
-        #: Options received in ``config`` commands (strings, as sent).
         self.config: dict[str, str | bool] = {}
-        #: How many re-sent copies of already seen commands were recognised.
+        """Options received in ``config`` commands (strings, as sent)."""
         self.resends: int = 0
-        #: Who awaits a handler's awaitable result (``None``: nobody can; it is closed).
+        """How many re-sent copies of already seen commands were recognised."""
         self.defer: DeferHandler | None = None
+        """Who awaits a handler's awaitable result (``None``: nobody can; it is closed)."""
         self._memory = memory
         # return id -> reply frame (None while the user has not answered)
         self._seen: OrderedDict[str, str | None] = OrderedDict()
@@ -482,7 +490,7 @@ class DeviceCore(ProtocolCore):
 
     # -- lifecycle ------------------------------------------------------------------
     def on_connect(self) -> list[Frame]:
-        """``register_sensors`` with :attr:`sensors`."""
+        """``register_sensors`` with [`sensors`][iotws.farmws.DeviceCore.sensors]."""
         return [encode(RegisterSensors(self.sensors).to_wire())]
 
     def connection_lost(self) -> None:
@@ -550,7 +558,7 @@ class DeviceCore(ProtocolCore):
     def deferred_result(self, command: DeviceCommand, result: Any) -> None:
         """Answer ``command`` with the result of a handler that completed later.
 
-        Queues the reply (see :meth:`data_to_send`) unless the command expects none
+        Queues the reply (see [`data_to_send`][iotws.sansio.ProtocolCore.data_to_send]) unless the command expects none
         or was answered already (by hand); the reply is cached like any other, so a
         re-send after a reconnect is answered again from it.
         """
@@ -575,7 +583,7 @@ class DeviceCore(ProtocolCore):
         return frame
 
     def submit(self, command: Command[Any]) -> Submission:
-        """Send ``command``; a manual :class:`CommandReply` is sent at most once per id."""
+        """Send ``command``; a manual [`CommandReply`][iotws.farmws.CommandReply] is sent at most once per id."""
         if isinstance(command, SendCommand) and isinstance(command.message, Mapping):
             rid = command.message.get("event")
             if isinstance(rid, str) and rid in self._seen:
@@ -589,14 +597,14 @@ class DeviceCore(ProtocolCore):
 class LiveCore(ProtocolCore):
     """Dialect I dashboard core (``/client/live_hardware_infor``): snapshots in.
 
-    Every frame is the full state; :attr:`state` keeps the latest. An
+    Every frame is the full state; [`state`][iotws.farmws.LiveCore.state] keeps the latest. An
     ``{"event", "data"}`` message (not sent by the reference server) is surfaced
-    as a :class:`ServerError` or :class:`GenericEvent` instead.
+    as a [`ServerError`][iotws.farmws.ServerError] or [`GenericEvent`][iotws.farmws.GenericEvent] instead.
 
     The reference server serves whatever a device registered, so one malformed
     entry (``"Flow": 5``) appears in every snapshot from then on. Such entries
-    are kept, loosely typed and flagged (:attr:`Snapshot.problems`); the good
-    ones are unaffected. A :class:`~iotws.events.ProtocolViolation` follows the
+    are kept, loosely typed and flagged ([`Snapshot.problems`][iotws.farmws.Snapshot.problems]); the good
+    ones are unaffected. A [`ProtocolViolation`][iotws.ProtocolViolation] follows the
     snapshot in which a malformed entry first appears, not every repeat of it.
 
     Examples:
@@ -614,8 +622,8 @@ class LiveCore(ProtocolCore):
 
     def __init__(self) -> None:
         super().__init__()
-        #: The latest snapshot (empty until the first arrives).
         self.state: Snapshot = Snapshot()
+        """The latest snapshot (empty until the first arrives)."""
         self._reported: set[tuple[str, str | None, str]] = set()
 
     def receive(self, frame: Frame) -> list[object]:

@@ -10,7 +10,7 @@ Paths served:
   config command on first connect, registrations stored as sent,
   ``{"event":"error","data":"Error in the data sent"}`` only where the server
   sends it, commands sent ``time_out + 1`` times every 0.5 s (to every device)
-  until answered (:meth:`FarmSimulator.send_command`), a dropped device removed
+  until answered ([`FarmSimulator.send_command`][iotws.farmws.FarmSimulator.send_command]), a dropped device removed
   at the first 1 s scheduler tick more than 5 s after its socket closed.
 * ``/client/live_hardware_infor`` — Dialect I dashboards: a snapshot on connect
   and every 2 s.
@@ -20,7 +20,7 @@ Paths served:
 The server's own bugs are switches, on by default: ``snapshot_drops_sockets``,
 ``failed_status_5000``, ``updates_uncommitted``.
 
-With ``emulate=True`` (default) a :class:`~iotws.farmws.emulator.FarmEmulator` sends
+With ``emulate=True`` (default) a [`FarmEmulator`][iotws.farmws.FarmEmulator] sends
 Dialect D events to dashboards every ``emulate_interval`` seconds and appears
 as the device ``emulated_device`` in snapshots. ``time_scale`` multiplies every
 interval (``0.1`` = ten times faster) for tests.
@@ -52,17 +52,17 @@ from iotws.simulator import SimConnection, SimulatorBase
 
 __all__ = ["DASHBOARD_PATH", "DEVICE_PATH", "LIVE_PATH", "DeviceRecord", "FarmSimulator"]
 
-#: Path patterns of the two dialects.
 DASHBOARD_PATH = "/clients/{id}"
+"""Path patterns of the two dialects."""
 DEVICE_PATH = "/controller/{name}"
 LIVE_PATH = "/client/live_hardware_infor"
 
-#: The config command the reference server sends on a device's first connect.
 CONFIG_COMMAND = "config --socket_send_data_seconds 3 --send_sensor_status_seconds 2"
-#: The reference server's answer to a frame it cannot handle.
+"""The config command the reference server sends on a device's first connect."""
 ERROR_MESSAGE = "Error in the data sent"
-#: What the server's command endpoint answers when no device is connected (sic).
+"""The reference server's answer to a frame it cannot handle."""
 NO_CONTROLLER = "No Controlller is connected, check your components!!"
+"""What the server's command endpoint answers when no device is connected (sic)."""
 
 R = TypeVar("R")
 
@@ -81,7 +81,7 @@ class DeviceRecord:
     and serves it in snapshots: the registered metadata (extra keys included, a
     malformed entry such as ``5`` as sent) with ``status`` and ``last_value`` set
     on it. ``socket_deleted`` is the server's bug of a snapshot deleting the
-    device's socket (see :attr:`FarmSimulator.snapshot_drops_sockets`).
+    device's socket (see [`FarmSimulator.snapshot_drops_sockets`][iotws.farmws.FarmSimulator.snapshot_drops_sockets]).
 
     Examples:
         >>> record = DeviceRecord("Esp8266", sensors={"Rain": {"unit": "mm", "status": False, "last_value": 3}})
@@ -95,8 +95,8 @@ class DeviceRecord:
     socket_deleted: bool = False
     connects: int = 0
     configured: int = 0
-    #: Loop time the socket closed (``None`` while connected or never connected).
     closed_at: float | None = None
+    """Loop time the socket closed (``None`` while connected or never connected)."""
 
     @property
     def values(self) -> dict[str, Any]:
@@ -385,7 +385,7 @@ class FarmSimulator(SimulatorBase):
         Like the reference server, a command expecting a reply carries a random
         10-character ``return`` id and is sent every ``resend_interval`` to all
         devices until a reply arrives, at most ``time_out + 1`` times (a reply to
-        the last copy comes too late); then :class:`~iotws.errors.RequestTimeout`.
+        the last copy comes too late); then [`RequestTimeout`][iotws.RequestTimeout].
         Returns the reply's data. With ``snapshot_drops_sockets``, a device whose
         socket a snapshot deleted fails the command with ``RemoteError(500, ...)``.
         """

@@ -131,7 +131,7 @@ def farm_events() -> st.SearchStrategy[FarmEvent]:
 
 
 def event_frames() -> st.SearchStrategy[str]:
-    """Text frames carrying :func:`farm_events`.
+    """Text frames carrying [`farm_events`][iotws.farmws.testing.farm_events].
 
     Examples:
         >>> from hypothesis import find

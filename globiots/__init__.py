@@ -1,8 +1,8 @@
 """Typed sync and async clients for the Globiots Data Engine, and an iConnector simulator.
 
-Stream live values of iConnector devices (``/data-engine/realtime``) and set values
-(``/data-engine/set-data``) with :class:`Client` or :class:`AsyncClient`; test without
-hardware against :class:`GlobiotsSimulator`.
+Stream live values of iConnector devices (``/data-engine/realtime``) and set values (``/data-engine/set-data``) with
+[`Client`][iotws.globiots.Client] or [`AsyncClient`][iotws.globiots.AsyncClient]; test without hardware against
+[`GlobiotsSimulator`][iotws.globiots.GlobiotsSimulator].
 
 Examples:
     >>> from iotws.globiots import Client, DataType, GlobiotsSimulator, Point

@@ -55,7 +55,7 @@ __all__ = ["demo", "parse_point", "points_of", "register", "result_record", "val
 
 
 def parse_point(hostname: str, spec: str) -> Point:
-    """``ADDRESS:TYPE[:LENGTH]`` on ``hostname`` -> a :class:`Point` (``UsageError`` if bad).
+    """``ADDRESS:TYPE[:LENGTH]`` on ``hostname`` -> a [`Point`][iotws.globiots.Point] (``UsageError`` if bad).
 
     Examples:
         >>> parse_point("0.0.0.1", "2308:string:16")

@@ -3,14 +3,14 @@
 This module is the source of both clients: ``scripts/unasync.py`` writes
 ``client.py`` from it.
 
-A client takes the Data Engine's base URL (default :data:`~iotws.globiots.protocol.DEFAULT_BASE_URL`)
+A client takes the Data Engine's base URL (default [`DEFAULT_BASE_URL`][iotws.globiots.DEFAULT_BASE_URL])
 and talks to two endpoints, one connection each:
 
-* the realtime link (``<base>/realtime``, or ``<base>/mobile/realtime`` with ``mobile=True``)
-  is the client's own connection: :meth:`AsyncClient.subscribe` sends the request, every
-  push arrives as a :class:`~iotws.globiots.models.RealtimeUpdate` event, ``latest`` keeps the
-  newest value per point, and the request is re-sent after each reconnect;
-* the set-data link (``<base>/set-data``) is opened on the first :meth:`AsyncClient.set`
+* the realtime link (``<base>/realtime``, or ``<base>/mobile/realtime`` with ``mobile=True``) is the client's own
+  connection: [`AsyncClient.subscribe`][iotws.globiots.AsyncClient.subscribe] sends the request, every push arrives
+  as a [`RealtimeUpdate`][iotws.globiots.RealtimeUpdate] event, ``latest`` keeps the newest value per point, and the
+  request is re-sent after each reconnect;
+* the set-data link (``<base>/set-data``) is opened on the first [`AsyncClient.set`][iotws.globiots.AsyncClient.set]
   and reused; it shares every connect option.
 
 Examples:
@@ -78,7 +78,7 @@ class AsyncClient(AsyncClientBase[RealtimeCore, Event]):
 
     ``base_url`` is the Data Engine's base URL; ``mobile=True`` uses the mobile
     realtime endpoint; ``query`` adds query parameters to both endpoint URLs;
-    ``options`` are the connection options (:class:`~iotws.options.ConnectOptionsDict`:
+    ``options`` are the connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]:
     ``ca_file`` for the vendor's PEM certificate, ``connect_timeout``,
     ``request_timeout``, ``headers``, ``reconnect``...), shared by both links.
 
@@ -134,10 +134,10 @@ class AsyncClient(AsyncClientBase[RealtimeCore, Event]):
         """Subscribe to ``points`` (one or many hostnames); returns the first push.
 
         That push, and every later one, also arrives in ``events()`` as a
-        :class:`~iotws.globiots.models.RealtimeUpdate`. Calling it again adds points
+        [`RealtimeUpdate`][iotws.globiots.RealtimeUpdate]. Calling it again adds points
         to the subscription (``update_time``/``timezone`` of the last call win). The
         request is re-sent after every reconnect. While subscribed, a link that stays
-        silent for :meth:`~iotws.globiots.protocol.RealtimeCore.idle_timeout` seconds
+        silent for [`idle_timeout`][iotws.globiots.protocol.RealtimeCore.idle_timeout] seconds
         (3 times ``update_time``, at least 5 s) is dropped and reconnected.
 
         Arguments are checked before anything changes: anything but ``Point`` objects in
@@ -163,7 +163,7 @@ class AsyncClient(AsyncClientBase[RealtimeCore, Event]):
 
     @checked
     async def set(self, point: Point, value: Value, *, check: bool = True, timeout: float | None = None) -> SetResult:
-        """Set one value; returns its :class:`~iotws.globiots.models.SetResult`.
+        """Set one value; returns its [`SetResult`][iotws.globiots.SetResult].
 
         ``value`` is checked against the point's type before anything is sent
         (``CodecError``). A failed code raises the matching ``SetDataError`` unless
@@ -189,7 +189,7 @@ class AsyncClient(AsyncClientBase[RealtimeCore, Event]):
         check: bool = True,
         timeout: float | None = None,
     ) -> SetResponse:
-        """Set many values (any hostnames) in one request; returns the :class:`~iotws.globiots.models.SetResponse`.
+        """Set many values (any hostnames) in one request; returns the [`SetResponse`][iotws.globiots.SetResponse].
 
         With ``check`` the first failed address raises its ``SetDataError`` (the whole
         answer is on ``error.response``); ``check=False`` returns it for inspection.

@@ -4,12 +4,14 @@ Defaults: devices ``0.0.0.1`` and ``0.0.0.2`` at 20x time scale; clients on the
 simulator's base URL with a 5 s request timeout. Every switch of the simulator
 can also be flipped during the test, through the ``globiots_simulator`` fixture.
 
-Example::
+A test that uses them:
 
-    from iotws.globiots import DataType, Point
+```python
+from iotws.globiots import DataType, Point
 
-    def test_setpoint(globiots_client):
-        globiots_client.set(Point("0.0.0.1", "3000", DataType.FLOAT), 3.3)
+def test_setpoint(globiots_client):
+    globiots_client.set(Point("0.0.0.1", "3000", DataType.FLOAT), 3.3)
+```
 
 Examples:
     >>> with KIT.running_simulator({"hostnames": ["0.0.0.9"]}) as sim:
@@ -37,7 +39,8 @@ class GlobiotsFixtures(FixtureKit[GlobiotsSimulator, Client, AsyncClient]):
     async_client_class: type[AsyncClient] = AsyncClient
 
     def simulator(self, **options: Any) -> GlobiotsSimulator:
-        """A :class:`GlobiotsSimulator` built with ``options`` (20x time scale unless given)."""
+        """A [`GlobiotsSimulator`][iotws.globiots.GlobiotsSimulator] built with ``options`` (20x time scale unless
+        given)."""
         return GlobiotsSimulator(**{"time_scale": 20, **options})
 
     def client_arguments(
@@ -47,5 +50,5 @@ class GlobiotsFixtures(FixtureKit[GlobiotsSimulator, Client, AsyncClient]):
         return (simulator.base_url,), {"request_timeout": 5.0, **options}
 
 
-#: The kit the plugin uses.
 KIT: GlobiotsFixtures = GlobiotsFixtures()
+"""The kit the plugin uses."""

@@ -1,16 +1,16 @@
 """Typed models of every Globiots Data Engine message, with ``from_wire``/``to_wire``.
 
 Values travel as text on the wire; each model keeps that text and the typed value decoded
-through :mod:`iotws.codec`. Unknown fields are kept in ``extra`` and written back by
+through [`iotws.codec`][]. Unknown fields are kept in ``extra`` and written back by
 ``to_wire``; the server's quirks (``length`` as text, the ``UNCHNAGED`` spelling, hex response
 codes, placeholder values) are absorbed here.
 
-What the server sends (:class:`RealtimeUpdate`, :class:`PointValue`, :class:`SetResponse`...)
-are frozen ``msgspec.Struct`` classes; what a client builds (:class:`Point`,
-:class:`RealtimeRequest`, :class:`SetRequest`...) are frozen attrs classes, whose converters
-normalise addresses and types. Frames of the regular shape are decoded by msgspec straight
-into typed structs, others by the general decoder (``from_wire``), which keeps everything;
-see the typed wire decoding section at the end.
+What the server sends ([`RealtimeUpdate`][iotws.globiots.RealtimeUpdate], [`PointValue`][iotws.globiots.PointValue],
+[`SetResponse`][iotws.globiots.SetResponse]...) are frozen ``msgspec.Struct`` classes; what a client builds
+([`Point`][iotws.globiots.Point], [`RealtimeRequest`][iotws.globiots.RealtimeRequest],
+[`SetRequest`][iotws.globiots.SetRequest]...) are frozen attrs classes, whose converters normalise addresses and
+types. Frames of the regular shape are decoded by msgspec straight into typed structs, others by the general decoder
+(``from_wire``), which keeps everything; see the typed wire decoding section at the end.
 
 Examples:
     >>> from iotws.codec import DataType
@@ -220,7 +220,8 @@ class ChangeOfValue(enum.Enum):
     """How a value moved since the previous push (``changeOfValue``).
 
     The real server spells the unchanged case ``UNCHNAGED``; both spellings parse, unknown
-    words give :attr:`UNKNOWN`, and :meth:`to_wire` writes the server's spelling.
+    words give [`UNKNOWN`][iotws.globiots.ChangeOfValue.UNKNOWN], and
+    [`to_wire`][iotws.globiots.ChangeOfValue.to_wire] writes the server's spelling.
 
     Examples:
         >>> ChangeOfValue.from_wire("UNCHNAGED") is ChangeOfValue.from_wire("unchanged")
@@ -269,7 +270,7 @@ _CHANGES: Final[dict[str, ChangeOfValue]] = {
 
 
 class ResponseCode(enum.Enum):
-    """The 17 response codes ``00``-``10`` (two hex digits) and :attr:`UNKNOWN`.
+    """The 17 response codes ``00``-``10`` (two hex digits) and [`UNKNOWN`][iotws.globiots.ResponseCode.UNKNOWN].
 
     Codes compare case-insensitively as hex text (``0a`` is ``0A``), never as decimals.
     ``01`` means "device identify / serial number not found" (the two sources disagree).
@@ -302,7 +303,7 @@ class ResponseCode(enum.Enum):
 
     @classmethod
     def from_wire(cls, raw: object) -> ResponseCode:
-        """Parse a code (hex text, any case); anything else is :attr:`UNKNOWN`."""
+        """Parse a code (hex text, any case); anything else is [`UNKNOWN`][iotws.globiots.ResponseCode.UNKNOWN]."""
         if not isinstance(raw, str):
             return cls.UNKNOWN
         return _CODES.get(raw.strip().upper().zfill(2), cls.UNKNOWN)
@@ -480,7 +481,7 @@ def _write_tuple(writes: Iterable[PointWrite]) -> tuple[PointWrite, ...]:
 def lookup_key(hostname: str, address: str | int) -> tuple[str, str]:
     """The ``(hostname, ADDRESS)`` key of a point, for looking values up; ``UsageError`` if malformed.
 
-    ``address`` is hex text (any case) or an ``int``, as for :class:`Point`.
+    ``address`` is hex text (any case) or an ``int``, as for [`Point`][iotws.globiots.Point].
 
     Examples:
         >>> lookup_key("0.0.0.1", "201a"), lookup_key("0.0.0.1", 0x3000)
@@ -658,7 +659,7 @@ class PointValue(msgspec.Struct, frozen=True, gc=False):
 
     @property
     def key(self) -> tuple[str, str]:
-        """``(hostname, ADDRESS)``, matching :attr:`Point.key`."""
+        """``(hostname, ADDRESS)``, matching [`Point.key`][iotws.globiots.Point.key]."""
         return (self.hostname, self.address.upper())
 
     @property
@@ -846,7 +847,7 @@ class RealtimeUpdate(msgspec.Struct, frozen=True, gc=False):
 
 @attrs.frozen(slots=True)
 class PointWrite:
-    """One value to set: the point and the wire text (checked when made with :meth:`of`).
+    """One value to set: the point and the wire text (checked when made with [`of`][iotws.globiots.PointWrite.of]).
 
     Examples:
         >>> PointWrite.of(Point("0.0.0.0", "2010", DataType.FLOAT), 3.3).to_wire()
@@ -935,7 +936,8 @@ _RESULT_KEYS: Final = frozenset({"address", "value", "dataType", "length", "resp
 class SetResult(msgspec.Struct, frozen=True, gc=False):
     """The outcome of setting one address: the code, its meaning, the server's message.
 
-    ``raw_code`` keeps the code text as sent (``code`` is :attr:`ResponseCode.UNKNOWN` for
+    ``raw_code`` keeps the code text as sent (``code`` is
+    [`ResponseCode.UNKNOWN`][iotws.globiots.ResponseCode.UNKNOWN] for
     codes outside 00-10).
 
     Examples:
@@ -1010,7 +1012,7 @@ class SetResult(msgspec.Struct, frozen=True, gc=False):
 
 
 class SetResponse(msgspec.Struct, frozen=True, gc=False):
-    """The answer to a set-data request: one :class:`SetResult` per address.
+    """The answer to a set-data request: one [`SetResult`][iotws.globiots.SetResult] per address.
 
     Examples:
         >>> resp = SetResponse.from_wire({"sessionId": "", "services": {"serviceName": "set-data",
@@ -1044,7 +1046,7 @@ class SetResponse(msgspec.Struct, frozen=True, gc=False):
         return next((r for r in self.results if r.key == key), None)
 
     def raise_for_code(self) -> SetResponse:
-        """Raise the :class:`SetDataError` of the first failed address; else return ``self``."""
+        """Raise the [`SetDataError`][iotws.globiots.SetDataError] of the first failed address; else return ``self``."""
         for result in self.results:
             if not result.ok:
                 raise SetDataError.from_result(result, self)
@@ -1081,9 +1083,9 @@ class SetResponse(msgspec.Struct, frozen=True, gc=False):
 
 
 class SetDataError(RemoteError):
-    """A set-data address failed: ``code`` (a :class:`ResponseCode`), ``meaning``, ``message``.
+    """A set-data address failed: ``code`` (a [`ResponseCode`][iotws.globiots.ResponseCode]), ``meaning``, ``message``.
 
-    ``result`` is the failed :class:`SetResult`, ``response`` the whole answer (so every
+    ``result`` is the failed [`SetResult`][iotws.globiots.SetResult], ``response`` the whole answer (so every
     address can be inspected). Subclasses name the common failures.
 
     Examples:
@@ -1152,7 +1154,7 @@ _ERRORS: Final[dict[ResponseCode, type[SetDataError]]] = {
 # turned into the models without a dict in between. Any other frame (a key a model keeps
 # in ``extra``, a ``null`` where a value is optional, a value of another type, NaN...)
 # makes the typed decoder refuse it, or the conversion below give up, and the general
-# decoder (``from_wire`` over :func:`iotws.jsonwire.loads`) parses it, keeping all of it.
+# decoder (``from_wire`` over [`iotws.jsonwire.loads`][]) parses it, keeping all of it.
 # Both give equal models (tests/globiots/test_wire.py checks it). Like the general decoder,
 # the typed one ignores unknown keys of the ``objects`` entries (an object has nowhere to
 # keep them). The wire's names are the camelCase of the fields.
@@ -1225,7 +1227,8 @@ def _details(entry: _DetailedEntryWire) -> ReadDetails | None:
 def _typed_update(frame: str | bytes) -> RealtimeUpdate | None:
     """The push of a regular realtime frame (msgspec); ``None`` for any other frame.
 
-    ``None`` says nothing about the frame's validity: :meth:`RealtimeUpdate.from_wire` decides.
+    ``None`` says nothing about the frame's validity:
+    [`RealtimeUpdate.from_wire`][iotws.globiots.RealtimeUpdate.from_wire] decides.
     """
     try:
         try:

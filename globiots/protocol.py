@@ -1,10 +1,12 @@
 """The sans-I/O cores of the two Globiots endpoints and their commands.
 
-* :class:`RealtimeCore` (``/data-engine/realtime`` and ``/data-engine/mobile/realtime``): one
+* [`RealtimeCore`][iotws.globiots.protocol.RealtimeCore] (``/data-engine/realtime`` and
+  ``/data-engine/mobile/realtime``): one
   subscription request, replayed by ``on_connect()`` after every reconnect; each push becomes a
-  :class:`~iotws.globiots.models.RealtimeUpdate` event and refreshes :attr:`RealtimeCore.latest`.
-* :class:`SetDataCore` (``/data-engine/set-data``): one request, one answer, matched by the
-  points it names (see :class:`SetDataCore`).
+  [`RealtimeUpdate`][iotws.globiots.RealtimeUpdate] event and refreshes
+  [`RealtimeCore.latest`][iotws.globiots.protocol.RealtimeCore.latest].
+* [`SetDataCore`][iotws.globiots.protocol.SetDataCore] (``/data-engine/set-data``): one request, one answer, matched
+  by the points it names (see [`SetDataCore`][iotws.globiots.protocol.SetDataCore]).
 
 Neither core does I/O; the common drivers run them.
 
@@ -77,16 +79,17 @@ __all__ = [
     "writes_of",
 ]
 
-#: The public Data Engine; every client takes another base URL.
 DEFAULT_BASE_URL: Final = "wss://dataengine.globiots.com:443/data-engine"
-#: Endpoint paths relative to the base URL.
+"""The public Data Engine; every client takes another base URL."""
 REALTIME_PATH: Final = "/realtime"
+"""Endpoint paths relative to the base URL."""
 MOBILE_REALTIME_PATH: Final = "/mobile/realtime"
 SET_DATA_PATH: Final = "/set-data"
 
-#: Everything a Globiots client's ``events()`` yields: the pushes of its subscription
-#: and the shared link events (``match`` over it is checked for exhaustiveness).
 Event: TypeAlias = RealtimeUpdate | LinkEvent
+"""Everything a Globiots client's ``events()`` yields: the pushes of its subscription
+and the shared link events (``match`` over it is checked for exhaustiveness).
+"""
 
 _ENDPOINT_SUFFIXES = (MOBILE_REALTIME_PATH, REALTIME_PATH, SET_DATA_PATH)
 
@@ -149,13 +152,16 @@ def realtime_url(base_url: str, mobile: bool, query: Mapping[str, str] | None) -
     """
     return endpoint_url(base_url, MOBILE_REALTIME_PATH if mobile else REALTIME_PATH, query)
 
-#: A realtime link with a subscription counts as dead after this many push periods
-#: (``updateTime``) without a frame...
 IDLE_PERIODS: Final = 3
-#: ...but never sooner than this many seconds (see :meth:`RealtimeCore.idle_timeout`).
+"""A realtime link with a subscription counts as dead after this many push periods
+(``updateTime``) without a frame...
+"""
 IDLE_FLOOR: Final = 5.0
+"""...but never sooner than this many seconds (see
+[`RealtimeCore.idle_timeout`][iotws.globiots.protocol.RealtimeCore.idle_timeout])."""
 
-#: How many abandoned set-data requests :class:`SetDataCore` remembers to recognise late answers.
+#: How many abandoned set-data requests [`SetDataCore`][iotws.globiots.protocol.SetDataCore] remembers to recognise
+#: late answers.
 _ABANDONED_LIMIT: Final = 64
 
 R = TypeVar("R")
@@ -249,7 +255,7 @@ class SetDataCommand(Command[R]):
     """A request for the set-data endpoint; the clients send it on their set-data link.
 
     ``check`` (the default) makes a failed code raise the matching
-    :class:`~iotws.globiots.models.SetDataError`. Subclasses choose the result type.
+    [`SetDataError`][iotws.globiots.SetDataError]. Subclasses choose the result type.
 
     Examples:
         >>> issubclass(SetData, SetDataCommand) and issubclass(SetOne, SetDataCommand)
@@ -264,8 +270,8 @@ class SetDataCommand(Command[R]):
         self.request = request
         self.check = check
         self.timeout: float | None = check_timeout(timeout)
-        #: The ``(hostname, ADDRESS)`` points of the request: what identifies its answer.
         self.keys: frozenset[tuple[str, str]] = frozenset(write.point.key for write in request.writes)
+        """The ``(hostname, ADDRESS)`` points of the request: what identifies its answer."""
 
     def answers(self, response: SetResponse) -> bool:
         """Whether ``response`` names exactly the points of this request.
@@ -323,7 +329,7 @@ class SetData(SetDataCommand[SetResponse]):
     """Set one or many values; completes with the server's per-address answer.
 
     With ``check`` (the default) a failed code raises the matching
-    :class:`~iotws.globiots.models.SetDataError`; without it the answer is returned for inspection.
+    [`SetDataError`][iotws.globiots.SetDataError]; without it the answer is returned for inspection.
 
     Examples:
         >>> from iotws.codec import DataType
@@ -338,7 +344,7 @@ class SetData(SetDataCommand[SetResponse]):
 
 
 class SetOne(SetDataCommand[SetResult]):
-    """Set one value; completes with its :class:`~iotws.globiots.models.SetResult`.
+    """Set one value; completes with its [`SetResult`][iotws.globiots.SetResult].
 
     Examples:
         >>> from iotws.codec import DataType
@@ -366,10 +372,10 @@ class SetOne(SetDataCommand[SetResult]):
 class RealtimeCore(ProtocolCore):
     """The realtime endpoint: one subscription per connection, replayed on reconnect.
 
-    A second :class:`Subscribe` merges its points into the subscription and sends the merged
-    request on the open socket (the simulator replaces the subscription; what the real server
-    does with a second request is undocumented). A request that cannot be encoded leaves the
-    subscription as it was. ``latest`` holds the newest value per ``(hostname, ADDRESS)``.
+    A second [`Subscribe`][iotws.globiots.protocol.Subscribe] merges its points into the subscription and sends the
+    merged request on the open socket (the simulator replaces the subscription; what the real server does with a
+    second request is undocumented). A request that cannot be encoded leaves the subscription as it was. ``latest``
+    holds the newest value per ``(hostname, ADDRESS)``.
 
     Examples:
         >>> core = RealtimeCore()
@@ -393,7 +399,8 @@ class RealtimeCore(ProtocolCore):
         """Seconds without a frame after which the link counts as dead; ``None`` unsubscribed.
 
         The server pushes every ``updateTime`` seconds while a subscription exists, so
-        :data:`IDLE_PERIODS` missed pushes, but at least :data:`IDLE_FLOOR` seconds, mean the
+        [`IDLE_PERIODS`][iotws.globiots.protocol.IDLE_PERIODS] missed pushes, but at least
+        [`IDLE_FLOOR`][iotws.globiots.protocol.IDLE_FLOOR] seconds, mean the
         link is stale and the driver reconnects (re-sending the subscription).
 
         Examples:

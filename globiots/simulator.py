@@ -1,9 +1,10 @@
 """A faithful Globiots Data Engine on loopback, with iConnector devices behind it.
 
-Each :class:`Device` is a byte memory map (``0x0000``-``0x6FFF``) driven by
-:mod:`iotws.codec`: the read-only data areas hold values that move over time (see
-:data:`SIGNALS`), RAM ``0x3000``-``0x30FF`` and flash ``0x5000``-``0x50FF`` are writable.
-:class:`GlobiotsSimulator` serves ``/data-engine/realtime``, ``/data-engine/mobile/realtime``
+Each [`Device`][iotws.globiots.Device] is a byte memory map (``0x0000``-``0x6FFF``) driven by
+[`iotws.codec`][]: the read-only data areas hold values that move over time (see
+[`SIGNALS`][iotws.globiots.simulator.SIGNALS]), RAM ``0x3000``-``0x30FF`` and flash ``0x5000``-``0x50FF`` are writable.
+[`GlobiotsSimulator`][iotws.globiots.GlobiotsSimulator] serves ``/data-engine/realtime``,
+``/data-engine/mobile/realtime``
 and ``/data-engine/set-data``.
 
 Switches (settable at any time): ``time_scale`` (simulated seconds per real second: pushes
@@ -71,7 +72,6 @@ class Area:
         return self.start <= address and address + length <= self.end
 
 
-#: The iConnector memory map (byte addresses).
 AREAS: Final = (
     Area(0x0000, 0x2000, writable=False, readable=False, name="flash configuration"),
     Area(0x2000, 0x2300, writable=False, readable=True, name="Modbus data"),
@@ -80,6 +80,7 @@ AREAS: Final = (
     Area(0x5000, 0x5100, writable=True, readable=True, name="controller flash"),
     Area(0x6000, 0x7000, writable=False, readable=True, name="Modbus data (extended)"),
 )
+"""The iConnector memory map (byte addresses)."""
 MEMORY_SIZE: Final = 0x7000
 
 
@@ -109,7 +110,6 @@ def _sine(t: float, phase: int) -> float:
     return round(20.0 + 5.0 * math.sin(2 * math.pi * (t + 7 * phase) / 60.0), 2)
 
 
-#: The moving values every simulated device exposes.
 SIGNALS: Final = (
     Signal("sine", 0x2000, DataType.FLOAT, _sine),
     Signal("ramp", 0x2004, DataType.UINT16, lambda t, p: (int(t) + 100 * p) % 1000),
@@ -122,6 +122,7 @@ SIGNALS: Final = (
     Signal("temperature", 0x6000, DataType.INT16, lambda t, p: int(250 + 30 * math.sin(t / 20.0 + p))),
     Signal("flow", 0x6002, DataType.FLOAT, lambda t, p: round(abs(3.5 * math.sin(t / 15.0 + p)), 3)),
 )
+"""The moving values every simulated device exposes."""
 
 _MESSAGES: Final = {
     "00": "Sets value to the device is Successful.",
@@ -203,7 +204,7 @@ class GlobiotsSimulator(SimulatorBase):
     """The Data Engine: realtime pushes and set-data over iConnector memory maps.
 
     ``hostnames`` name the devices (default ``0.0.0.1`` and ``0.0.0.2``); ``base_url`` is what
-    clients take. See the module documentation for the switches.
+    clients take. Its switches are listed in [`iotws.globiots.simulator`][].
 
     Examples:
         >>> sim = GlobiotsSimulator(["0.0.0.254"], time_scale=10)

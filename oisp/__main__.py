@@ -5,7 +5,7 @@
   run the simulator (the real server's quirks on, unless switched off); the first stdout
   line is its URL, then a ready demo device id, account id and token, example commands and
   where the token keys are kept. The keys live in ``--key-dir`` (default
-  :data:`DEFAULT_KEY_DIR`, ``./.iotws-oisp-keys`` in the working directory, made on the
+  [`DEFAULT_KEY_DIR`][iotws.oisp.__main__.DEFAULT_KEY_DIR], ``./.iotws-oisp-keys`` in the working directory, made on the
   first run with a ``.gitignore``; ``--key-dir ""`` keeps them in memory only), so tokens
   stay valid when the simulator restarts, as with the real server's ``keys/public.pem``.
 * ``listen URL --device-id ID [--token T | --token-file PATH] [--grace S] [--dedup-window S]``:

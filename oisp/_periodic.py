@@ -1,7 +1,7 @@
 """The timer behind ``app_ping_interval``, once per flavour: an asyncio task or a thread.
 
-The clients' source (``async_client.py``) starts an :class:`AsyncPeriodic`; the
-generated sync client starts a :class:`Periodic` (``scripts/unasync.py`` drops the
+The clients' source (``async_client.py``) starts an ``AsyncPeriodic``; the
+generated sync client starts a ``Periodic`` (``scripts/unasync.py`` drops the
 ``Async`` prefix). Only the timer differs; what runs each period is the client's own
 method, written once.
 

@@ -4,14 +4,15 @@ This module is the source of both clients: ``scripts/unasync.py`` writes
 ``client.py`` from it.
 
 A client registers its device on every (re)connection, treats silence for ``grace``
-seconds as success (or a legacy 200), raises :class:`~iotws.oisp.models.InvalidTokenError`
+seconds as success (or a legacy 200), raises [`InvalidTokenError`][iotws.oisp.InvalidTokenError]
 (an ``AuthenticationError``) for a rejected token without retrying, and reconnects with
 jittered backoff (2.5 s doubling to 600 s) after a dropped link, registering again. A
 close with code 1000 (another connection registered the same device) stops the client
-for good with :class:`~iotws.oisp.models.SupersededError` unless
-``reconnect_on_superseded=True``. Actuations arrive as :class:`~iotws.oisp.models.Actuation`
-events (:meth:`AsyncClient.actuations`, :meth:`AsyncClient.on_actuation`, or ``events()``
-with every other :data:`~iotws.oisp.protocol.Event`).
+for good with [`SupersededError`][iotws.oisp.SupersededError] unless
+``reconnect_on_superseded=True``. Actuations arrive as [`Actuation`][iotws.oisp.Actuation]
+events ([`AsyncClient.actuations`][iotws.oisp.AsyncClient.actuations],
+[`AsyncClient.on_actuation`][iotws.oisp.AsyncClient.on_actuation], or ``events()``
+with every other [`Event`][iotws.oisp.Event]).
 
 Examples:
     >>> import asyncio
@@ -72,11 +73,11 @@ class AsyncClient(AsyncClientBase[OispCore, Event]):
     * ``reconnect_on_superseded``: the server closes a socket with code 1000 when another
       connection registers the same device; by default the client then stops for good
       (``Disconnected(will_reconnect=False)``, then ``Stopped`` with
-      :class:`~iotws.oisp.models.SupersededError`, and the stream ends). ``True`` reconnects
+      [`SupersededError`][iotws.oisp.SupersededError], and the stream ends). ``True`` reconnects
       as after any dropped link (two such clients take turns kicking each other out).
-    * ``options``: the connection options (:class:`~iotws.options.AsyncConnectOptionsDict`:
+    * ``options``: the connection options ([`AsyncConnectOptionsDict`][iotws.options.AsyncConnectOptionsDict]:
       ``headers``, ``request_timeout``, ``ca_file``...). OISP's defaults:
-      ``reconnect`` is :func:`~iotws.oisp.protocol.default_reconnect_policy` (2.5 s doubling
+      ``reconnect`` is [`default_reconnect_policy`][iotws.oisp.default_reconnect_policy] (2.5 s doubling
       to 600 s, jittered), ``subprotocols`` always include ``echo-protocol``.
 
     Examples:
@@ -114,8 +115,8 @@ class AsyncClient(AsyncClientBase[OispCore, Event]):
         apply_device_defaults(core, options)
         super().__init__(core, url, **options)
         install_log_redaction(package_logger(self.logger_name))
-        #: Seconds between application pings (``None``: off).
         self.app_ping_interval: float | None = interval
+        """Seconds between application pings (``None``: off)."""
         self._pinger: AsyncPeriodic | None = None
 
     def __repr__(self) -> str:
@@ -135,8 +136,8 @@ class AsyncClient(AsyncClientBase[OispCore, Event]):
     async def connect(self) -> Self:
         """Connect and register (after a refreshed token, one more attempt); returns the client.
 
-        Raises :class:`~iotws.oisp.models.InvalidTokenError` for a rejected token and
-        :class:`~iotws.oisp.models.WrongMessageFormat` for a token the server cannot use.
+        Raises [`InvalidTokenError`][iotws.oisp.InvalidTokenError] for a rejected token and
+        [`WrongMessageFormat`][iotws.oisp.WrongMessageFormat] for a token the server cannot use.
 
         Examples:
             >>> import asyncio
@@ -182,9 +183,9 @@ class AsyncClient(AsyncClientBase[OispCore, Event]):
 
     @checked
     async def ping(self, timeout: float | None = None) -> Pong:
-        """Send the application ping ``{"type":"ping"}``; returns the 202 :class:`~iotws.oisp.models.Pong`.
+        """Send the application ping ``{"type":"ping"}``; returns the 202 [`Pong`][iotws.oisp.Pong].
 
-        Raises :class:`~iotws.errors.RequestTimeout` when no PONG comes in ``timeout``
+        Raises [`RequestTimeout`][iotws.RequestTimeout] when no PONG comes in ``timeout``
         seconds (default: the client's ``request_timeout``).
 
         Examples:

@@ -9,11 +9,13 @@ the simulator issues, a 0.2 s registration grace and a 5 s request timeout.
 ``@pytest.mark.iotws_client(device_id="pump-7", account_id="farm")`` picks
 another device; ``token=`` passes a token of your own (an expired one, say).
 
-Example::
+A test that uses them:
 
-    def test_led_handler(oisp_simulator, oisp_client):
-        oisp_simulator.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
-        assert next(oisp_client.actuations(timeout=5)).param("LED") == "1"
+```python
+def test_led_handler(oisp_simulator, oisp_client):
+    oisp_simulator.actuate_sync("acc-1", "dev-1", "LED.v1.0", {"LED": "1"})
+    assert next(oisp_client.actuations(timeout=5)).param("LED") == "1"
+```
 
 Examples:
     >>> with KIT.running_simulator({}) as sim, KIT.client(sim, {"device_id": "pump-7"}) as dev:
@@ -36,8 +38,8 @@ from iotws.oisp.tokens import TokenKeys
 
 __all__ = ["KIT", "SIMULATOR_DEFAULTS", "OispFixtures", "token_keys"]
 
-#: Simulator switches the fixtures set unless a marker says otherwise (see the module doc).
 SIMULATOR_DEFAULTS: Mapping[str, Any] = MappingProxyType({"duplicates": False, "blind_window": 0.0})
+"""Simulator switches the fixtures set unless a marker says otherwise (see the module doc)."""
 
 
 @functools.cache
@@ -54,7 +56,8 @@ class OispFixtures(FixtureKit[OispSimulator, Client, AsyncClient]):
     async_client_class = AsyncClient
 
     def simulator(self, **options: Any) -> OispSimulator:
-        """An :class:`OispSimulator` built with ``options``: the session's keys, no duplicates, no blind window."""
+        """An [`OispSimulator`][iotws.oisp.OispSimulator] built with ``options``: the session's keys, no duplicates,
+        no blind window."""
         return OispSimulator(**{"keys": token_keys(), **SIMULATOR_DEFAULTS, **options})
 
     def client_arguments(
@@ -72,5 +75,5 @@ class OispFixtures(FixtureKit[OispSimulator, Client, AsyncClient]):
         return (simulator.url(), device_id, token), {"grace": 0.2, "request_timeout": 5.0, **options}
 
 
-#: The kit the plugin uses.
 KIT = OispFixtures()
+"""The kit the plugin uses."""

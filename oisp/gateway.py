@@ -1,6 +1,6 @@
 """Many OISP devices in one asyncio process: a gateway holding hundreds of device connections.
 
-Every device is an :class:`~iotws.oisp.async_client.AsyncClient` sharing one :class:`aiohttp.ClientSession`;
+Every device is an [`AsyncClient`][iotws.oisp.AsyncClient] sharing one ``aiohttp.ClientSession``;
 their events flow into ONE bounded queue (no per-device queue or task), tagged with the
 device id, so the memory cost per connection stays small (row 13 of ``nox -s bench``).
 
@@ -46,7 +46,7 @@ log: logging.Logger = package_logger("iotws.oisp")
 
 @attrs.frozen(slots=True)
 class DeviceEvent:
-    """An event of one gateway device: ``device_id`` and the :data:`~iotws.oisp.protocol.Event`.
+    """An event of one gateway device: ``device_id`` and the [`Event`][iotws.oisp.Event].
 
     Examples:
         >>> from iotws.events import Connected
@@ -62,8 +62,8 @@ class _Sink:
     """Stands in for a device's event queue: forwards into the gateway's shared queue.
 
     While the device is being added its events are held back: they reach the gateway
-    only if the device joins (:meth:`release`); a device that fails to join leaves no
-    event behind (:meth:`mute`). A device the gateway removes or closes is muted first,
+    only if the device joins (``release``); a device that fails to join leaves no
+    event behind (``mute``). A device the gateway removes or closes is muted first,
     so its closing events do not flood the stream.
     """
 
@@ -103,19 +103,20 @@ class Gateway:
     """Run many OISP devices from async code with a bounded memory cost per connection.
 
     * ``url``: the server; ``options`` apply to every device
-      (:class:`~iotws.oisp.protocol.DeviceOptionsDict`: ``grace``, ``reconnect``,
-      ``request_timeout``... as for :class:`~iotws.oisp.async_client.AsyncClient`).
+      ([`DeviceOptionsDict`][iotws.oisp.DeviceOptionsDict]: ``grace``, ``reconnect``,
+      ``request_timeout``... as for [`AsyncClient`][iotws.oisp.AsyncClient]).
     * ``session``: an aiohttp session to use (default: one is made and closed by the gateway).
     * ``queue_size``: events kept for a slow consumer (then the oldest are dropped and counted
-      in :attr:`dropped_events`).
-    * ``connect_concurrency``: how many devices :meth:`add_many` registers at a time.
+      in [`dropped_events`][iotws.oisp.Gateway.dropped_events]).
+    * ``connect_concurrency``: how many devices [`add_many`][iotws.oisp.Gateway.add_many] registers at a time.
 
-    Device events are read through the gateway (:meth:`events`, :meth:`actuations`,
-    :meth:`on_actuation`), not through each device's own ``events()``. Only devices the
-    gateway holds appear there: a device that fails to join leaves no event behind (its
-    error is what :meth:`add` raises or :meth:`add_many` returns), and a device removed
-    or closed by the gateway goes quietly. A device that stops on its own (e.g.
-    superseded by another connection) ends with ``DeviceEvent(id, Stopped(...))``.
+    Device events are read through the gateway ([`events`][iotws.oisp.Gateway.events],
+    [`actuations`][iotws.oisp.Gateway.actuations], [`on_actuation`][iotws.oisp.Gateway.on_actuation]), not through
+    each device's own ``events()``. Only devices the gateway holds appear there: a device that fails to join leaves
+    no event behind (its error is what [`add`][iotws.oisp.Gateway.add] raises or
+    [`add_many`][iotws.oisp.Gateway.add_many] returns), and a device removed or closed by the gateway goes quietly.
+    A device that stops on its own (e.g. superseded by another connection) ends with ``DeviceEvent(id,
+    Stopped(...))``.
 
     Examples:
         >>> gw = Gateway("ws://127.0.0.1:9/", grace=0.5, request_timeout=5.0)
@@ -136,16 +137,16 @@ class Gateway:
             if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
                 raise UsageError(f"{name} must be an int > 0, not {count!r}")
         AsyncClient(url, "any-device", "any-token", **options)  # a bad URL or option fails now, not at the first add()
-        #: The server's URL.
         self.url: str = url
-        #: The options every device gets (those given to :meth:`add` win).
+        """The server's URL."""
         self.options: DeviceOptionsDict = options
-        #: How many devices :meth:`add_many` registers at a time.
+        """The options every device gets (those given to [`add`][iotws.oisp.Gateway.add] win)."""
         self.connect_concurrency: int = connect_concurrency
-        #: Events kept for a slow consumer.
+        """How many devices [`add_many`][iotws.oisp.Gateway.add_many] registers at a time."""
         self.queue_size: int = queue_size
-        #: Events dropped because the shared queue was full.
+        """Events kept for a slow consumer."""
         self.dropped_events: int = 0
+        """Events dropped because the shared queue was full."""
         self._session = session
         self._own_session = session is None
         self._devices: dict[str, AsyncClient] = {}
@@ -222,7 +223,7 @@ class Gateway:
     async def add(self, device_id: str, token: str, **options: Unpack[DeviceOptionsDict]) -> AsyncClient:
         """Connect and register one device; returns its client. Raises like ``AsyncClient.connect()``.
 
-        ``options`` (:class:`~iotws.oisp.protocol.DeviceOptionsDict`) replace the
+        ``options`` ([`DeviceOptionsDict`][iotws.oisp.DeviceOptionsDict]) replace the
         gateway's own for this device. Read its events through the gateway.
 
         Examples:
@@ -331,7 +332,8 @@ class Gateway:
         self._callbacks.append(callback)
 
     def events(self, timeout: float | None = None) -> AsyncIterator[DeviceEvent]:
-        """Yield every device's events as :class:`DeviceEvent`; ends after ``timeout`` s of silence or on close.
+        """Yield every device's events as [`DeviceEvent`][iotws.oisp.DeviceEvent]; ends after ``timeout`` s of
+        silence or on close.
 
         ``timeout=0`` takes only the events already waiting.
 
@@ -366,7 +368,7 @@ class Gateway:
             yield item
 
     def actuations(self, timeout: float | None = None) -> AsyncIterator[Actuation]:
-        """Yield every device's actuations (other events are skipped); ends like :meth:`events`.
+        """Yield every device's actuations (other events are skipped); ends like [`events`][iotws.oisp.Gateway.events].
 
         ``act.device_id`` says which device it is for.
 

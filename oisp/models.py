@@ -1,8 +1,9 @@
 """Typed models of every OISP WebSocket message, and the OISP errors.
 
-Server messages are ``{"code": int, "content": ...}``: 1024 carries an :class:`Actuation`,
-202 a :class:`Pong`, 200 a legacy :class:`Registered`, 401/500 a :class:`ServerError`; any
-other code becomes :class:`UnknownMessage`. Ids are optional strings and unknown keys are
+Server messages are ``{"code": int, "content": ...}``: 1024 carries an [`Actuation`][iotws.oisp.Actuation],
+202 a [`Pong`][iotws.oisp.Pong], 200 a legacy [`Registered`][iotws.oisp.Registered], 401/500 a
+[`ServerError`][iotws.oisp.ServerError]; any
+other code becomes [`UnknownMessage`][iotws.oisp.UnknownMessage]. Ids are optional strings and unknown keys are
 kept in ``extra`` so that nothing the platform forwards is lost.
 
 An actuation is never dropped for an odd shape: a field the typed model cannot hold
@@ -64,8 +65,8 @@ CODE_UNAUTHORIZED = 401
 CODE_INTERNAL = 500
 CODE_ACTUATION = 1024
 
-#: The application-level ping frame (answered with ``{"code":202,"content":"PONG"}``).
 PING = '{"type":"ping"}'
+"""The application-level ping frame (answered with ``{"code":202,"content":"PONG"}``)."""
 
 JsonScalar = str | int | float | bool | None
 
@@ -92,8 +93,8 @@ class _Absent:
         return "ABSENT"
 
 
-#: In a model's ``raw``: the wire body did not have this key (``to_wire()`` leaves it out).
 ABSENT: Any = _Absent()
+"""In a model's ``raw``: the wire body did not have this key (``to_wire()`` leaves it out)."""
 
 
 def _json_type(value: Any) -> str:
@@ -185,8 +186,8 @@ class InternalServerError(OispServerError):
     """
 
 
-#: What a close with code 1000 from the OISP server means.
 SUPERSEDED = "superseded by another connection for this device"
+"""What a close with code 1000 from the OISP server means."""
 
 
 class SupersededError(ConnectionClosed):
@@ -263,10 +264,10 @@ class Param(msgspec.Struct, frozen=True, gc=False):
     name: str
     value: JsonScalar
     extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
-    #: Wire values the typed fields hold converted (or ``ABSENT``), by wire key.
     raw: Mapping[str, Any] = msgspec.field(default_factory=dict)
-    #: What was odd about this param on the wire (empty for a regular one).
+    """Wire values the typed fields hold converted (or ``ABSENT``), by wire key."""
     problems: tuple[str, ...] = ()
+    """What was odd about this param on the wire (empty for a regular one)."""
 
     def __repr__(self) -> str:
         return f"Param(name={self.name!r}, value={self.value!r})"
@@ -373,10 +374,10 @@ class ActuationContent(msgspec.Struct, frozen=True, gc=False):
     params: tuple[Param, ...] = ()
     transport: str | None = None
     extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
-    #: Wire values the typed fields hold converted (or ``ABSENT``), by wire key.
     raw: Mapping[str, Any] = msgspec.field(default_factory=dict)
-    #: What was odd on the wire, here and in the params (empty for a regular content).
+    """Wire values the typed fields hold converted (or ``ABSENT``), by wire key."""
     problems: tuple[str, ...] = ()
+    """What was odd on the wire, here and in the params (empty for a regular content)."""
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _CONTENT_REPR)
@@ -426,7 +427,7 @@ class Actuation(msgspec.Struct, frozen=True, gc=False):
     """A command pushed by the platform (code 1024): the event a device waits for.
 
     Nothing is dropped: a body with odd fields arrives with them typed loosely and listed
-    in :attr:`problems` (a warning is logged), and ``to_wire()`` gives the body back.
+    in [`problems`][iotws.oisp.Actuation.problems] (a warning is logged), and ``to_wire()`` gives the body back.
 
     Examples:
         >>> act = Actuation.from_wire({"type": "command", "transport": "ws", "content": {
@@ -445,10 +446,10 @@ class Actuation(msgspec.Struct, frozen=True, gc=False):
     transport: str | None
     content: ActuationContent
     extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
-    #: Wire values the typed fields hold converted (or ``ABSENT``), by wire key.
     raw: Mapping[str, Any] = msgspec.field(default_factory=dict)
-    #: Everything odd on the wire, at every level (empty for a regular actuation).
+    """Wire values the typed fields hold converted (or ``ABSENT``), by wire key."""
     problems: tuple[str, ...] = ()
+    """Everything odd on the wire, at every level (empty for a regular actuation)."""
 
     def __repr__(self) -> str:
         return (f"Actuation(type={self.type!r}, transport={self.transport!r}, content={self.content!r}, "
@@ -528,7 +529,7 @@ class Actuation(msgspec.Struct, frozen=True, gc=False):
     def params_dict(self) -> dict[str, JsonScalar]:
         """The parameters as ``{name: value}`` (the last one wins on repeated names).
 
-        A param without a name shows under ``""``; see :attr:`problems`.
+        A param without a name shows under ``""``; see [`problems`][iotws.oisp.Actuation.problems].
         """
         return {p.name: p.value for p in self.content.params}
 
@@ -610,7 +611,7 @@ ServerMessage = Actuation | Pong | Registered | ServerError | UnknownMessage
 
 
 def parse_server_message(frame: str | bytes) -> ServerMessage:
-    """Parse one server frame; raise :class:`~iotws.errors.ProtocolError` if it is malformed.
+    """Parse one server frame; raise [`ProtocolError`][iotws.ProtocolError] if it is malformed.
 
     A frame of the regular shape is decoded by msgspec straight into its model; any other
     (an unknown code, a numeric id, extra keys, ``NaN``...) by the general decoder, which
@@ -717,7 +718,7 @@ _decode_message: Final = typed_decoder(
 
 
 def _make_actuation(message: _ActuationMessage) -> Actuation:
-    """The :class:`Actuation` of a typed 1024 message (absent ids are ``None``)."""
+    """The [`Actuation`][iotws.oisp.Actuation] of a typed 1024 message (absent ids are ``None``)."""
     wire = message.content
     content = wire.content
     if content is UNSET:

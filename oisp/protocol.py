@@ -2,7 +2,8 @@
 
 On every (re)connection the core sends the registration exactly once. The server says
 nothing on success, so the handshake completes when the grace period
-(:meth:`OispCore.handshake_wait`) runs out in silence (:meth:`OispCore.handshake_timed_out`),
+([`OispCore.handshake_wait`][iotws.oisp.OispCore.handshake_wait]) runs out in silence
+([`OispCore.handshake_timed_out`][iotws.oisp.OispCore.handshake_timed_out]),
 or at once on a legacy server's 200. A 401 or 500 during the grace period fails the connect.
 
 Examples:
@@ -68,22 +69,23 @@ __all__ = [
     "redact_tokens",
 ]
 
-#: The subprotocol the server insists on (an upgrade without it is refused with 403).
 SUBPROTOCOL: Final = "echo-protocol"
+"""The subprotocol the server insists on (an upgrade without it is refused with 403)."""
 
-#: Default grace period: registration counts as accepted after this much silence.
 DEFAULT_GRACE: Final = 1.5
+"""Default grace period: registration counts as accepted after this much silence."""
 
-#: Most actuation fingerprints remembered for duplicate suppression.
 DEDUP_MEMORY: Final = 1024
+"""Most actuation fingerprints remembered for duplicate suppression."""
 
-#: ``token_refresh(device_id) -> new token | None``: a device's one chance to replace a rejected token.
 TokenRefresh: TypeAlias = Callable[[str], str | None]
+"""``token_refresh(device_id) -> new token | None``: a device's one chance to replace a rejected token."""
 
-#: Everything an OISP client's ``events()`` yields: the server's messages that are not
-#: replies (actuations above all) and the shared link events (``match`` over it is
-#: checked for exhaustiveness).
 Event: TypeAlias = Actuation | Pong | Registered | ServerError | UnknownMessage | LinkEvent
+"""Everything an OISP client's ``events()`` yields: the server's messages that are not
+replies (actuations above all) and the shared link events (``match`` over it is
+checked for exhaustiveness).
+"""
 
 
 def default_reconnect_policy() -> ReconnectPolicy:
@@ -104,9 +106,9 @@ def default_reconnect_policy() -> ReconnectPolicy:
 class DeviceOptionsDict(ConnectOptionsDict, total=False):
     """The options of one OISP device: the connection options and the device's own keywords.
 
-    What :class:`~iotws.oisp.gateway.Gateway` passes to each of its devices (its
-    constructor and :meth:`~iotws.oisp.gateway.Gateway.add` take them as keyword
-    arguments): every :class:`~iotws.options.ConnectOptionsDict` option, and
+    What [`Gateway`][iotws.oisp.Gateway] passes to each of its devices (its
+    constructor and [`add`][iotws.oisp.Gateway.add] take them as keyword
+    arguments): every [`ConnectOptionsDict`][iotws.options.ConnectOptionsDict] option, and
 
     * ``grace`` (default 1.5 s): silence after the registration that means success;
     * ``token_refresh`` (default ``None``): ``token_refresh(device_id) -> str | None``;
@@ -142,8 +144,8 @@ def apply_device_defaults(core: OispCore, options: ConnectOptionsDict) -> None:
       upgrade without it with 403); other subprotocols given are kept before it.
     * ``connect_timeout``: ``grace + 10`` s, at least 10 s; one given must be longer than
       the grace period (``UsageError`` otherwise).
-    * ``reconnect``: :func:`default_reconnect_policy` unless given (``None`` = never);
-      the policy's ``retry_on`` also asks :meth:`OispCore.should_retry` (a rejected token
+    * ``reconnect``: [`default_reconnect_policy`][iotws.oisp.default_reconnect_policy] unless given (``None`` = never);
+      the policy's ``retry_on`` also asks [`OispCore.should_retry`][iotws.oisp.OispCore.should_retry] (a rejected token
       or a "superseded" close is not retried).
 
     Values of the wrong type are left as they are, for the client's option checks to refuse.
@@ -226,7 +228,7 @@ class TokenRedactingFilter(logging.Filter):
 
 
 def install_log_redaction(logger: logging.Logger) -> None:
-    """Attach one :class:`TokenRedactingFilter` to ``logger`` (idempotent).
+    """Attach one [`TokenRedactingFilter`][iotws.oisp.protocol.TokenRedactingFilter] to ``logger`` (idempotent).
 
     Examples:
         >>> logger = logging.getLogger("iotws.oisp.example")
@@ -268,8 +270,8 @@ class OispCore(ProtocolCore):
     * ``clock``: the time source for the dedup window (injected; default ``time.monotonic``).
     * ``reconnect_on_superseded``: a close with code 1000 from the server means another
       connection registered this device (or this one registered twice); by default the
-      client then stops for good with :class:`~iotws.oisp.models.SupersededError`
-      (:meth:`close_error`); ``True`` leaves it to the reconnect policy.
+      client then stops for good with [`SupersededError`][iotws.oisp.SupersededError]
+      ([`close_error`][iotws.oisp.OispCore.close_error]); ``True`` leaves it to the reconnect policy.
 
     Examples:
         >>> core = OispCore("d", "t", dedup_window=5.0, clock=lambda: 0.0)
@@ -307,12 +309,12 @@ class OispCore(ProtocolCore):
         self.grace = grace
         self.clock = clock
         self.reconnect_on_superseded = reconnect_on_superseded
-        #: Whether the current connection's registration is accepted.
         self.registered: bool = False
-        #: Whether the server confirmed with a legacy 200 (else: silence).
+        """Whether the current connection's registration is accepted."""
         self.confirmed: bool = False
-        #: How many duplicate actuations were dropped.
+        """Whether the server confirmed with a legacy 200 (else: silence)."""
         self.duplicates_suppressed: int = 0
+        """How many duplicate actuations were dropped."""
         self._registration_sent = False
         self._legacy_500 = False
         self._rejection: Exception | None = None

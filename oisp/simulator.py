@@ -2,7 +2,7 @@
 
 * Any path; ``echo-protocol`` is mandatory (403 without it); a plain GET gets 404.
 * Registration ``{"type":"device",...}``: the token is verified as an RS256 JWT against the
-  simulator's key pair (:attr:`OispSimulator.keys`; made on first use, or kept in ``key_dir``
+  simulator's key pair ([`OispSimulator.keys`][iotws.oisp.OispSimulator.keys]; made on first use, or kept in ``key_dir``
   across processes as the real server keeps ``keys/public.pem``; it needs the ``simulators``
   extra, ``pip install 'iotws[simulators]'``): signature, ``exp``, ``nbf``, ``sub`` equal
   to the device id; the account is ``accounts[0].id``. Success is silence (``legacy_200``: a
@@ -20,9 +20,9 @@
   ``keep_open_for_other_device=True`` (registering a second, different device on a socket
   keeps it open and binds it to both; only the first binding is cleaned up on close).
 * ``platform_side=False`` turns the simulator-only control path off, as on a real server.
-* :meth:`OispSimulator.actuate` pushes a command to a device (dropped when it has no
-  socket); :meth:`OispSimulator.issue_token` issues device tokens. Other processes push
-  through the control path :data:`CONTROL_PATH` (see ``iotws oisp actuate``).
+* [`OispSimulator.actuate`][iotws.oisp.OispSimulator.actuate] pushes a command to a device (dropped when it has no
+  socket); [`OispSimulator.issue_token`][iotws.oisp.OispSimulator.issue_token] issues device tokens. Other processes
+  push through the control path [`CONTROL_PATH`][iotws.oisp.simulator.CONTROL_PATH] (see ``iotws oisp actuate``).
 
 Examples:
     >>> with OispSimulator().run() as sim:
@@ -51,17 +51,19 @@ from iotws.simulator import SimConnection, SimulatorBase
 
 __all__ = ["BLIND_WINDOW", "CONTROL_PATH", "CONTROL_SUBPROTOCOL", "OispSimulator"]
 
-#: Subprotocol of the platform side (offered alone, so a real OISP server refuses it with 403).
 CONTROL_SUBPROTOCOL = "iotws-oisp-platform"
+"""Subprotocol of the platform side (offered alone, so a real OISP server refuses it with 403)."""
 
-#: The real server's blind window: it subscribes to Redis about 3 s after the first registration.
 BLIND_WINDOW = 3.0
+"""The real server's blind window: it subscribes to Redis about 3 s after the first registration."""
 
-#: Path of the simulator's platform side: a WebSocket (subprotocol :data:`CONTROL_SUBPROTOCOL`) that accepts
-#: ``{"type":"actuation","accountId":...,"deviceId":...,"body":{...}}`` and answers
-#: ``{"code":200,"content":{"delivered":N}}``, and ``{"type":"stats"}`` (answered with
-#: registrations, rejections, bound devices, open connections). Not part of the real server.
 CONTROL_PATH = "/_simulator/platform"
+"""Path of the simulator's platform side: a WebSocket (subprotocol
+[`CONTROL_SUBPROTOCOL`][iotws.oisp.simulator.CONTROL_SUBPROTOCOL]) that accepts
+``{"type":"actuation","accountId":...,"deviceId":...,"body":{...}}`` and answers
+``{"code":200,"content":{"delivered":N}}``, and ``{"type":"stats"}`` (answered with
+registrations, rejections, bound devices, open connections). Not part of the real server.
+"""
 
 INVALID_TOKEN = "Invalid device token for device"
 WRONG_FORMAT = "Wrong message format"
@@ -95,11 +97,11 @@ class OispSimulator(SimulatorBase):
     second device. Tests that need one copy per actuation at once pass
     ``duplicates=False, blind_window=0`` (as the pytest fixtures do).
 
-    Token keys: ``keys`` (a :class:`~iotws.oisp.tokens.TokenKeys`), else the pair kept in
-    ``key_dir`` (made there on first use; see :meth:`TokenKeys.load`), else a fresh pair made
+    Token keys: ``keys`` (a [`TokenKeys`][iotws.oisp.TokenKeys]), else the pair kept in
+    ``key_dir`` (made there on first use; see [`TokenKeys.load`][iotws.oisp.TokenKeys.load]), else a fresh pair made
     on first use. One simulator object keeps its keys across ``stop()``/``start()``;
     ``key_dir`` keeps them across processes, so tokens issued before a restart stay valid.
-    Without PyJWT and cryptography, ``start()`` raises :class:`~iotws.errors.UsageError`
+    Without PyJWT and cryptography, ``start()`` raises [`UsageError`][iotws.UsageError]
     naming ``pip install 'iotws[simulators]'``.
 
     Examples:
@@ -136,24 +138,25 @@ class OispSimulator(SimulatorBase):
         install_log_redaction(self.log)
         self._keys = keys
         self._keys_lock = threading.Lock()  # issue_token() may run in another thread than start()
-        #: Where the token keys are kept across restarts (``None``: in memory only).
         self.key_dir = key_dir
+        """Where the token keys are kept across restarts (``None``: in memory only)."""
         self.legacy_200 = legacy_200
         self.duplicates = duplicates
         self.blind_window = blind_window
         self.close_on_reregister = close_on_reregister
         self.kick_previous = kick_previous
         self.keep_open_for_other_device = keep_open_for_other_device
-        #: Serve :data:`CONTROL_PATH` (``False``: like the real server, that path is a device path).
         self.platform_side = platform_side
-        #: ``"account/device"`` -> the socket that receives that device's actuations.
+        """Serve [`CONTROL_PATH`][iotws.oisp.simulator.CONTROL_PATH] (``False``: like the real server, that path is
+        a device path)."""
         self.bindings: dict[str, SimConnection] = {}
-        #: Registrations accepted since the server (re)started, per device id.
+        """``"account/device"`` -> the socket that receives that device's actuations."""
         self.registrations: Counter[str] = Counter()
-        #: Registrations rejected (bad token or format) since the server (re)started.
+        """Registrations accepted since the server (re)started, per device id."""
         self.rejections: int = 0
-        #: Pings answered.
+        """Registrations rejected (bad token or format) since the server (re)started."""
         self.pings: int = 0
+        """Pings answered."""
         self._first_registration: float | None = None
 
     def url(self, path: str | None = None) -> str:
@@ -176,7 +179,7 @@ class OispSimulator(SimulatorBase):
     def issue_token(self, device_id: str, account_id: str, ttl: float = 10 * 365 * 86400, **kwargs: Any) -> str:
         """Issue a device token as the platform does at activation (RS256, ``exp`` in ms).
 
-        ``kwargs`` go to :meth:`iotws.oisp.tokens.TokenKeys.issue` (``now``, ``not_before``,
+        ``kwargs`` go to [`iotws.oisp.tokens.TokenKeys.issue`][iotws.oisp.TokenKeys.issue] (``now``, ``not_before``,
         ``exp_in_ms``). A negative ``ttl`` gives an expired token.
         """
         return self.keys.issue(device_id, account_id, ttl, **kwargs)
@@ -195,7 +198,7 @@ class OispSimulator(SimulatorBase):
     ) -> int:
         """Push a command to ``device_id`` of ``account_id``; returns how many frames went out.
 
-        ``params`` may be a mapping ``{name: value}`` or a list of pairs / :class:`Param`.
+        ``params`` may be a mapping ``{name: value}`` or a list of pairs / [`Param`][iotws.oisp.Param].
         Extra keyword arguments become extra keys of the inner content.
         """
         content: dict[str, Any] = {
@@ -212,7 +215,7 @@ class OispSimulator(SimulatorBase):
 
     def actuate_sync(self, account_id: str, device_id: str, command: str = "LED.v1.0", params: ParamsLike = None,
                      **kwargs: Any) -> int:
-        """:meth:`actuate` from another thread while the simulator runs with ``run()``."""
+        """[`actuate`][iotws.oisp.OispSimulator.actuate] from another thread while the simulator runs with ``run()``."""
         return self.call(self.actuate(account_id, device_id, command, params, **kwargs))
 
     async def publish(self, account_id: str, device_id: str, body: Any) -> int:

@@ -3,10 +3,10 @@
 Clients never look inside a token; only the simulator (and tests, demos) use this module.
 Signing and verifying is done by PyJWT with ``cryptography`` (the ``simulators`` extra:
 ``pip install 'iotws[simulators]'``), imported when first needed; without them every
-key operation raises :class:`~iotws.errors.UsageError` saying so. Importing this module
+key operation raises [`UsageError`][iotws.UsageError] saying so. Importing this module
 needs neither.
 
-A key pair can be kept in a directory (:meth:`TokenKeys.load`), as the real server keeps
+A key pair can be kept in a directory ([`TokenKeys.load`][iotws.oisp.TokenKeys.load]), as the real server keeps
 ``keys/public.pem``: tokens issued before a restart stay valid after it.
 
 Examples:
@@ -33,10 +33,11 @@ if TYPE_CHECKING:  # optional dependencies, imported when first used
 
 __all__ = ["ACCEPTED_ALGORITHMS", "InvalidToken", "TokenKeys", "have_pyjwt", "require_pyjwt"]
 
-#: Algorithms the platform's verifier accepts (``none`` and HMAC are refused).
 ACCEPTED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+"""Algorithms the platform's verifier accepts (``none`` and HMAC are refused)."""
 
-#: File names in a key directory (:meth:`TokenKeys.load`), as the real server names its public key.
+#: File names in a key directory ([`TokenKeys.load`][iotws.oisp.TokenKeys.load]), as the real server names its
+#: public key.
 PRIVATE_PEM, PUBLIC_PEM = "private.pem", "public.pem"
 
 class InvalidToken(Exception):
@@ -63,7 +64,7 @@ def have_pyjwt() -> bool:
 
 
 def require_pyjwt(what: str) -> None:
-    """Raise :class:`~iotws.errors.UsageError` naming the ``simulators`` extra if PyJWT or cryptography is missing.
+    """Raise [`UsageError`][iotws.UsageError] naming the ``simulators`` extra if PyJWT or cryptography is missing.
 
     Examples:
         >>> require_pyjwt("device tokens")
@@ -79,7 +80,8 @@ class TokenKeys:
     """An RSA key pair that issues and verifies OISP device tokens (JWT, RS256).
 
     ``TokenKeys(n, e, d)`` builds the pair from its numbers (``d=None``: a public key that
-    only verifies); :meth:`generate` makes a fresh pair and :meth:`load` keeps one in a
+    only verifies); [`generate`][iotws.oisp.TokenKeys.generate] makes a fresh pair and
+    [`load`][iotws.oisp.TokenKeys.load] keeps one in a
     directory across restarts.
 
     ``issue`` writes the platform's claims: ``jti``, ``iss``, ``sub`` (the device id),
@@ -186,7 +188,7 @@ class TokenKeys:
         ``private.pem`` (mode 0600) holds the pair and ``public.pem`` the public key; a
         directory with only ``public.pem`` gives a key that verifies but cannot issue,
         like the real server's ``keys/public.pem``. With ``create=False`` a directory
-        without keys is a :class:`~iotws.errors.UsageError`.
+        without keys is a [`UsageError`][iotws.UsageError].
 
         Examples:
             >>> import tempfile
@@ -248,7 +250,7 @@ class TokenKeys:
         return self._public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
     def private_pem(self) -> bytes:
-        """The private key as unencrypted PKCS#8 PEM (:class:`UsageError` for a public key alone).
+        """The private key as unencrypted PKCS#8 PEM ([`UsageError`][iotws.UsageError] for a public key alone).
 
         Examples:
             >>> TokenKeys.generate().private_pem().startswith(b"-----BEGIN PRIVATE KEY-----")

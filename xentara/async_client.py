@@ -3,9 +3,9 @@
 This module is the source of both clients: ``scripts/unasync.py`` writes
 ``client.py`` from it.
 
-Element arguments take a UUID, an :class:`~iotws.xentara.models.Element`, a
-:class:`~iotws.xentara.models.BrowseEntry`, or a primary key such as
-``"Group 1.Data Point 1"`` (:data:`~iotws.xentara.models.ElementArg`): a key is
+Element arguments take a UUID, an [`Element`][iotws.xentara.Element], a
+[`BrowseEntry`][iotws.xentara.BrowseEntry], or a primary key such as
+``"Group 1.Data Point 1"`` ([`ElementArg`][iotws.xentara.ElementArg]): a key is
 looked up first, several keys in one message. Every argument is checked before
 anything is sent, and before any key is looked up. Calls made concurrently (from
 several tasks) are pipelined: each goes out at once and replies are matched by
@@ -90,11 +90,12 @@ class _AsyncUnsubscriber(Protocol):
 
 
 class AsyncSubscription:
-    """A live subscription: its id, what it covers, and :meth:`unsubscribe`.
+    """A live subscription: its id, what it covers, and [`unsubscribe`][iotws.xentara.AsyncSubscription.unsubscribe].
 
-    :meth:`AsyncClient.subscribe` and :meth:`AsyncClient.watch` return one. Events
-    carry no subscription id: :meth:`matches` tells whether a
-    :class:`~iotws.xentara.models.DataChange` was routed to this subscription.
+    [`AsyncClient.subscribe`][iotws.xentara.AsyncClient.subscribe] and
+    [`AsyncClient.watch`][iotws.xentara.AsyncClient.watch] return one. Events
+    carry no subscription id: [`matches`][iotws.xentara.AsyncSubscription.matches] tells whether a
+    [`DataChange`][iotws.xentara.DataChange] was routed to this subscription.
 
     Examples:
         >>> import asyncio
@@ -112,8 +113,8 @@ class AsyncSubscription:
 
     def __init__(self, client: _AsyncUnsubscriber, info: SubscriptionInfo) -> None:
         self._client = client
-        #: What the subscription covers: its id, (element, attributes) pairs, rates.
         self.info: SubscriptionInfo = info
+        """What the subscription covers: its id, (element, attributes) pairs, rates."""
 
     @property
     def id(self) -> uuid.UUID:
@@ -133,10 +134,17 @@ class AsyncSubscription:
 
 
 class AsyncClient(AsyncClientBase[XentaraCore, Event]):
-    """The asyncio Xentara client (see the module docstring).
+    """The asyncio Xentara client.
+
+    Element arguments take a UUID, an [`Element`][iotws.xentara.Element], a
+    [`BrowseEntry`][iotws.xentara.BrowseEntry], or a primary key such as ``"Group 1.Data Point 1"``
+    ([`ElementArg`][iotws.xentara.ElementArg]): a key is looked up first, several keys in one message.
+    Every argument is checked before anything is sent, and before any key is looked up. Calls made
+    concurrently (from several tasks) are pipelined: each goes out at once and replies are matched by
+    message id.
 
     ``user``/``password`` (Basic) or ``token`` (Bearer) authenticate the upgrade;
-    ``options`` are the connection options (:class:`~iotws.options.ConnectOptionsDict`:
+    ``options`` are the connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]:
     ``ca_file``, ``ssl_context``, ``verify``, ``request_timeout``, ``reconnect``...).
 
     Examples:
@@ -253,7 +261,7 @@ class AsyncClient(AsyncClientBase[XentaraCore, Event]):
 
     @checked
     async def read(self, element: ElementArg, attributes: Iterable[AttributeId] = (Attribute.VALUE,)) -> ReadResult:
-        """Read attributes (opcode 4): a value or a :class:`~iotws.xentara.models.Failure` each.
+        """Read attributes (opcode 4): a value or a [`Failure`][iotws.xentara.Failure] each.
 
         One bad attribute does not fail the read; indexing it raises its error.
 
@@ -306,7 +314,7 @@ class AsyncClient(AsyncClientBase[XentaraCore, Event]):
         ``targets`` are elements (with ``attributes``) or ``(element, attributes)``
         pairs; a single element, a primary key included, is one element. The id is
         chosen here (``subscription_id``, else a random one). Every argument is checked
-        before anything is sent (:class:`~iotws.errors.UsageError` for no element, no
+        before anything is sent ([`UsageError`][iotws.UsageError] for no element, no
         attribute, a bad rate or id).
 
         Examples:
@@ -559,7 +567,7 @@ class AsyncClient(AsyncClientBase[XentaraCore, Event]):
     ) -> AsyncSubscription:
         """Subscribe to the Value (or ``attributes``) of each element; data changes arrive in ``events()``.
 
-        ``attributes=[]`` raises :class:`~iotws.errors.UsageError` before anything is sent.
+        ``attributes=[]`` raises [`UsageError`][iotws.UsageError] before anything is sent.
 
         Examples:
             >>> import asyncio

@@ -1,20 +1,20 @@
 """The CBOR layer: Xentara's tags on top of cbor2.
 
-* tag 37 (UUID) <-> :class:`uuid.UUID` (a malformed one stays a tag);
-* tags 121/122/123 (alternatives) stay :class:`cbor2.CBORTag` (their meaning is per command);
+* tag 37 (UUID) <-> ``uuid.UUID`` (a malformed one stays a tag);
+* tags 121/122/123 (alternatives) stay ``cbor2.CBORTag`` (their meaning is per command);
 * tag 1001 (extended time) and tag 1 (epoch seconds, int, float or +-inf) decode to
-  :class:`~iotws.xentara.models.Timestamp`; forms that are not time stamps stay tags;
+  [`Timestamp`][iotws.xentara.Timestamp]; forms that are not time stamps stay tags;
 * tag 4 (decimal fraction) is kept as ``CBORTag(4, [exponent, mantissa])``
   (no lossy or slow ``Decimal``).
 
-:func:`loads` turns every decoding failure into :class:`~iotws.errors.ProtocolError`.
+[`loads`][iotws.xentara.cbor.loads] turns every decoding failure into [`ProtocolError`][iotws.ProtocolError].
 
 Floats go out the way the vendor's client sends them: in CBOR's preferred serialization,
 the shortest of half, single and double precision that holds the value exactly
-(:func:`encode_float`). cbor2 writes every finite float as a double, and its own
+([`encode_float`][iotws.xentara.cbor.encode_float]). cbor2 writes every finite float as a double, and its own
 shortest-float switch (``canonical=True``) also sorts map keys, so the values that can be
 floats (write values, and the simulator's read results and events) are wrapped in
-:class:`EncodedFloat`, whose bytes :func:`dumps` writes as they are.
+[`EncodedFloat`][iotws.xentara.cbor.EncodedFloat], whose bytes [`dumps`][iotws.xentara.cbor.dumps] writes as they are.
 
 Examples:
     >>> data = dumps([[1, 7, Timestamp(1704107471111587983)]])
@@ -144,7 +144,8 @@ def encode_float(value: float) -> bytes:
 
 
 class EncodedFloat:
-    """A float to send in its shortest exact width (:func:`encode_float`); :func:`dumps` writes its bytes.
+    """A float to send in its shortest exact width ([`encode_float`][iotws.xentara.cbor.encode_float]);
+    [`dumps`][iotws.xentara.cbor.dumps] writes its bytes.
 
     Wrap floats in it where they are produced (write values do, and the simulator's values):
     a bare ``float`` is written by cbor2 as a 64-bit double.
@@ -193,10 +194,10 @@ def _default(encoder: Any, value: Any) -> None:
 
 
 def dumps(item: Any) -> bytes:
-    """Encode ``item``; :class:`Timestamp` and other models with ``to_wire`` are converted.
+    """Encode ``item``; [`Timestamp`][iotws.xentara.Timestamp] and other models with ``to_wire`` are converted.
 
-    An :class:`EncodedFloat` is written in its shortest exact width; everything else as cbor2
-    writes it (map keys in their order, integers in their shortest form, bare floats as doubles).
+    An [`EncodedFloat`][iotws.xentara.cbor.EncodedFloat] is written in its shortest exact width; everything else as
+    cbor2 writes it (map keys in their order, integers in their shortest form, bare floats as doubles).
 
     Examples:
         >>> dumps([[0, 66, 8]]).hex()

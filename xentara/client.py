@@ -5,9 +5,9 @@
 This module is written by ``scripts/unasync.py`` from ``async_client.py``, the
 source of both clients.
 
-Element arguments take a UUID, an :class:`~iotws.xentara.models.Element`, a
-:class:`~iotws.xentara.models.BrowseEntry`, or a primary key such as
-``"Group 1.Data Point 1"`` (:data:`~iotws.xentara.models.ElementArg`): a key is
+Element arguments take a UUID, an [`Element`][iotws.xentara.Element], a
+[`BrowseEntry`][iotws.xentara.BrowseEntry], or a primary key such as
+``"Group 1.Data Point 1"`` ([`ElementArg`][iotws.xentara.ElementArg]): a key is
 looked up first, several keys in one message. Every argument is checked before
 anything is sent, and before any key is looked up. Calls made concurrently (from
 several threads) are pipelined: each goes out at once and replies are matched by
@@ -90,11 +90,12 @@ class _Unsubscriber(Protocol):
 
 
 class Subscription:
-    """A live subscription: its id, what it covers, and :meth:`unsubscribe`.
+    """A live subscription: its id, what it covers, and [`unsubscribe`][iotws.xentara.Subscription.unsubscribe].
 
-    :meth:`Client.subscribe` and :meth:`Client.watch` return one. Events
-    carry no subscription id: :meth:`matches` tells whether a
-    :class:`~iotws.xentara.models.DataChange` was routed to this subscription.
+    [`Client.subscribe`][iotws.xentara.Client.subscribe] and
+    [`Client.watch`][iotws.xentara.Client.watch] return one. Events
+    carry no subscription id: [`matches`][iotws.xentara.Subscription.matches] tells whether a
+    [`DataChange`][iotws.xentara.DataChange] was routed to this subscription.
 
     Examples:
         >>> from iotws.xentara import XentaraSimulator
@@ -111,8 +112,8 @@ class Subscription:
 
     def __init__(self, client: _Unsubscriber, info: SubscriptionInfo) -> None:
         self._client = client
-        #: What the subscription covers: its id, (element, attributes) pairs, rates.
         self.info: SubscriptionInfo = info
+        """What the subscription covers: its id, (element, attributes) pairs, rates."""
 
     @property
     def id(self) -> uuid.UUID:
@@ -132,10 +133,17 @@ class Subscription:
 
 
 class Client(SyncClientBase[XentaraCore, Event]):
-    """The synchronous Xentara client (see the module docstring).
+    """The synchronous Xentara client.
+
+    Element arguments take a UUID, an [`Element`][iotws.xentara.Element], a
+    [`BrowseEntry`][iotws.xentara.BrowseEntry], or a primary key such as ``"Group 1.Data Point 1"``
+    ([`ElementArg`][iotws.xentara.ElementArg]): a key is looked up first, several keys in one message.
+    Every argument is checked before anything is sent, and before any key is looked up. Calls made
+    concurrently (from several threads) are pipelined: each goes out at once and replies are matched by
+    message id.
 
     ``user``/``password`` (Basic) or ``token`` (Bearer) authenticate the upgrade;
-    ``options`` are the connection options (:class:`~iotws.options.ConnectOptionsDict`:
+    ``options`` are the connection options ([`ConnectOptionsDict`][iotws.options.ConnectOptionsDict]:
     ``ca_file``, ``ssl_context``, ``verify``, ``request_timeout``, ``reconnect``...).
 
     Examples:
@@ -248,7 +256,7 @@ class Client(SyncClientBase[XentaraCore, Event]):
 
     @checked
     def read(self, element: ElementArg, attributes: Iterable[AttributeId] = (Attribute.VALUE,)) -> ReadResult:
-        """Read attributes (opcode 4): a value or a :class:`~iotws.xentara.models.Failure` each.
+        """Read attributes (opcode 4): a value or a [`Failure`][iotws.xentara.Failure] each.
 
         One bad attribute does not fail the read; indexing it raises its error.
 
@@ -299,7 +307,7 @@ class Client(SyncClientBase[XentaraCore, Event]):
         ``targets`` are elements (with ``attributes``) or ``(element, attributes)``
         pairs; a single element, a primary key included, is one element. The id is
         chosen here (``subscription_id``, else a random one). Every argument is checked
-        before anything is sent (:class:`~iotws.errors.UsageError` for no element, no
+        before anything is sent ([`UsageError`][iotws.UsageError] for no element, no
         attribute, a bad rate or id).
 
         Examples:
@@ -539,7 +547,7 @@ class Client(SyncClientBase[XentaraCore, Event]):
     ) -> Subscription:
         """Subscribe to the Value (or ``attributes``) of each element; data changes arrive in ``events()``.
 
-        ``attributes=[]`` raises :class:`~iotws.errors.UsageError` before anything is sent.
+        ``attributes=[]`` raises [`UsageError`][iotws.UsageError] before anything is sent.
 
         Examples:
             >>> from iotws.xentara import XentaraSimulator

@@ -1,9 +1,8 @@
 """Xentara error responses as exceptions, one class per error code.
 
 An error packet ``[2, id, {0: code, 1: "text"}]`` becomes the subclass of
-:class:`XentaraError` registered for ``code`` (:func:`error_for`), carrying the
-server's text. When the server sends only a code, the official client's text is
-used.
+[`XentaraError`][iotws.xentara.XentaraError] registered for ``code`` ([`error_for`][iotws.xentara.error_for]),
+carrying the server's text. When the server sends only a code, the official client's text is used.
 
 Codes -32103 and -32109 are ambiguous in the vendor documentation: its *read*
 page calls them "Write Only" and "Read Error", its *write* page "Read Only" and
@@ -59,10 +58,10 @@ class XentaraError(RemoteError):
         'unknown Xentara WebSocket error'
     """
 
-    #: The code this class stands for (``None`` on the base class).
     CODE: ClassVar[int | None] = None
-    #: The official client's text for the code, used when the server sends none.
+    """The code this class stands for (``None`` on the base class)."""
     DEFAULT_TEXT: ClassVar[str] = "unknown Xentara WebSocket error"
+    """The official client's text for the code, used when the server sends none."""
 
     def __init__(self, code: int, message: str = "") -> None:
         super().__init__(code, message or self.DEFAULT_TEXT)

@@ -6,12 +6,14 @@ with a 5 s request timeout. ``@pytest.mark.iotws_simulator(tls=True)`` serves
 certificate alone (verification stays on; needs ``cryptography``). Users and
 tokens are simulator options; the client's credentials are client options:
 
-Example::
+A test that uses them:
 
-    @pytest.mark.iotws_simulator(tls=True, users={"op": "pw"})
-    @pytest.mark.iotws_client(user="op", password="pw")
-    def test_reads_over_tls(xentara_client):
-        assert xentara_client.read_value("Group 1.Setpoint") is not None
+```python
+@pytest.mark.iotws_simulator(tls=True, users={"op": "pw"})
+@pytest.mark.iotws_client(user="op", password="pw")
+def test_reads_over_tls(xentara_client):
+    assert xentara_client.read_value("Group 1.Setpoint") is not None
+```
 
 Examples:
     >>> with KIT.running_simulator({"tls": True}) as sim:
@@ -46,7 +48,8 @@ class XentaraFixtures(FixtureKit[XentaraSimulator, Client, AsyncClient]):
         self._certificates: weakref.WeakKeyDictionary[XentaraSimulator, str] = weakref.WeakKeyDictionary()
 
     def simulator(self, *, tls: bool = False, **options: Any) -> XentaraSimulator:
-        """A :class:`XentaraSimulator` built with ``options``; ``tls=True`` makes a self-signed certificate."""
+        """A [`XentaraSimulator`][iotws.xentara.XentaraSimulator] built with ``options``; ``tls=True`` makes a
+        self-signed certificate."""
         if not tls or "ssl_context" in options:
             return XentaraSimulator(**options)
         server_context, certificate = self_signed_certificate(options.get("host", "127.0.0.1"))
@@ -65,5 +68,5 @@ class XentaraFixtures(FixtureKit[XentaraSimulator, Client, AsyncClient]):
         return (simulator.url(),), {**defaults, **options}
 
 
-#: The kit the plugin uses.
 KIT = XentaraFixtures()
+"""The kit the plugin uses."""

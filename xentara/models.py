@@ -1,10 +1,11 @@
 """Typed models of the Xentara WebSocket API v2.0.3: identifiers, values, results, events.
 
 Every model is an attrs frozen, slotted class. ``from_wire`` builds one from a
-decoded CBOR item (raising :class:`~iotws.errors.ProtocolError` when the peer
+decoded CBOR item (raising [`ProtocolError`][iotws.ProtocolError] when the peer
 sent nonsense) and ``to_wire`` gives the CBOR item back; keys a model does not
 know are kept in ``extra``. Enumerations map unknown wire values to the plain
-``int`` (see :func:`enum_or_int`), and :class:`Stage` to :attr:`Stage.UNKNOWN`, so
+``int`` (see [`enum_or_int`][iotws.xentara.models.enum_or_int]), and [`Stage`][iotws.xentara.Stage] to
+[`Stage.UNKNOWN`][iotws.xentara.Stage.UNKNOWN], so
 a newer server never breaks a client. Every enumeration prints as its member's
 name (``str(Attribute.VALUE) == "VALUE"``) and compares equal to its wire number.
 
@@ -77,8 +78,8 @@ __all__ = [
 
 E = TypeVar("E", bound=enum.IntEnum)
 
-#: The nil UUID: the model root in browse.
 NIL_UUID = uuid.UUID(int=0)
+"""The nil UUID: the model root in browse."""
 
 
 def enum_or_int(cls: type[E], value: Any) -> E | int:
@@ -176,18 +177,18 @@ class Stage(WireEnum):
     """Operational stages (opcode 8).
 
     The reference lists stages 0 to 3. Any other number a server answers (a newer
-    server's stage, or the one a suspended runtime reports) is :attr:`UNKNOWN`, so
+    server's stage, or the one a suspended runtime reports) is [`UNKNOWN`][iotws.xentara.Stage.UNKNOWN], so
     ``get_stage()`` always answers with a member and a ``match`` over the stages
     must say what to do with it. A reply that is not an integer at all is a
-    :class:`~iotws.errors.ProtocolError`.
+    [`ProtocolError`][iotws.ProtocolError].
 
     Examples:
         >>> Stage.from_wire(2), Stage.from_wire(4)
         (<Stage.OPERATIONAL: 2>, <Stage.UNKNOWN: -1>)
     """
 
-    #: A stage number the reference does not list (never sent on the wire).
     UNKNOWN = -1
+    """A stage number the reference does not list (never sent on the wire)."""
     START_UP = 0
     PRE_OPERATIONAL = 1
     OPERATIONAL = 2
@@ -195,7 +196,7 @@ class Stage(WireEnum):
 
     @classmethod
     def from_wire(cls, value: Any) -> Stage:
-        """The stage a get-stage reply names (:attr:`UNKNOWN` for a number not listed)."""
+        """The stage a get-stage reply names ([`UNKNOWN`][iotws.xentara.Stage.UNKNOWN] for a number not listed)."""
         if type(value) is not int:
             raise ProtocolError(f"get stage: expected an integer, got {excerpt(value)}")
         if value < 0:
@@ -281,12 +282,12 @@ _ATTRIBUTE_UUIDS = {
 }
 _ATTRIBUTE_BY_INT: dict[int, Attribute] = {int(a): a for a in Attribute}
 
-#: An attribute id: a known :class:`Attribute`, another int, or an attribute UUID.
 AttributeId: TypeAlias = Attribute | int | uuid.UUID
+"""An attribute id: a known [`Attribute`][iotws.xentara.Attribute], another int, or an attribute UUID."""
 
 
 def attribute_from_wire(key: Any) -> AttributeId:
-    """Turn a wire attribute id (int or UUID) into an :data:`AttributeId`.
+    """Turn a wire attribute id (int or UUID) into an [`AttributeId`][iotws.xentara.models.AttributeId].
 
     Examples:
         >>> attribute_from_wire(11), attribute_from_wire(99)
@@ -300,7 +301,7 @@ def attribute_from_wire(key: Any) -> AttributeId:
 
 
 def attribute_to_wire(attr: Any) -> int | uuid.UUID:
-    """Check a caller's attribute id (raises :class:`~iotws.errors.UsageError`)."""
+    """Check a caller's attribute id (raises [`UsageError`][iotws.UsageError])."""
     if attr.__class__ is Attribute:
         return attr._value_
     if isinstance(attr, uuid.UUID):
@@ -358,9 +359,8 @@ _INT64_MAX = 2**63 - 1
 class Timestamp:
     """A Xentara time stamp: nanoseconds since the Unix epoch (UTC).
 
-    Python datetimes stop at microseconds; this keeps nanoseconds.
-    :attr:`MIN` and :attr:`MAX` stand for the minimum / maximum time stamp (the
-    wire's -inf / +inf).
+    Python datetimes stop at microseconds; this keeps nanoseconds. [`MIN`][iotws.xentara.Timestamp.MIN] and
+    [`MAX`][iotws.xentara.Timestamp.MAX] stand for the minimum / maximum time stamp (the wire's -inf / +inf).
 
     Examples:
         >>> ts = Timestamp.from_datetime(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
@@ -375,7 +375,7 @@ class Timestamp:
 
     @classmethod
     def from_datetime(cls, value: dt.datetime) -> Timestamp:
-        """From an aware datetime (a naive one is a :class:`~iotws.errors.UsageError`)."""
+        """From an aware datetime (a naive one is a [`UsageError`][iotws.UsageError])."""
         if value.tzinfo is None:
             raise UsageError(f"naive datetime {value!r}: give it a timezone (e.g. UTC)")
         delta = value - _EPOCH
@@ -383,7 +383,8 @@ class Timestamp:
 
     @classmethod
     def from_seconds(cls, seconds: float) -> Timestamp:
-        """From (fractional) epoch seconds; infinities give :attr:`MIN` / :attr:`MAX`.
+        """From (fractional) epoch seconds; infinities give [`MIN`][iotws.xentara.Timestamp.MIN] /
+        [`MAX`][iotws.xentara.Timestamp.MAX].
 
         Examples:
             >>> Timestamp.from_seconds(1.5).ns, Timestamp.from_seconds(float("inf")) == Timestamp.MAX
@@ -450,7 +451,7 @@ _EXPONENT_SCALE = {-9: 1, -6: 1000, -3: 1_000_000}
 
 
 def decode_time_tag(tag: int, value: Any) -> Timestamp | CBORTag:
-    """Decode tag 1 or 1001 content into a :class:`Timestamp`, or give the tag back unchanged.
+    """Decode tag 1 or 1001 content into a [`Timestamp`][iotws.xentara.Timestamp], or give the tag back unchanged.
 
     Examples:
         >>> decode_time_tag(1001, {4: CBORTag(4, [-3, 1500])}).ns
@@ -528,14 +529,14 @@ def _alternative(item: Any) -> Any:
     return item
 
 
-#: A value a client writes: what :func:`value_to_wire` accepts.
 WriteValue: TypeAlias = bool | int | float | str | uuid.UUID | Timestamp | dt.datetime
+"""A value a client writes: what [`value_to_wire`][iotws.xentara.models.value_to_wire] accepts."""
 
 
 def value_to_wire(value: Any) -> Any:
     """Check and convert an attribute value for sending (raises CodecError before anything is sent).
 
-    Accepted: bool, int, float, str, UUID, :class:`Timestamp`, aware datetime.
+    Accepted: bool, int, float, str, UUID, [`Timestamp`][iotws.xentara.Timestamp], aware datetime.
 
     Examples:
         >>> value_to_wire(21.5), value_to_wire(Timestamp(5)).tag
@@ -597,7 +598,7 @@ class BrowseEntry:
 
     @property
     def element(self) -> Element:
-        """This entry as an :class:`Element`."""
+        """This entry as an [`Element`][iotws.xentara.Element]."""
         return Element(self.uuid, self.primary_key)
 
     @classmethod
@@ -612,17 +613,19 @@ class BrowseEntry:
         return {**self.extra, 0: self.primary_key, 1: self.uuid, 2: int(self.category)}
 
 
-#: What protocol-level commands accept as an element.
 ElementRef: TypeAlias = uuid.UUID | Element | BrowseEntry
+"""What protocol-level commands accept as an element."""
 
-#: What client methods accept as an element: a UUID, an :class:`Element`, a
-#: :class:`BrowseEntry`, or a primary key (dotted path such as ``"Group 1.Setpoint"``),
-#: which the client looks up first.
 ElementArg: TypeAlias = uuid.UUID | Element | BrowseEntry | str
+"""What client methods accept as an element: a UUID, an [`Element`][iotws.xentara.Element], a
+[`BrowseEntry`][iotws.xentara.BrowseEntry], or a primary key (dotted path such as ``"Group 1.Setpoint"``), which the
+client looks up first.
+"""
 
-#: One target of a subscribe call: an element (with the call's attributes), or an
-#: ``(element, attributes)`` pair.
 SubscribeTarget: TypeAlias = ElementArg | tuple[ElementArg, Iterable[AttributeId]]
+"""One target of a subscribe call: an element (with the call's attributes), or an
+``(element, attributes)`` pair.
+"""
 
 
 def element_uuid(ref: Any) -> uuid.UUID:
@@ -761,10 +764,10 @@ class AccessRights:
 
 @attrs.frozen(slots=True, eq=False)
 class ReadResult:
-    """The result of a read: per attribute, the value or a :class:`Failure`.
+    """The result of a read: per attribute, the value or a [`Failure`][iotws.xentara.Failure].
 
-    One bad attribute does not fail the read: indexing a failed attribute raises
-    its error; :attr:`values` and :attr:`failures` split them.
+    One bad attribute does not fail the read: indexing a failed attribute raises its error;
+    [`values`][iotws.xentara.ReadResult.values] and [`failures`][iotws.xentara.ReadResult.failures] split them.
 
     Examples:
         >>> r = ReadResult.from_wire(NIL_UUID, {11: CBORTag(121, 42.5),
@@ -849,14 +852,13 @@ _NO_SUBSCRIPTIONS: frozenset[uuid.UUID] = frozenset()
 class DataChange:
     """A data-change event: at ``timestamp``, ``element``'s attributes changed.
 
-    ``values`` maps each attribute to its new value or a :class:`Failure`.
-    ``subscriptions`` holds the ids of this client's subscriptions covering one of
-    these attributes (events carry no subscription id; they are routed by
-    element and attribute). ``path`` is the element's primary key when the client
-    knows it: it looked the element up (a primary key given to ``subscribe``,
-    ``watch``, ``lookup``... or a :class:`~iotws.xentara.protocol.LookupCommand` of
-    a batch), or was given an :class:`Element`/:class:`BrowseEntry` that names it;
-    else ``None`` (the wire carries only the UUID). ``str()`` gives one readable line.
+    ``values`` maps each attribute to its new value or a [`Failure`][iotws.xentara.Failure]. ``subscriptions`` holds
+    the ids of this client's subscriptions covering one of these attributes (events carry no subscription id; they
+    are routed by element and attribute). ``path`` is the element's primary key when the client knows it: it looked
+    the element up (a primary key given to ``subscribe``, ``watch``, ``lookup``... or a
+    [`LookupCommand`][iotws.xentara.LookupCommand] of a batch), or was given an
+    [`Element`][iotws.xentara.Element]/[`BrowseEntry`][iotws.xentara.BrowseEntry] that names it; else ``None`` (the
+    wire carries only the UUID). ``str()`` gives one readable line.
 
     Examples:
         >>> ev = DataChange.from_wire({0: Timestamp(0), 1: NIL_UUID, 2: {11: CBORTag(121, 1.5)}})
@@ -923,7 +925,12 @@ class DataChange:
 
     @property
     def quality(self) -> Quality | int | None:
-        """The Quality attribute (9), if present."""
+        """The Quality attribute (9), if this event carries it (else ``None``).
+
+        An event carries the subscribed attributes that changed: with the default of
+        ``watch()`` and ``subscribe()`` (the Value only) there is never a quality here;
+        name ``Attribute.QUALITY`` in their ``attributes`` to get its changes, or ``read()`` it.
+        """
         quality = self.values.get(Attribute.QUALITY)
         return enum_or_int(Quality, quality) if type(quality) is int else None
 
@@ -1081,5 +1088,5 @@ class SubSessionPassword:
         return f"SubSessionPassword(user={self.user!r}, password='***')"
 
 
-#: The three kinds of sub-session authentication.
 SubSessionAuth = SubSessionToken | SubSessionCertificate | SubSessionPassword
+"""The three kinds of sub-session authentication."""

@@ -5,14 +5,14 @@ Every WebSocket message is a CBOR array of packets. Requests
 ``[2, id, {0: code, 1: text}]`` responses are matched to their request **by
 message id**, never by order; events ``[8, type, payload]`` become typed events.
 
-A command may carry several requests (:class:`BatchCommand`): they go out in one
+A command may carry several requests ([`BatchCommand`][iotws.xentara.BatchCommand]): they go out in one
 message and the command completes when every answer is in. On every connection
 the core sends the Client Hello first, waits for its answer, then re-subscribes
 every live subscription with its own id, before user commands are released.
 
 The core remembers the primary key of every element a lookup answered (and those
-the client gives it, :meth:`XentaraCore.learn_path`), and puts it on the data-change
-events of that element (:attr:`~iotws.xentara.models.DataChange.path`).
+the client gives it, [`XentaraCore.learn_path`][iotws.xentara.XentaraCore.learn_path]), and puts it on the data-change
+events of that element ([`path`][iotws.xentara.DataChange.path]).
 
 Examples:
     >>> core = XentaraCore()
@@ -109,15 +109,16 @@ __all__ = [
 
 R = TypeVar("R")
 
-#: The protocol version this client speaks.
 PROTOCOL_VERSION = 1
-#: Message ids stay below this (the reference: non-negative, below 2**31).
+"""The protocol version this client speaks."""
 MAX_MESSAGE_ID = 2**31 - 1
+"""Message ids stay below this (the reference: non-negative, below 2**31)."""
 
-#: Everything a Xentara client's ``events()`` yields: data changes, the packets and
-#: errors no request waits for, lost subscriptions, and the shared link events
-#: (``match`` over it is checked for exhaustiveness).
 Event: TypeAlias = DataChange | SubscriptionLost | UnknownEvent | UnknownPacket | UnmatchedError | LinkEvent
+"""Everything a Xentara client's ``events()`` yields: data changes, the packets and
+errors no request waits for, lost subscriptions, and the shared link events
+(``match`` over it is checked for exhaustiveness).
+"""
 
 
 def auth_option(
@@ -144,7 +145,7 @@ def auth_option(
 def element_list(refs: object, what: str) -> list[Any]:
     """A caller's elements as a list: a single element (a primary key included) is one element.
 
-    ``what`` names the method in the :class:`~iotws.errors.UsageError` for no element
+    ``what`` names the method in the [`UsageError`][iotws.UsageError] for no element
     or something that is not a collection.
 
     Examples:
@@ -174,7 +175,7 @@ def subscribe_targets(
     An element alone takes ``attributes``; a pair keeps its own. The elements are
     not checked here (primary keys are looked up later); the shape is: anything but
     an element or a two-item ``(element, attributes)`` tuple is a
-    :class:`~iotws.errors.UsageError` naming ``what``.
+    [`UsageError`][iotws.UsageError] naming ``what``.
 
     Examples:
         >>> subscribe_targets(["Plant", (NIL_UUID, [Attribute.QUALITY])], [Attribute.VALUE])
@@ -304,7 +305,8 @@ class Request:
 class XentaraCommand(Command[R]):
     """A Xentara command: one or more requests, and how to read their answers.
 
-    Subclasses set :attr:`opcode`, and implement :meth:`params` and :meth:`decode`.
+    Subclasses set [`opcode`][iotws.xentara.XentaraCommand.opcode], and implement
+    [`params`][iotws.xentara.XentaraCommand.params] and [`decode`][iotws.xentara.XentaraCommand.decode].
     Arguments are checked when the command is built, before anything is sent.
 
     Examples:
@@ -313,8 +315,8 @@ class XentaraCommand(Command[R]):
     """
 
     opcode: ClassVar[Opcode]
-    #: Whether the core must update its subscription registry for this command.
     touches_subscriptions: bool = False
+    """Whether the core must update its subscription registry for this command."""
 
     def params(self) -> Any:
         """The request's parameter map (``None``: no parameter element)."""
@@ -801,12 +803,12 @@ class BatchCommand(XentaraCommand[list[object]]):
 
 
 class XentaraCore(ProtocolCore):
-    """The Xentara sans-I/O core (see the module docstring).
+    """The Xentara sans-I/O core (how it works: [`iotws.xentara.protocol`][]).
 
     ``subscriptions`` holds every live subscription (replayed after a reconnect);
     ``protocol_version`` is the version the server's hello answer named; ``paths``
     the primary key of each element this client has looked up or been told of
-    (:meth:`learn_path`), which the data-change events of that element carry.
+    ([`learn_path`][iotws.xentara.XentaraCore.learn_path]), which the data-change events of that element carry.
 
     Examples:
         >>> XentaraCore().subscriptions
@@ -837,8 +839,8 @@ class XentaraCore(ProtocolCore):
         """Remember ``element``'s primary key: its data-change events carry it as ``path``.
 
         The core learns the answer of every lookup itself; the client adds the keys
-        of the :class:`~iotws.xentara.models.Element` and
-        :class:`~iotws.xentara.models.BrowseEntry` arguments it is given.
+        of the [`Element`][iotws.xentara.Element] and
+        [`BrowseEntry`][iotws.xentara.BrowseEntry] arguments it is given.
 
         Examples:
             >>> core = XentaraCore()
@@ -915,7 +917,7 @@ class XentaraCore(ProtocolCore):
 
     # -- receiving -------------------------------------------------------------
     def receive(self, frame: Frame) -> list[object]:
-        """Parse one message into events and replies (see the module docstring).
+        """Parse one message into events and replies (see [`iotws.xentara.protocol`][]).
 
         A message of data-change events alone, in the form servers write them, is read straight
         from its bytes (no cbor2 objects in between); it gives the same events as the general path.
@@ -927,7 +929,7 @@ class XentaraCore(ProtocolCore):
         return self._receive_packets(frame)
 
     def _receive_packets(self, frame: Frame) -> list[object]:
-        """The general path of :meth:`receive`: cbor2, then packet by packet."""
+        """The general path of [`receive`][iotws.xentara.XentaraCore.receive]: cbor2, then packet by packet."""
         packets = decode_message(frame)
         out: list[object] = []
         routes = self._routes

@@ -63,8 +63,8 @@ __all__ = [
     "self_signed_context",
 ]
 
-#: Namespace of the simulator's stable element UUIDs (uuid5 of the primary key).
 UUID_NAMESPACE = uuid.UUID("6f1f3c2e-6f1e-4a59-9a53-58c1d1e2a001")
+"""Namespace of the simulator's stable element UUIDs (uuid5 of the primary key)."""
 
 _INT_RANGES = {
     ValueType.INT8: (-(2**7), 2**7 - 1),
@@ -243,7 +243,7 @@ class _ConnState:
 
 
 class XentaraSimulator(SimulatorBase):
-    """The Xentara simulator (see the module docstring for its switches).
+    """The Xentara simulator; its behaviour and switches are described in [`iotws.xentara.simulator`][].
 
     Examples:
         >>> sim = XentaraSimulator(users={"operator": "secret"})
@@ -713,7 +713,7 @@ def self_signed_certificate(host: str = "127.0.0.1") -> tuple[ssl.SSLContext, st
 
     A client trusts the server by that certificate alone, with verification on.
     It needs ``cryptography`` (the ``simulators`` extra); without it this raises
-    :class:`~iotws.errors.UsageError` saying ``pip install 'iotws[simulators]'``.
+    [`UsageError`][iotws.UsageError] saying ``pip install 'iotws[simulators]'``.
 
     Examples:
         >>> server, pem = self_signed_certificate()

@@ -192,14 +192,15 @@ def commands() -> st.SearchStrategy[XentaraCommand[Any]]:
     )
 
 
-#: The tags Xentara uses, plus two cbor2 decodes itself (0: date text, 8: unassigned).
 FUZZ_TAGS = (1, 4, 37, 121, 122, 123, 1001, 8, 0)
-#: Xentara's own tags: with random content they spoil only the packet holding them.
+"""The tags Xentara uses, plus two cbor2 decodes itself (0: date text, 8: unassigned)."""
 XENTARA_TAGS = (1, 4, 37, 121, 122, 123, 1001)
+"""Xentara's own tags: with random content they spoil only the packet holding them."""
 
 
 def cbor_items(max_leaves: int = 20, tags: tuple[int, ...] = FUZZ_TAGS) -> st.SearchStrategy[Any]:
-    """Arbitrary CBOR data, including tags (default :data:`FUZZ_TAGS`) with random (often wrong) content.
+    """Arbitrary CBOR data, including tags (default [`FUZZ_TAGS`][iotws.xentara.testing.FUZZ_TAGS]) with random
+    (often wrong) content.
 
     Examples:
         >>> from hypothesis import given, settings
