@@ -54,6 +54,7 @@ class XentaraAdapter(Adapter):
             raise UsageError(f"xentara device {self.device.id!r}: give points = [\"Group.Element\", ...]")
         self.paths = {point_level(p): p for p in self.device.points}
         self._kinds: dict[str, type] = {}
+        self._last: dict[str, dict[Any, Any]] = {}
 
     def open(self) -> AsyncClient:
         """The Xentara client (``user``/``password``/``token`` from the options)."""
@@ -83,7 +84,9 @@ class XentaraAdapter(Adapter):
             quality=_quality(values.get(Attribute.QUALITY)), error=error, detail={"path": self.paths[point]},
         )
 
-    def _state(self, point: str, values: dict[Any, Any], when: dt.datetime | None) -> None:
+    def _state(self, point: str, changed: dict[Any, Any], when: dt.datetime | None) -> None:
+        values = self._last.setdefault(point, {})
+        values.update(changed)  # a data change carries the attributes that changed
         value = values.get(Attribute.VALUE)
         if value is not None and not isinstance(value, Failure):
             self._kinds[point] = type(value)
