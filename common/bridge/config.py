@@ -78,7 +78,7 @@ class MqttConfig:
         ('127.0.0.1', 1884, 'op', 'secret', False)
     """
 
-    url: str = "mqtt://127.0.0.1:1883"
+    url: str = attrs.field(default="mqtt://127.0.0.1:1883", repr=lambda url: _hide_password(url))
     prefix: str = "iotws"
     qos: int = attrs.field(default=1)
     client_id: str | None = None
@@ -128,6 +128,14 @@ class MqttConfig:
         """The password: ``password``, else the URL's."""
         return self.password or _unquote(urllib.parse.urlsplit(self.url).password)
 
+
+
+def _hide_password(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return repr(url)
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return repr(urllib.parse.urlunsplit(parts._replace(netloc=netloc)))
 
 
 def _unquote(text: str | None) -> str | None:
