@@ -38,7 +38,7 @@ import os
 import re
 import tomllib
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,14 @@ __all__ = [
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+def _devices(values: Iterable[DeviceConfig]) -> tuple[DeviceConfig, ...]:
+    return tuple(values)
 
 
 @attrs.frozen
@@ -164,7 +172,7 @@ class DeviceConfig:
     id: str
     protocol: str
     url: str
-    points: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    points: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     names: Mapping[str, str] = attrs.field(factory=dict)
     options: Mapping[str, Any] = attrs.field(factory=dict)
 
@@ -195,7 +203,7 @@ class BridgeConfig:
     """
 
     mqtt: MqttConfig = attrs.field(factory=MqttConfig)
-    devices: tuple[DeviceConfig, ...] = attrs.field(default=(), converter=tuple)
+    devices: tuple[DeviceConfig, ...] = attrs.field(default=(), converter=_devices)
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()

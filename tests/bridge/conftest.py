@@ -8,13 +8,10 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+import aiomqtt  # in the test extra, as in the mqtt extra
 import pytest
 
-pytest.importorskip("aiomqtt", reason="the bridge tests need the mqtt extra: pip install 'iotws[mqtt]'")
-
-import aiomqtt  # noqa: E402
-
-from iotws.bridge.broker import LocalBroker  # noqa: E402
+from iotws.bridge.broker import LocalBroker
 
 #: How long a test waits for something the bridge must do (a bound, not a measurement).
 WAIT = 30.0

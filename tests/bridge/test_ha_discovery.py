@@ -72,7 +72,8 @@ def _render(template: str, state: dict[str, Any]) -> str:
 async def test_discovery_payloads_follow_home_assistants_documented_schema(broker: LocalBroker) -> None:
     async with EvokSimulator() as evok, XentaraSimulator() as xentara:
         devices = [
-            DeviceConfig("unit1", "evok", evok.url(), points=("ro", "di", "ai", "ao", "led"), names={"ro/2_01": "Pump"}),
+            DeviceConfig("unit1", "evok", evok.url(), points=("ro", "di", "ai", "ao", "led"),
+                         names={"ro/2_01": "Pump"}),
             DeviceConfig("plc", "xentara", xentara.url(), points=("Plant.Temperature", "Group 1.Setpoint"),
                          options={"writable": ["Group 1.Setpoint"]}),
         ]

@@ -60,7 +60,10 @@ class EvokAdapter(Adapter):
         super().__init__(*args, **kwargs)
         types = [p for p in self.device.points if "/" not in p]
         circuits = [p for p in self.device.points if "/" in p]
-        self._circuits = {tuple(normalize_filter([p.split("/", 1)[0]]) + [p.split("/", 1)[1]]) for p in circuits}
+        self._circuits: set[tuple[str, str]] = set()
+        for spec in circuits:
+            dev, _, circuit = spec.partition("/")
+            self._circuits.add((normalize_filter([dev])[0], circuit))
         wanted = normalize_filter(types + [p.split("/", 1)[0] for p in circuits]) if self.device.points else None
         self._filter = wanted
         self._types = set(normalize_filter(types)) if types else set()

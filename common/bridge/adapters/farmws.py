@@ -58,15 +58,15 @@ class FarmAdapter(Adapter):
         elif isinstance(event, IrrigationEvent):
             on = isinstance(event, IrrigationStarted)
             zones = list(event.zones or ())
-            detail = {"zones": zones, "device_time": event.time}
+            changed: dict[str, Any] = {"zones": zones, "device_time": event.time}
             rec = state_payload("farmws", "irrigation", int(on), name=self.name_of("irrigation", "irrigation"),
-                                detail=detail)
+                                detail=changed)
             info = PointInfo("irrigation", "binary_sensor", name=self.name_of("irrigation", "irrigation"))
             self.sink.state(info, rec)
             self.sink.event("irrigation", record("farmws", "event", None, point="irrigation", name=event.event,
-                                                 detail=detail))
+                                                 detail=changed))
         elif isinstance(event, SensorDisconnected):
-            detail = {"sensor": event.sensor, "device_time": event.time}
+            detail: dict[str, Any] = {"sensor": event.sensor, "device_time": event.time}
             self.sink.event("sensor_disconnected", record("farmws", "event", None, point="sensor_disconnected",
                                                           name=event.event, detail=detail))
         elif isinstance(event, FarmEvent):
