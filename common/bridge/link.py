@@ -128,6 +128,11 @@ class MqttLink:
         return True
 
     @property
+    def idle(self) -> bool:
+        """Whether everything handed over went out and was acknowledged (QoS 1 and 2)."""
+        return self._idle.is_set()
+
+    @property
     def pending(self) -> int:
         """Messages waiting to go out."""
         return len(self._dirty) + len(self._queue)
