@@ -964,6 +964,9 @@ def build_parser(
     demo.set_defaults(modules=modules, protocol="demo")
     for name, module in modules.items():
         module.register(sub, prog=progs.get(name))
+    from iotws.bridge.cli import register as register_bridge  # the verb only: MQTT loads when it runs
+
+    register_bridge(sub)
     return parser
 
 

@@ -70,6 +70,13 @@ VERBS: dict[tuple[str, ...], str] = {
     ("farmws", "watch"): "stream",
     ("farmws", "emit"): "client",
     ("farmws", "controller"): "client",
+    ("bridge", "run"): "common",
+    ("bridge", "demo"): "common",
+    ("bridge", "globiots"): "client",
+    ("bridge", "evok"): "client",
+    ("bridge", "xentara"): "client",
+    ("bridge", "oisp"): "client",
+    ("bridge", "farmws"): "client",
 }
 FLAGS = {
     "common": ("-h", *COMMON_FLAGS),
@@ -94,6 +101,8 @@ REQUIRED: dict[tuple[str, ...], list[str]] = {
     ("farmws", "watch"): ["ws://h/"],
     ("farmws", "emit"): ["ws://h/", "temperature", "--data", "{}"],
     ("farmws", "controller"): ["ws://h/"],
+    **{("bridge", p): ["ws://h/", "--mqtt", "mqtt://127.0.0.1:1883"] for p in ("globiots", "evok", "xentara", "oisp",
+                                                                            "farmws")},
 }
 
 

@@ -15,6 +15,7 @@
 11. import time of each package for a sync-only program vs ``import websocket``
 12. Globiots 50-address realtime push -> typed values, vs json.loads
 13. the OISP Gateway registering 1,000 devices on the simulator: memory per device
+14. events through ``iotws bridge`` into an MQTT broker for 1,000 EVOK devices, vs the clients alone
 
 Every server runs in a process of its own; see :mod:`tests.bench.harness` for how rows are
 measured and read. The exit status is 1 when a row misses its budget on the median (or could
@@ -33,7 +34,7 @@ import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
-from tests.bench import calls, decode, imports, memory, packing, streams
+from tests.bench import bridge, calls, decode, imports, memory, packing, streams
 from tests.bench.harness import Context, Result, Servers, error, table
 
 #: Row number -> the functions that measure it (in the order the table lists them).
@@ -51,6 +52,7 @@ ROWS: dict[int, list[Callable[[Context], list[Result]]]] = {
     11: [imports.rows_imports],
     12: [decode.rows_globiots],
     13: [memory.rows_gateway],
+    14: [bridge.rows_bridge],
 }
 ROUNDS = 7
 
