@@ -3,7 +3,7 @@
 ``mkdocs build --strict`` already fails on a cross-reference that does not resolve; this
 script checks what the build cannot see:
 
-* every name in the ``__all__`` of ``iotws`` and of each protocol package has an entry
+* every name in the ``__all__`` of ``iotws``, of each protocol package and of ``iotws.bridge`` has an entry
   of its own in the site's object inventory (``objects.inv``), on that package's API
   reference page (``api/<package>/``); a name a protocol package re-exports from the
   shared layer (``iotws.evok.UsageError``) has its entry on ``api/iotws/``;
@@ -94,6 +94,8 @@ def expected_entries() -> dict[str, str]:
             if is_client and value.__name__ == name:
                 for member in client_members(value):
                     expected[f"iotws.{protocol}.{name}.{member}"] = f"api/{protocol}/"
+    bridge = importlib.import_module("iotws.bridge")
+    expected.update({f"iotws.bridge.{name}": "api/bridge/" for name in bridge.__all__})
     return expected
 
 

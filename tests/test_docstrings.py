@@ -30,17 +30,18 @@ from iotws import PROTOCOLS
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("common", *PROTOCOLS)
-SOURCES = sorted(path for folder in FOLDERS for path in (ROOT / folder).glob("*.py"))
+SOURCES = sorted(path for folder in FOLDERS for path in (ROOT / folder).rglob("*.py"))
 
 _ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|exc|data|mod|obj|const):`[^`]+`")
 _XREF = re.compile(r"\[`([^`\]]+)`\]\[([\w.]*)\]")
 
 
 def _module_of(path: Path) -> str:
-    folder = path.parent.name
-    parts = ["iotws"] if folder == "common" else ["iotws", folder]
-    if path.stem != "__init__":
-        parts.append(path.stem)
+    top, *inner = path.relative_to(ROOT).with_suffix("").parts
+    parts = ["iotws"] if top == "common" else ["iotws", top]
+    parts += inner
+    if parts[-1] == "__init__":
+        parts.pop()
     return ".".join(parts)
 
 

@@ -1,6 +1,6 @@
 """A local MQTT broker for the demo and for tests: Mosquitto when it is on PATH, else amqtt.
 
-:class:`LocalBroker` runs the broker as a child process on a loopback port (a free
+``LocalBroker`` runs the broker as a child process on a loopback port (a free
 one by default) and can stop and start it again on the same port, without
 persistence: a restarted broker has forgotten every retained message.
 

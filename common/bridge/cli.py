@@ -63,7 +63,7 @@ def _mqtt_overrides(args: argparse.Namespace, mqtt: MqttConfig) -> MqttConfig:
 
 
 def config_of(args: argparse.Namespace) -> BridgeConfig:
-    """The :class:`BridgeConfig` of ``iotws bridge run`` or ``iotws bridge PROTOCOL`` arguments."""
+    """The [`BridgeConfig`][iotws.bridge.BridgeConfig] of `iotws bridge run` or `iotws bridge PROTOCOL` arguments."""
     if getattr(args, "config", None):
         config = load_config(args.config)
         return attrs.evolve(config, mqtt=_mqtt_overrides(args, config.mqtt))

@@ -213,7 +213,7 @@ class BridgeConfig:
             seen.add(device.key)
 
     def shard(self, index: int, count: int) -> list[DeviceConfig]:
-        """The devices of shard ``index`` of ``count`` (see :func:`shard_of`)."""
+        """The devices of shard ``index`` of ``count`` (see [`shard_of`][iotws.bridge.shard_of])."""
         return [d for d in self.devices if shard_of(d.key, count) == index]
 
 
@@ -280,7 +280,7 @@ def _table(data: object, where: str, known: set[str]) -> dict[str, Any]:
 
 
 def parse_config(text: str, *, environ: Mapping[str, str] = os.environ) -> BridgeConfig:
-    """A :class:`BridgeConfig` from TOML text (``UsageError`` for anything wrong, naming where)."""
+    """A [`BridgeConfig`][iotws.bridge.BridgeConfig] from TOML text (`UsageError` for anything wrong, naming where)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

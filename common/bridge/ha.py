@@ -52,7 +52,7 @@ def discovery_topic(ha_prefix: str, component: str, protocol: str, device: str, 
 def discovery(
     topics: Topics, ha_prefix: str, bridge_id: str, protocol: str, device: str, info: PointInfo
 ) -> tuple[str, dict[str, Any]]:
-    """The discovery topic and payload of one point (``info.component`` must be one of :data:`COMPONENTS`)."""
+    """The discovery topic and payload of one point (``info.component`` must be one of ``COMPONENTS``)."""
     component = info.component
     if component not in COMPONENTS:
         raise ValueError(f"no Home Assistant component for {info!r}")

@@ -5,7 +5,7 @@ publishes all of them again after each (re)connect, so a broker that restarted
 without its store, or that missed messages while away, shows the full state again.
 While the broker is away, retained states coalesce (only the latest per topic waits);
 other messages (events, command results) wait in a bounded buffer whose overflow is
-dropped, counted in :attr:`MqttLink.dropped`, and logged once per outage.
+dropped, counted in ``MqttLink.dropped``, and logged once per outage.
 
 aiomqtt is imported when a link is first built: the ``mqtt`` extra
 (``pip install 'iotws[mqtt]'``).
@@ -51,7 +51,7 @@ class MqttLink:
 
     ``will_topic`` gets ``online`` (retained) on every connect and ``offline`` as the
     Last Will; ``on_message(topic, payload)`` is called for every message of the
-    subscriptions (:meth:`subscribe`), which are renewed on every connect. The session
+    subscriptions (``subscribe()``), which are renewed on every connect. The session
     is persistent (``clean_session=False``) under ``client_id``.
     """
 

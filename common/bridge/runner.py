@@ -102,7 +102,7 @@ class Bridge:
     """Links the devices of a config (or of one shard of it) to an MQTT broker.
 
     ``shard=(K, N)`` keeps the devices whose stable hash falls in shard ``K`` of ``N``
-    (:func:`~iotws.bridge.config.shard_of`). ``await bridge.run(stop)`` runs until
+    ([`shard_of`][iotws.bridge.shard_of]). ``await bridge.run(stop)`` runs until
     ``stop`` is set (or the task is cancelled), then says ``offline`` for every device
     and for itself.
     """
@@ -121,7 +121,7 @@ class Bridge:
 
     @property
     def link(self) -> Any:
-        """The :class:`~iotws.bridge.link.MqttLink` (made by :meth:`run`)."""
+        """The ``MqttLink`` (made by ``run()``)."""
         if self._link is None:
             raise RuntimeError("the bridge is not running")
         return self._link

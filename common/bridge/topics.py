@@ -4,7 +4,7 @@ Under ``<prefix>/<protocol>/<device>/``:
 
 * ``availability``: ``online`` / ``offline`` (retained);
 * ``<point>/state``: the point's state, retained: a ``value`` record of the
-  :data:`iotws.cli.CONCEPTS` schema (``time``, ``point``, ``name``, ``value``, ``unit``,
+  ``iotws.cli.CONCEPTS`` schema (``time``, ``point``, ``name``, ``value``, ``unit``,
   ``quality``, ``error``, ``detail``), the same keys for every protocol, ``null`` where a
   protocol has no such thing; an empty retained message when the point is gone;
 * ``<point>/event``: things that happen rather than states (OISP actuations, farmws

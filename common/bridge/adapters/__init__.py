@@ -1,1 +1,1 @@
-"""One adapter per protocol: a device's client, its events as states, its commands (see :mod:`.base`)."""
+"""One adapter per protocol: a device's client, its events as states, its commands (see ``.base``)."""

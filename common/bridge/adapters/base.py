@@ -1,9 +1,9 @@
 """What every protocol adapter shares: the device link's lifecycle, and what it tells the bridge.
 
 An adapter owns one protocol client for one device. It turns the client's typed
-events into point states (:meth:`Sink.state`), events and removals, says when the
+events into point states (``Sink.state()``), events and removals, says when the
 device is online, and carries out the commands the bridge hands it. The bridge
-(:mod:`iotws.bridge.runner`) turns that into MQTT messages.
+(``iotws.bridge.runner``) turns that into MQTT messages.
 """
 
 from __future__ import annotations
@@ -111,9 +111,9 @@ def as_number(value: Any) -> float:
 class Adapter(abc.ABC):
     """One device's client, driven for the bridge.
 
-    Subclasses give :attr:`protocol`, :attr:`depths` (the point levels of their
-    writable points: what the bridge subscribes to), :meth:`open` (the client),
-    :meth:`handle` (one event) and :meth:`command`; :meth:`synced` runs after every
+    Subclasses give ``protocol``, ``depths`` (the point levels of their
+    writable points: what the bridge subscribes to), ``open()`` (the client),
+    ``handle()`` (one event) and ``command()``; ``synced()`` runs after every
     (re)connect.
     """
 

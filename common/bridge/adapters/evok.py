@@ -120,7 +120,7 @@ class EvokAdapter(Adapter):
             self.sink.removed(self.point(event.device))
 
     async def synced(self) -> None:
-        """EVOK's ``all`` reply (a :class:`Snapshot` event) says when the state is complete."""
+        """EVOK's ``all`` reply (a ``Snapshot`` event) says when the state is complete."""
 
     async def command(self, point: str, command: Command) -> tuple[Any, Record | None]:
         """Write and wait for the state EVOK reports."""

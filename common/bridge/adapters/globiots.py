@@ -25,7 +25,7 @@ __all__ = ["GlobiotsAdapter", "parse_point"]
 
 
 def parse_point(spec: str) -> Point:
-    """``HOSTNAME/ADDRESS:TYPE[:LENGTH]`` -> a :class:`~iotws.globiots.models.Point`.
+    """``HOSTNAME/ADDRESS:TYPE[:LENGTH]`` -> a [`Point`][iotws.globiots.Point].
 
     Examples:
         >>> p = parse_point("0.0.0.1/2000:float")
