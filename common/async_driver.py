@@ -251,6 +251,11 @@ def translate_aiohttp_error(exc: BaseException, url: str) -> IotwsError:
     return ConnectError(f"cannot connect to {url}: {exc}")
 
 
+#: The most messages dispatched per event-loop turn: the consumers woken by a batch take it while
+#: its events are still in the CPU's caches (a 64 KiB read can carry hundreds of messages).
+_BATCH = 64
+
+
 class AsyncDriver:
     """Owns one logical connection (reconnecting as its policy says) for an async client."""
 
@@ -767,9 +772,10 @@ class AsyncDriver:
     def _drain(self, tap: _Tap) -> None:
         """Dispatch the data frames queued on ``tap``'s connection, oldest first (in aiohttp's callback).
 
-        Stops at the first message that is not data (or a pong) and wakes the receive task
-        for it; a core that refuses the link (or a bug) stops the tap and the receive task
-        raises what it raised.
+        At most ``_BATCH`` messages a turn: the rest goes on in the next loop turn, after the
+        consumers this batch woke. Stops at the first message that is not data (or a pong) and
+        wakes the receive task for it; a core that refuses the link (or a bug) stops the tap and
+        the receive task raises what it raised.
         """
         buffer = tap.buffer
         if buffer:
@@ -779,8 +785,12 @@ class AsyncDriver:
             read = tap.reader.read
             dispatcher = self.dispatcher
             feed = dispatcher.feed
+            budget = _BATCH
             try:
                 while buffer:
+                    if not budget:
+                        break
+                    budget -= 1
                     message = buffer[0][0]
                     kind = message[0]
                     if kind is not _TEXT and kind is not _BINARY and kind is not _PONG:
@@ -819,6 +829,10 @@ class AsyncDriver:
                 return
             if frames:
                 self._spawn(self._send_quietly(tap.ws, frames))
+            if not budget and buffer:
+                # the rest next turn, after the consumers woken by this batch have taken it
+                asyncio.get_running_loop().call_soon(self._drain_queued, tap)
+                return
         if buffer or tap.reader.is_eof():
             self._wake_receiver()
 

@@ -132,6 +132,27 @@ async def test_a_burst_beyond_aiohttps_queue_limit_arrives_whole_and_in_order(pa
     assert c.dropped_events == 0
 
 
+async def test_a_burst_of_small_frames_is_dispatched_in_turns_whole_and_in_order(path: str, sim: EchoSimulator) -> None:
+    # thousands of small frames arrive in a few reads; the tap dispatches them a batch per loop turn
+    items = [f"{i:05d}" for i in range(5 * async_driver._BATCH + 7)]
+    async with AsyncEchoClient(sim.url(), reconnect=FAST, event_queue_size=len(items) + 10) as c:
+        taken: list[object] = []
+
+        async def consume() -> None:
+            async for event in c.events(timeout=10):
+                if isinstance(event, Pushed):
+                    taken.append(event.item)
+                    if len(taken) == len(items):
+                        return
+
+        consumer = asyncio.create_task(consume())
+        counted, echoed = await asyncio.gather(c.push(items), c.echo("during"))
+        await asyncio.wait_for(consumer, 30)
+        assert (counted, echoed) == (len(items), "during")
+        assert taken == items
+        assert c.dropped_events == 0 and await c.echo("after") == "after"
+
+
 async def test_many_commands_in_flight_reach_their_own_callers(path: str, sim: EchoSimulator) -> None:
     async with AsyncEchoClient(sim.url(), reconnect=FAST) as c:
         results = await asyncio.gather(*(c.echo(i) for i in range(500)), c.push(list(range(100))))
