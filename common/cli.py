@@ -1042,6 +1042,29 @@ def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         return 141
 
 
+@contextlib.contextmanager
+def _sigint_for_main_thread_only() -> Iterator[None]:
+    """Threads started in this block (and the threads they start) never take SIGINT."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _join(threads: Sequence[threading.Thread], seconds: float) -> None:
+    """Wait up to ``seconds`` in all for ``threads`` to end, in short slices (Ctrl-C is seen at once)."""
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        while thread.is_alive() and (remaining := deadline - time.monotonic()) > 0:
+            thread.join(min(remaining, 0.25))
+
+
 # -- demo --------------------------------------------------------------------------------------
 
 
@@ -1074,16 +1097,14 @@ def _demo(args: argparse.Namespace, out: Output) -> int:
     threads = [threading.Thread(target=run, args=(n, m), name=f"demo-{n}", daemon=True) for n, m in chosen.items()]
     try:
         with out.live(table) as live:
-            for thread in threads:
-                thread.start()
+            with _sigint_for_main_thread_only():
+                for thread in threads:
+                    thread.start()
             out.status(f"running {', '.join(chosen)} for {args.seconds:g} s (Ctrl-C to stop)")
-            deadline = time.monotonic() + args.seconds + 30
-            for thread in threads:
-                thread.join(max(0.0, deadline - time.monotonic()))
+            _join(threads, args.seconds + 30)
     except KeyboardInterrupt:
         stop.set()
-        for thread in threads:
-            thread.join(5)
+        _join(threads, 5)
         if not out.json and not _isatty(sys.stdout):
             print(table.text(), flush=True)  # what was seen so far (a terminal had it live)
         raise

@@ -237,9 +237,23 @@ class SimulatorBase:
         return task
 
     # -- sync bridge ------------------------------------------------------------
-    @contextlib.contextmanager
-    def run(self) -> Iterator[Self]:
-        """Run the simulator in a background thread with its own loop (for sync code)."""
+    def start_background(self) -> Self:
+        """Start serving from sync code: the simulator gets its own loop in a background thread.
+
+        For a notebook cell or a script without a ``with`` block; :meth:`stop_background`
+        ends it. Returns the simulator, running (a no-op if it runs in the background already).
+
+        Examples:
+            >>> class Quiet(SimulatorBase):
+            ...     async def handle(self, conn):
+            ...         await conn.close()
+            >>> sim = Quiet().start_background()
+            >>> sim.url().startswith("ws://127.0.0.1:")
+            True
+            >>> sim.stop_background()
+        """
+        if self._thread is not None:
+            return self
         ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         loop = asyncio.new_event_loop()
 
@@ -255,17 +269,35 @@ class SimulatorBase:
 
         thread = threading.Thread(target=main, name=f"iotws-sim-{type(self).__name__}", daemon=True)
         thread.start()
-        ready.result(timeout=30)
+        try:
+            ready.result(timeout=30)
+        except BaseException:
+            thread.join(timeout=10)
+            loop.close()
+            raise
         self._thread = thread
+        return self
+
+    def stop_background(self) -> None:
+        """Stop a simulator started with :meth:`start_background` (closing every connection)."""
+        thread, loop = self._thread, self._loop
+        if thread is None or loop is None:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+        self._thread = None
+
+    @contextlib.contextmanager
+    def run(self) -> Iterator[Self]:
+        """Run the simulator in a background thread with its own loop (for sync code)."""
+        self.start_background()
         try:
             yield self
         finally:
-            with contextlib.suppress(Exception):
-                asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout=10)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)
-            loop.close()
-            self._thread = None
+            self.stop_background()
 
     def call(self, awaitable: Awaitable[R], timeout: float = 10.0) -> R:
         """From another thread, run ``awaitable`` in the simulator's loop and return its result."""

@@ -54,6 +54,7 @@ __all__ = [
     "SetRequest",
     "SetResponse",
     "SetResult",
+    "decode_float32",
     "decode_value",
     "lookup_key",
     "parse_length",
@@ -146,57 +147,77 @@ def _mapping(raw: object, name: str) -> Mapping[str, Any]:
 def decode_value(data_type: DataType | str, text: str, length: int | None = None) -> Value | None:
     """The typed value of wire ``text``; ``None`` when it is not a value of the type.
 
-    Placeholder texts of the vendor templates (``"float"``, ``""``) and unknown types give
-    ``None`` rather than an error: the raw text is always kept beside it.
+    A ``float`` comes back as the double of the decimal text the server sent, as people
+    read it (``"24.59"`` is ``24.59``), when that text is a value of the type (within the
+    float32 range); :func:`decode_float32` gives the float32 the device holds. Placeholder
+    texts of the vendor templates (``"float"``, ``""``) and unknown types give ``None``
+    rather than an error: the raw text is always kept beside it.
 
     Examples:
-        >>> decode_value(DataType.FLOAT, "21.5"), decode_value(DataType.HEXA, "0aff")
-        (21.5, b'\\n\\xff')
-        >>> decode_value(DataType.FLOAT, "float") is None
-        True
+        >>> decode_value(DataType.FLOAT, "24.59"), decode_value(DataType.HEXA, "0aff")
+        (24.59, b'\\n\\xff')
+        >>> decode_value(DataType.FLOAT, "float") is None, decode_value(DataType.FLOAT, "1e39") is None
+        (True, True)
     """
     if text.__class__ is not str:
         raise UsageError(f"text must be a str, got {excerpt(text)}")
     if not text:
         return None
     if data_type is _FLOAT:
-        # float(text) rounded to float32 when that is provably the exact answer. Rounding
-        # decimal -> double -> float32 can only differ from decimal -> float32 when the
-        # double lies exactly halfway between two float32s (or is tiny, huge, inf or nan):
-        # those, and texts float() reads but the codec does not (``1_0``, non-ASCII
-        # digits), go to the codec.
+        # float(text) when the text is a finite number within the float32 range; the codec
+        # decides the rest (inf and nan spellings, the range's edge, texts float() reads but
+        # the codec does not: ``1_0``, non-ASCII digits)
         if text.isascii() and "_" not in text:
             try:
                 double = float(text)
-                single: float = _f32_unpack(_f32_pack(double))[0]
+                if double - double == 0.0:
+                    _f32_pack(double)
+                    return double
             except ValueError:
                 return None
             except OverflowError:
                 pass
-            else:
-                if single == double and double - double == 0.0:
-                    return single
-                if double - double == 0.0 and abs(double) >= _F32_MIN_NORMAL and (
-                    _f64_bits(_f64_pack(double))[0] & _LOW29 != _HALF29
-                ):
-                    return single
-    elif data_type.__class__ is not DataType:
+        try:
+            from_text(DataType.FLOAT, text)
+        except CodecError:
+            return None
+        return float(text)
+    if data_type.__class__ is not DataType:
         return None
-    else:
-        bounds = _INT_BOUNDS.get(data_type)
-        if bounds is not None:
-            if text.isascii() and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
-                number = int(text)
-                return number if bounds[0] <= number <= bounds[1] else None
-        elif data_type is DataType.STRING:
-            return text
-        elif data_type is DataType.HEXA and text.isascii() and text.isalnum():
-            try:
-                return bytes.fromhex(text)
-            except ValueError:
-                return None
+    bounds = _INT_BOUNDS.get(data_type)
+    if bounds is not None:
+        if text.isascii() and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+            number = int(text)
+            return number if bounds[0] <= number <= bounds[1] else None
+    elif data_type is DataType.STRING:
+        return text
+    elif data_type is DataType.HEXA and text.isascii() and text.isalnum():
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            return None
     try:
         return from_text(data_type, text)
+    except CodecError:
+        return None
+
+
+def decode_float32(text: str) -> float | None:
+    """The float32 nearest the decimal ``text`` (what the device holds), as a Python float.
+
+    ``None`` when the text is not a ``float`` value. This is the exact value of the
+    device's memory; :func:`decode_value` gives the value as people read it.
+
+    Examples:
+        >>> decode_float32("24.59"), decode_value(DataType.FLOAT, "24.59")
+        (24.59000015258789, 24.59)
+        >>> decode_float32("float") is None
+        True
+    """
+    if text.__class__ is not str:
+        raise UsageError(f"text must be a str, got {excerpt(text)}")
+    try:
+        return float(from_text(DataType.FLOAT, text))
     except CodecError:
         return None
 
@@ -205,12 +226,7 @@ _FLOAT: Final = DataType.FLOAT
 _INT_BOUNDS: Final[dict[DataType, tuple[int, int]]] = {
     t: (t.min, t.max) for t in DataType if t.min is not None and t.max is not None
 }
-_f32_pack, _f32_unpack = struct.Struct("<f").pack, struct.Struct("<f").unpack
-_f64_pack, _f64_bits = struct.Struct("<d").pack, struct.Struct("<Q").unpack
-_F32_MIN_NORMAL: Final = 1.1754943508222875e-38
-# the 29 low bits of a double's mantissa, which float32 drops, and their value at a float32 midpoint
-_LOW29: Final = 0x1FFFFFFF
-_HALF29: Final = 0x10000000
+_f32_pack = struct.Struct("<f").pack  # raises OverflowError beyond the float32 range
 
 
 # --- enums --------------------------------------------------------------------------------------
@@ -635,6 +651,9 @@ class PointValue(msgspec.Struct, frozen=True, gc=False):
 
     ``value`` is ``None`` when the text is not a value of the type (a failed read carries
     ``status="message-request-fail"``; placeholders such as ``""`` also give ``None``).
+    A ``float`` value is the double of the decimal text the server sent (``"24.59"`` is
+    ``24.59``, as people read it); :attr:`float32` is the float32 the device holds
+    (``24.59000015258789``), and ``raw`` the text itself.
     ``data_type`` is a plain string when the server names a type this library does not know.
     The optional fields (``timestamp``, ``status``, ``response_code``, ``response_message``,
     unknown fields in ``extra``) live in ``details`` and read as attributes too.
@@ -646,6 +665,9 @@ class PointValue(msgspec.Struct, frozen=True, gc=False):
         ...     "length": 4, "value": "21.5", "changeOfValue": "UNCHNAGED"})
         >>> pv.value, pv.change, pv.ok, pv.status
         (21.5, <ChangeOfValue.UNCHANGED: 'UNCHANGED'>, True, None)
+        >>> pv = PointValue.from_wire("x.x.x.1", {"address": "2000", "dataType": "float", "value": "24.59"})
+        >>> pv.raw, pv.value, pv.float32
+        ('24.59', 24.59, 24.59000015258789)
     """
 
     hostname: str
@@ -661,6 +683,13 @@ class PointValue(msgspec.Struct, frozen=True, gc=False):
     def key(self) -> tuple[str, str]:
         """``(hostname, ADDRESS)``, matching [`Point.key`][iotws.globiots.Point.key]."""
         return (self.hostname, self.address.upper())
+
+    @property
+    def float32(self) -> float | None:
+        """For a ``float`` point, the float32 the device holds (nearest the text); else ``None``."""
+        if self.data_type is not DataType.FLOAT or self.value is None:
+            return None
+        return decode_float32(self.raw)
 
     @property
     def timestamp(self) -> dt.datetime | None:
@@ -1238,7 +1267,7 @@ def _typed_update(frame: str | bytes) -> RealtimeUpdate | None:
         detailed = wire.__class__ is _DetailedUpdateWire
         values: list[PointValue] = []
         append, types_get, changes_get, bounds_get = values.append, _TYPES.get, _CHANGES.get, _INT_BOUNDS.get
-        f32_pack, f32_unpack, f64_pack, f64_bits, decode = _f32_pack, _f32_unpack, _f64_pack, _f64_bits, decode_value
+        f32_pack, decode = _f32_pack, decode_value
         for obj in wire.objects:
             hostname = obj.hostname
             for entry in obj.addresses:
@@ -1249,24 +1278,19 @@ def _typed_update(frame: str | bytes) -> RealtimeUpdate | None:
                 raw_change = entry.change_of_value
                 change = None if raw_change is UNSET else changes_get(raw_change) or ChangeOfValue.from_wire(raw_change)
                 text = entry.value
-                # decode_value() inlined for the two common cases (the same rules, see there), and
-                # one shortcut: a text of at most 9 characters without an exponent (at most 9
-                # digits, 8 after the point) is never within half a double ulp of a float32
-                # midpoint it differs from, so its double rounds to the right float32 directly
+                # decode_value() inlined for the two common cases (the same rules, see there)
                 value: Value | None
                 if data_type is _FLOAT and text.isascii() and "_" not in text:
                     try:
-                        double = float(text)
-                        value = f32_unpack(f32_pack(double))[0]
-                    except (ValueError, OverflowError):
-                        value = decode(data_type, text, length)
-                    else:
-                        if double - double != 0.0 or (  # inf or nan: the codec checks the spelling
-                            value != double
-                            and (len(text) > 9 or "e" in text or "E" in text)
-                            and (abs(double) < _F32_MIN_NORMAL or f64_bits(f64_pack(double))[0] & _LOW29 == _HALF29)
-                        ):
+                        value = float(text)
+                        if value - value == 0.0:  # finite: within the float32 range?
+                            f32_pack(value)
+                        else:  # inf or nan: the codec checks the spelling
                             value = decode(data_type, text, length)
+                    except ValueError:
+                        value = None
+                    except OverflowError:
+                        value = decode(data_type, text, length)
                 else:
                     bounds = bounds_get(data_type)  # type: ignore[call-overload]
                     if bounds is not None and text.isascii() and (

@@ -29,6 +29,7 @@ from iotws.globiots.models import (
     SetRequest,
     SetResponse,
     SetResult,
+    decode_value,
 )
 
 __all__ = [
@@ -112,7 +113,7 @@ def point_values() -> st.SearchStrategy[PointValue]:
             point.data_type,
             point.length,
             "" if failed else text,
-            None if failed else point.parse(text),
+            None if failed else decode_value(point.data_type, text, point.length),  # as the client decodes it
             draw(st.sampled_from(list(ChangeOfValue))),
             details,
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -229,18 +228,3 @@ def test_async_fixture_without_pytest_asyncio_says_what_is_missing(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:asyncio")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*evok_async_client fixture needs pytest-asyncio: pip install pytest-asyncio*"])
-
-
-
-def test_the_testing_page_examples_pass_as_it_says(pytester: pytest.Pytester) -> None:
-    page = (Path(__file__).resolve().parents[1] / "docs" / "testing.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
-    assert len(blocks) == 2
-    (pytester.path / "test_complete_example.py").write_text(blocks[0])
-    (pytester.path / "test_strategies.py").write_text(blocks[1])
-    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_complete_example.py")
-    result.assert_outcomes(passed=3)
-    assert "3 passed" in page  # what the page promises is what the run showed
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_strategies.py")
-    result.assert_outcomes(passed=1)

@@ -125,9 +125,11 @@ def _codec_decode(data_type: DataType, text: str) -> Value | None:
     from iotws.errors import CodecError
 
     try:
-        return text if data_type is DataType.STRING else from_text(data_type, text)
+        value = text if data_type is DataType.STRING else from_text(data_type, text)
     except CodecError:
         return None
+    # a float is the double of its decimal text (as people read it), once the codec took the text
+    return float(text) if data_type is DataType.FLOAT else value
 
 
 NUMBER_TEXT = st.one_of(

@@ -495,14 +495,19 @@ def test_loads_rejects_non_objects() -> None:
 )
 def test_float_hot_path_is_exact(text: str) -> None:
     from iotws.codec import from_text
+    from iotws.globiots.models import _typed_update
 
     try:
-        expected: object = from_text(DataType.FLOAT, text)
+        exact: float | None = float(from_text(DataType.FLOAT, text))
     except CodecError:
-        expected = None
+        exact = None
     entry = {"address": "2000", "dataType": "float", "length": 4, "value": text, "changeOfValue": "INCREASE"}
-    got = RealtimeUpdate.from_wire({"objects": [{"hostname": "h", "addresses": [entry]}]}).values[0].value
-    assert repr(got) == repr(expected)
+    message = {"objects": [{"hostname": "h", "addresses": [entry]}]}
+    typed = _typed_update(json.dumps(message))
+    assert typed is not None
+    for got in (RealtimeUpdate.from_wire(message).values[0], typed.values[0]):  # the general and the typed path
+        assert repr(got.value) == repr(None if exact is None else float(text))  # the decimal text, as a double
+        assert repr(got.float32) == repr(exact)  # the float32 the device holds, correctly rounded
 
 
 # --- R12: set-data answers are matched by the points they name, never by position --------------
