@@ -1,13 +1,14 @@
 """Values into tables: a client's events as rows, or as a pandas ``DataFrame``, for notebooks.
 
-:func:`rows` turns the events of any iotws client into one plain ``dict`` per value, with the
-same keys whatever the protocol (:data:`COLUMNS`, the keys of the command line's ``value``
-records). :func:`to_dataframe` makes a ``pandas.DataFrame`` of them, and :func:`record`
-(sync) / :func:`arecord` (asyncio) collect a client's stream for some seconds into one.
+[`rows`][iotws.notebook.rows] turns the events of any iotws client into one plain ``dict`` per value, with the
+same keys whatever the protocol ([`COLUMNS`][iotws.notebook.COLUMNS], the keys of the command line's ``value``
+records). [`to_dataframe`][iotws.notebook.to_dataframe] makes a ``pandas.DataFrame`` of them, and
+[`record`][iotws.notebook.record]
+(sync) / [`arecord`][iotws.notebook.arecord] (asyncio) collect a client's stream for some seconds into one.
 
 pandas is not an iotws dependency: it is imported the first time a ``DataFrame`` is made
-(``pip install 'iotws[notebook]'``); without it those functions raise :class:`UsageError`
-saying so. :func:`rows` needs nothing.
+(``pip install 'iotws[notebook]'``); without it those functions raise [`UsageError`][iotws.UsageError]
+saying so. [`rows`][iotws.notebook.rows] needs nothing.
 
 Per protocol, a row is:
 
@@ -24,7 +25,7 @@ Per protocol, a row is:
 
 Link events (``Connected``, ``Disconnected``...) and events that carry no value give no row.
 ``time`` is the server's time when the protocol sends a wall-clock one, else the time
-:func:`record` received the event (``None`` from :func:`rows` of a plain list).
+[`record`][iotws.notebook.record] received the event (``None`` from [`rows`][iotws.notebook.rows] of a plain list).
 
 Examples:
     >>> from iotws.evok import DeviceChanged, Relay
@@ -48,8 +49,8 @@ from iotws.errors import UsageError
 
 __all__ = ["COLUMNS", "arecord", "record", "rows", "to_dataframe"]
 
-#: The columns of every row and ``DataFrame``, in order.
 COLUMNS: Final = ("time", "protocol", "point", "name", "value", "unit", "quality", "error")
+"""The columns of every row and ``DataFrame``, in order."""
 
 Row = dict[str, Any]
 
@@ -106,7 +107,7 @@ def _event_rows(event: object, received: dt.datetime | None) -> Iterator[Row]:
 
 
 def rows(events: Iterable[object]) -> list[Row]:
-    """One ``dict`` per value in ``events`` (any protocol's), with the keys of :data:`COLUMNS`.
+    """One ``dict`` per value in ``events`` (any protocol's), with the keys of [`COLUMNS`][iotws.notebook.COLUMNS].
 
     Examples:
         >>> from iotws.events import Connected
@@ -133,10 +134,11 @@ def _frame(found: list[Row]) -> Any:
 
 
 def to_dataframe(events: Iterable[object]) -> Any:
-    """A ``pandas.DataFrame`` of the values in ``events``: one row per value, the columns of :data:`COLUMNS`.
+    """A ``pandas.DataFrame`` of the values in ``events``: one row per value, the columns of
+    [`COLUMNS`][iotws.notebook.COLUMNS].
 
     ``time`` is a UTC ``datetime64`` column (``NaT`` where the protocol sends no wall-clock
-    time; :func:`record` fills in when each event was received). Needs pandas.
+    time; [`record`][iotws.notebook.record] fills in when each event was received). Needs pandas.
 
     Examples:
         >>> from iotws.evok import DeviceChanged, Relay
@@ -182,7 +184,7 @@ def record(client: SyncClientBase[Any, Any], seconds: float = 10.0) -> Any:
 
 
 async def arecord(client: AsyncClientBase[Any, Any], seconds: float = 10.0) -> Any:
-    """:func:`record` for an ``AsyncClient``: ``frame = await arecord(client, seconds=10)``.
+    """[`record`][iotws.notebook.record] for an ``AsyncClient``: ``frame = await arecord(client, seconds=10)``.
 
     Examples:
         >>> import inspect

@@ -240,7 +240,8 @@ class SimulatorBase:
     def start_background(self) -> Self:
         """Start serving from sync code: the simulator gets its own loop in a background thread.
 
-        For a notebook cell or a script without a ``with`` block; :meth:`stop_background`
+        For a notebook cell or a script without a ``with`` block;
+        [`stop_background`][iotws.simulator.SimulatorBase.stop_background]
         ends it. Returns the simulator, running (a no-op if it runs in the background already).
 
         Examples:
@@ -279,7 +280,8 @@ class SimulatorBase:
         return self
 
     def stop_background(self) -> None:
-        """Stop a simulator started with :meth:`start_background` (closing every connection)."""
+        """Stop a simulator started with [`start_background`][iotws.simulator.SimulatorBase.start_background]
+        (closing every connection)."""
         thread, loop = self._thread, self._loop
         if thread is None or loop is None:
             return

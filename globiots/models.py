@@ -149,7 +149,8 @@ def decode_value(data_type: DataType | str, text: str, length: int | None = None
 
     A ``float`` comes back as the double of the decimal text the server sent, as people
     read it (``"24.59"`` is ``24.59``), when that text is a value of the type (within the
-    float32 range); :func:`decode_float32` gives the float32 the device holds. Placeholder
+    float32 range); [`decode_float32`][iotws.globiots.models.decode_float32] gives the float32 the device holds.
+    Placeholder
     texts of the vendor templates (``"float"``, ``""``) and unknown types give ``None``
     rather than an error: the raw text is always kept beside it.
 
@@ -206,7 +207,7 @@ def decode_float32(text: str) -> float | None:
     """The float32 nearest the decimal ``text`` (what the device holds), as a Python float.
 
     ``None`` when the text is not a ``float`` value. This is the exact value of the
-    device's memory; :func:`decode_value` gives the value as people read it.
+    device's memory; [`decode_value`][iotws.globiots.models.decode_value] gives the value as people read it.
 
     Examples:
         >>> decode_float32("24.59"), decode_value(DataType.FLOAT, "24.59")
@@ -652,7 +653,7 @@ class PointValue(msgspec.Struct, frozen=True, gc=False):
     ``value`` is ``None`` when the text is not a value of the type (a failed read carries
     ``status="message-request-fail"``; placeholders such as ``""`` also give ``None``).
     A ``float`` value is the double of the decimal text the server sent (``"24.59"`` is
-    ``24.59``, as people read it); :attr:`float32` is the float32 the device holds
+    ``24.59``, as people read it); [`float32`][iotws.globiots.PointValue.float32] is the float32 the device holds
     (``24.59000015258789``), and ``raw`` the text itself.
     ``data_type`` is a plain string when the server names a type this library does not know.
     The optional fields (``timestamp``, ``status``, ``response_code``, ``response_message``,
