@@ -1,7 +1,8 @@
 """iotws.notebook: any protocol's stream into a pandas DataFrame; simulators started without ``with``.
 
-Every protocol's simulator and client over loopback, on both flavours (``record`` for the sync
-client, ``await arecord`` for the asyncio one).
+Every protocol's simulator and client over loopback, on both flavours (``record`` / ``live`` for
+the sync client, ``await arecord`` / ``await alive`` for the asyncio one); the live table's updates
+in a real Jupyter kernel (jupyter_client, the messages a notebook front end receives).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 from iotws import evok, farmws, globiots, oisp, xentara
 from iotws.codec import DataType
 from iotws.errors import UsageError
-from iotws.notebook import COLUMNS, arecord, record, rows, to_dataframe
+from iotws.notebook import COLUMNS, alive, arecord, live, record, rows, to_dataframe
 from iotws.testing import open_client, resolve
 
 pandas = pytest.importorskip("pandas")  # the test extra installs it; the notebook extra too
@@ -26,6 +27,16 @@ pandas = pytest.importorskip("pandas")  # the test extra installs it; the notebo
 
 async def _record(flavour: str, client: Any, seconds: float) -> Any:
     return record(client, seconds) if flavour == "sync" else await arecord(client, seconds)
+
+
+async def _live(flavour: str, client: Any, seconds: float, every: float) -> Any:
+    return live(client, seconds, every) if flavour == "sync" else await alive(client, seconds, every)
+
+
+def _latest(frame: Any) -> Any:
+    """The newest row of each point, sorted as the live table sorts them (pandas' own way to get it)."""
+    newest = frame.drop_duplicates(["protocol", "point"], keep="last")
+    return newest.sort_values(["protocol", "point"]).reset_index(drop=True)
 
 
 @asynccontextmanager
@@ -117,6 +128,48 @@ async def test_a_stream_becomes_a_dataframe(protocol: str, flavour: str) -> None
     check(frame)
 
 
+@pytest.mark.parametrize("protocol", SCENARIOS)
+async def test_live_collects_the_stream_and_shows_the_latest_value_of_each_point(
+    protocol: str, flavour: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connect, check = SCENARIOS[protocol]
+    async with connect(flavour) as client:
+        frame = await _live(flavour, client, 1.0, 0.2)
+    assert list(frame.columns) == list(COLUMNS) and set(frame["protocol"]) == {protocol}
+    check(frame)  # every value collected, as record() gives them
+    latest = _latest(frame)
+    assert len(latest) == frame["point"].nunique() >= 1
+    # not in a Jupyter kernel: the last table (one row per point, its newest value) is printed at the end
+    assert capsys.readouterr().out == latest.to_string(index=False) + "\n"
+
+
+async def test_live_returns_when_the_client_is_closed(flavour: str, capsys: pytest.CaptureFixture[str]) -> None:
+    async with _evok(flavour) as client:
+        await resolve(client.close())
+        frame = await _live(flavour, client, 3600, 0.5)  # the stream has ended: no hour of waiting
+    assert list(frame.columns) == list(COLUMNS)
+    assert capsys.readouterr().out == _latest(frame).to_string(index=False) + "\n"
+
+
+async def test_live_checks_its_arguments_and_needs_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
+    with evok.EvokSimulator().run() as sim, evok.Client(sim.url()) as client:
+        async with evok.AsyncClient(sim.url()) as async_client:
+            for bad in (0, -1, math.inf, "1", True):
+                with pytest.raises(UsageError, match="live: seconds"):
+                    live(client, bad)  # type: ignore[arg-type]
+                with pytest.raises(UsageError, match="alive: every"):
+                    await alive(async_client, 1, every=bad)  # type: ignore[arg-type]
+            with pytest.raises(UsageError, match="alive"):
+                live(async_client, 1)  # type: ignore[arg-type]
+            with pytest.raises(UsageError, match="live"):
+                await alive(client, 1)  # type: ignore[arg-type]
+            monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
+            with pytest.raises(UsageError, match=r"pip install 'iotws\[notebook\]'"):
+                live(client, 3600)  # raised before it waits
+            with pytest.raises(UsageError, match=r"pip install 'iotws\[notebook\]'"):
+                await alive(async_client, 3600)
+
+
 def test_to_dataframe_of_a_list_and_rows_without_pandas() -> None:
     events = [
         evok.DeviceChanged(evok.AnalogInput("ai", "1_01", value=4.5, unit="V"), None),
@@ -178,3 +231,105 @@ def test_a_simulator_starts_and_stops_without_with() -> None:
             assert client.state.device("ro", "2_01") is not None
     finally:
         sim.stop_background()
+
+
+# -- the live table in a real Jupyter kernel -------------------------------------------------------
+
+SETUP = """
+from iotws.globiots import AsyncClient, Client, DataType, GlobiotsSimulator, Point
+from iotws.notebook import alive, live
+
+sim = GlobiotsSimulator(["0.0.0.1"], time_scale=20).start_background()
+points = [Point("0.0.0.1", "3000", DataType.FLOAT), Point("0.0.0.1", "2006", DataType.UINT32)]
+client = Client(sim.base_url).connect()
+client.subscribe(points, update_time=1)
+async_client = await AsyncClient(sim.base_url).connect()
+_ = await async_client.subscribe(points, update_time=1)
+"""
+
+LATEST = """
+newest = frame.drop_duplicates(["protocol", "point"], keep="last")
+print(repr(newest.sort_values(["protocol", "point"]).reset_index(drop=True)))
+print(sorted(frame["point"].unique()))
+"""
+
+
+class Kernel:
+    """A Jupyter kernel and the messages each cell sends to the front end."""
+
+    def __init__(self) -> None:
+        manager = pytest.importorskip("jupyter_client.manager")
+        pytest.importorskip("ipykernel")
+        self.manager, self.client = manager.start_new_kernel(kernel_name="python3")
+
+    def run(self, code: str, interrupt_after_updates: int | None = None) -> list[dict[str, Any]]:
+        """Run one cell; its iopub messages (stream, display, result) up to the kernel going idle."""
+        msg_id = self.client.execute(code)
+        messages, updates = [], 0
+        while True:
+            message = self.client.get_iopub_msg(timeout=60)  # a cell that hangs fails here
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = message["msg_type"]
+            if kind == "status" and message["content"]["execution_state"] == "idle":
+                break
+            if kind == "error":
+                pytest.fail(f"the cell raised {message['content']['ename']}: {message['content']['evalue']}")
+            if kind in ("stream", "display_data", "update_display_data", "execute_result"):
+                messages.append({"type": kind, **message["content"]})
+            if kind == "update_display_data":
+                updates += 1
+                if updates == interrupt_after_updates:
+                    self.manager.interrupt_kernel()
+        reply = self.client.get_shell_msg(timeout=60)
+        assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
+        return messages
+
+    def shutdown(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
+
+
+@pytest.fixture(scope="module")
+def kernel() -> Iterator[Kernel]:
+    started = Kernel()
+    try:
+        assert started.run(SETUP) == []
+        yield started
+        started.run("client.close()\nawait async_client.close()\nsim.stop_background()")
+    finally:
+        started.shutdown()
+
+
+def _printed(messages: list[dict[str, Any]]) -> str:
+    return "".join(m["text"] for m in messages if m["type"] == "stream" and m["name"] == "stdout")
+
+
+def _check_live_cell(kernel: Kernel, messages: list[dict[str, Any]]) -> None:
+    """One table displayed, updated in place more than once, ending as the latest row of each point."""
+    shown = [m for m in messages if m["type"] == "display_data"]
+    assert len(shown) == 1 and "text/html" in shown[0]["data"]  # a DataFrame, as Jupyter draws it
+    display_id = shown[0]["transient"]["display_id"]
+    updates = [m for m in messages if m["type"] == "update_display_data"]
+    assert len(updates) >= 2 and {m["transient"]["display_id"] for m in updates} == {display_id}
+    assert [m["type"] for m in messages] == ["display_data"] + ["update_display_data"] * len(updates)  # no print
+    texts = [m["data"]["text/plain"] for m in updates]
+    assert len(set(texts)) >= 2  # the values changed in place (the counter counts on)
+    latest, points = _printed(kernel.run(LATEST)).rsplit("\n", 2)[:2]
+    assert texts[-1] == latest  # the table's last state: the newest row of each point, sorted
+    assert points == "['0.0.0.1/2006', '0.0.0.1/3000']"
+
+
+@pytest.mark.parametrize("call", ["live(client, seconds=1.5, every=0.2)",
+                                  "await alive(async_client, seconds=1.5, every=0.2)"])
+def test_the_live_table_updates_in_place_in_a_kernel(kernel: Kernel, call: str) -> None:
+    messages = kernel.run(f"frame = {call}")
+    _check_live_cell(kernel, messages)
+
+
+@pytest.mark.parametrize("call", ["live(client, seconds=3600, every=0.1)",
+                                  "await alive(async_client, seconds=3600, every=0.1)"])
+def test_interrupting_the_live_cell_returns_what_came(kernel: Kernel, call: str) -> None:
+    messages = kernel.run(f"frame = {call}", interrupt_after_updates=3)  # else an hour, and run() fails
+    _check_live_cell(kernel, messages)
+    assert _printed(kernel.run("print(client.connected, async_client.connected)")) == "True True\n"
