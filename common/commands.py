@@ -426,18 +426,22 @@ def checked(method: F) -> F:
         iotws.errors.UsageError: dim: Lamp.dim() got multiple values for argument 'level'; nothing was sent
     """
     name = method.__name__
-    made: list[Callable[[tuple[Any, ...], dict[str, Any]], None]] = []
+    checks: Callable[[tuple[Any, ...], dict[str, Any]], None] | None = None
 
     def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        if not made:
-            made.append(argument_checks(method, name))
-        made[0](args, kwargs)
+        nonlocal checks
+        if checks is None:
+            checks = argument_checks(method, name)
+        checks(args, kwargs)
 
     if inspect.iscoroutinefunction(method):
 
         @functools.wraps(method)
         async def run_async(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-            check(args, kwargs)
+            if checks is None:
+                check(args, kwargs)
+            else:
+                checks(args, kwargs)
             try:
                 running = method(self, *args, **kwargs)  # binds the arguments only: the body runs below
             except TypeError as exc:
@@ -448,7 +452,10 @@ def checked(method: F) -> F:
 
     @functools.wraps(method)
     def run(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-        check(args, kwargs)
+        if checks is None:
+            check(args, kwargs)
+        else:
+            checks(args, kwargs)
         try:
             return method(self, *args, **kwargs)
         except TypeError as exc:

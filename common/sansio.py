@@ -37,7 +37,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import attrs
+import msgspec
 
 from iotws.errors import HandshakeError, IotwsError
 from iotws.logs import describe_frame
@@ -53,8 +53,7 @@ Frame = str | bytes
 K = TypeVar("K")
 
 
-@attrs.frozen(slots=True)
-class Reply:
+class Reply(msgspec.Struct, frozen=True):
     """The outcome of a command, produced by a core for the driver to hand to the caller.
 
     Exactly one of ``value`` and ``error`` is meaningful: when ``error`` is set the
@@ -70,8 +69,7 @@ class Reply:
     error: BaseException | None = None
 
 
-@attrs.frozen(slots=True)
-class Submission:
+class Submission(msgspec.Struct, frozen=True, gc=False):
     """What a core makes of a command: the frames to send and the reply token.
 
     ``token`` is ``None`` for commands that complete as soon as they are sent.

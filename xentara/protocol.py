@@ -33,7 +33,7 @@ from __future__ import annotations
 import struct
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, TypeAlias, TypeVar
+from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
 import attrs
 
@@ -896,14 +896,21 @@ class XentaraCore(ProtocolCore):
             raise UsageError(f"not a Xentara command: {command!r}")
         requests = make_requests()
         token = self.pending.add(command)
-        ids = []
-        packets = []
-        for index, (opcode, params) in enumerate(requests):
+        if len(requests) == 1:  # most commands: one request
+            ((opcode, params),) = requests
             message_id = self._message_id()
-            self._ids[message_id] = (token, index)
-            ids.append(message_id)
-            packets.append(request_packet(message_id, opcode, params))
-        self._waiting[token] = [[None] * len(requests), len(requests), ids]
+            self._ids[message_id] = (token, 0)
+            packets = [request_packet(message_id, opcode, params)]
+            self._waiting[token] = [[None], 1, [message_id]]
+        else:
+            ids = []
+            packets = []
+            for index, (opcode, params) in enumerate(requests):
+                message_id = self._message_id()
+                self._ids[message_id] = (token, index)
+                ids.append(message_id)
+                packets.append(request_packet(message_id, opcode, params))
+            self._waiting[token] = [[None] * len(requests), len(requests), ids]
         if command.touches_subscriptions:  # type: ignore[attr-defined]
             self._forget_unsubscribed(command)  # type: ignore[arg-type]
         return Submission(frames=[encode_message(packets)], token=token)
@@ -922,7 +929,7 @@ class XentaraCore(ProtocolCore):
         A message of data-change events alone, in the form servers write them, is read straight
         from its bytes (no cbor2 objects in between); it gives the same events as the general path.
         """
-        if frame.__class__ is bytes:
+        if frame.__class__ is bytes and frame[1:3] not in _ONE_RESPONSE:
             events = _data_changes(frame, self._routes, self.paths)
             if events is not None:
                 return events
@@ -1172,6 +1179,11 @@ def _route_into(
         path = paths.get(element)
         if path is not None:
             _set(event, "path", path)
+
+
+#: The second and third bytes of a message holding one response packet (``[1, id, item]``,
+#: ``[1, id]`` or ``[2, id, error]``): such a message skips the data-change fast path.
+_ONE_RESPONSE: Final = frozenset({b"\x83\x01", b"\x82\x01", b"\x83\x02"})
 
 
 def _data_changes(
