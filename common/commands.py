@@ -426,22 +426,20 @@ def checked(method: F) -> F:
         iotws.errors.UsageError: dim: Lamp.dim() got multiple values for argument 'level'; nothing was sent
     """
     name = method.__name__
-    checks: Callable[[tuple[Any, ...], dict[str, Any]], None] | None = None
+    checks: Callable[[tuple[Any, ...], dict[str, Any]], None]
 
-    def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        nonlocal checks
-        if checks is None:
-            checks = argument_checks(method, name)
+    def first_check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        nonlocal checks  # made on the first call, then called directly
+        checks = argument_checks(method, name)
         checks(args, kwargs)
+
+    checks = first_check
 
     if inspect.iscoroutinefunction(method):
 
         @functools.wraps(method)
         async def run_async(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-            if checks is None:
-                check(args, kwargs)
-            else:
-                checks(args, kwargs)
+            checks(args, kwargs)
             try:
                 running = method(self, *args, **kwargs)  # binds the arguments only: the body runs below
             except TypeError as exc:
@@ -452,10 +450,7 @@ def checked(method: F) -> F:
 
     @functools.wraps(method)
     def run(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if checks is None:
-            check(args, kwargs)
-        else:
-            checks(args, kwargs)
+        checks(args, kwargs)
         try:
             return method(self, *args, **kwargs)
         except TypeError as exc:
