@@ -54,6 +54,8 @@ from iotws.errors import IotwsError, UsageError
 from iotws.options import ConnectOptions, ConnectOptionsDict
 
 if TYPE_CHECKING:
+    import asyncio
+
     from iotws.simulator import SimulatorBase
 
 __all__ = [
@@ -79,6 +81,7 @@ __all__ = [
     "read_secret",
     "record",
     "serve",
+    "stop_on_sigterm",
     "stream",
     "to_jsonable",
     "utc_text",
@@ -876,6 +879,28 @@ def _error_text(error: BaseException | None) -> str | None:
     return None if error is None else str(error) or type(error).__name__
 
 
+def stop_on_sigterm() -> asyncio.Event:
+    """An event the running loop sets on SIGTERM, for a verb that serves until stopped.
+
+    Where the loop cannot take signals (Windows, a thread other than the main one) the
+    event is only set by its owner; Ctrl-C still arrives as ``KeyboardInterrupt``.
+
+    Examples:
+        >>> import asyncio
+        >>> async def main():
+        ...     return stop_on_sigterm().is_set()
+        >>> asyncio.run(main())
+        False
+    """
+    import asyncio
+    import signal
+
+    stop = asyncio.Event()
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    return stop
+
+
 def serve(
     sim: SimulatorBase,
     out: Output,
@@ -888,12 +913,9 @@ def serve(
     ``banner()``'s ``name: text`` lines (ready-to-run client commands).
     """
     import asyncio
-    import signal
 
     async def run() -> None:
-        stop = asyncio.Event()
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        stop = stop_on_sigterm()
         async with sim:
             url = sim.url(path)
             fields = dict(banner()) if banner is not None else {}

@@ -27,7 +27,7 @@ import attrs
 
 from iotws import PROTOCOLS
 from iotws.bridge.config import BridgeConfig, DeviceConfig, MqttConfig, load_config, parse_shard
-from iotws.cli import Output, add_group, add_verb, connect_options
+from iotws.cli import Output, add_group, add_verb, connect_options, stop_on_sigterm
 from iotws.errors import UsageError
 
 __all__ = ["config_of", "register"]
@@ -89,14 +89,7 @@ def _run(args: argparse.Namespace, out: Output) -> int:
 
 
 async def _serve(bridge: Any) -> None:
-    import asyncio
-    import contextlib
-    import signal
-
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    await bridge.run(stop)
+    await bridge.run(stop_on_sigterm())
 
 
 def _demo(args: argparse.Namespace, out: Output) -> int:
