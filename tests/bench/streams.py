@@ -326,60 +326,54 @@ def rows_peer(ctx: Context) -> list[Result]:
     return out
 
 
-def rows_async(ctx: Context) -> list[Result]:
-    """Row 2: async typed stream / raw aiohttp + json.loads (cbor2.loads), every protocol."""
+def _rate_rows(
+    ctx: Context,
+    label: str,
+    budget_of: Callable[[str], float],
+    sides: Callable[[Spec, int, int], tuple[Callable[[], Sample], Callable[[], Sample]]],
+) -> list[Result]:
+    """One rate row per protocol: ``sides(spec, port, messages)`` gives (baseline, subject)."""
     out = []
     for protocol in PROTOCOLS:
-        name = f"2 async stream {protocol}: events() / aiohttp"
-        budget = ASYNC_BUDGET[protocol]
+        name = label.format(protocol=protocol)
+        budget = budget_of(protocol)
         try:
             s = spec(protocol)
-            port = ctx.servers.get("push").port
-            n = _messages(ctx, s)
-            pairs = interleave(_async(raw_async, s, port, n), _async(typed_async, s, port, n), ctx.rounds, ctx.warmup)
-            out.append(rate_result(name, pairs, budget))
+            baseline, subject = sides(s, ctx.servers.get("push").port, _messages(ctx, s))
+            out.append(rate_result(name, interleave(baseline, subject, ctx.rounds, ctx.warmup), budget))
         except Exception as exc:
             out.append(error(name, "rate", budget, exc))
     return out
 
 
+def rows_async(ctx: Context) -> list[Result]:
+    """Row 2: async typed stream / raw aiohttp + json.loads (cbor2.loads), every protocol."""
+    return _rate_rows(
+        ctx,
+        "2 async stream {protocol}: events() / aiohttp",
+        ASYNC_BUDGET.__getitem__,
+        lambda s, port, n: (_async(raw_async, s, port, n), _async(typed_async, s, port, n)),
+    )
+
+
 def rows_timeout(ctx: Context) -> list[Result]:
     """Row 3: events(timeout=10) / events(), every protocol."""
-    out = []
-    for protocol in PROTOCOLS:
-        name = f"3 events(timeout=10) {protocol}: / events()"
-        try:
-            s = spec(protocol)
-            port = ctx.servers.get("push").port
-            n = _messages(ctx, s)
-            pairs = interleave(
-                _async(typed_async, s, port, n), _async(typed_async, s, port, n, 10.0), ctx.rounds, ctx.warmup
-            )
-            out.append(rate_result(name, pairs, TIMEOUT_BUDGET))
-        except Exception as exc:
-            out.append(error(name, "rate", TIMEOUT_BUDGET, exc))
-    return out
+    return _rate_rows(
+        ctx,
+        "3 events(timeout=10) {protocol}: / events()",
+        lambda protocol: TIMEOUT_BUDGET,
+        lambda s, port, n: (_async(typed_async, s, port, n), _async(typed_async, s, port, n, 10.0)),
+    )
 
 
 def rows_sync(ctx: Context) -> list[Result]:
     """Row 4: sync typed stream / raw websocket-client + json.loads (cbor2.loads), every protocol."""
-    out = []
-    for protocol in PROTOCOLS:
-        name = f"4 sync stream {protocol}: events() / websocket-client"
-        try:
-            s = spec(protocol)
-            port = ctx.servers.get("push").port
-            n = _messages(ctx, s)
-            pairs = interleave(
-                lambda s=s, n=n, p=port: raw_sync(s, p, n),
-                lambda s=s, n=n, p=port: typed_sync(s, p, n),
-                ctx.rounds,
-                ctx.warmup,
-            )
-            out.append(rate_result(name, pairs, SYNC_BUDGET))
-        except Exception as exc:
-            out.append(error(name, "rate", SYNC_BUDGET, exc))
-    return out
+    return _rate_rows(
+        ctx,
+        "4 sync stream {protocol}: events() / websocket-client",
+        lambda protocol: SYNC_BUDGET,
+        lambda s, port, n: (lambda: raw_sync(s, port, n), lambda: typed_sync(s, port, n)),
+    )
 
 
 def _messages(ctx: Context, s: Spec) -> int:
