@@ -1,16 +1,14 @@
 """The API reference covers every public name, and no page shows a raw Sphinx role.
 
-``scripts/check_reference.py`` checks a built site; CI runs it after ``mkdocs build
---strict``. Here it is tested on made-up inventories and pages (so it can fail), and run
-on a real build when mkdocs is installed (the ``docs`` extra; the test command of the
-README installs ``test`` only, so there the build check is left to CI).
+``scripts/check_reference.py`` checks a built site; ``.ci/run`` runs it on the site its
+``mkdocs build --strict`` made (the one place the docs are built). Here it is tested on
+made-up inventories and pages, so that it is seen to fail.
 """
 
 from __future__ import annotations
 
 import doctest
 import importlib.util
-import subprocess
 import sys
 import zlib
 from pathlib import Path
@@ -118,19 +116,3 @@ def test_check_site_reports_a_raw_role_and_a_missing_inventory(tmp_path: Path) -
     (tmp_path / "api" / "page.html").write_text("<p>See :class:<code>Client</code>.</p>", encoding="utf-8")
     assert check.check_site(tmp_path) == [f"{Path('api', 'page.html')}: raw Sphinx role :class:<code>Client</code>"]
     assert check.main([str(tmp_path)]) == 1
-
-
-@pytest.mark.timeout(900)
-def test_the_built_site_covers_every_public_name(tmp_path: Path) -> None:
-    for module in ("mkdocs", "mkdocstrings"):
-        pytest.importorskip(module, reason="the docs extra is not installed; .ci/run runs this check after its build")
-    site = tmp_path / "site"
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=850,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    assert check.check_site(site) == []
